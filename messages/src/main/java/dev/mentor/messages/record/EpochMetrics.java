@@ -1,0 +1,18 @@
+package dev.mentor.messages.record;
+
+/**
+ * One row of a run's learning curve. {@code phase} names the training phase ("train" for a
+ * single-phase run, "probe" and "finetune" for LP-FT); {@code epoch} counts from 1 within the run.
+ * Training loss and accuracy are averaged over the epoch's batches as they were trained
+ * (dropout and augmentation on); validation numbers come from a separate pass in inference mode.
+ */
+public record EpochMetrics(
+    int epoch,
+    String phase,
+    double trainLoss,
+    double trainAccuracy,
+    double validationLoss,
+    double validationAccuracy,
+    double learningRate,
+    double samplesPerSecond,
+    double seconds) {}

@@ -1,0 +1,39 @@
+package dev.mentor.messages.record;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The result of one run (one arm at one seed), written as {@code results.json} in the run's
+ * directory. {@code selection} says which epoch's weights were evaluated ("best validation
+ * epoch N by loss" or "last epoch N"); test and shifted-test metrics are those of that epoch.
+ */
+public record RunRecord(
+    int schemaVersion,
+    String experiment,
+    String arm,
+    long seed,
+    String task,
+    String strategy,
+    String model,
+    String teacher,
+    long parameters,
+    long trainableParameters,
+    long multiplyAdds,
+    long bytes,
+    int trainSamples,
+    int validationSamples,
+    int epochsPlanned,
+    int epochsRun,
+    int selectedEpoch,
+    String selection,
+    double sparsity,
+    double trainSeconds,
+    double samplesPerSecond,
+    EvalMetrics validation,
+    EvalMetrics test,
+    Map<String, EvalMetrics> shifted,
+    List<EpochMetrics> history,
+    List<RunEvent> events) {
+  public static final int SCHEMA_VERSION = 1;
+}

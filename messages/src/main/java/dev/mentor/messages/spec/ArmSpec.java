@@ -1,0 +1,122 @@
+package dev.mentor.messages.spec;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One arm of an experiment: a model trained on a task with a strategy, run once per seed.
+ * Strategies:
+ * <ul>
+ *   <li>{@code scratch}: every stage trained from random initialisation</li>
+ *   <li>{@code linear-probe}: weights from {@code init}, every stage frozen but the head</li>
+ *   <li>{@code partial}: weights from {@code init}, the last {@code lastStages} stages before the head
+ *       (or the stages listed in {@code trainStages}) and the head trained, the rest frozen</li>
+ *   <li>{@code full}: weights from {@code init}, every stage trained</li>
+ *   <li>{@code lp-ft}: a linear probe to convergence ({@code lpFt}), then full fine-tuning from it</li>
+ *   <li>{@code bn-adapt}: weights from {@code init}; no weight changes, BatchNorm running statistics
+ *       recomputed on the task's training data ("an epoch at learning rate 0"), then evaluated</li>
+ * </ul>
+ * BatchNorm modes ({@code batchNorm}): {@code follow-stage} (default: BatchNorm trains with its stage
+ * and is frozen with it), {@code train} (statistics and affine always trained, even in frozen stages),
+ * {@code frozen} (inference statistics, affine fixed, everywhere), {@code stats-only} (running
+ * statistics adapt to the target data, affine fixed), {@code affine-only} (inference statistics,
+ * affine trained, even in frozen stages).
+ */
+public record ArmSpec(
+    String name,
+    String task,
+    ModelSpec model,
+    String strategy,
+    InitSpec init,
+    Integer lastStages,
+    List<String> trainStages,
+    String batchNorm,
+    OptimizerSpec optimizer,
+    ScheduleSpec schedule,
+    Integer epochs,
+    Integer batchSize,
+    AugmentationSpec augmentation,
+    EarlyStoppingSpec earlyStopping,
+    PruningSpec pruning,
+    OverfittingSpec overfitting,
+    LpFtSpec lpFt) {
+
+  public static final List<String> STRATEGIES = List.of("scratch", "linear-probe", "partial", "full", "lp-ft", "bn-adapt");
+  public static final List<String> BATCH_NORM_MODES = List.of("follow-stage", "train", "frozen", "stats-only", "affine-only");
+
+  public ArmSpec {
+    name = Check.name("name", name);
+    task = Check.required("task", task);
+    model = Check.required("model", model);
+    strategy = Check.oneOf("strategy", strategy, "scratch", STRATEGIES);
+    batchNorm = Check.oneOf("batchNorm", batchNorm, "follow-stage", BATCH_NORM_MODES);
+    optimizer = optimizer == null ? new OptimizerSpec(null, null, null, null, null) : optimizer;
+    schedule = schedule == null ? ScheduleSpec.constant() : schedule;
+    epochs = Check.positive("epochs", epochs == null ? 10 : epochs);
+    batchSize = Check.positive("batchSize", batchSize == null ? 64 : batchSize);
+    augmentation = augmentation == null ? AugmentationSpec.none() : augmentation;
+    overfitting = overfitting == null ? OverfittingSpec.defaults() : overfitting;
+    trainStages = trainStages == null ? List.of() : Check.noNulls("trainStages", trainStages);
+
+    boolean transfers = !strategy.equals("scratch");
+    if (transfers && init == null) {
+      throw new SpecException("init", "strategy '" + strategy + "' starts from pretrained weights: give init.from (an arm) or init.checkpoint (a file)");
+    }
+    if (!transfers && init != null) {
+      throw new SpecException("init", "strategy 'scratch' starts from random weights; remove init or choose one of: "
+          + String.join(", ", STRATEGIES.subList(1, STRATEGIES.size())));
+    }
+    if (model.type().equals("logistic") && transfers) {
+      throw new SpecException("strategy", "model 'logistic' has no backbone to transfer; use strategy 'scratch'");
+    }
+    List<String> stages = model.stageNames();
+    List<String> backbone = stages.subList(0, stages.size() - 1);
+    if (strategy.equals("partial")) {
+      if ((lastStages == null) == trainStages.isEmpty()) {
+        throw new SpecException("lastStages", "strategy 'partial' needs exactly one of lastStages (a count) or trainStages (stage names)");
+      }
+      if (backbone.size() < 2) {
+        throw new SpecException("strategy", "partial fine-tuning needs a model with at least 2 stages before the head; this one has "
+            + backbone + "; use linear-probe or full");
+      }
+      if (lastStages != null && (lastStages < 1 || lastStages >= backbone.size())) {
+        throw new SpecException("lastStages", "must be in [1, " + (backbone.size() - 1) + "] for this model (stages before the head: "
+            + String.join(", ", backbone) + "), got " + lastStages);
+      }
+    } else if (lastStages != null || !trainStages.isEmpty()) {
+      throw new SpecException(lastStages != null ? "lastStages" : "trainStages", "applies to strategy 'partial' only, this arm is '" + strategy + "'");
+    }
+    for (int i = 0; i < trainStages.size(); i++) {
+      if (!stages.contains(trainStages.get(i))) {
+        throw new SpecException("trainStages[" + i + "]", "the model has no stage '" + trainStages.get(i) + "'; its stages: " + String.join(", ", stages));
+      }
+    }
+    if (lpFt != null && !strategy.equals("lp-ft")) {
+      throw new SpecException("lpFt", "applies to strategy 'lp-ft' only, this arm is '" + strategy + "'");
+    }
+    lpFt = strategy.equals("lp-ft") && lpFt == null ? LpFtSpec.defaults() : lpFt;
+  }
+
+  /** Stages whose weights this arm trains (after LP-FT's probe stage, for {@code lp-ft}). */
+  public List<String> trainedStages() {
+    List<String> stages = model.stageNames();
+    return switch (strategy) {
+      case "scratch", "full", "lp-ft" -> stages;
+      case "linear-probe" -> List.of("head");
+      case "bn-adapt" -> List.of();
+      case "partial" -> {
+        List<String> trained = new ArrayList<>();
+        if (lastStages != null) {
+          trained.addAll(stages.subList(stages.size() - 1 - lastStages, stages.size() - 1));
+        } else {
+          trained.addAll(trainStages);
+        }
+        if (!trained.contains("head")) {
+          trained.add("head");
+        }
+        yield List.copyOf(trained);
+      }
+      default -> throw new IllegalStateException(strategy);
+    };
+  }
+}

@@ -1,0 +1,42 @@
+package dev.mentor.messages.spec;
+
+import java.util.List;
+
+/**
+ * Where the images come from.
+ * <ul>
+ *   <li>{@code fashion-mnist}: the IDX files, found at {@code path}, {@code $MENTOR_DATA_DIR}, the
+ *       Debian package's directory, or a download cache, in that order</li>
+ *   <li>{@code idx}: a researcher's own IDX files in {@code path}, named like MNIST's
+ *       ({@code train-images-idx3-ubyte[.gz]}, {@code train-labels-idx1-ubyte[.gz]}, {@code t10k-...})</li>
+ *   <li>{@code image-folder}: {@code path/train/<class>/*.png} and {@code path/test/<class>/*.png}
+ *       (grayscale, resized to {@code height}×{@code width})</li>
+ *   <li>{@code csv}: {@code path/train.csv} and {@code path/test.csv}, one sample a row, the label first,
+ *       then {@code height*width} pixel values in [0, 255]</li>
+ *   <li>{@code synthetic}: generated class-dependent patterns for tests ({@code syntheticPerClass}
+ *       train samples and a quarter as many test samples per class, {@code syntheticClasses} classes)</li>
+ * </ul>
+ */
+public record DataSpec(
+    String source, String path, Integer height, Integer width, Integer syntheticClasses, Integer syntheticPerClass) {
+  public static final List<String> SOURCES = List.of("fashion-mnist", "idx", "image-folder", "csv", "synthetic");
+
+  public DataSpec {
+    source = Check.oneOf("source", source, "fashion-mnist", SOURCES);
+    if ((source.equals("idx") || source.equals("image-folder") || source.equals("csv")) && (path == null || path.isBlank())) {
+      throw new SpecException("path", "is required for source '" + source + "'");
+    }
+    if (height != null) {
+      Check.positive("height", height);
+    }
+    if (width != null) {
+      Check.positive("width", width);
+    }
+    syntheticClasses = syntheticClasses == null ? 10 : Check.positive("syntheticClasses", syntheticClasses);
+    syntheticPerClass = syntheticPerClass == null ? 40 : Check.positive("syntheticPerClass", syntheticPerClass);
+  }
+
+  public static DataSpec fashionMnist() {
+    return new DataSpec("fashion-mnist", null, null, null, null, null);
+  }
+}

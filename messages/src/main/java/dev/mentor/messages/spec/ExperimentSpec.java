@@ -1,0 +1,91 @@
+package dev.mentor.messages.spec;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One experiment, read top to bottom like a methods section: the data, the tasks carved out of
+ * it, the arms to compare and the seeds each arm runs with. Each (arm, seed) pair is one run.
+ * An arm whose {@code init.from} names another arm starts from that arm's weights trained with
+ * the same seed, so the source arm must come first.
+ */
+public record ExperimentSpec(
+    Integer schemaVersion,
+    String name,
+    String description,
+    List<Long> seeds,
+    DataSpec data,
+    Map<String, TaskSpec> tasks,
+    List<ArmSpec> arms) {
+
+  public static final int SCHEMA_VERSION = 1;
+
+  public ExperimentSpec {
+    schemaVersion = schemaVersion == null ? SCHEMA_VERSION : schemaVersion;
+    if (schemaVersion != SCHEMA_VERSION) {
+      throw new SpecException("schemaVersion", "this Mentor reads schema version " + SCHEMA_VERSION + ", got " + schemaVersion);
+    }
+    name = Check.name("name", name);
+    description = description == null ? "" : description;
+    seeds = Check.nonEmpty("seeds", seeds);
+    if (new HashSet<>(seeds).size() != seeds.size()) {
+      throw new SpecException("seeds", "lists a seed twice: " + seeds);
+    }
+    data = data == null ? DataSpec.fashionMnist() : data;
+    if (tasks == null || tasks.isEmpty()) {
+      throw new SpecException("tasks", "must define at least one task");
+    }
+    tasks = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(tasks));
+    arms = Check.nonEmpty("arms", arms);
+    validateArms(tasks, arms);
+  }
+
+  private static void validateArms(Map<String, TaskSpec> tasks, List<ArmSpec> arms) {
+    Map<String, Integer> seen = new HashMap<>();
+    for (int i = 0; i < arms.size(); i++) {
+      ArmSpec arm = arms.get(i);
+      String at = "arms[" + i + "]";
+      if (seen.putIfAbsent(arm.name(), i) != null) {
+        throw new SpecException(at + ".name", "'" + arm.name() + "' is already the name of arms[" + seen.get(arm.name()) + "]");
+      }
+      if (!tasks.containsKey(arm.task())) {
+        throw new SpecException(at + ".task", "unknown task '" + arm.task() + "'; defined tasks: " + String.join(", ", tasks.keySet()));
+      }
+      if (arm.init() != null && arm.init().from() != null) {
+        String from = arm.init().from();
+        Integer source = seen.get(from);
+        if (source == null || source == i) {
+          Set<String> earlier = new java.util.LinkedHashSet<>(seen.keySet());
+          earlier.remove(arm.name());
+          throw new SpecException(at + ".init.from", "names no earlier arm: '" + from + "'; arms listed before this one: "
+              + (earlier.isEmpty() ? "(none)" : String.join(", ", earlier)));
+        }
+        ModelSpec sourceModel = arms.get(source).model();
+        if (!sameBackbone(sourceModel, arm.model())) {
+          throw new SpecException(at + ".model", "must have the architecture of arm '" + from + "' to load its weights: "
+              + sourceModel + " vs " + arm.model());
+        }
+        if (arm.init().keepHead() && tasks.get(arms.get(source).task()).classes().size() != tasks.get(arm.task()).classes().size()) {
+          throw new SpecException(at + ".init.keepHead", "arm '" + from + "' has a head for " + tasks.get(arms.get(source).task()).classes().size()
+              + " classes, this task has " + tasks.get(arm.task()).classes().size());
+        }
+      }
+    }
+  }
+
+  /** Same architecture up to the head's output size and dropout, which do not change weight shapes. */
+  private static boolean sameBackbone(ModelSpec a, ModelSpec b) {
+    return a.type().equals(b.type()) && java.util.Objects.equals(a.widths(), b.widths())
+        && java.util.Objects.equals(a.channels(), b.channels()) && java.util.Objects.equals(a.hidden(), b.hidden())
+        && java.util.Objects.equals(a.blocks(), b.blocks());
+  }
+
+  public ArmSpec arm(String armName) {
+    return arms.stream().filter(a -> a.name().equals(armName)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no arm " + armName));
+  }
+}

@@ -1,0 +1,53 @@
+package dev.mentor.messages.spec;
+
+import java.util.List;
+
+/**
+ * A named transformation of images, used for domain shift, out-of-distribution evaluation and
+ * degraded inputs. {@code severity} is in the unit of the shift:
+ * <ul>
+ *   <li>{@code contrast}: factor in (0, 1], pixels pulled towards the image mean (1 = unchanged)</li>
+ *   <li>{@code brightness}: offset in [-1, 1] added to pixels in [0, 1], then clipped</li>
+ *   <li>{@code inversion}: blend in [0, 1] between the image and its negative (1 = fully inverted)</li>
+ *   <li>{@code rotation}: degrees, each image rotated by exactly this angle about its centre</li>
+ *   <li>{@code downsample}: integer factor >= 1; the image is averaged in factor×factor blocks and upsampled back</li>
+ *   <li>{@code occlusion}: fraction in [0, 1) of the side of a square zeroed at a seeded random position</li>
+ *   <li>{@code blur}: Gaussian standard deviation in pixels</li>
+ *   <li>{@code noise}: standard deviation of additive Gaussian noise (seeded), then clipped to [0, 1]</li>
+ * </ul>
+ */
+public record ShiftSpec(String type, Double severity) {
+  public static final List<String> TYPES =
+      List.of("contrast", "brightness", "inversion", "rotation", "downsample", "occlusion", "blur", "noise");
+
+  public ShiftSpec {
+    type = Check.oneOf("type", type, null, TYPES);
+    Check.required("severity", severity);
+    switch (type) {
+      case "contrast" -> {
+        if (!(severity > 0 && severity <= 1)) {
+          throw new SpecException("severity", "contrast factor must be in (0, 1], got " + severity);
+        }
+      }
+      case "brightness" -> Check.inRange("severity", severity, -1, 1);
+      case "inversion" -> Check.inRange("severity", severity, 0, 1);
+      case "rotation" -> Check.inRange("severity", severity, -180, 180);
+      case "downsample" -> {
+        if (severity < 1 || severity != Math.rint(severity)) {
+          throw new SpecException("severity", "downsample factor must be an integer >= 1, got " + severity);
+        }
+      }
+      case "occlusion" -> {
+        if (!(severity >= 0 && severity < 1)) {
+          throw new SpecException("severity", "occlusion fraction must be in [0, 1), got " + severity);
+        }
+      }
+      default -> Check.nonNegative("severity", severity);
+    }
+  }
+
+  /** A short label for tables, e.g. {@code contrast 0.3}. */
+  public String label() {
+    return type + " " + (severity == Math.rint(severity) ? String.valueOf(severity.longValue()) : String.valueOf(severity));
+  }
+}

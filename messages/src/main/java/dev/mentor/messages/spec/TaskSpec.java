@@ -1,0 +1,55 @@
+package dev.mentor.messages.spec;
+
+import java.util.HashSet;
+import java.util.List;
+
+/**
+ * A task carved out of the data: which classes (labels remapped to 0..k-1 in the listed order),
+ * how many training samples per class ({@code null} = all), how many validation samples per class
+ * (taken from the training file, disjoint from the training samples; default: 10% of each class
+ * when {@code perClass} is null, otherwise {@code max(perClass, 10)}), how many test samples per class
+ * ({@code null} = all of the test file), a {@code shift} applied to every split (the target
+ * domain of a domain-adaptation task) and {@code ood} shifts evaluated on the test split in addition.
+ * A seed fixes which samples are drawn.
+ */
+public record TaskSpec(
+    List<Integer> classes,
+    Integer perClass,
+    Integer validationPerClass,
+    Integer testPerClass,
+    ShiftSpec shift,
+    List<ShiftSpec> ood) {
+
+  public TaskSpec {
+    classes = Check.nonEmpty("classes", classes);
+    if (classes.size() < 2) {
+      throw new SpecException("classes", "a classification task needs at least 2 classes, got " + classes);
+    }
+    if (new HashSet<>(classes).size() != classes.size()) {
+      throw new SpecException("classes", "lists a class twice: " + classes);
+    }
+    for (int i = 0; i < classes.size(); i++) {
+      if (classes.get(i) == null || classes.get(i) < 0) {
+        throw new SpecException("classes[" + i + "]", "must be a class index >= 0, got " + classes.get(i));
+      }
+    }
+    if (perClass != null) {
+      Check.positive("perClass", perClass);
+    }
+    if (validationPerClass != null) {
+      Check.nonNegative("validationPerClass", validationPerClass);
+    }
+    if (testPerClass != null) {
+      Check.positive("testPerClass", testPerClass);
+    }
+    ood = ood == null ? List.of() : List.copyOf(ood);
+  }
+
+  /** Validation samples per class this task draws; -1 means "10% of each class". */
+  public int effectiveValidationPerClass() {
+    if (validationPerClass != null) {
+      return validationPerClass;
+    }
+    return perClass == null ? -1 : Math.max(perClass, 10);
+  }
+}

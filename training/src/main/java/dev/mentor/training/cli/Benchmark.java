@@ -1,0 +1,215 @@
+package dev.mentor.training.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mentor.messages.spec.DataSpec;
+import dev.mentor.messages.spec.ModelSpec;
+import dev.mentor.messages.spec.OptimizerSpec;
+import dev.mentor.messages.spec.ScheduleSpec;
+import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.training.data.Augmentation;
+import dev.mentor.training.data.DataSources;
+import dev.mentor.training.data.ImageSet;
+import dev.mentor.training.data.Normalization;
+import dev.mentor.training.data.SourceData;
+import dev.mentor.training.engine.GradMode;
+import dev.mentor.training.loop.Batches;
+import dev.mentor.training.loop.FreezePlan;
+import dev.mentor.training.loop.Trainer;
+import dev.mentor.training.model.ModelStats;
+import dev.mentor.training.model.ModelZoo;
+import dev.mentor.training.model.StagedModel;
+import dev.mentor.training.optim.MentorOptimizer;
+import dev.mentor.training.optim.Schedule;
+import dev.mentor.training.optim.StageLearningRates;
+import dev.mentor.training.run.Environment;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Training throughput, side by side and interleaved in one run: Mentor's loop and the same
+ * models and loop in PyTorch ({@code bench/pytorch_peer.py}), for the example CNN and MLP, full
+ * training and linear probing, at each thread count; then the machine's measured matrix-multiply
+ * peak and the share of it a training step reaches; then resident memory after each epoch.
+ */
+@Command(name = "bench", description = "Throughput and memory benchmark (prints tables).")
+final class Benchmark implements Callable<Integer> {
+  @Option(names = "--threads", split = ",", defaultValue = "1,2")
+  int[] threads;
+
+  @Option(names = "--samples", defaultValue = "8192", description = "timed training samples per measurement")
+  int samples;
+
+  @Option(names = "--repeats", defaultValue = "3")
+  int repeats;
+
+  @Option(names = "--batch", defaultValue = "128")
+  int batch;
+
+  @Option(names = "--python", defaultValue = "/usr/bin/python3")
+  String python;
+
+  @Option(names = "--peer", defaultValue = "bench/pytorch_peer.py")
+  Path peer;
+
+  @Option(names = "--memory-epochs", defaultValue = "6")
+  int memoryEpochs;
+
+  @Override
+  public Integer call() throws Exception {
+    SourceData data = DataSources.load(DataSpec.fashionMnist(), Path.of("."));
+    Normalization norm = Normalization.fit(data.train());
+    System.out.println("# Mentor benchmark\nmachine: " + Environment.summary() + "\n");
+    System.out.println("## Training throughput (samples/s, median of " + repeats + ", batch " + batch + ", Adam, Fashion-MNIST)");
+    System.out.println("| model | mode | threads | Mentor | PyTorch | Mentor / PyTorch |");
+    System.out.println("|---|---|---|---|---|---|");
+    boolean peerAvailable = Files.isRegularFile(peer) && Files.isExecutable(Path.of(python));
+    for (String model : List.of("cnn", "mlp")) {
+      for (String mode : List.of("full", "linear-probe")) {
+        for (int t : threads) {
+          double[] mentor = new double[repeats];
+          double[] torch = new double[repeats];
+          for (int r = 0; r < repeats; r++) {
+            mentor[r] = mentorThroughput(model, mode, t, data.train(), norm);
+            torch[r] = peerAvailable ? peerThroughput(model, mode, t) : Double.NaN;
+          }
+          double m = median(mentor);
+          double p = median(torch);
+          System.out.printf(Locale.ROOT, "| %s | %s | %d | %.0f | %.0f | %.2f |%n", model, mode, t, m, p, m / p);
+        }
+      }
+    }
+    peakShare(data.train(), norm);
+    memory(data.train(), norm);
+    return 0;
+  }
+
+  static ModelSpec exampleModel(String type) {
+    return type.equals("cnn")
+        ? new ModelSpec("cnn", null, List.of(32, 64), 128, 0.0, null)
+        : new ModelSpec("mlp", List.of(256, 128), null, null, 0.0, null);
+  }
+
+  private double mentorThroughput(String type, String mode, int threadCount, ImageSet train, Normalization norm) {
+    JniUtils.setNumThreads(threadCount);
+    int warmup = 1024;
+    ImageSet slice = train.subset(range(Math.min(train.size(), samples + warmup)));
+    try (NDManager manager = NDManager.newBaseManager()) {
+      StagedModel model = ModelZoo.create(exampleModel(type), 10, new Shape(1, 28, 28), manager, 1);
+      Trainer trainer = trainer(model, manager, mode, slice.size());
+      trainer.trainEpoch(new Batches(train.subset(range(warmup)), batch, norm, Augmentation.none()), 1);
+      Trainer.EpochStats stats = trainer.trainEpoch(new Batches(train.subset(range(samples)), batch, norm, Augmentation.none()), 2);
+      return stats.samplesPerSecond();
+    }
+  }
+
+  private Trainer trainer(StagedModel model, NDManager manager, String mode, int size) {
+    Set<String> stages = mode.equals("full") ? Set.copyOf(model.stageNames()) : Set.of("head");
+    FreezePlan plan = FreezePlan.apply(model, stages, "follow-stage");
+    OptimizerSpec adam = new OptimizerSpec("adam", 1e-3, null, null, null);
+    Schedule schedule = new Schedule(ScheduleSpec.constant(), (size + batch - 1) / batch, 1);
+    Trainer trainer = new Trainer(model, manager, 1);
+    trainer.configure(plan, new MentorOptimizer(adam, new StageLearningRates(model, 1e-3, 1.0, schedule)), null);
+    return trainer;
+  }
+
+  private double peerThroughput(String type, String mode, int threadCount) throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(python, peer.toString(), "--model", type, "--mode", mode, "--threads",
+        String.valueOf(threadCount), "--batch", String.valueOf(batch), "--samples", String.valueOf(samples));
+    pb.environment().put("OPENBLAS_NUM_THREADS", "1");
+    pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+    Process process = pb.start();
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    if (process.waitFor() != 0 || out.isEmpty()) {
+      return Double.NaN;
+    }
+    JsonNode json = SpecReader.json().readTree(out.lines().reduce((a, b) -> b).orElse("{}"));
+    return json.path("samples_per_second").asDouble(Double.NaN);
+  }
+
+  private void peakShare(ImageSet train, Normalization norm) {
+    System.out.println("\n## Share of the measured matrix-multiply peak");
+    System.out.println("| threads | 1024x1024 matmul GFLOP/s | CNN step GFLOP/s (6 x MACs x samples/s) | share |");
+    System.out.println("|---|---|---|---|");
+    long macs;
+    try (NDManager manager = NDManager.newBaseManager()) {
+      macs = ModelStats.of(ModelZoo.create(exampleModel("cnn"), 10, new Shape(1, 28, 28), manager, 1)).multiplyAdds();
+    }
+    for (int t : threads) {
+      JniUtils.setNumThreads(t);
+      double peak = matmulGflops();
+      double step = 6.0 * macs * mentorThroughput("cnn", "full", t, train, norm) / 1e9;
+      System.out.printf(Locale.ROOT, "| %d | %.1f | %.1f | %.0f%% |%n", t, peak, step, 100 * step / peak);
+    }
+  }
+
+  private static double matmulGflops() {
+    try (NDManager manager = NDManager.newBaseManager(); GradMode off = GradMode.off()) {
+      NDArray a = manager.randomUniform(-1, 1, new Shape(1024, 1024));
+      NDArray b = manager.randomUniform(-1, 1, new Shape(1024, 1024));
+      for (int i = 0; i < 3; i++) {
+        a.matMul(b).close();
+      }
+      int reps = 20;
+      long start = System.nanoTime();
+      for (int i = 0; i < reps; i++) {
+        a.matMul(b).close();
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      return reps * 2.0 * 1024 * 1024 * 1024 / seconds / 1e9;
+    }
+  }
+
+  private void memory(ImageSet train, Normalization norm) {
+    System.out.println("\n## Resident memory after each epoch (CNN, full training, 60,000 samples, " + threads[threads.length - 1] + " threads)");
+    System.out.println("| epoch | RSS MiB | samples/s |");
+    System.out.println("|---|---|---|");
+    JniUtils.setNumThreads(threads[threads.length - 1]);
+    try (NDManager manager = NDManager.newBaseManager()) {
+      StagedModel model = ModelZoo.create(exampleModel("cnn"), 10, new Shape(1, 28, 28), manager, 1);
+      Trainer trainer = trainer(model, manager, "full", train.size());
+      Batches batches = new Batches(train, batch, norm, Augmentation.none());
+      for (int e = 1; e <= memoryEpochs; e++) {
+        Trainer.EpochStats stats = trainer.trainEpoch(batches, e);
+        System.out.printf(Locale.ROOT, "| %d | %d | %.0f |%n", e, residentMiB(), stats.samplesPerSecond());
+      }
+    }
+  }
+
+  static long residentMiB() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("\\D+", "")) / 1024;
+        }
+      }
+    } catch (IOException e) {
+      // not Linux
+    }
+    return -1;
+  }
+
+  private static int[] range(int n) {
+    int[] idx = new int[n];
+    Arrays.setAll(idx, i -> i);
+    return idx;
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return sorted[sorted.length / 2];
+  }
+}

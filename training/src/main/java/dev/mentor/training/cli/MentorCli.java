@@ -1,0 +1,84 @@
+package dev.mentor.training.cli;
+
+import dev.mentor.messages.spec.ExperimentSpec;
+import dev.mentor.messages.spec.SpecException;
+import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.training.run.ExperimentRunner;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The {@code mentor} command line. {@code run} executes an experiment in this process with a
+ * progress display; {@code validate} checks a spec (including its data and checkpoint files)
+ * without training; {@code bench} prints the throughput benchmark. An invalid spec exits with
+ * code 2 and a message naming the field, before anything is written.
+ */
+@Command(name = "mentor", mixinStandardHelpOptions = true, version = "mentor 0.1.0",
+    description = "Transfer-learning and distillation experiments on DJL.",
+    subcommands = {MentorCli.Run.class, MentorCli.Validate.class, Benchmark.class})
+public final class MentorCli {
+  static final int INVALID_SPEC = 2;
+
+  public static void main(String[] args) {
+    System.setProperty("java.awt.headless", "true");
+    int code = new CommandLine(new MentorCli())
+        .setExecutionExceptionHandler((e, cmd, parsed) -> {
+          if (e instanceof SpecException spec) {
+            cmd.getErr().println("invalid experiment: " + spec.getMessage());
+            return INVALID_SPEC;
+          }
+          cmd.getErr().println("mentor: " + e.getMessage());
+          e.printStackTrace(cmd.getErr());
+          return 1;
+        })
+        .execute(args);
+    System.exit(code);
+  }
+
+  @Command(name = "run", description = "Run an experiment end to end in this process and write runs and report.")
+  static final class Run implements Callable<Integer> {
+    @Parameters(paramLabel = "EXPERIMENT", description = "experiment file (YAML or JSON)")
+    Path file;
+
+    @Option(names = "--output", defaultValue = "runs", description = "root folder for run records (default: ${DEFAULT-VALUE})")
+    Path output;
+
+    @Override
+    public Integer call() throws Exception {
+      ExperimentSpec spec = SpecReader.read(file);
+      ExperimentRunner runner = new ExperimentRunner(spec, baseDir(file), output);
+      runner.validate();
+      ConsoleProgress progress = new ConsoleProgress(System.err, System.out);
+      runner.run(progress);
+      System.out.println("report: " + runner.paths().experimentDir().resolve("report.md"));
+      return 0;
+    }
+  }
+
+  @Command(name = "validate", description = "Check an experiment (spec, data, checkpoints) without running it.")
+  static final class Validate implements Callable<Integer> {
+    @Parameters(paramLabel = "EXPERIMENT")
+    Path file;
+
+    @Option(names = "--output", defaultValue = "runs")
+    Path output;
+
+    @Override
+    public Integer call() {
+      ExperimentSpec spec = SpecReader.read(file);
+      new ExperimentRunner(spec, baseDir(file), output).validate();
+      int runs = spec.arms().size() * spec.seeds().size();
+      System.out.println(file + ": valid; " + spec.arms().size() + " arms x " + spec.seeds().size() + " seeds = " + runs + " runs");
+      return 0;
+    }
+  }
+
+  static Path baseDir(Path file) {
+    Path parent = file.toAbsolutePath().getParent();
+    return parent == null ? Path.of(".") : parent;
+  }
+}

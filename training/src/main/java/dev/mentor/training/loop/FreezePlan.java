@@ -1,0 +1,96 @@
+package dev.mentor.training.loop;
+
+import ai.djl.nn.Parameter;
+import dev.mentor.training.model.BatchNormLayer;
+import dev.mentor.training.model.StagedModel;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Applies a strategy's choice of trained stages and a BatchNorm mode to a model: which
+ * parameters get gradients, which BatchNorm layers update their statistics, which stages run in
+ * inference mode and how many leading stages need no backward graph at all. Running statistics
+ * are never marked as needing gradients (DJL's unfreeze would, and the next forward fails).
+ */
+public final class FreezePlan {
+  private final List<Parameter> trainable;
+  private final int noGradPrefix;
+
+  private FreezePlan(List<Parameter> trainable, int noGradPrefix) {
+    this.trainable = trainable;
+    this.noGradPrefix = noGradPrefix;
+  }
+
+  public static FreezePlan apply(StagedModel model, Set<String> trainedStages, String batchNormMode) {
+    List<Parameter> trainable = new ArrayList<>();
+    Set<String> inference = new HashSet<>();
+    int prefix = 0;
+    boolean inPrefix = true;
+    for (String stage : model.stageNames()) {
+      boolean stageTrained = trainedStages.contains(stage);
+      boolean affine = affineTrains(batchNormMode, stageTrained);
+      boolean statistics = statisticsUpdate(batchNormMode, stageTrained);
+      Set<Parameter> normParams = new HashSet<>();
+      List<BatchNormLayer> norms = model.batchNorms(stage);
+      for (BatchNormLayer norm : norms) {
+        norm.setUpdateStatistics(statistics);
+        normParams.add(norm.gamma());
+        normParams.add(norm.beta());
+      }
+      boolean anyTrained = false;
+      for (Parameter p : model.namedParameters(stage).values()) {
+        if (p.getType() == Parameter.Type.RUNNING_MEAN || p.getType() == Parameter.Type.RUNNING_VAR) {
+          continue;
+        }
+        boolean trains = normParams.contains(p) ? affine : stageTrained;
+        p.freeze(!trains);
+        if (trains) {
+          trainable.add(p);
+          anyTrained = true;
+        }
+      }
+      boolean updatesStatistics = statistics && !norms.isEmpty();
+      if (!stageTrained && !updatesStatistics) {
+        inference.add(stage);
+      }
+      inPrefix = inPrefix && !anyTrained;
+      if (inPrefix) {
+        prefix++;
+      }
+    }
+    model.setStageModes(inference, prefix);
+    return new FreezePlan(List.copyOf(trainable), prefix);
+  }
+
+  private static boolean affineTrains(String mode, boolean stageTrained) {
+    return switch (mode) {
+      case "train", "affine-only" -> true;
+      case "frozen", "stats-only" -> false;
+      default -> stageTrained;
+    };
+  }
+
+  private static boolean statisticsUpdate(String mode, boolean stageTrained) {
+    return switch (mode) {
+      case "train", "stats-only" -> true;
+      case "frozen", "affine-only" -> false;
+      default -> stageTrained;
+    };
+  }
+
+  /** Parameters that receive gradients and updates, in forward order. */
+  public List<Parameter> trainable() {
+    return trainable;
+  }
+
+  /** Leading stages with nothing to train: they run without recording a backward graph. */
+  public int noGradPrefix() {
+    return noGradPrefix;
+  }
+
+  public long trainableCount() {
+    return trainable.stream().mapToLong(p -> p.getArray().size()).sum();
+  }
+}

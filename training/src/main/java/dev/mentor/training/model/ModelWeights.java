@@ -1,0 +1,73 @@
+package dev.mentor.training.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Parameter;
+import dev.mentor.training.engine.ParameterFile;
+import dev.mentor.training.engine.ParameterFile.Tensor;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Copies a model's parameters (BatchNorm running statistics included) to and from Java arrays
+ * and files, by stable {@code stage/path} names with shapes checked. Values are copied into the
+ * existing arrays, so an optimiser holding them keeps working.
+ */
+public final class ModelWeights {
+  private ModelWeights() {}
+
+  public static Map<String, Tensor> snapshot(StagedModel model) {
+    Map<String, Tensor> values = new LinkedHashMap<>();
+    model.namedParameters().forEach((name, p) -> values.put(name, new Tensor(p.getArray().toFloatArray(), p.getArray().getShape().getShape())));
+    return values;
+  }
+
+  /** Restores every parameter; the snapshot must be of this exact architecture. */
+  public static void restore(StagedModel model, Map<String, Tensor> values) {
+    load(model, values, model.stageNames());
+  }
+
+  public static void save(StagedModel model, Path file) throws IOException {
+    ParameterFile.write(file, snapshot(model));
+  }
+
+  /**
+   * Loads the parameters of {@code stages} from {@code values}. Every parameter of those stages
+   * must be present with the same shape; anything else is an error naming the parameter, never
+   * a silent partial load.
+   */
+  public static void load(StagedModel model, Map<String, Tensor> values, List<String> stages) {
+    List<String> problems = new ArrayList<>();
+    for (String stage : stages) {
+      for (Map.Entry<String, Parameter> entry : model.namedParameters(stage).entrySet()) {
+        Tensor tensor = values.get(entry.getKey());
+        NDArray array = entry.getValue().getArray();
+        if (tensor == null) {
+          problems.add(entry.getKey() + " is missing");
+        } else if (!Arrays.equals(tensor.shape(), array.getShape().getShape())) {
+          problems.add(entry.getKey() + " has shape " + Arrays.toString(tensor.shape()) + ", the model needs " + array.getShape());
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException("weights do not fit this model: " + String.join("; ", problems.subList(0, Math.min(5, problems.size())))
+          + (problems.size() > 5 ? " (and " + (problems.size() - 5) + " more)" : ""));
+    }
+    for (String stage : stages) {
+      model.namedParameters(stage).forEach((name, p) -> p.getArray().set(values.get(name).values()));
+    }
+  }
+
+  /** Loads every stage but the head ({@code keepHead} loads the head too) from a parameter file. */
+  public static void loadBackbone(StagedModel model, Path file, boolean keepHead) throws IOException {
+    List<String> stages = new ArrayList<>(model.stageNames());
+    if (!keepHead) {
+      stages.remove("head");
+    }
+    load(model, ParameterFile.read(file), stages);
+  }
+}

@@ -1,0 +1,85 @@
+package dev.mentor.training.report;
+
+import dev.mentor.messages.record.EpochMetrics;
+import dev.mentor.messages.record.EvalMetrics;
+import dev.mentor.messages.record.RunRecord;
+import dev.mentor.messages.spec.ArmSpec;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * One arm's definition and its runs (one per seed, sorted by seed), with the metrics summarised
+ * over seeds. Metrics a run lacks count as missing, so a summary's n can be below the run count.
+ */
+record ArmResults(ArmSpec spec, List<RunRecord> runs) {
+
+  /** A learning curve averaged over seeds: at each epoch, the mean over the runs that reached it. */
+  record Curve(double[] epochs, double[] values) {
+    boolean isEmpty() {
+      return epochs.length == 0;
+    }
+  }
+
+  ArmResults {
+    runs = runs.stream().sorted(Comparator.comparingLong(RunRecord::seed)).toList();
+  }
+
+  String name() {
+    return spec.name();
+  }
+
+  String strategy() {
+    return spec.strategy();
+  }
+
+  boolean isLogistic() {
+    return spec.model().type().equals("logistic");
+  }
+
+  /** Where the starting weights come from, e.g. {@code arm `pretrain`}; empty for random initialisation. */
+  Optional<String> initSource() {
+    if (spec.init() == null) {
+      return Optional.empty();
+    }
+    return Optional.of(spec.init().from() != null ? "arm `" + spec.init().from() + "`" : "checkpoint `" + spec.init().checkpoint() + "`");
+  }
+
+  Summary testAccuracy() {
+    return test(EvalMetrics::accuracy);
+  }
+
+  Summary test(ToDoubleFunction<EvalMetrics> metric) {
+    return summarise(run -> run.test() == null ? Double.NaN : metric.applyAsDouble(run.test()));
+  }
+
+  Summary shiftedAccuracy(String key) {
+    return summarise(run -> {
+      EvalMetrics shifted = run.shifted() == null ? null : run.shifted().get(key);
+      return shifted == null ? Double.NaN : shifted.accuracy();
+    });
+  }
+
+  Summary summarise(ToDoubleFunction<RunRecord> metric) {
+    return Summary.of(runs.stream().mapToDouble(metric).toArray());
+  }
+
+  Curve meanCurve(ToDoubleFunction<EpochMetrics> metric) {
+    Map<Integer, List<Double>> byEpoch = new TreeMap<>();
+    for (RunRecord run : runs) {
+      for (EpochMetrics row : run.history() == null ? List.<EpochMetrics>of() : run.history()) {
+        double value = metric.applyAsDouble(row);
+        if (Double.isFinite(value)) {
+          byEpoch.computeIfAbsent(row.epoch(), e -> new ArrayList<>()).add(value);
+        }
+      }
+    }
+    double[] epochs = byEpoch.keySet().stream().mapToDouble(Integer::doubleValue).toArray();
+    double[] values = byEpoch.values().stream().mapToDouble(v -> v.stream().mapToDouble(Double::doubleValue).average().orElseThrow()).toArray();
+    return new Curve(epochs, values);
+  }
+}

@@ -1,0 +1,235 @@
+package dev.mentor.training.report;
+
+import dev.mentor.messages.record.EvalMetrics;
+import dev.mentor.messages.record.RunEvent;
+import dev.mentor.messages.record.RunRecord;
+import dev.mentor.messages.spec.ArmSpec;
+import dev.mentor.messages.spec.ExperimentSpec;
+import dev.mentor.messages.spec.ShiftSpec;
+import dev.mentor.messages.spec.TaskSpec;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.ToLongFunction;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Renders report.md: the experiment's header and conventions, one section per task (table,
+ * findings, events, charts) and a table of every run. Everything printed is computed from the
+ * spec and the run records handed in.
+ */
+final class ReportMarkdown {
+  private static final Set<String> LISTED_EVENTS = Set.of("overfitting", "note");
+
+  private final ExperimentSpec spec;
+  private final String machine;
+  private final Map<String, List<ArmResults>> tasks;
+  private final Map<String, List<LearningCurveCharts.Link>> charts;
+
+  ReportMarkdown(ExperimentSpec spec, String machine, Map<String, List<ArmResults>> tasks,
+      Map<String, List<LearningCurveCharts.Link>> charts) {
+    this.spec = spec;
+    this.machine = machine;
+    this.tasks = tasks;
+    this.charts = charts;
+  }
+
+  /** The report; {@code leftOut} lists records that match no arm and task of the spec. */
+  String render(List<RunRecord> leftOut) {
+    StringBuilder out = new StringBuilder();
+    out.append(header(leftOut)).append(conventions());
+    tasks.forEach((task, arms) -> out.append(taskSection(task, arms)));
+    out.append(runs());
+    return out.toString();
+  }
+
+  private String header(List<RunRecord> leftOut) {
+    StringBuilder out = new StringBuilder("# Experiment `" + spec.name() + "`\n\n");
+    if (!spec.description().isBlank()) {
+      out.append(spec.description().strip()).append("\n\n");
+    }
+    out.append("- Seeds: ").append(spec.seeds().stream().map(String::valueOf).collect(Collectors.joining(", ")))
+        .append(" (n = ").append(spec.seeds().size()).append(")\n");
+    out.append("- Data: ").append(spec.data().source()).append('\n');
+    out.append("- Machine: ").append(machine).append('\n');
+    out.append("- Runs reported: ").append(allArms().mapToInt(a -> a.runs().size()).sum()).append('\n');
+    String missing = spec.arms().stream().map(ArmSpec::name)
+        .filter(name -> allArms().noneMatch(a -> a.name().equals(name))).map(n -> "`" + n + "`").collect(Collectors.joining(", "));
+    if (!missing.isEmpty()) {
+      out.append("- Arms without results: ").append(missing).append('\n');
+    }
+    if (!leftOut.isEmpty()) {
+      out.append("- Left out, no such arm or task in the spec: ").append(leftOut.stream()
+          .map(r -> "`" + r.arm() + "` (task `" + r.task() + "`, seed " + r.seed() + ")").collect(Collectors.joining(", "))).append('\n');
+    }
+    return out.append('\n').toString();
+  }
+
+  private String conventions() {
+    return "## Conventions\n\n"
+        + "Numbers are mean ± sample standard deviation (divisor n − 1) over seeds; n is the number of runs behind a row,"
+        + " and a cell that summarises fewer runs (a metric missing or not finite) says \"(n=k)\". Accuracy is in %."
+        + " NLL is the mean negative log-likelihood of the true class in nats per sample. ECE uses 15 equal-width"
+        + " confidence bins, weighted by bin size. Test and shifted-test numbers are at the epoch given by each run's"
+        + " selection: " + selectionRules() + ". Training loss and accuracy are averaged over each epoch's batches as"
+        + " trained (dropout and augmentation on); validation numbers come from a separate pass in inference mode."
+        + " Two means within one pooled standard deviation of each other are called \"on par\".\n\n";
+  }
+
+  private String selectionRules() {
+    Map<String, Long> rules = allArms().flatMap(a -> a.runs().stream())
+        .collect(Collectors.groupingBy(r -> rule(r.selection()), LinkedHashMap::new, Collectors.counting()));
+    if (rules.isEmpty()) {
+      return "no runs yet";
+    }
+    String listed = rules.entrySet().stream().map(e -> e.getKey() + " (" + e.getValue() + " runs)").collect(Collectors.joining("; "));
+    boolean best = rules.keySet().stream().anyMatch(r -> r.contains("best"));
+    return listed + (best ? "; a best epoch is chosen on validation data, never on test data" : "");
+  }
+
+  /** A selection without its epoch number, e.g. "best validation epoch by loss" or "last epoch". */
+  private static String rule(String selection) {
+    return selection == null ? "not recorded" : selection.replaceAll("\\s*\\d+", "").strip();
+  }
+
+  private String taskSection(String task, List<ArmResults> arms) {
+    StringBuilder out = new StringBuilder("## Task `" + task + "`\n\n");
+    out.append(describe(spec.tasks().get(task))).append("\n\n");
+    out.append(taskTable(arms)).append('\n');
+    out.append("Findings:\n\n");
+    Findings.of(arms).forEach(line -> out.append("- ").append(line).append('\n'));
+    out.append('\n').append(events(arms));
+    List<LearningCurveCharts.Link> links = charts.getOrDefault(task, List.of());
+    if (links.isEmpty()) {
+      out.append("No learning curves were recorded for this task.\n\n");
+    }
+    links.forEach(link -> out.append("![").append(link.title()).append("](").append(link.path()).append(")\n\n"));
+    return out.toString();
+  }
+
+  private static String describe(TaskSpec task) {
+    List<String> parts = new ArrayList<>();
+    parts.add("Classes " + task.classes().stream().map(String::valueOf).collect(Collectors.joining(", ")));
+    parts.add(task.perClass() == null ? "all training samples" : task.perClass() + " training samples per class");
+    if (task.shift() != null) {
+      parts.add("every split shifted by " + task.shift().label());
+    }
+    if (!task.ood().isEmpty()) {
+      parts.add("out-of-distribution test sets: " + task.ood().stream().map(ShiftSpec::label).collect(Collectors.joining(", ")));
+    }
+    return String.join("; ", parts) + ".";
+  }
+
+  private static String taskTable(List<ArmResults> arms) {
+    List<String> shifts = arms.stream().flatMap(a -> a.runs().stream())
+        .flatMap(r -> r.shifted() == null ? Stream.<String>empty() : r.shifted().keySet().stream())
+        .distinct().toList();
+    List<String> header = new ArrayList<>(List.of("Arm", "Strategy", "Model", "Init", "LR", "Layer decay", "Epochs", "Batch",
+        "Train samples", "n", "Test acc %", "Test NLL", "ECE"));
+    shifts.forEach(key -> header.add(key + " acc %"));
+    header.add("Trainable params");
+    MarkdownTable table = new MarkdownTable(header);
+    arms.forEach(arm -> table.add(taskRow(arm, shifts)));
+    return table.render();
+  }
+
+  private static List<String> taskRow(ArmResults arm, List<String> shifts) {
+    ArmSpec armSpec = arm.spec();
+    int runs = arm.runs().size();
+    List<String> row = new ArrayList<>(List.of(
+        "`" + arm.name() + "`",
+        arm.strategy(),
+        Objects.requireNonNullElse(arm.runs().get(0).model(), armSpec.model().type()),
+        arm.initSource().orElse("—") + (armSpec.init() != null && armSpec.init().keepHead() ? ", head kept" : ""),
+        plain(armSpec.optimizer().lr()) + (armSpec.lpFt() == null ? "" : "; probe " + plain(armSpec.lpFt().lr())),
+        plain(armSpec.optimizer().layerDecay()),
+        epochs(arm),
+        String.valueOf(armSpec.batchSize()),
+        range(arm, RunRecord::trainSamples),
+        String.valueOf(runs),
+        cell(arm.testAccuracy(), arm.testAccuracy().formatPercent(), runs),
+        cell(arm.test(EvalMetrics::nll), arm.test(EvalMetrics::nll).format(3), runs),
+        cell(arm.test(EvalMetrics::ece), arm.test(EvalMetrics::ece).format(3), runs)));
+    for (String key : shifts) {
+      Summary shifted = arm.shiftedAccuracy(key);
+      row.add(cell(shifted, shifted.formatPercent(), runs));
+    }
+    row.add(range(arm, RunRecord::trainableParameters));
+    return row;
+  }
+
+  /** Planned epochs, and the mean epochs run when a run stopped early or ran longer. */
+  private static String epochs(ArmResults arm) {
+    String planned = range(arm, RunRecord::epochsPlanned);
+    if (arm.runs().stream().allMatch(r -> r.epochsRun() == r.epochsPlanned())) {
+      return planned;
+    }
+    double meanRun = arm.summarise(RunRecord::epochsRun).mean();
+    return planned + " (mean run " + plain(Math.round(meanRun * 10) / 10.0) + ")";
+  }
+
+  private static String cell(Summary summary, String formatted, int runs) {
+    return summary.n() > 0 && summary.n() < runs ? formatted + " (n=" + summary.n() + ")" : formatted;
+  }
+
+  /** The value shared by the arm's runs, or {@code min–max} when they differ. */
+  private static String range(ArmResults arm, ToLongFunction<RunRecord> value) {
+    long min = arm.runs().stream().mapToLong(value).min().orElseThrow();
+    long max = arm.runs().stream().mapToLong(value).max().orElseThrow();
+    return min == max ? grouped(min) : grouped(min) + "–" + grouped(max);
+  }
+
+  /** Overfitting and note events, one line per arm, kind and message, with the seeds they occurred at. */
+  private static String events(List<ArmResults> arms) {
+    record Event(String arm, String kind, String message) {}
+    Map<Event, List<String>> seeds = new LinkedHashMap<>();
+    for (ArmResults arm : arms) {
+      for (RunRecord run : arm.runs()) {
+        for (RunEvent event : run.events() == null ? List.<RunEvent>of() : run.events()) {
+          if (LISTED_EVENTS.contains(event.kind())) {
+            seeds.computeIfAbsent(new Event(arm.name(), event.kind(), event.message()), e -> new ArrayList<>())
+                .add(run.seed() + " at epoch " + event.epoch());
+          }
+        }
+      }
+    }
+    if (seeds.isEmpty()) {
+      return "";
+    }
+    StringBuilder out = new StringBuilder("Events:\n\n");
+    seeds.forEach((e, at) -> out.append("- `").append(e.arm()).append("` ").append(e.kind())
+        .append(" (seeds ").append(String.join(", ", at)).append("): ").append(e.message()).append('\n'));
+    return out.append('\n').toString();
+  }
+
+  private String runs() {
+    MarkdownTable table = new MarkdownTable(List.of("Arm", "Seed", "Selected epoch", "Selection", "Test acc %", "Train s", "Samples/s"));
+    allArms().forEach(arm -> arm.runs().forEach(run -> table.add(List.of(
+        "`" + arm.name() + "`",
+        String.valueOf(run.seed()),
+        String.valueOf(run.selectedEpoch()),
+        Objects.requireNonNullElse(run.selection(), "not recorded"),
+        run.test() == null ? "—" : String.format(Locale.ROOT, "%.1f", run.test().accuracy() * 100),
+        String.format(Locale.ROOT, "%.1f", run.trainSeconds()),
+        String.format(Locale.ROOT, "%,.0f", run.samplesPerSecond())))));
+    return "## Runs\n\n" + table.render();
+  }
+
+  private Stream<ArmResults> allArms() {
+    return tasks.values().stream().flatMap(List::stream);
+  }
+
+  private static String plain(double value) {
+    return BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
+  }
+
+  private static String grouped(long value) {
+    return String.format(Locale.ROOT, "%,d", value);
+  }
+}

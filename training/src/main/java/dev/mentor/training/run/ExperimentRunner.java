@@ -1,0 +1,122 @@
+package dev.mentor.training.run;
+
+import dev.mentor.training.files.AtomicFiles;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.mentor.messages.record.RunRecord;
+import dev.mentor.messages.spec.ArmSpec;
+import dev.mentor.messages.spec.ExperimentSpec;
+import dev.mentor.messages.spec.SpecException;
+import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.messages.spec.TaskSpec;
+import dev.mentor.training.data.DataException;
+import dev.mentor.training.data.DataSources;
+import dev.mentor.training.data.Normalization;
+import dev.mentor.training.data.SourceData;
+import dev.mentor.training.data.TaskSplitter;
+import dev.mentor.training.model.ModelWeights;
+import dev.mentor.training.model.ModelZoo;
+import dev.mentor.training.model.StagedModel;
+import dev.mentor.training.report.ExperimentReport;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs a whole experiment in-process: validates everything that can be checked before training
+ * (data, class indices, sample counts, checkpoint files and their architecture, the output
+ * directory), then every arm at every seed in spec order, then the report. Finished runs are
+ * not repeated and interrupted ones resume, so the same command can simply be started again.
+ */
+public final class ExperimentRunner {
+  private final ExperimentSpec spec;
+  private final Path baseDir;
+  private final RunPaths paths;
+  private SourceData source;
+
+  public ExperimentRunner(ExperimentSpec spec, Path baseDir, Path outputRoot) {
+    this.spec = spec;
+    this.baseDir = baseDir;
+    this.paths = new RunPaths(outputRoot.resolve(spec.name()));
+  }
+
+  public RunPaths paths() {
+    return paths;
+  }
+
+  /** Every check that needs the data or files; throws {@link SpecException} naming the field. */
+  public void validate() {
+    try {
+      source = DataSources.load(spec.data(), baseDir);
+    } catch (DataException e) {
+      throw new SpecException("data", e.getMessage());
+    }
+    for (Map.Entry<String, TaskSpec> task : spec.tasks().entrySet()) {
+      List<Integer> classes = task.getValue().classes();
+      for (int i = 0; i < classes.size(); i++) {
+        if (classes.get(i) >= source.numClasses()) {
+          throw new SpecException("tasks." + task.getKey() + ".classes[" + i + "]", "the data has classes 0.." + (source.numClasses() - 1)
+              + ", got " + classes.get(i));
+        }
+      }
+      try {
+        TaskSplitter.split(source, task.getValue(), spec.seeds().get(0));
+      } catch (DataException e) {
+        throw new SpecException("tasks." + task.getKey(), e.getMessage());
+      }
+    }
+    for (int i = 0; i < spec.arms().size(); i++) {
+      ArmSpec arm = spec.arms().get(i);
+      if (arm.init() != null && arm.init().checkpoint() != null) {
+        checkCheckpoint(arm, "arms[" + i + "].init.checkpoint");
+      }
+    }
+    String resolved = SpecReader.toJson(spec);
+    try {
+      if (Files.exists(paths.spec()) && !Files.readString(paths.spec()).equals(resolved)) {
+        throw new SpecException("name", "the output directory " + paths.experimentDir() + " holds a different spec for experiment '"
+            + spec.name() + "'; rename the experiment, choose another --output, or remove that directory");
+      }
+    } catch (IOException e) {
+      throw new SpecException("name", "cannot read " + paths.spec() + ": " + e.getMessage());
+    }
+  }
+
+  private void checkCheckpoint(ArmSpec arm, String field) {
+    Path file = Path.of(arm.init().checkpoint());
+    file = file.isAbsolute() ? file : baseDir.resolve(file);
+    if (!Files.isRegularFile(file)) {
+      throw new SpecException(field, "file not found: " + file);
+    }
+    int classes = spec.tasks().get(arm.task()).classes().size();
+    var train = source.train();
+    try (NDManager manager = NDManager.newBaseManager()) {
+      StagedModel model = ModelZoo.create(arm.model(), classes, new Shape(train.channels(), train.height(), train.width()), manager, 0);
+      ModelWeights.loadBackbone(model, file, arm.init().keepHead());
+    } catch (IOException | IllegalArgumentException e) {
+      throw new SpecException(field, "cannot start arm '" + arm.name() + "' from " + file + ": " + e.getMessage());
+    }
+  }
+
+  /** Validates, runs every arm at every seed, writes the report; returns the run records. */
+  public List<RunRecord> run(RunListener listener) throws IOException {
+    if (source == null) {
+      validate();
+    }
+    Files.createDirectories(paths.experimentDir());
+    AtomicFiles.writeString(paths.spec(), SpecReader.toJson(spec));
+    Normalization normalization = Normalization.fit(source.train());
+    RunExecutor executor = new RunExecutor(spec, baseDir, paths, source, normalization, listener);
+    List<RunRecord> records = new ArrayList<>();
+    for (ArmSpec arm : spec.arms()) {
+      for (long seed : spec.seeds()) {
+        records.add(executor.execute(arm, seed));
+      }
+    }
+    ExperimentReport.write(paths.experimentDir(), spec, records, Environment.summary());
+    return records;
+  }
+}

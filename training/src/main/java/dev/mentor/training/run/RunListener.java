@@ -1,0 +1,17 @@
+package dev.mentor.training.run;
+
+import dev.mentor.messages.record.EpochMetrics;
+import dev.mentor.messages.record.RunRecord;
+
+/** Progress of an experiment's runs, for a console display (and later, status events). */
+public interface RunListener {
+  default void runStarted(String arm, long seed, int epochsPlanned, boolean resumed) {}
+
+  default void batchDone(int batch, int batches) {}
+
+  default void epochFinished(String arm, long seed, EpochMetrics metrics) {}
+
+  default void runFinished(RunRecord record, boolean fromCache) {}
+
+  RunListener NONE = new RunListener() {};
+}
