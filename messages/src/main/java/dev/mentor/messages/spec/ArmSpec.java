@@ -15,6 +15,8 @@ import java.util.List;
  *   <li>{@code lp-ft}: a linear probe to convergence ({@code lpFt}), then full fine-tuning from it</li>
  *   <li>{@code bn-adapt}: weights from {@code init}; no weight changes, BatchNorm running statistics
  *       recomputed on the task's training data ("an epoch at learning rate 0"), then evaluated</li>
+ *   <li>{@code none}: weights from {@code init} evaluated unchanged (the no-adaptation baseline; needs
+ *       {@code init.keepHead} unless only the backbone matters)</li>
  * </ul>
  * BatchNorm modes ({@code batchNorm}): {@code follow-stage} (default: BatchNorm trains with its stage
  * and is frozen with it), {@code train} (statistics and affine always trained, even in frozen stages),
@@ -41,7 +43,7 @@ public record ArmSpec(
     OverfittingSpec overfitting,
     LpFtSpec lpFt) {
 
-  public static final List<String> STRATEGIES = List.of("scratch", "linear-probe", "partial", "full", "lp-ft", "bn-adapt");
+  public static final List<String> STRATEGIES = List.of("scratch", "linear-probe", "partial", "full", "lp-ft", "bn-adapt", "none");
   public static final List<String> BATCH_NORM_MODES = List.of("follow-stage", "train", "frozen", "stats-only", "affine-only");
 
   public ArmSpec {
@@ -91,6 +93,9 @@ public record ArmSpec(
         throw new SpecException("trainStages[" + i + "]", "the model has no stage '" + trainStages.get(i) + "'; its stages: " + String.join(", ", stages));
       }
     }
+    if ((strategy.equals("bn-adapt") || strategy.equals("none")) && !init.keepHead()) {
+      throw new SpecException("init.keepHead", "strategy '" + strategy + "' trains no head, so it must keep the pretrained one: set keepHead: true");
+    }
     if (lpFt != null && !strategy.equals("lp-ft")) {
       throw new SpecException("lpFt", "applies to strategy 'lp-ft' only, this arm is '" + strategy + "'");
     }
@@ -103,7 +108,7 @@ public record ArmSpec(
     return switch (strategy) {
       case "scratch", "full", "lp-ft" -> stages;
       case "linear-probe" -> List.of("head");
-      case "bn-adapt" -> List.of();
+      case "bn-adapt", "none" -> List.of();
       case "partial" -> {
         List<String> trained = new ArrayList<>();
         if (lastStages != null) {

@@ -42,7 +42,13 @@ public record TaskSpec(
     if (testPerClass != null) {
       Check.positive("testPerClass", testPerClass);
     }
-    ood = ood == null ? List.of() : List.copyOf(ood);
+    ood = ood == null ? List.of() : Check.noNulls("ood", ood);
+    HashSet<String> labels = new HashSet<>();
+    for (int i = 0; i < ood.size(); i++) {
+      if (!labels.add(ood.get(i).label())) {
+        throw new SpecException("ood[" + i + "]", "lists the shift '" + ood.get(i).label() + "' twice");
+      }
+    }
   }
 
   /** Validation samples per class this task draws; -1 means "10% of each class". */

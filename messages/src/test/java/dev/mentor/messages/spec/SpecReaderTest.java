@@ -284,14 +284,22 @@ class SpecReaderTest {
     }
 
     @Test
+    void bnAdaptWithoutKeepHeadIsRejectedBecauseItTrainsNoHead() {
+      assertRejected(withArm("{name: bn, task: source, model: {type: cnn}, strategy: bn-adapt, init: {from: pre}}"),
+          "arms[1].init.keepHead", "keepHead: true");
+    }
+
+    @Test
     void fullTrainsEveryStageAndBnAdaptTrainsNone() {
       ExperimentSpec spec = SpecReader.parse(BASE + """
             - {name: full, task: target, model: {type: cnn}, strategy: full, init: {from: pre}}
-            - {name: bn, task: target, model: {type: cnn}, strategy: bn-adapt, init: {from: pre}}
+            - {name: bn, task: source, model: {type: cnn}, strategy: bn-adapt, init: {from: pre, keepHead: true}}
+            - {name: zero, task: source, model: {type: cnn}, strategy: none, init: {from: pre, keepHead: true}}
           """);
 
       assertThat(spec.arm("full").trainedStages()).containsExactly("stage1", "stage2", "stage3", "head");
       assertThat(spec.arm("bn").trainedStages()).isEmpty();
+      assertThat(spec.arm("zero").trainedStages()).isEmpty();
     }
 
     @Test

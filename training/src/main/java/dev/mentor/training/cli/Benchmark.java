@@ -23,8 +23,6 @@ import dev.mentor.training.model.ModelStats;
 import dev.mentor.training.model.ModelZoo;
 import dev.mentor.training.model.StagedModel;
 import dev.mentor.training.optim.MentorOptimizer;
-import dev.mentor.training.optim.Schedule;
-import dev.mentor.training.optim.StageLearningRates;
 import dev.mentor.training.run.Environment;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -119,9 +117,8 @@ final class Benchmark implements Callable<Integer> {
     Set<String> stages = mode.equals("full") ? Set.copyOf(model.stageNames()) : Set.of("head");
     FreezePlan plan = FreezePlan.apply(model, stages, "follow-stage");
     OptimizerSpec adam = new OptimizerSpec("adam", 1e-3, null, null, null);
-    Schedule schedule = new Schedule(ScheduleSpec.constant(), (size + batch - 1) / batch, 1);
     Trainer trainer = new Trainer(model, manager, 1);
-    trainer.configure(plan, new MentorOptimizer(adam, new StageLearningRates(model, 1e-3, 1.0, schedule)), null);
+    trainer.configure(plan, MentorOptimizer.create(model, adam, ScheduleSpec.constant(), (size + batch - 1) / batch, 1), null);
     return trainer;
   }
 

@@ -7,12 +7,13 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * A progress bar per epoch (redrawn in place on the error stream) and a one-line summary per
- * epoch and per run on the output stream.
+ * A progress bar per epoch (redrawn in place on the error stream, when that is a terminal) and
+ * a one-line summary per epoch and per run on the output stream.
  */
 final class ConsoleProgress implements RunListener {
   private static final int WIDTH = 30;
   private final PrintStream bar;
+  private final boolean interactive;
   private final PrintStream lines;
   private String current = "";
   private int planned;
@@ -22,6 +23,7 @@ final class ConsoleProgress implements RunListener {
   ConsoleProgress(PrintStream bar, PrintStream lines) {
     this.bar = bar;
     this.lines = lines;
+    this.interactive = System.console() != null;
   }
 
   @Override
@@ -35,7 +37,7 @@ final class ConsoleProgress implements RunListener {
   @Override
   public void batchDone(int batch, int batches) {
     long now = System.nanoTime();
-    if (batch != batches && now - lastDraw < 100_000_000L) {
+    if (!interactive || batch != batches && now - lastDraw < 100_000_000L) {
       return;
     }
     lastDraw = now;
@@ -48,7 +50,9 @@ final class ConsoleProgress implements RunListener {
   @Override
   public void epochFinished(String arm, long seed, EpochMetrics m) {
     epoch = m.epoch();
-    bar.print("\r" + " ".repeat(WIDTH + 40) + "\r");
+    if (interactive) {
+      bar.print("\r" + " ".repeat(WIDTH + 40) + "\r");
+    }
     lines.println(String.format(Locale.ROOT,
         "  %s epoch %d/%d (%s): loss %.4f acc %.2f%% | val loss %.4f acc %.2f%% | lr %.2e | %.0f samples/s",
         current, m.epoch(), planned, m.phase(), m.trainLoss(), 100 * m.trainAccuracy(), m.validationLoss(),

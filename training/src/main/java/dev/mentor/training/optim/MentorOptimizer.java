@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.ParameterTracker;
 import dev.mentor.messages.spec.OptimizerSpec;
+import dev.mentor.messages.spec.ScheduleSpec;
+import dev.mentor.training.model.StagedModel;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -34,6 +36,15 @@ public final class MentorOptimizer extends Optimizer {
     this.momentum = spec.momentum().floatValue();
     this.weightDecay = spec.weightDecay().floatValue();
     this.rates = rates;
+  }
+
+  /**
+   * The optimiser for a training phase of {@code epochs} epochs of {@code stepsPerEpoch} steps:
+   * per-stage rates from {@code spec.layerDecay()}, shaped over steps by {@code schedule}.
+   */
+  public static MentorOptimizer create(StagedModel model, OptimizerSpec spec, ScheduleSpec schedule, int stepsPerEpoch, int epochs) {
+    Schedule steps = new Schedule(schedule, stepsPerEpoch, epochs);
+    return new MentorOptimizer(spec, new StageLearningRates(model, spec.lr(), spec.layerDecay(), steps));
   }
 
   /** Updates one parameter; {@code decay} says whether weight decay applies to it. */

@@ -35,11 +35,10 @@ import dev.mentor.training.model.ModelWeights;
 import dev.mentor.training.model.ModelZoo;
 import dev.mentor.training.model.StagedModel;
 import dev.mentor.training.optim.MentorOptimizer;
-import dev.mentor.training.optim.Schedule;
-import dev.mentor.training.optim.StageLearningRates;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -100,7 +99,7 @@ public final class RunExecutor {
       CheckpointState state = checkpoints.load();
       List<EpochMetrics> history = new ArrayList<>(state == null ? List.of() : state.history());
       List<RunEvent> events = new ArrayList<>(state == null ? List.of() : state.events());
-      if (state == null && arm.batchSize() >= train.size() && !arm.strategy().equals("bn-adapt")) {
+      if (state == null && arm.batchSize() >= train.size() && !Phase.of(arm).isEmpty()) {
         events.add(new RunEvent(0, "note", "batch size " + arm.batchSize() + " >= " + train.size()
             + " training samples: one optimiser step per epoch"));
       }
@@ -121,9 +120,7 @@ public final class RunExecutor {
         boolean resumingHere = state != null && state.phase() == p;
         FreezePlan plan = FreezePlan.apply(model, phase.trainedStages(), arm.batchNorm());
         trainableCount = Math.max(trainableCount, plan.trainableCount());
-        Schedule schedule = new Schedule(phase.schedule(), trainBatches.count(), phase.epochs());
-        MentorOptimizer optimizer = new MentorOptimizer(phase.optimizer(),
-            new StageLearningRates(model, phase.optimizer().lr(), phase.optimizer().layerDecay(), schedule));
+        MentorOptimizer optimizer = MentorOptimizer.create(model, phase.optimizer(), phase.schedule(), trainBatches.count(), phase.epochs());
         if (resumingHere) {
           checkpoints.restoreOptimizer(optimizer, state.optimizerStep());
         }
@@ -172,10 +169,10 @@ public final class RunExecutor {
         if (stopping != null && best != null) {
           ModelWeights.restore(model, best);
           selectedEpoch = stopping.bestEpoch();
-          selection = "best validation epoch by " + stopping.metric();
+          selection = "best validation epoch " + selectedEpoch + " by " + stopping.metric();
         } else {
           selectedEpoch = epochsDone;
-          selection = "last epoch";
+          selection = "last epoch " + selectedEpoch;
         }
         state = null;
       }
@@ -183,6 +180,9 @@ public final class RunExecutor {
         trainer.recomputeBatchNormStatistics(new Batches(train, EVAL_BATCH, normalization, Augmentation.none()));
         events.add(new RunEvent(0, "note", "BatchNorm statistics recomputed on " + train.size() + " target samples; no weight changed"));
         selection = "no training (BatchNorm statistics only)";
+      }
+      if (arm.strategy().equals("none")) {
+        selection = "no training (initial weights)";
       }
 
       EvalMetrics validationMetrics = Metrics.of(trainer.predict(validation));
@@ -243,23 +243,41 @@ public final class RunExecutor {
       this.model = model;
     }
 
+    /**
+     * Writes the new checkpoint beside the old one and swaps them with renames, so at every
+     * instant one complete checkpoint exists ({@code state.json} is written last and marks it
+     * complete), whatever moment the process dies at.
+     */
     void save(CheckpointState state, MentorOptimizer optimizer) throws IOException {
       Path staging = dir.resolveSibling("checkpoint.tmp");
+      Path old = dir.resolveSibling("checkpoint.old");
       AtomicFiles.deleteTree(staging);
       Files.createDirectories(staging);
       ModelWeights.save(model, staging.resolve("model.params"));
       ParameterFile.write(staging.resolve("optimizer.params"), optimizerState(optimizer));
-      Files.writeString(staging.resolve("state.json"), SpecReader.toJson(state));
-      AtomicFiles.deleteTree(dir);
-      Files.move(staging, dir);
+      AtomicFiles.writeString(staging.resolve("state.json"), SpecReader.toJson(state));
+      AtomicFiles.deleteTree(old);
+      if (Files.exists(dir)) {
+        Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
+      }
+      Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
+      AtomicFiles.deleteTree(old);
     }
 
     /** The last complete checkpoint, restoring the model's weights; null when there is none. */
     CheckpointState load() throws IOException {
       Path staging = dir.resolveSibling("checkpoint.tmp");
-      if (!Files.exists(dir.resolve("state.json")) && Files.exists(staging.resolve("state.json"))) {
-        Files.move(staging, dir);
+      Path old = dir.resolveSibling("checkpoint.old");
+      if (!Files.exists(dir.resolve("state.json"))) {
+        AtomicFiles.deleteTree(dir);
+        if (Files.exists(staging.resolve("state.json"))) {
+          Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
+        } else if (Files.exists(old.resolve("state.json"))) {
+          Files.move(old, dir, StandardCopyOption.ATOMIC_MOVE);
+        }
       }
+      AtomicFiles.deleteTree(staging);
+      AtomicFiles.deleteTree(old);
       if (!Files.exists(dir.resolve("state.json"))) {
         return null;
       }

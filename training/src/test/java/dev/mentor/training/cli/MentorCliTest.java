@@ -1,0 +1,139 @@
+package dev.mentor.training.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mentor.messages.record.RunRecord;
+import dev.mentor.messages.spec.SpecReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@code mentor} command line as a user runs it: a separate JVM, exit codes, messages on the
+ * error stream, and no output folder for a spec that cannot run.
+ */
+class MentorCliTest {
+  private static final String VALID = """
+      name: cli
+      seeds: [1, 2]
+      data: {source: synthetic, syntheticClasses: 6, syntheticPerClass: 20}
+      tasks:
+        t: {classes: [0, 1, 2], perClass: 8, testPerClass: 5}
+      defaults: {epochs: 1, batchSize: 16}
+      arms:
+        - {name: logreg, task: t, model: {type: logistic}}
+        - {name: mlp, task: t, model: {type: mlp, widths: [8]}}
+      """;
+
+  @TempDir Path dir;
+
+  record Result(int exitCode, String out, String err) {}
+
+  private Result mentor(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true", "-Xmx1g", MentorCli.class.getName()));
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).directory(dir.toFile())
+        .redirectOutput(dir.resolve("stdout.txt").toFile())
+        .redirectError(dir.resolve("stderr.txt").toFile())
+        .start();
+    if (!process.waitFor(120, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("mentor " + String.join(" ", args) + " did not finish in 120 s");
+    }
+    return new Result(process.exitValue(), Files.readString(dir.resolve("stdout.txt"), StandardCharsets.UTF_8),
+        Files.readString(dir.resolve("stderr.txt"), StandardCharsets.UTF_8));
+  }
+
+  private Path write(String name, String text) throws IOException {
+    Path file = dir.resolve(name);
+    Files.writeString(file, text);
+    return file;
+  }
+
+  private Path output() {
+    return dir.resolve("out");
+  }
+
+  @Test
+  void validateOfAValidSpecExitsZeroAndWritesNothing() throws Exception {
+    Path spec = write("valid.yaml", VALID);
+    Result result = mentor("validate", spec.toString(), "--output", output().toString());
+    assertThat(result.exitCode()).as(result.err()).isZero();
+    assertThat(result.out()).contains("valid").contains("2 arms x 2 seeds = 4 runs");
+    assertThat(output()).doesNotExist();
+    assertThat(dir.resolve("runs")).doesNotExist();
+  }
+
+  @Test
+  void validateOfAClassBeyondTheDataExitsTwoNamingTheField() throws Exception {
+    Path spec = write("bad-class.yaml", VALID.replace("classes: [0, 1, 2]", "classes: [0, 9, 2]"));
+    Result result = mentor("validate", spec.toString(), "--output", output().toString());
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.err()).contains("invalid experiment: tasks.t.classes[1]: ");
+    assertThat(result.out()).doesNotContain("valid;");
+    assertThat(output()).doesNotExist();
+  }
+
+  @Test
+  void validateOfASpecErrorExitsTwoNamingTheFieldPath() throws Exception {
+    Path spec = write("bad-lr.yaml", VALID.replace("model: {type: logistic}", "model: {type: logistic}, optimizer: {lr: -1}"));
+    Result result = mentor("validate", spec.toString(), "--output", output().toString());
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.err()).contains("invalid experiment: arms[0].optimizer.lr: ");
+    assertThat(output()).doesNotExist();
+  }
+
+  @Test
+  void validateOfAMissingFileExitsTwo() throws Exception {
+    Result result = mentor("validate", dir.resolve("nowhere.yaml").toString(), "--output", output().toString());
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.err()).contains("not found");
+  }
+
+  @Test
+  void runOfAnInvalidSpecExitsTwoAndCreatesNoOutput() throws Exception {
+    Path spec = write("too-many.yaml", VALID.replace("perClass: 8", "perClass: 50"));
+    Result result = mentor("run", spec.toString(), "--output", output().toString());
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.err()).contains("invalid experiment: tasks.t: ");
+    assertThat(output()).as("nothing half-written").doesNotExist();
+  }
+
+  @Test
+  void runOfAMissingCheckpointExitsTwoAndCreatesNoOutput() throws Exception {
+    Path spec = write("missing.yaml", VALID.replace("- {name: mlp, task: t, model: {type: mlp, widths: [8]}}",
+        "- {name: mlp, task: t, model: {type: mlp, widths: [8]}, strategy: full, init: {checkpoint: gone.params}}"));
+    Result result = mentor("run", spec.toString(), "--output", output().toString());
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.err()).contains("invalid experiment: arms[1].init.checkpoint: ").contains("not found");
+    assertThat(output()).doesNotExist();
+  }
+
+  @Test
+  void runEndToEndWritesRunsAndReportAndThenRefusesAChangedSpec() throws Exception {
+    Path spec = write("valid.yaml", VALID);
+    Result result = mentor("run", spec.toString(), "--output", output().toString());
+    assertThat(result.exitCode()).as(result.err()).isZero();
+    Path experiment = output().resolve("cli");
+    assertThat(result.out()).contains("report: " + experiment.resolve("report.md"));
+    assertThat(experiment.resolve("report.md")).isRegularFile();
+    for (String run : List.of("logreg-s1", "logreg-s2", "mlp-s1", "mlp-s2")) {
+      RunRecord record = SpecReader.json().readValue(experiment.resolve(run).resolve("results.json").toFile(), RunRecord.class);
+      assertThat(record.epochsRun()).isEqualTo(1);
+    }
+    String stored = Files.readString(experiment.resolve("experiment.json"));
+
+    Path changed = write("valid.yaml", VALID.replace("epochs: 1", "epochs: 2"));
+    Result refused = mentor("run", changed.toString(), "--output", output().toString());
+    assertThat(refused.exitCode()).isEqualTo(2);
+    assertThat(refused.err()).contains("invalid experiment: name: ");
+    assertThat(Files.readString(experiment.resolve("experiment.json"))).isEqualTo(stored);
+  }
+}

@@ -1,0 +1,159 @@
+package dev.mentor.training.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.mentor.messages.spec.ExperimentSpec;
+import dev.mentor.messages.spec.ModelSpec;
+import dev.mentor.messages.spec.SpecException;
+import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.training.model.ModelWeights;
+import dev.mentor.training.model.ModelZoo;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link ExperimentRunner#validate()} rejects, before anything is written, every problem that needs
+ * the data or the files to see, naming the field of the spec to fix.
+ */
+class ExperimentValidationTest {
+  @TempDir Path base;
+
+  private Path output() {
+    return base.resolve("out");
+  }
+
+  private static ExperimentSpec spec(String tasks, String arms) {
+    return SpecReader.parse("""
+        name: checked
+        seeds: [1]
+        data: {source: synthetic, syntheticClasses: 6, syntheticPerClass: 60}
+        tasks:
+        %s
+        defaults: {epochs: 1, model: {type: cnn, channels: [4, 8], hidden: 16}}
+        arms:
+        %s
+        """.formatted(tasks.indent(2), arms.indent(2)));
+  }
+
+  private SpecException rejected(ExperimentSpec spec) {
+    SpecException error = catchThrowableOfType(SpecException.class, () -> new ExperimentRunner(spec, base, output()).validate());
+    assertThat(error).as("validate() must reject the spec").isNotNull();
+    return error;
+  }
+
+  private SpecException rejectedByRun(ExperimentSpec spec) {
+    SpecException error = catchThrowableOfType(SpecException.class, () -> new ExperimentRunner(spec, base, output()).run(RunListener.NONE));
+    assertThat(error).as("run() must reject the spec").isNotNull();
+    assertThat(output()).as("nothing written for an invalid spec").doesNotExist();
+    return error;
+  }
+
+  @Test
+  void classIndexBeyondTheDataNamesTheClassEntry() {
+    ExperimentSpec spec = spec("source: {classes: [0, 1]}\ntarget: {classes: [2, 7, 3]}", "- {name: a, task: target}");
+    SpecException error = rejected(spec);
+    assertThat(error.field()).isEqualTo("tasks.target.classes[1]");
+    assertThat(error.getMessage()).startsWith("tasks.target.classes[1]: ").contains("0..5", "7");
+    assertThat(output()).doesNotExist();
+    assertThat(rejectedByRun(spec).field()).isEqualTo("tasks.target.classes[1]");
+  }
+
+  @Test
+  void moreSamplesPerClassThanTheDataHoldsNamesTheTask() {
+    ExperimentSpec spec = spec("small: {classes: [0, 1], perClass: 10}\nbig: {classes: [2, 3], perClass: 100}", "- {name: a, task: big}");
+    SpecException error = rejected(spec);
+    assertThat(error.field()).isEqualTo("tasks.big");
+    assertThat(error.reason()).contains("perClass");
+    assertThat(rejectedByRun(spec).field()).isEqualTo("tasks.big");
+  }
+
+  @Test
+  void testSamplesBeyondTheTestFileNameTheTask() {
+    // synthetic data has 60 / 4 = 15 test samples per class
+    ExperimentSpec spec = spec("t: {classes: [0, 1], perClass: 10, testPerClass: 16}", "- {name: a, task: t}");
+    assertThat(rejected(spec).field()).isEqualTo("tasks.t");
+    assertThat(output()).doesNotExist();
+  }
+
+  @Test
+  void missingCheckpointFileNamesTheArmsInitCheckpoint() {
+    ExperimentSpec spec = spec("t: {classes: [0, 1]}",
+        "- {name: a, task: t}\n- {name: b, task: t, strategy: full, init: {checkpoint: weights/missing.params}}");
+    SpecException error = rejected(spec);
+    assertThat(error.field()).isEqualTo("arms[1].init.checkpoint");
+    assertThat(error.reason()).contains("not found").contains(base.resolve("weights/missing.params").toString());
+    assertThat(rejectedByRun(spec).field()).isEqualTo("arms[1].init.checkpoint");
+  }
+
+  @Test
+  void checkpointOfAnotherArchitectureNamesAMismatchedParameter() throws IOException {
+    saveWeights(new ModelSpec("cnn", null, List.of(6, 8), 16, null, null), base.resolve("weights/other.params"));
+    ExperimentSpec spec = spec("t: {classes: [0, 1]}", "- {name: probe, task: t, strategy: linear-probe, init: {checkpoint: weights/other.params}}");
+    SpecException error = rejected(spec);
+    assertThat(error.field()).isEqualTo("arms[0].init.checkpoint");
+    assertThat(error.reason()).contains("stage1/").contains("shape");
+    assertThat(output()).doesNotExist();
+  }
+
+  @Test
+  void checkpointOfTheSameArchitectureIsAcceptedRelativeToTheSpecFolder() throws IOException {
+    // another class count: the head is not loaded without keepHead
+    saveWeights(new ModelSpec("cnn", null, List.of(4, 8), 16, null, null), base.resolve("weights/same.params"));
+    ExperimentSpec spec = spec("t: {classes: [0, 1]}", "- {name: probe, task: t, strategy: linear-probe, init: {checkpoint: weights/same.params}}");
+    assertThatCode(() -> new ExperimentRunner(spec, base, output()).validate()).doesNotThrowAnyException();
+    assertThat(output()).doesNotExist();
+  }
+
+  @Test
+  void outputHoldingAnotherSpecOfTheSameNameNamesTheName() throws IOException {
+    ExperimentSpec earlier = spec("t: {classes: [0, 1]}", "- {name: a, task: t}");
+    ExperimentSpec changed = spec("t: {classes: [0, 1]}", "- {name: a, task: t, epochs: 2}");
+    Path stored = output().resolve("checked").resolve("experiment.json");
+    Files.createDirectories(stored.getParent());
+    Files.writeString(stored, SpecReader.toJson(earlier));
+
+    SpecException error = rejected(changed);
+    assertThat(error.field()).isEqualTo("name");
+    assertThat(error.reason()).contains("checked");
+    SpecException fromRun = catchThrowableOfType(SpecException.class, () -> new ExperimentRunner(changed, base, output()).run(RunListener.NONE));
+    assertThat(fromRun.field()).isEqualTo("name");
+    assertThat(Files.readString(stored)).as("the earlier spec is left alone").isEqualTo(SpecReader.toJson(earlier));
+    try (var files = Files.list(stored.getParent())) {
+      assertThat(files).containsExactly(stored);
+    }
+    // the same spec again is a resumable experiment, not a conflict
+    assertThatCode(() -> new ExperimentRunner(earlier, base, output()).validate()).doesNotThrowAnyException();
+  }
+
+  @Test
+  void duplicateOodShiftIsRejectedBeforeTraining() {
+    assertThatThrownBy(() -> spec("t: {classes: [0, 1], perClass: 10, ood: [{type: noise, severity: 0.1}, {type: noise, severity: 0.1}]}",
+        "- {name: a, task: t}"))
+        .isInstanceOfSatisfying(SpecException.class, e -> assertThat(e.field()).isEqualTo("tasks.t.ood[1]"))
+        .hasMessageContaining("twice");
+  }
+
+  @Test
+  void validSpecPassesWithoutWritingAnything() {
+    ExperimentSpec spec = spec("s: {classes: [0, 1, 2]}\nt: {classes: [3, 4, 5], perClass: 20, testPerClass: 15}",
+        "- {name: pre, task: s}\n- {name: probe, task: t, strategy: linear-probe, init: {from: pre}}");
+    assertThatCode(() -> new ExperimentRunner(spec, base, output()).validate()).doesNotThrowAnyException();
+    assertThat(output()).doesNotExist();
+  }
+
+  private static void saveWeights(ModelSpec model, Path file) throws IOException {
+    Files.createDirectories(file.getParent());
+    try (NDManager manager = NDManager.newBaseManager()) {
+      ModelWeights.save(ModelZoo.create(model, 5, new Shape(1, 28, 28), manager, 1), file);
+    }
+  }
+}
