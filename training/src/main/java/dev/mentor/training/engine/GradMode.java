@@ -36,10 +36,6 @@ public final class GradMode implements AutoCloseable {
     }
   }
 
-  public static boolean requiresGradient(NDArray array) {
-    return JniUtils.requiresGrad((PtNDArray) array);
-  }
-
   @Override
   public void close() {
     JniUtils.setGradMode(previous);

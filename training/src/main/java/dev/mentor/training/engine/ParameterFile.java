@@ -65,6 +65,7 @@ public final class ParameterFile {
 
   public static Map<String, Tensor> read(Path file) throws IOException {
     Map<String, Tensor> tensors = new LinkedHashMap<>();
+    long fileSize = Files.size(file);
     try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
       if (in.readLong() != MAGIC) {
         throw new IOException(file + " is not a Mentor parameter file (bad magic)");
@@ -72,11 +73,21 @@ public final class ParameterFile {
       int count = in.readInt();
       for (int i = 0; i < count; i++) {
         String name = in.readUTF();
-        long[] shape = new long[in.readInt()];
+        int rank = in.readInt();
+        if (rank < 0 || rank > 8) {
+          throw new IOException(file + " is corrupt: tensor '" + name + "' claims rank " + rank);
+        }
+        long[] shape = new long[rank];
         long size = 1;
         for (int d = 0; d < shape.length; d++) {
           shape[d] = in.readLong();
+          if (shape[d] < 0 || shape[d] > fileSize / 4) {
+            throw new IOException(file + " is corrupt: tensor '" + name + "' has dimension " + shape[d]);
+          }
           size *= shape[d];
+          if (size > fileSize / 4) {
+            throw new IOException(file + " is corrupt: tensor '" + name + "' needs more values than the file holds");
+          }
         }
         float[] values = new float[Math.toIntExact(size)];
         for (int v = 0; v < values.length; v++) {

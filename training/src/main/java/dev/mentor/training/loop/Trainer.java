@@ -170,6 +170,7 @@ public final class Trainer {
       previous[i] = norms.get(i).updatesStatistics();
       norms.get(i).setUpdateStatistics(true);
     }
+    StagedModel.StageModes modes = model.stageModes();
     model.setStageModes(Set.of(), 0);
     batches.inOrder();
     try {
@@ -186,6 +187,7 @@ public final class Trainer {
         norms.get(i).setCumulativeStep(0);
         norms.get(i).setUpdateStatistics(previous[i]);
       }
+      model.setStageModes(modes.inference(), modes.noGradPrefix());
     }
   }
 

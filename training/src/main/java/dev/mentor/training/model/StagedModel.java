@@ -116,6 +116,14 @@ public final class StagedModel extends AbstractBlock {
     frozenPrefix = noGradPrefix;
   }
 
+  /** The current stage modes, to put back after a pass that needs every stage in training mode. */
+  public StageModes stageModes() {
+    return new StageModes(Set.copyOf(inferenceStages), frozenPrefix);
+  }
+
+  /** Stages that run as in evaluation during training passes, and the leading stages that record no graph. */
+  public record StageModes(Set<String> inference, int noGradPrefix) {}
+
   /** Logits and the outputs of the requested stages, all from one forward pass. */
   public ModelOutput forward(ParameterStore store, NDArray input, boolean training, Set<String> taps) {
     NDList current = new NDList(input);

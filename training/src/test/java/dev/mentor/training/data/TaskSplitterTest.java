@@ -188,12 +188,9 @@ class TaskSplitterTest {
   }
 
   @Test
-  void oodSets_sameShiftListedTwice_failsNamingTheEntry() {
-    TaskSpec spec = new TaskSpec(List.of(0, 1), 5, 2, null, null,
-        List.of(new ShiftSpec("noise", 0.1), new ShiftSpec("noise", 0.1)));
-    TaskData data = TaskSplitter.split(DATA, spec, 3);
-
-    assertThatThrownBy(() -> TaskSplitter.oodSets(data, spec, 3))
+  void taskSpec_sameShiftListedTwice_isRejectedNamingTheEntry() {
+    assertThatThrownBy(() -> new TaskSpec(List.of(0, 1), 5, 2, null, null,
+        List.of(new ShiftSpec("noise", 0.1), new ShiftSpec("noise", 0.1))))
         .isInstanceOf(SpecException.class)
         .hasMessageStartingWith("ood[1]");
   }

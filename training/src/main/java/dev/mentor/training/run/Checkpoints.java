@@ -1,0 +1,114 @@
+package dev.mentor.training.run;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.training.engine.ParameterFile;
+import dev.mentor.training.engine.ParameterFile.Tensor;
+import dev.mentor.training.files.AtomicFiles;
+import dev.mentor.training.model.ModelWeights;
+import dev.mentor.training.model.StagedModel;
+import dev.mentor.training.optim.MentorOptimizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Checkpoint files of one run: the latest epoch's weights, optimiser state and loop state in
+ * {@code checkpoint/}, and the best weights so far in {@code best.params} when early stopping
+ * needs them. Parameters are stored by stable names, never by the engine's per-process ids.
+ */
+final class Checkpoints {
+  private static final ObjectMapper JSON = SpecReader.json();
+
+  private final Path dir;
+  private final StagedModel model;
+
+  Checkpoints(Path runDir, StagedModel model) {
+    this.dir = runDir.resolve("checkpoint");
+    this.model = model;
+  }
+
+  /**
+   * Writes the new checkpoint beside the old one and swaps them with renames, so at every
+   * instant one complete checkpoint exists ({@code state.json} is written last and marks it
+   * complete), whatever moment the process dies at.
+   */
+  void save(CheckpointState state, MentorOptimizer optimizer) throws IOException {
+    Path staging = dir.resolveSibling("checkpoint.tmp");
+    Path old = dir.resolveSibling("checkpoint.old");
+    AtomicFiles.deleteTree(staging);
+    Files.createDirectories(staging);
+    ModelWeights.save(model, staging.resolve("model.params"));
+    ParameterFile.write(staging.resolve("optimizer.params"), optimizerState(optimizer));
+    AtomicFiles.writeString(staging.resolve("state.json"), SpecReader.toJson(state));
+    AtomicFiles.deleteTree(old);
+    if (Files.exists(dir)) {
+      Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
+    }
+    Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
+    AtomicFiles.deleteTree(old);
+  }
+
+  /** The last complete checkpoint, restoring the model's weights; null when there is none. */
+  CheckpointState load() throws IOException {
+    Path staging = dir.resolveSibling("checkpoint.tmp");
+    Path old = dir.resolveSibling("checkpoint.old");
+    if (!Files.exists(dir.resolve("state.json"))) {
+      AtomicFiles.deleteTree(dir);
+      if (Files.exists(staging.resolve("state.json"))) {
+        Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
+      } else if (Files.exists(old.resolve("state.json"))) {
+        Files.move(old, dir, StandardCopyOption.ATOMIC_MOVE);
+      }
+    }
+    AtomicFiles.deleteTree(staging);
+    AtomicFiles.deleteTree(old);
+    if (!Files.exists(dir.resolve("state.json"))) {
+      return null;
+    }
+    ModelWeights.restore(model, ParameterFile.read(dir.resolve("model.params")));
+    return JSON.readValue(dir.resolve("state.json").toFile(), CheckpointState.class);
+  }
+
+  void restoreOptimizer(MentorOptimizer optimizer, int step) throws IOException {
+    Map<String, String> idByName = new LinkedHashMap<>();
+    model.namedParameters().forEach((name, p) -> idByName.put(name, p.getId()));
+    for (Map.Entry<String, Tensor> entry : ParameterFile.read(dir.resolve("optimizer.params")).entrySet()) {
+      String key = entry.getKey();
+      Parameter parameter = model.namedParameters().get(key.substring(2));
+      NDArray array = parameter.getArray().getManager().create(entry.getValue().values(), new Shape(entry.getValue().shape()));
+      optimizer.restoreState(key.substring(0, 2) + parameter.getId(), array);
+    }
+    optimizer.restoreStep(step);
+  }
+
+  private Map<String, Tensor> optimizerState(MentorOptimizer optimizer) {
+    Map<String, String> nameById = new LinkedHashMap<>();
+    model.namedParameters().forEach((name, p) -> nameById.put(p.getId(), name));
+    Map<String, Tensor> tensors = new LinkedHashMap<>();
+    optimizer.state().forEach((key, array) ->
+        tensors.put(key.substring(0, 2) + nameById.get(key.substring(2)), new Tensor(array.toFloatArray(), array.getShape().getShape())));
+    return tensors;
+  }
+
+  void saveBest(Map<String, Tensor> best) throws IOException {
+    ParameterFile.write(dir.resolveSibling("best.params"), best);
+  }
+
+  Map<String, Tensor> loadBest() throws IOException {
+    Path file = dir.resolveSibling("best.params");
+    return Files.exists(file) ? ParameterFile.read(file) : null;
+  }
+
+  /** Removes the checkpoint and best weights of a finished run (they are superseded by model.params). */
+  static void clear(Path runDir) throws IOException {
+    AtomicFiles.deleteTree(runDir.resolve("checkpoint"));
+    Files.deleteIfExists(runDir.resolve("best.params"));
+  }
+}
