@@ -8,7 +8,8 @@ import java.util.List;
  * <ul>
  *   <li>{@code contrast}: factor in (0, 1], pixels pulled towards the image mean (1 = unchanged)</li>
  *   <li>{@code brightness}: offset in [-1, 1] added to pixels in [0, 1], then clipped</li>
- *   <li>{@code inversion}: blend in [0, 1] between the image and its negative (1 = fully inverted)</li>
+ *   <li>{@code inversion}: blend in [0, 1] between the image and its negative (1 = fully inverted;
+ *       0.5 is rejected: it maps every pixel to 0.5 and erases the image)</li>
  *   <li>{@code rotation}: degrees, each image rotated by exactly this angle about its centre</li>
  *   <li>{@code downsample}: integer factor >= 1; the image is averaged in factor×factor blocks and upsampled back</li>
  *   <li>{@code occlusion}: fraction in [0, 1) of the side of a square zeroed at a seeded random position</li>
@@ -30,7 +31,12 @@ public record ShiftSpec(String type, Double severity) {
         }
       }
       case "brightness" -> Check.inRange("severity", severity, -1, 1);
-      case "inversion" -> Check.inRange("severity", severity, 0, 1);
+      case "inversion" -> {
+        Check.inRange("severity", severity, 0, 1);
+        if (severity == 0.5) {
+          throw new SpecException("severity", "inversion 0.5 maps every pixel to 0.5 and erases the image; use a blend below or above 0.5");
+        }
+      }
       case "rotation" -> Check.inRange("severity", severity, -180, 180);
       case "downsample" -> {
         if (severity < 1 || severity != Math.rint(severity)) {

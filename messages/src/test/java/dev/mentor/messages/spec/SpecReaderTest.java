@@ -545,6 +545,13 @@ class SpecReaderTest {
     }
 
     @Test
+    void inversionAtOneHalfIsRejectedBecauseItErasesTheImage() {
+      assertRejected(BASE.replace("target: {classes: [3, 4]}",
+              "target: {classes: [3, 4], shift: {type: inversion, severity: 0.5}}"),
+          "tasks.target.shift.severity", "erases the image");
+    }
+
+    @Test
     void dropoutOfOneIsRejected() {
       assertRejected(BASE.replace("model: {type: cnn}", "model: {type: cnn, dropout: 1.0}"),
           "arms[0].model.dropout", "[0, 1)", "got 1.0");

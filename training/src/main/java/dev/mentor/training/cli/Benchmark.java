@@ -65,11 +65,28 @@ final class Benchmark implements Callable<Integer> {
   @Option(names = "--memory-epochs", defaultValue = "6")
   int memoryEpochs;
 
+  @Option(names = "--sections", split = ",", defaultValue = "throughput,peak,memory",
+      description = "which tables to print: throughput, peak, memory (default: all)")
+  Set<String> sections;
+
   @Override
   public Integer call() throws Exception {
     SourceData data = DataSources.load(DataSpec.fashionMnist(), Path.of("."));
     Normalization norm = Normalization.fit(data.train());
     System.out.println("# Mentor benchmark\nmachine: " + Environment.summary() + "\n");
+    if (sections.contains("throughput")) {
+      throughput(data.train(), norm);
+    }
+    if (sections.contains("peak")) {
+      peakShare(data.train(), norm);
+    }
+    if (sections.contains("memory")) {
+      memory(data.train(), norm);
+    }
+    return 0;
+  }
+
+  private void throughput(ImageSet train, Normalization norm) throws IOException, InterruptedException {
     System.out.println("## Training throughput (samples/s, median of " + repeats + ", batch " + batch + ", Adam, Fashion-MNIST)");
     System.out.println("| model | mode | threads | Mentor | PyTorch | Mentor / PyTorch |");
     System.out.println("|---|---|---|---|---|---|");
@@ -80,7 +97,7 @@ final class Benchmark implements Callable<Integer> {
           double[] mentor = new double[repeats];
           double[] torch = new double[repeats];
           for (int r = 0; r < repeats; r++) {
-            mentor[r] = mentorThroughput(model, mode, t, data.train(), norm);
+            mentor[r] = mentorThroughput(model, mode, t, train, norm);
             torch[r] = peerAvailable ? peerThroughput(model, mode, t) : Double.NaN;
           }
           double m = median(mentor);
@@ -89,9 +106,6 @@ final class Benchmark implements Callable<Integer> {
         }
       }
     }
-    peakShare(data.train(), norm);
-    memory(data.train(), norm);
-    return 0;
   }
 
   static ModelSpec exampleModel(String type) {
@@ -171,8 +185,8 @@ final class Benchmark implements Callable<Integer> {
 
   private void memory(ImageSet train, Normalization norm) {
     System.out.println("\n## Resident memory after each epoch (CNN, full training, 60,000 samples, " + threads[threads.length - 1] + " threads)");
-    System.out.println("| epoch | RSS MiB | samples/s |");
-    System.out.println("|---|---|---|");
+    System.out.println("| epoch | RSS MiB | JVM heap committed MiB | RSS − heap MiB | live NDArrays | samples/s |");
+    System.out.println("|---|---|---|---|---|---|");
     JniUtils.setNumThreads(threads[threads.length - 1]);
     try (NDManager manager = NDManager.newBaseManager()) {
       StagedModel model = ModelZoo.create(exampleModel("cnn"), 10, new Shape(1, 28, 28), manager, 1);
@@ -180,7 +194,10 @@ final class Benchmark implements Callable<Integer> {
       Batches batches = new Batches(train, batch, norm, Augmentation.none());
       for (int e = 1; e <= memoryEpochs; e++) {
         Trainer.EpochStats stats = trainer.trainEpoch(batches, e);
-        System.out.printf(Locale.ROOT, "| %d | %d | %.0f |%n", e, residentMiB(), stats.samplesPerSecond());
+        long rss = residentMiB();
+        long heap = Runtime.getRuntime().totalMemory() >> 20;
+        System.out.printf(Locale.ROOT, "| %d | %d | %d | %d | %d | %.0f |%n", e, rss, heap, rss - heap,
+            manager.getManagedArrays().size(), stats.samplesPerSecond());
       }
     }
   }

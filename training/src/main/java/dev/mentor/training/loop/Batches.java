@@ -6,14 +6,22 @@ import ai.djl.ndarray.types.Shape;
 import dev.mentor.training.data.Augmentation;
 import dev.mentor.training.data.ImageSet;
 import dev.mentor.training.data.Normalization;
-import java.nio.FloatBuffer;
+import ai.djl.ndarray.types.DataType;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 
 /**
  * Cuts an {@link ImageSet} into batches of input arrays. The order is a permutation drawn from
  * (seed, epoch), and augmentation draws from the same pair, so an epoch is reproducible on its
- * own: a resumed run sees exactly the batches it would have seen. One pixel buffer is reused for
- * every batch; the arrays are created in the manager the caller passes, so they die with the step.
+ * own: a resumed run sees exactly the batches it would have seen. The arrays are created in the
+ * manager the caller passes, so they die with the step.
+ *
+ * <p>The engine wraps a direct buffer without copying it, and DJL copies any other buffer into a
+ * fresh direct one that is freed only when the garbage collector gets to it: hundreds of
+ * megabytes of native memory per epoch on a quiet heap. So the batch is written into one direct
+ * buffer reused for every batch, and <b>a batch's arrays are valid only until the next call to
+ * {@link #get}</b> (every loop here closes a step's arrays before fetching the next batch).
  */
 public final class Batches {
   private final ImageSet data;
@@ -22,6 +30,8 @@ public final class Batches {
   private final Augmentation augmentation;
   private final float[] buffer;
   private final int[] labels;
+  private final ByteBuffer pixelBytes;
+  private final ByteBuffer labelBytes;
   private int[] order;
   private SplittableRandom augmentRandom;
 
@@ -32,6 +42,8 @@ public final class Batches {
     this.augmentation = augmentation;
     this.buffer = new float[this.batchSize * data.pixelsPerSample()];
     this.labels = new int[this.batchSize];
+    this.pixelBytes = ByteBuffer.allocateDirect(buffer.length * Float.BYTES).order(ByteOrder.nativeOrder());
+    this.labelBytes = ByteBuffer.allocateDirect(labels.length * Integer.BYTES).order(ByteOrder.nativeOrder());
     this.order = identity(data.size());
   }
 
@@ -78,8 +90,14 @@ public final class Batches {
       augmentation.applyInPlace(buffer, n, data.channels(), data.height(), data.width(), augmentRandom);
     }
     normalization.applyInPlace(buffer, 0, n * pixels);
-    NDArray x = manager.create(FloatBuffer.wrap(buffer, 0, n * pixels), new Shape(n, data.channels(), data.height(), data.width()));
-    NDArray y = manager.create(java.util.Arrays.copyOf(labels, n));
+    pixelBytes.clear();
+    pixelBytes.asFloatBuffer().put(buffer, 0, n * pixels);
+    pixelBytes.limit(n * pixels * Float.BYTES);
+    labelBytes.clear();
+    labelBytes.asIntBuffer().put(labels, 0, n);
+    labelBytes.limit(n * Integer.BYTES);
+    NDArray x = manager.create(pixelBytes, new Shape(n, data.channels(), data.height(), data.width()), DataType.FLOAT32);
+    NDArray y = manager.create(labelBytes, new Shape(n), DataType.INT32);
     return new Batch(x, y, ids);
   }
 

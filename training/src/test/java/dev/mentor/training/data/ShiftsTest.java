@@ -63,7 +63,7 @@ class ShiftsTest {
   @Test
   void inversion_blendsImageWithItsNegative() {
     assertRows(shift(new float[][] {{0f, 0.25f, 1f}}, "inversion", 1), new float[][] {{1f, 0.75f, 0f}});
-    assertRows(shift(new float[][] {{0f, 0.25f, 1f}}, "inversion", 0.5), new float[][] {{0.5f, 0.5f, 0.5f}});
+    assertRows(shift(new float[][] {{0f, 0.25f, 1f}}, "inversion", 0.25), new float[][] {{0.25f, 0.375f, 0.75f}});
   }
 
   @Test

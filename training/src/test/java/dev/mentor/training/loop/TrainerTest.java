@@ -136,15 +136,25 @@ class TrainerTest {
       trainer.configure(FreezePlan.apply(model, Set.of("stage2", "stage3", "head"), "follow-stage"),
           LoopFixtures.optimizer(model, "adam", 0.01, 3), pruning);
       int afterEpoch2 = 0;
+      long directBuffersAfterEpoch2 = 0;
       for (int epoch = 1; epoch <= 6; epoch++) {
         trainer.trainEpoch(train, epoch);
         trainer.predict(test);
         if (epoch == 2) {
           afterEpoch2 = liveArrays(manager);
+          directBuffersAfterEpoch2 = directBuffers();
         }
       }
       assertThat(liveArrays(manager)).isEqualTo(afterEpoch2);
+      // Native memory outside the engine's managers: a direct buffer per batch would pile up until a GC.
+      assertThat(directBuffers()).as("direct buffers alive").isLessThanOrEqualTo(directBuffersAfterEpoch2);
     }
+  }
+
+  /** Direct byte buffers the JVM has allocated and not yet freed. */
+  private static long directBuffers() {
+    return java.lang.management.ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
+        .filter(pool -> pool.getName().equals("direct")).mapToLong(java.lang.management.BufferPoolMXBean::getCount).sum();
   }
 
   @Test
