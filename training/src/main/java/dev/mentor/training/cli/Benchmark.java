@@ -25,6 +25,9 @@ import dev.mentor.training.model.StagedModel;
 import dev.mentor.training.optim.MentorOptimizer;
 import dev.mentor.training.run.Environment;
 import java.io.IOException;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -185,8 +188,8 @@ final class Benchmark implements Callable<Integer> {
 
   private void memory(ImageSet train, Normalization norm) {
     System.out.println("\n## Resident memory after each epoch (CNN, full training, 60,000 samples, " + threads[threads.length - 1] + " threads)");
-    System.out.println("| epoch | RSS MiB | JVM heap committed MiB | RSS − heap MiB | live NDArrays | samples/s |");
-    System.out.println("|---|---|---|---|---|---|");
+    System.out.println("| epoch | RSS MiB | JVM heap used MiB | JVM heap committed MiB | GCs so far | live NDArrays | direct buffers | samples/s |");
+    System.out.println("|---|---|---|---|---|---|---|---|");
     JniUtils.setNumThreads(threads[threads.length - 1]);
     try (NDManager manager = NDManager.newBaseManager()) {
       StagedModel model = ModelZoo.create(exampleModel("cnn"), 10, new Shape(1, 28, 28), manager, 1);
@@ -194,10 +197,13 @@ final class Benchmark implements Callable<Integer> {
       Batches batches = new Batches(train, batch, norm, Augmentation.none());
       for (int e = 1; e <= memoryEpochs; e++) {
         Trainer.EpochStats stats = trainer.trainEpoch(batches, e);
-        long rss = residentMiB();
-        long heap = Runtime.getRuntime().totalMemory() >> 20;
-        System.out.printf(Locale.ROOT, "| %d | %d | %d | %d | %d | %.0f |%n", e, rss, heap, rss - heap,
-            manager.getManagedArrays().size(), stats.samplesPerSecond());
+        Runtime runtime = Runtime.getRuntime();
+        long gcs = ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(GarbageCollectorMXBean::getCollectionCount).sum();
+        long direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+            .filter(pool -> pool.getName().equals("direct")).mapToLong(BufferPoolMXBean::getCount).sum();
+        System.out.printf(Locale.ROOT, "| %d | %d | %d | %d | %d | %d | %d | %.0f |%n", e, residentMiB(),
+            (runtime.totalMemory() - runtime.freeMemory()) >> 20, runtime.totalMemory() >> 20, gcs,
+            manager.getManagedArrays().size(), direct, stats.samplesPerSecond());
       }
     }
   }
