@@ -98,7 +98,7 @@ public final class Batches {
     labelBytes.limit(n * Integer.BYTES);
     NDArray x = manager.create(pixelBytes, new Shape(n, data.channels(), data.height(), data.width()), DataType.FLOAT32);
     NDArray y = manager.create(labelBytes, new Shape(n), DataType.INT32);
-    return new Batch(x, y, ids);
+    return new Batch(x, y, java.util.Arrays.copyOf(labels, n), ids);
   }
 
   private static int[] identity(int n) {
@@ -109,6 +109,6 @@ public final class Batches {
     return order;
   }
 
-  /** Inputs, integer labels and the stable ids of the samples in the batch, in batch order. */
-  public record Batch(NDArray inputs, NDArray labels, long[] sampleIds) {}
+  /** Inputs, integer labels (as an array and as Java values) and the samples' stable ids, in batch order. */
+  public record Batch(NDArray inputs, NDArray labels, int[] labelValues, long[] sampleIds) {}
 }

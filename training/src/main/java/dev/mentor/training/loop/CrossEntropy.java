@@ -2,6 +2,7 @@ package dev.mentor.training.loop;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.loss.Loss;
 
 /**
@@ -17,7 +18,7 @@ public final class CrossEntropy extends Loss {
   @Override
   public NDArray evaluate(NDList labels, NDList predictions) {
     NDArray logits = predictions.singletonOrThrow();
-    NDArray oneHot = labels.singletonOrThrow().oneHot((int) logits.getShape().get(1));
-    return logits.logSoftmax(1).mul(oneHot).sum(new int[] {1}).mean().neg();
+    NDArray picked = logits.logSoftmax(1).get(new NDIndex().addAllDim().addPickDim(labels.singletonOrThrow().reshape(-1, 1)));
+    return picked.mean().neg();
   }
 }

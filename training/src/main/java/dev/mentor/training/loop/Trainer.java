@@ -100,7 +100,7 @@ public final class Trainer {
         }
         int n = batch.sampleIds().length;
         lossSum += value * n;
-        correct += countCorrect(logits, batch.labels());
+        correct += countCorrect(logits, batch.labelValues());
       }
       afterBatch.accept(i + 1);
     }
@@ -126,9 +126,8 @@ public final class Trainer {
     return firstRate;
   }
 
-  private static long countCorrect(NDArray logits, NDArray labels) {
+  private static long countCorrect(NDArray logits, int[] truth) {
     long[] predicted = logits.argMax(1).toLongArray();
-    int[] truth = labels.toIntArray();
     long correct = 0;
     for (int i = 0; i < truth.length; i++) {
       correct += predicted[i] == truth[i] ? 1 : 0;
@@ -150,7 +149,7 @@ public final class Trainer {
         NDArray logits = model.forward(store, batch.inputs(), false, Set.of()).logits();
         float[] p = logits.softmax(1).toFloatArray();
         System.arraycopy(p, 0, probabilities, offset * k, p.length);
-        int[] y = batch.labels().toIntArray();
+        int[] y = batch.labelValues();
         System.arraycopy(y, 0, labels, offset, y.length);
         System.arraycopy(batch.sampleIds(), 0, ids, offset, y.length);
         offset += y.length;
