@@ -108,22 +108,20 @@ public final class Trainer {
     return new EpochStats(lossSum / batches.size(), correct / (double) batches.size(), batches.size(), seconds, lr);
   }
 
+  /** One optimiser step over every trainable parameter; returns the rate of the last trained stage. */
   private double stepOptimizer(NDManager step) {
-    double firstRate = Double.NaN;
     for (Parameter p : trainable) {
       NDArray weight = p.getArray();
       NDArray grad = weight.getGradient();
       grad.attach(step);
       optimizer.update(p.getId(), weight, grad, p.getType() == Parameter.Type.WEIGHT);
     }
-    if (!trainable.isEmpty()) {
-      firstRate = optimizer.currentRate(trainable.get(trainable.size() - 1).getId());
-    }
+    double lastStageRate = optimizer.currentRate(trainable.get(trainable.size() - 1).getId());
     optimizer.finishStep();
     if (pruning != null) {
       pruning.reapply();
     }
-    return firstRate;
+    return lastStageRate;
   }
 
   private static long countCorrect(NDArray logits, int[] truth) {
@@ -190,7 +188,10 @@ public final class Trainer {
     }
   }
 
-  /** Loss, accuracy, throughput and the head's learning rate at the end of one training epoch. */
+  /**
+   * Loss, accuracy and throughput of one training epoch, and the learning rate of the last
+   * trained stage (the head, whenever it trains) on the epoch's last step.
+   */
   public record EpochStats(double loss, double accuracy, int samples, double seconds, double learningRate) {
     public double samplesPerSecond() {
       return samples / Math.max(seconds, 1e-9);

@@ -1,5 +1,6 @@
 package dev.mentor.training.report;
 
+import dev.mentor.messages.record.RunRecord;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -106,7 +107,7 @@ final class Findings {
     String tied = arms.stream()
         .filter(a -> a != best && Comparison.of(best.testAccuracy(), a.testAccuracy()).onPar())
         .map(Findings::quote).collect(Collectors.joining(", "));
-    return List.of("Best arm: " + quote(best) + " at " + best.testAccuracy().formatPercent() + " % test accuracy."
+    return List.of("Highest mean test accuracy: " + quote(best) + " at " + best.testAccuracy().formatPercent() + " %."
         + (tied.isEmpty() ? "" : " On par with it (within one pooled std): " + tied + "."));
   }
 
@@ -127,11 +128,16 @@ final class Findings {
   }
 
   private List<String> budgets() {
-    if (arms.stream().map(a -> a.spec().epochs()).distinct().count() <= 1) {
+    if (arms.stream().map(Findings::plannedEpochs).distinct().count() <= 1) {
       return List.of();
     }
-    String epochs = arms.stream().map(a -> quote(a) + " " + a.spec().epochs()).collect(Collectors.joining(", "));
+    String epochs = arms.stream().map(a -> quote(a) + " " + plannedEpochs(a)).collect(Collectors.joining(", "));
     return List.of("Planned epochs differ between arms (" + epochs + "): the budgets are not equal, so compare with care.");
+  }
+
+  /** Epochs the arm's runs planned in all their phases (LP-FT: probe plus fine-tuning; BatchNorm adaptation: 0). */
+  private static int plannedEpochs(ArmResults arm) {
+    return arm.runs().stream().mapToInt(RunRecord::epochsPlanned).max().orElse(arm.spec().epochs());
   }
 
   private static String quote(ArmResults arm) {

@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * Everything besides tensors that a run needs to continue exactly where it stopped: the phase and
- * epochs done, the optimiser's step, the stopping rules' memory, the learning curve and events.
+ * epochs done, the optimiser's step, the stopping rules' memory, whether the overfitting detector ended the
+ * run, the learning curve and events.
  */
 record CheckpointState(
     int phase,
@@ -16,5 +17,6 @@ record CheckpointState(
     double[] earlyStopping,
     double[] overfitting,
     int bestEpoch,
+    boolean stopped,
     List<EpochMetrics> history,
     List<RunEvent> events) {}

@@ -77,11 +77,13 @@ final class Checkpoints {
   }
 
   void restoreOptimizer(MentorOptimizer optimizer, int step) throws IOException {
-    Map<String, String> idByName = new LinkedHashMap<>();
-    model.namedParameters().forEach((name, p) -> idByName.put(name, p.getId()));
+    Map<String, Parameter> parameters = model.namedParameters();
     for (Map.Entry<String, Tensor> entry : ParameterFile.read(dir.resolve("optimizer.params")).entrySet()) {
       String key = entry.getKey();
-      Parameter parameter = model.namedParameters().get(key.substring(2));
+      Parameter parameter = parameters.get(key.substring(2));
+      if (parameter == null) {
+        throw new IOException(dir + ": optimizer state for '" + key.substring(2) + "', which this model does not have");
+      }
       NDArray array = parameter.getArray().getManager().create(entry.getValue().values(), new Shape(entry.getValue().shape()));
       optimizer.restoreState(key.substring(0, 2) + parameter.getId(), array);
     }
@@ -101,9 +103,14 @@ final class Checkpoints {
     ParameterFile.write(dir.resolveSibling("best.params"), best);
   }
 
+  /** The best weights saved so far; a checkpoint whose early stopping names a best epoch must have them. */
   Map<String, Tensor> loadBest() throws IOException {
     Path file = dir.resolveSibling("best.params");
-    return Files.exists(file) ? ParameterFile.read(file) : null;
+    if (!Files.exists(file)) {
+      throw new IOException(file + " is missing, but the checkpoint's early stopping has a best epoch: the checkpoint is incomplete;"
+          + " delete " + dir.getParent() + " to run this arm again from the start");
+    }
+    return ParameterFile.read(file);
   }
 
   /** Removes the checkpoint and best weights of a finished run (they are superseded by model.params). */

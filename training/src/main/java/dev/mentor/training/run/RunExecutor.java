@@ -137,7 +137,7 @@ public final class RunExecutor {
             + " training samples: one optimiser step per epoch"));
       }
       listener.runStarted(arm.name(), seed, plannedEpochs(arm), state != null);
-      boolean stopRun = false;
+      boolean stopRun = state != null && state.stopped();
       for (int p = state == null ? 0 : state.phase(); p < phases.size() && !stopRun; p++) {
         stopRun = trainPhase(p, phases.get(p), state != null && state.phase() == p ? state : null);
       }
@@ -167,7 +167,9 @@ public final class RunExecutor {
         phaseDone = resume.phaseEpochsDone();
         if (stopping != null) {
           stopping.restore(resume.earlyStopping());
-          best = checkpoints.loadBest();
+          if (stopping.bestEpoch() > 0) {
+            best = checkpoints.loadBest();
+          }
         }
       }
       trainer.configure(plan, optimizer, pruning);
@@ -196,7 +198,7 @@ public final class RunExecutor {
         }
         checkpoints.save(new CheckpointState(index, phaseDone, epochsDone, optimizer.step(),
             stopping == null ? null : stopping.state(), overfitting.state(),
-            stopping == null ? epoch : stopping.bestEpoch(), history, events), optimizer);
+            stopping == null ? epoch : stopping.bestEpoch(), stopRun, history, events), optimizer);
         CurveFile.write(dir.resolve("metrics.csv"), history);
       }
       if (stopping != null && best != null) {

@@ -95,7 +95,7 @@ class ExperimentReportTest {
     assertThat(report).contains(
         "`full` beats scratch `scratch` by 14.0 points (86.0% vs 72.0%).",
         "`probe` beats scratch `scratch` by 9.0 points (81.0% vs 72.0%).",
-        "Best arm: `full` at 86.0 ± 1.0 % test accuracy.",
+        "Highest mean test accuracy: `full` at 86.0 ± 1.0 %.",
         "Logistic regression on raw inputs `logreg`: 61.0 ± 1.0 %; every other arm beats it.",
         "No logistic-regression baseline (model `logistic`) in this task.");
   }
