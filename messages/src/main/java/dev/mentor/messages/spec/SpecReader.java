@@ -78,16 +78,11 @@ public final class SpecReader {
     }
   }
 
-  /** The resolved spec as JSON: every default filled in, {@code defaults} already merged. */
-  public static String toJson(ExperimentSpec spec) {
-    try {
-      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(spec);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("spec is not serialisable", e);
-    }
-  }
-
-  public static <T> String toJson(T value) {
+  /**
+   * Pretty JSON of a spec, record or map with the reader's settings; for an {@link ExperimentSpec}
+   * this is the resolved spec, every default filled in and {@code defaults} already merged.
+   */
+  public static String toJson(Object value) {
     try {
       return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value);
     } catch (JsonProcessingException e) {

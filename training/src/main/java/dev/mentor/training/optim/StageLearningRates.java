@@ -40,7 +40,7 @@ public final class StageLearningRates implements ParameterTracker {
     return (float) (peak * factor * schedule.factor(numUpdate));
   }
 
-  /** The rate a stage learns at on step {@code step}, for records and tests. */
+  /** The rate a stage learns at on step {@code step}. */
   public double rate(String stage, int step) {
     return peak * factorByStage.get(stage) * schedule.factor(step);
   }
