@@ -1,10 +1,14 @@
 package dev.mentor.messages.record;
 
+import java.util.Map;
+
 /**
  * One row of a run's learning curve. {@code phase} names the training phase ("train" for a
  * single-phase run, "probe" and "finetune" for LP-FT); {@code epoch} counts from 1 within the run.
  * Training loss and accuracy are averaged over the epoch's batches as they were trained
  * (dropout and augmentation on); validation numbers come from a separate pass in inference mode.
+ * {@code terms} holds each named loss term's unweighted value averaged over the epoch's samples
+ * (empty for plain cross-entropy training).
  */
 public record EpochMetrics(
     int epoch,
@@ -15,4 +19,10 @@ public record EpochMetrics(
     double validationAccuracy,
     double learningRate,
     double samplesPerSecond,
-    double seconds) {}
+    double seconds,
+    Map<String, Double> terms) {
+
+  public EpochMetrics {
+    terms = terms == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(terms));
+  }
+}

@@ -7,6 +7,8 @@ import java.util.Map;
  * The result of one run (one arm at one seed), written as {@code results.json} in the run's
  * directory. {@code selection} says which epoch's weights were evaluated ("best validation
  * epoch N by loss" or "last epoch N"); test and shifted-test metrics are those of that epoch.
+ * A distillation student carries {@code distillation}; an ensemble arm's metrics are the
+ * ensemble's, with member-level detail in {@code ensemble} (model sizes summed over members).
  */
 public record RunRecord(
     int schemaVersion,
@@ -34,6 +36,9 @@ public record RunRecord(
     EvalMetrics test,
     Map<String, EvalMetrics> shifted,
     List<EpochMetrics> history,
-    List<RunEvent> events) {
+    List<RunEvent> events,
+    DistillationInfo distillation,
+    EnsembleMetrics ensemble,
+    InferenceCost inference) {
   public static final int SCHEMA_VERSION = 1;
 }

@@ -23,6 +23,10 @@ import java.util.List;
  * {@code frozen} (inference statistics, affine fixed, everywhere), {@code stats-only} (running
  * statistics adapt to the target data, affine fixed), {@code affine-only} (inference statistics,
  * affine trained, even in frozen stages).
+ *
+ * <p>With {@code distill} the arm is a student of a teacher (see {@link DistillSpec}); with
+ * {@code ensemble} it trains several members from their own seeds and is evaluated as their
+ * ensemble (see {@link EnsembleSpec}).
  */
 public record ArmSpec(
     String name,
@@ -41,7 +45,9 @@ public record ArmSpec(
     EarlyStoppingSpec earlyStopping,
     PruningSpec pruning,
     OverfittingSpec overfitting,
-    LpFtSpec lpFt) {
+    LpFtSpec lpFt,
+    DistillSpec distill,
+    EnsembleSpec ensemble) {
 
   public static final List<String> STRATEGIES = List.of("scratch", "linear-probe", "partial", "full", "lp-ft", "bn-adapt", "none");
   public static final List<String> BATCH_NORM_MODES = List.of("follow-stage", "train", "frozen", "stats-only", "affine-only");
@@ -100,6 +106,32 @@ public record ArmSpec(
       throw new SpecException("lpFt", "applies to strategy 'lp-ft' only, this arm is '" + strategy + "'");
     }
     lpFt = strategy.equals("lp-ft") && lpFt == null ? LpFtSpec.defaults() : lpFt;
+    if (distill != null && (strategy.equals("bn-adapt") || strategy.equals("none"))) {
+      throw new SpecException("distill", "strategy '" + strategy + "' trains nothing, so it cannot learn from a teacher");
+    }
+    if (ensemble != null && !strategy.equals("scratch")) {
+      throw new SpecException("ensemble", "a deep ensemble draws each member's initialisation from its own seed: use strategy 'scratch', not '"
+          + strategy + "'");
+    }
+    if (ensemble != null && distill != null) {
+      throw new SpecException("ensemble", "an ensemble arm cannot also be a distillation student; distil the ensemble into a separate arm");
+    }
+    if (distill != null) {
+      for (int i = 0; i < distill.features().size(); i++) {
+        List<StagePair> pairs = distill.features().get(i).pairs();
+        for (int j = 0; j < pairs.size(); j++) {
+          if (!stages.contains(pairs.get(j).student())) {
+            throw new SpecException("distill.features[" + i + "].pairs[" + j + "].student", "the student model has no stage '"
+                + pairs.get(j).student() + "'; its stages: " + String.join(", ", stages));
+          }
+        }
+      }
+    }
+  }
+
+  /** Number of models this arm trains per seed: its ensemble's members, or 1. */
+  public int memberCount() {
+    return ensemble == null ? 1 : ensemble.members();
   }
 
   /** Stages whose weights this arm trains (after LP-FT's probe stage, for {@code lp-ft}). */

@@ -74,6 +74,69 @@ public record ExperimentSpec(
               + " classes, this task has " + tasks.get(arm.task()).classes().size());
         }
       }
+      if (arm.distill() != null) {
+        validateTeacher(tasks, arms, seen, i);
+      }
+    }
+  }
+
+  /**
+   * A student's teacher must exist before it, predict the same classes in the same order (or
+   * its soft targets would be silently misaligned with the student's labels), have the stages its
+   * feature terms tap, and be matched in depth order.
+   */
+  private static void validateTeacher(Map<String, TaskSpec> tasks, List<ArmSpec> arms, Map<String, Integer> seen, int index) {
+    ArmSpec arm = arms.get(index);
+    DistillSpec distill = arm.distill();
+    String at = "arms[" + index + "].distill";
+    ModelSpec teacherModel;
+    if (distill.teacher().arm() != null) {
+      String name = distill.teacher().arm();
+      Integer source = seen.get(name);
+      if (source == null || source == index) {
+        Set<String> earlier = new java.util.LinkedHashSet<>(seen.keySet());
+        earlier.remove(arm.name());
+        throw new SpecException(at + ".teacher.arm", "names no earlier arm: '" + name + "'; arms listed before this one: "
+            + (earlier.isEmpty() ? "(none)" : String.join(", ", earlier)));
+      }
+      ArmSpec teacher = arms.get(source);
+      List<Integer> teacherClasses = tasks.get(teacher.task()).classes();
+      List<Integer> studentClasses = tasks.get(arm.task()).classes();
+      if (!teacherClasses.equals(studentClasses)) {
+        throw new SpecException(at + ".teacher.arm", "arm '" + name + "' predicts classes " + teacherClasses + " but this student's task has "
+            + studentClasses + ": soft targets would not line up with the labels; give both tasks the same classes in the same order");
+      }
+      if (teacher.distill() != null && teacher.distill().teacher().arm() != null && teacher.distill().teacher().arm().equals(arm.name())) {
+        throw new SpecException(at + ".teacher.arm", "arms cannot teach each other");
+      }
+      teacherModel = teacher.model();
+    } else {
+      teacherModel = distill.teacher().model();
+    }
+    if (distill.teacherInput().equals("clean") && tasks.get(arm.task()).shift() == null) {
+      throw new SpecException(at + ".teacherInput", "'clean' shows the teacher the student's samples without its task's shift, but task '"
+          + arm.task() + "' has no shift; use 'same' or give the task a shift");
+    }
+    List<String> studentStages = arm.model().stageNames();
+    List<String> teacherStages = teacherModel.stageNames();
+    for (int f = 0; f < distill.features().size(); f++) {
+      List<StagePair> pairs = distill.features().get(f).pairs();
+      for (int j = 0; j < pairs.size(); j++) {
+        String teacherStage = pairs.get(j).teacher();
+        if (!teacherStages.contains(teacherStage)) {
+          throw new SpecException(at + ".features[" + f + "].pairs[" + j + "].teacher", "the teacher model has no stage '" + teacherStage
+              + "'; its stages: " + String.join(", ", teacherStages));
+        }
+        for (int k = 0; k < j; k++) {
+          int ds = Integer.compare(studentStages.indexOf(pairs.get(j).student()), studentStages.indexOf(pairs.get(k).student()));
+          int dt = Integer.compare(teacherStages.indexOf(teacherStage), teacherStages.indexOf(pairs.get(k).teacher()));
+          if (ds * dt < 0) {
+            throw new SpecException(at + ".features[" + f + "].pairs[" + j + "]", "matches student stage '" + pairs.get(j).student()
+                + "' to teacher stage '" + teacherStage + "' but pairs[" + k + "] matches '" + pairs.get(k).student() + "' to '"
+                + pairs.get(k).teacher() + "': matched stages must keep depth order (deeper student stage, deeper or equal teacher stage)");
+          }
+        }
+      }
     }
   }
 

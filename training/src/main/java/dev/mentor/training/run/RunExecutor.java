@@ -216,7 +216,7 @@ public final class RunExecutor {
       Trainer.EpochStats stats = trainer.trainEpoch(trainBatches, epoch, done -> listener.batchDone(done, trainBatches.count()));
       EvalMetrics val = Metrics.of(trainer.predict(validation));
       EpochMetrics row = new EpochMetrics(epoch, phase.name(), stats.loss(), stats.accuracy(), val.nll(), val.accuracy(),
-          stats.learningRate(), stats.samplesPerSecond(), stats.seconds());
+          stats.learningRate(), stats.samplesPerSecond(), stats.seconds(), null);
       history.add(row);
       listener.epochFinished(arm.name(), seed, row);
       return row;
@@ -237,7 +237,8 @@ public final class RunExecutor {
       return new RunRecord(RunRecord.SCHEMA_VERSION, spec.name(), arm.name(), seed, arm.task(), arm.strategy(),
           describe(arm), null, stats.parameters(), trainableCount, stats.multiplyAdds(), stats.bytes(),
           data.train().size(), data.validation().size(), plannedEpochs(arm), epochsDone, selectedEpoch, selection,
-          pruning == null ? 0 : pruning.sparsity(), seconds, throughput, validationMetrics, test, shifted, history, events);
+          pruning == null ? 0 : pruning.sparsity(), seconds, throughput, validationMetrics, test, shifted, history, events,
+          null, null, null);
     }
   }
 

@@ -181,9 +181,9 @@ class ExperimentReportTest {
     List<EpochMetrics> history = new ArrayList<>();
     for (int epoch = 1; epoch <= epochsRun; epoch++) {
       history.add(new EpochMetrics(epoch, "train", 1.0 / epoch, 0.5 + 0.1 * epoch, 1.2 / epoch + 0.05 * epoch,
-          accuracy - 0.02 * (4 - epoch), 0.001, 1600, 3));
+          accuracy - 0.02 * (4 - epoch), 0.001, 1600, 3, null));
     }
     return new RunRecord(RunRecord.SCHEMA_VERSION, "tiny", arm, seed, task, strategy, model, null, trainable * 2, trainable,
-        10_000, trainable * 8, 20, 20, 4, epochsRun, selectedEpoch, selection, 0, 12.5, 1600, test, test, shifted, history, events);
+        10_000, trainable * 8, 20, 20, 4, epochsRun, selectedEpoch, selection, 0, 12.5, 1600, test, test, shifted, history, events, null, null, null);
   }
 }

@@ -218,7 +218,7 @@ class RunResumeTest {
   /** Rows with timing columns zeroed: the only fields allowed to differ between identical runs. */
   private static List<EpochMetrics> withoutTimes(List<EpochMetrics> rows) {
     return rows.stream().map(r -> new EpochMetrics(r.epoch(), r.phase(), r.trainLoss(), r.trainAccuracy(), r.validationLoss(),
-        r.validationAccuracy(), r.learningRate(), 0, 0)).toList();
+        r.validationAccuracy(), r.learningRate(), 0, 0, r.terms())).toList();
   }
 
   private static RunRecord read(Path file) throws IOException {
