@@ -109,6 +109,10 @@ public record ExperimentSpec(
       if (teacher.distill() != null && teacher.distill().teacher().arm() != null && teacher.distill().teacher().arm().equals(arm.name())) {
         throw new SpecException(at + ".teacher.arm", "arms cannot teach each other");
       }
+      if (teacher.ensemble() != null && !distill.features().isEmpty()) {
+        throw new SpecException(at + ".features", "feature terms match one teacher's stages, and arm '" + name + "' is an ensemble of "
+            + teacher.ensemble().members() + "; distil its averaged predictions (logits) or use one member's checkpoint");
+      }
       teacherModel = teacher.model();
     } else {
       teacherModel = distill.teacher().model();

@@ -6,10 +6,10 @@ package dev.mentor.training.data;
  * consecutive sample ids, give unrelated streams, so per-sample randomness does not depend on the
  * order in which samples are processed.
  */
-final class Seeds {
+public final class Seeds {
   private Seeds() {}
 
-  static long mix(long seed, long value) {
+  public static long mix(long seed, long value) {
     return finalise(finalise(seed) + 0x9E3779B97F4A7C15L * (value + 1));
   }
 

@@ -13,6 +13,7 @@ import dev.mentor.training.model.SeededDropout;
 import dev.mentor.training.model.StagedModel;
 import dev.mentor.training.optim.MentorOptimizer;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -26,7 +27,7 @@ public final class Trainer {
   private final NDManager manager;
   private final ParameterStore store;
   private final long seed;
-  private final Loss loss;
+  private Objective objective;
   private List<Parameter> trainable = List.of();
   private MentorOptimizer optimizer;
   private MagnitudePruning pruning;
@@ -36,7 +37,7 @@ public final class Trainer {
     this.manager = manager;
     this.store = new ParameterStore(manager, false);
     this.seed = seed;
-    this.loss = loss;
+    this.objective = Objective.of(loss);
   }
 
   public Trainer(StagedModel model, NDManager manager, long seed) {
@@ -51,9 +52,16 @@ public final class Trainer {
     return manager;
   }
 
-  /** What the next epochs train, with which optimiser; pruning may be null. */
+  /** What the next epochs minimise. */
+  public void setObjective(Objective objective) {
+    this.objective = objective;
+  }
+
+  /** What the next epochs train (the plan's parameters and the objective's own), with which optimiser; pruning may be null. */
   public void configure(FreezePlan plan, MentorOptimizer optimizer, MagnitudePruning pruning) {
-    this.trainable = plan.trainable();
+    List<Parameter> all = new java.util.ArrayList<>(plan.trainable());
+    all.addAll(objective.extraParameters());
+    this.trainable = List.copyOf(all);
     this.optimizer = optimizer;
     this.pruning = pruning;
   }
@@ -70,6 +78,7 @@ public final class Trainer {
   /** As {@link #trainEpoch(Batches, int)}, telling {@code afterBatch} how many batches are done. */
   public EpochStats trainEpoch(Batches batches, int epoch, java.util.function.IntConsumer afterBatch) {
     batches.shuffle(seed, epoch);
+    objective.startEpoch(seed, epoch);
     long dropoutSeed = seed * 31 + epoch;
     for (SeededDropout dropout : model.dropouts()) {
       dropout.reseed(dropoutSeed++);
@@ -84,8 +93,9 @@ public final class Trainer {
         NDArray logits;
         float value;
         try (GradMode tape = GradMode.recording()) {
-          logits = model.forward(store, batch.inputs(), true, Set.of()).logits();
-          NDArray l = loss.evaluate(new NDList(batch.labels()), new NDList(logits));
+          StagedModel.ModelOutput output = model.forward(store, batch.inputs(), true, objective.taps());
+          logits = output.logits();
+          NDArray l = objective.loss(i, batch, output, step);
           value = l.getFloat();
           if (!Float.isFinite(value)) {
             throw new TrainingDivergedException("loss became " + value + " at epoch " + epoch + ", step " + (i + 1)
@@ -105,7 +115,7 @@ public final class Trainer {
       afterBatch.accept(i + 1);
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    return new EpochStats(lossSum / batches.size(), correct / (double) batches.size(), batches.size(), seconds, lr);
+    return new EpochStats(lossSum / batches.size(), correct / (double) batches.size(), batches.size(), seconds, lr, objective.epochTerms());
   }
 
   /** One optimiser step over every trainable parameter; returns the rate of the last trained stage. */
@@ -192,7 +202,7 @@ public final class Trainer {
    * Loss, accuracy and throughput of one training epoch, and the learning rate of the last
    * trained stage (the head, whenever it trains) on the epoch's last step.
    */
-  public record EpochStats(double loss, double accuracy, int samples, double seconds, double learningRate) {
+  public record EpochStats(double loss, double accuracy, int samples, double seconds, double learningRate, Map<String, Double> terms) {
     public double samplesPerSecond() {
       return samples / Math.max(seconds, 1e-9);
     }

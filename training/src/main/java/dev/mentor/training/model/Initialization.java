@@ -45,7 +45,12 @@ public final class Initialization {
     }
   }
 
-  private static float[] uniform(long size, double bound, long seed, String name) {
+  /**
+   * {@code size} values uniform in ±{@code bound}, drawn from a generator seeded by
+   * ({@code seed}, {@code name}): PyTorch's default for a weight or bias when bound = 1/√fan_in.
+   * Blocks built outside a {@link StagedModel} use it to start where a model's layers would.
+   */
+  public static float[] uniform(long size, double bound, long seed, String name) {
     SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L ^ name.hashCode());
     float[] values = new float[Math.toIntExact(size)];
     for (int i = 0; i < values.length; i++) {

@@ -146,6 +146,17 @@ public final class StagedModel extends AbstractBlock {
     return new ModelOutput(current.singletonOrThrow(), tapped);
   }
 
+  /** The output shape of every stage for one sample (no batch dimension), in forward order. */
+  public Map<String, Shape> stageOutputShapes() {
+    Map<String, Shape> shapes = new LinkedHashMap<>();
+    Shape[] current = {new Shape(1).addAll(inputShape)};
+    for (Map.Entry<String, Block> stage : stages.entrySet()) {
+      current = stage.getValue().getOutputShapes(current);
+      shapes.put(stage.getKey(), current[0].slice(1));
+    }
+    return shapes;
+  }
+
   @Override
   protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
     NDList current = inputs;

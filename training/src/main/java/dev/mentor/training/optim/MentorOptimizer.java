@@ -8,6 +8,7 @@ import dev.mentor.messages.spec.OptimizerSpec;
 import dev.mentor.messages.spec.ScheduleSpec;
 import dev.mentor.training.model.StagedModel;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -43,8 +44,14 @@ public final class MentorOptimizer extends Optimizer {
    * per-stage rates from {@code spec.layerDecay()}, shaped over steps by {@code schedule}.
    */
   public static MentorOptimizer create(StagedModel model, OptimizerSpec spec, ScheduleSpec schedule, int stepsPerEpoch, int epochs) {
+    return create(model, spec, schedule, stepsPerEpoch, epochs, List.of());
+  }
+
+  /** As above, with parameters outside the model ({@code extra}) learning at the head's rate. */
+  public static MentorOptimizer create(StagedModel model, OptimizerSpec spec, ScheduleSpec schedule, int stepsPerEpoch, int epochs,
+      java.util.Collection<ai.djl.nn.Parameter> extra) {
     Schedule steps = new Schedule(schedule, stepsPerEpoch, epochs);
-    return new MentorOptimizer(spec, new StageLearningRates(model, spec.lr(), spec.layerDecay(), steps));
+    return new MentorOptimizer(spec, new StageLearningRates(model, spec.lr(), spec.layerDecay(), steps, extra));
   }
 
   /** Updates one parameter; {@code decay} says whether weight decay applies to it. */

@@ -19,6 +19,11 @@ public final class StageLearningRates implements ParameterTracker {
   private final Map<String, Double> factorByStage = new HashMap<>();
 
   public StageLearningRates(StagedModel model, double peak, double layerDecay, Schedule schedule) {
+    this(model, peak, layerDecay, schedule, List.of());
+  }
+
+  /** As above, with {@code extra} parameters outside the model (FitNets regressors) learning at the head's rate. */
+  public StageLearningRates(StagedModel model, double peak, double layerDecay, Schedule schedule, java.util.Collection<Parameter> extra) {
     this.peak = peak;
     this.schedule = schedule;
     List<String> stages = model.stageNames();
@@ -29,6 +34,7 @@ public final class StageLearningRates implements ParameterTracker {
         factorById.put(p.getId(), factor);
       }
     }
+    extra.forEach(p -> factorById.put(p.getId(), 1.0));
   }
 
   @Override

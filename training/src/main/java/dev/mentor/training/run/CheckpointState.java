@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * Everything besides tensors that a run needs to continue exactly where it stopped: the phase and
  * epochs done, the optimiser's step, the stopping rules' memory, whether the overfitting detector ended the
- * run, the learning curve and events.
+ * run, the learning curve and events, and a student's teacher-cache lookups and hits.
  */
 record CheckpointState(
     int phase,
@@ -19,4 +19,5 @@ record CheckpointState(
     int bestEpoch,
     boolean stopped,
     List<EpochMetrics> history,
-    List<RunEvent> events) {}
+    List<RunEvent> events,
+    long[] teacherCache) {}

@@ -28,10 +28,19 @@ final class Checkpoints {
 
   private final Path dir;
   private final StagedModel model;
+  private final Map<String, Parameter> extra;
 
-  Checkpoints(Path runDir, StagedModel model) {
+  /** {@code extra}: named parameters outside the model that train with it (FitNets regressors), saved beside it. */
+  Checkpoints(Path runDir, StagedModel model, Map<String, Parameter> extra) {
     this.dir = runDir.resolve("checkpoint");
     this.model = model;
+    this.extra = extra;
+  }
+
+  private Map<String, Parameter> allParameters() {
+    Map<String, Parameter> all = new LinkedHashMap<>(model.namedParameters());
+    all.putAll(extra);
+    return all;
   }
 
   /**
@@ -45,6 +54,11 @@ final class Checkpoints {
     AtomicFiles.deleteTree(staging);
     Files.createDirectories(staging);
     ModelWeights.save(model, staging.resolve("model.params"));
+    if (!extra.isEmpty()) {
+      Map<String, Tensor> tensors = new LinkedHashMap<>();
+      extra.forEach((name, p) -> tensors.put(name, new Tensor(p.getArray().toFloatArray(), p.getArray().getShape().getShape())));
+      ParameterFile.write(staging.resolve("extra.params"), tensors);
+    }
     ParameterFile.write(staging.resolve("optimizer.params"), optimizerState(optimizer));
     AtomicFiles.writeString(staging.resolve("state.json"), SpecReader.toJson(state));
     AtomicFiles.deleteTree(old);
@@ -73,11 +87,21 @@ final class Checkpoints {
       return null;
     }
     ModelWeights.restore(model, ParameterFile.read(dir.resolve("model.params")));
+    if (!extra.isEmpty()) {
+      Map<String, Tensor> saved = ParameterFile.read(dir.resolve("extra.params"));
+      for (Map.Entry<String, Parameter> e : extra.entrySet()) {
+        Tensor t = saved.get(e.getKey());
+        if (t == null) {
+          throw new IOException(dir + ": the checkpoint has no '" + e.getKey() + "'");
+        }
+        e.getValue().getArray().set(t.values());
+      }
+    }
     return JSON.readValue(dir.resolve("state.json").toFile(), CheckpointState.class);
   }
 
   void restoreOptimizer(MentorOptimizer optimizer, int step) throws IOException {
-    Map<String, Parameter> parameters = model.namedParameters();
+    Map<String, Parameter> parameters = allParameters();
     for (Map.Entry<String, Tensor> entry : ParameterFile.read(dir.resolve("optimizer.params")).entrySet()) {
       String key = entry.getKey();
       Parameter parameter = parameters.get(key.substring(2));
@@ -92,7 +116,7 @@ final class Checkpoints {
 
   private Map<String, Tensor> optimizerState(MentorOptimizer optimizer) {
     Map<String, String> nameById = new LinkedHashMap<>();
-    model.namedParameters().forEach((name, p) -> nameById.put(p.getId(), name));
+    allParameters().forEach((name, p) -> nameById.put(p.getId(), name));
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     optimizer.state().forEach((key, array) ->
         tensors.put(key.substring(0, 2) + nameById.get(key.substring(2)), new Tensor(array.toFloatArray(), array.getShape().getShape())));

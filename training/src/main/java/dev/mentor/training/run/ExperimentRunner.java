@@ -73,6 +73,9 @@ public final class ExperimentRunner {
       if (arm.init() != null && arm.init().checkpoint() != null) {
         checkCheckpoint(arm, "arms[" + i + "].init.checkpoint");
       }
+      if (arm.distill() != null) {
+        DistillChecks.check(spec, arm, "arms[" + i + "].distill", source, new TeacherLoader(spec, baseDir, paths));
+      }
     }
     String resolved = SpecReader.toJson(spec);
     try {

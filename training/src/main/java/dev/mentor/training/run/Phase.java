@@ -11,10 +11,30 @@ import java.util.Set;
  * One training phase of a run: which stages train, with which optimiser, schedule, epoch budget
  * and stopping rule. Most strategies have one phase; LP-FT has a probe phase (head only, to
  * convergence) followed by full fine-tuning; BatchNorm adaptation and plain evaluation have none.
+ * Two-stage FitNets adds a hint phase first: the student's stages up to the guided one learn to
+ * predict the teacher's hint stage (through the regressor), before the distillation phase.
  */
 record Phase(String name, Set<String> trainedStages, OptimizerSpec optimizer, ScheduleSpec schedule, int epochs, EarlyStoppingSpec earlyStopping) {
 
+  /** The phase name of FitNets' hint pre-training (two-stage FitNets), which precedes the arm's own phases. */
+  static final String HINT = "hint";
+
   static List<Phase> of(ArmSpec arm) {
+    List<Phase> own = ownPhases(arm);
+    if (arm.distill() == null || arm.distill().hintEpochs() == 0 || own.isEmpty()) {
+      return own;
+    }
+    List<String> stages = arm.model().stageNames();
+    String guided = arm.distill().hintTerm().pairs().get(0).student();
+    Phase hint = new Phase(HINT, Set.copyOf(stages.subList(0, stages.indexOf(guided) + 1)), arm.optimizer(), ScheduleSpec.constant(),
+        arm.distill().hintEpochs(), null);
+    List<Phase> all = new java.util.ArrayList<>();
+    all.add(hint);
+    all.addAll(own);
+    return List.copyOf(all);
+  }
+
+  private static List<Phase> ownPhases(ArmSpec arm) {
     return switch (arm.strategy()) {
       case "bn-adapt", "none" -> List.of();
       case "lp-ft" -> List.of(

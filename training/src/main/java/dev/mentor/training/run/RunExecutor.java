@@ -34,7 +34,27 @@ import dev.mentor.training.optim.MentorOptimizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import dev.mentor.messages.record.DistillationInfo;
+import dev.mentor.messages.record.EnsembleMetrics;
+import dev.mentor.messages.record.InferenceCost;
+import dev.mentor.messages.spec.DistillSpec;
+import dev.mentor.messages.spec.FeatureTermSpec;
+import dev.mentor.messages.spec.ModelSpec;
+import dev.mentor.messages.spec.StagePair;
+import dev.mentor.messages.spec.TaskSpec;
+import dev.mentor.training.data.Seeds;
+import dev.mentor.training.distill.DistillationObjective;
+import dev.mentor.training.distill.HintRegressor;
+import dev.mentor.training.distill.Teacher;
+import dev.mentor.training.distill.TeacherCache;
+import dev.mentor.training.eval.Ensembles;
+import dev.mentor.training.eval.Predictions;
+import dev.mentor.training.loop.CrossEntropy;
+import dev.mentor.training.loop.Objective;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +76,8 @@ public final class RunExecutor {
   private final SourceData source;
   private final Normalization normalization;
   private final RunListener listener;
+  private final TeacherLoader teachers;
+  private final Map<String, TeacherCache> teacherCaches = new HashMap<>();
 
   public RunExecutor(ExperimentSpec spec, Path baseDir, RunPaths paths, SourceData source, Normalization normalization, RunListener listener) {
     this.spec = spec;
@@ -64,6 +86,7 @@ public final class RunExecutor {
     this.source = source;
     this.normalization = normalization;
     this.listener = listener;
+    this.teachers = new TeacherLoader(spec, baseDir, paths);
   }
 
   public RunRecord execute(ArmSpec arm, long seed) throws IOException {
@@ -76,12 +99,121 @@ public final class RunExecutor {
     }
     Files.createDirectories(dir);
     TaskData data = TaskSplitter.split(source, spec.tasks().get(arm.task()), seed);
-    try (NDManager manager = NDManager.newBaseManager()) {
-      RunRecord record = new Session(arm, seed, dir, data, manager).run();
-      AtomicFiles.writeString(results, SpecReader.toJson(record));
-      Checkpoints.clear(dir);
-      listener.runFinished(record, false);
-      return record;
+    RunRecord record;
+    if (arm.ensemble() != null) {
+      record = new EnsembleRun(arm, seed, dir, data).run();
+    } else {
+      try (NDManager manager = NDManager.newBaseManager()) {
+        record = new Session(arm, seed, seed, dir, data, manager).run();
+      }
+    }
+    AtomicFiles.writeString(results, SpecReader.toJson(record));
+    Checkpoints.clear(dir);
+    listener.runFinished(record, false);
+    return record;
+  }
+
+  /** The seed of ensemble member {@code m}: the run's own seed for member 0, so a 1-member ensemble is the plain arm. */
+  static long memberSeed(long seed, int m) {
+    return m == 0 ? seed : Seeds.mix(seed, m);
+  }
+
+  /**
+   * A deep ensemble's run: each member trained as a run of its own (resumable, in
+   * {@code member-<m>/}) with its own seed on the same task data, then evaluated together.
+   */
+  private final class EnsembleRun {
+    private final ArmSpec arm;
+    private final long seed;
+    private final Path dir;
+    private final TaskData data;
+
+    EnsembleRun(ArmSpec arm, long seed, Path dir, TaskData data) {
+      this.arm = arm;
+      this.seed = seed;
+      this.dir = dir;
+      this.data = data;
+    }
+
+    RunRecord run() throws IOException {
+      int n = arm.ensemble().members();
+      List<RunRecord> members = new ArrayList<>();
+      List<Long> seeds = new ArrayList<>();
+      for (int m = 0; m < n; m++) {
+        long memberSeed = memberSeed(seed, m);
+        seeds.add(memberSeed);
+        Path memberDir = paths.member(arm.name(), seed, m);
+        Path results = memberDir.resolve("results.json");
+        if (Files.exists(results)) {
+          members.add(JSON.readValue(results.toFile(), RunRecord.class));
+          continue;
+        }
+        Files.createDirectories(memberDir);
+        try (NDManager manager = NDManager.newBaseManager()) {
+          RunRecord record = new Session(arm, memberSeed, seed, memberDir, data, manager).run();
+          AtomicFiles.writeString(results, SpecReader.toJson(record));
+          Checkpoints.clear(memberDir);
+          members.add(record);
+        }
+      }
+      try (NDManager manager = NDManager.newBaseManager()) {
+        List<StagedModel> models = new ArrayList<>();
+        ImageSet train = data.train();
+        for (int m = 0; m < n; m++) {
+          StagedModel model = ModelZoo.create(arm.model(), data.numClasses(), new Shape(train.channels(), train.height(), train.width()), manager, 0);
+          ModelWeights.loadBackbone(model, paths.memberWeights(arm.name(), seed, m), true);
+          models.add(model);
+        }
+        ParameterStore store = new ParameterStore(manager, false);
+        List<Predictions> validation = predictAll(models, data.validation(), manager);
+        long start = System.nanoTime();
+        Batches testBatches = evaluationBatches(data.test());
+        List<Predictions> test = predictAll(models, testBatches, manager);
+        double testSeconds = (System.nanoTime() - start) / 1e9;
+        Map<String, List<Predictions>> shiftedMembers = new LinkedHashMap<>();
+        Map<String, EvalMetrics> shifted = new LinkedHashMap<>();
+        for (Map.Entry<String, ImageSet> ood : TaskSplitter.oodSets(data, spec.tasks().get(arm.task()), seed).entrySet()) {
+          List<Predictions> p = predictAll(models, ood.getValue(), manager);
+          shiftedMembers.put(ood.getKey(), p);
+          shifted.put(ood.getKey(), Metrics.of(Ensembles.average(p)));
+        }
+        EnsembleMetrics ensemble = Ensembles.metrics(seeds, test, shiftedMembers);
+        long bytes = 0;
+        for (int m = 0; m < n; m++) {
+          bytes += Files.size(paths.memberWeights(arm.name(), seed, m));
+        }
+        InferenceCost cost = new InferenceCost(InferenceCosts.latencyMs(models, store, testBatches, manager), data.test().size() / testSeconds, bytes);
+        RunRecord first = members.get(0);
+        List<RunEvent> events = new ArrayList<>();
+        for (int m = 0; m < n; m++) {
+          for (RunEvent e : members.get(m).events()) {
+            events.add(new RunEvent(e.epoch(), e.kind(), "member " + m + ": " + e.message()));
+          }
+        }
+        return new RunRecord(RunRecord.SCHEMA_VERSION, spec.name(), arm.name(), seed, arm.task(), arm.strategy(),
+            describe(arm) + " ensemble of " + n, null, sum(members, RunRecord::parameters), sum(members, RunRecord::trainableParameters),
+            sum(members, RunRecord::multiplyAdds), sum(members, RunRecord::bytes), first.trainSamples(), first.validationSamples(),
+            first.epochsPlanned(), first.epochsRun(), first.selectedEpoch(), "each member: " + first.selection() + " (member 0; learning curve of member 0)",
+            0, members.stream().mapToDouble(RunRecord::trainSeconds).sum(), first.samplesPerSecond(),
+            Metrics.of(Ensembles.average(validation)), Metrics.of(Ensembles.average(test)), shifted, first.history(), events,
+            null, ensemble, cost);
+      }
+    }
+
+    private List<Predictions> predictAll(List<StagedModel> models, ImageSet set, NDManager manager) {
+      return predictAll(models, evaluationBatches(set), manager);
+    }
+
+    private List<Predictions> predictAll(List<StagedModel> models, Batches batches, NDManager manager) {
+      List<Predictions> out = new ArrayList<>();
+      for (StagedModel model : models) {
+        out.add(new Trainer(model, manager, seed).predict(batches));
+      }
+      return out;
+    }
+
+    private static long sum(List<RunRecord> records, java.util.function.ToLongFunction<RunRecord> field) {
+      return records.stream().mapToLong(field).sum();
     }
   }
 
@@ -100,27 +232,92 @@ public final class RunExecutor {
     private final OverfittingDetector overfitting;
     private final List<EpochMetrics> history = new ArrayList<>();
     private final List<RunEvent> events = new ArrayList<>();
+    private final NDManager manager;
+    private final long runSeed;
     private int epochsDone;
     private int selectedEpoch;
     private String selection;
     private long trainableCount;
+    private Teacher teacher;
+    private final Map<String, HintRegressor> regressors = new LinkedHashMap<>();
+    private TeacherCache cache;
+    private final TeacherCache.Counter cacheCounter = new TeacherCache.Counter();
+    private Batches teacherBatches;
+    private TaskData teacherView;
+    private String cacheNote;
 
-    Session(ArmSpec arm, long seed, Path dir, TaskData data, NDManager manager) throws IOException {
+    /** {@code seed} draws the model and its training; {@code runSeed} is the run's (equal but for ensemble members). */
+    Session(ArmSpec arm, long seed, long runSeed, Path dir, TaskData data, NDManager manager) throws IOException {
       this.arm = arm;
       this.seed = seed;
+      this.runSeed = runSeed;
       this.dir = dir;
       this.data = data;
+      this.manager = manager;
       ImageSet train = data.train();
       model = ModelZoo.create(arm.model(), data.numClasses(), new Shape(train.channels(), train.height(), train.width()), manager, seed);
       if (arm.init() != null) {
-        ModelWeights.loadBackbone(model, initWeights(arm, seed), arm.init().keepHead());
+        ModelWeights.loadBackbone(model, initWeights(arm, runSeed), arm.init().keepHead());
       }
       trainer = new Trainer(model, manager, seed);
       trainBatches = new Batches(train, arm.batchSize(), normalization, augmentation(arm.augmentation()));
       validation = evaluationBatches(data.validation());
       pruning = arm.pruning() == null ? null : MagnitudePruning.prune(model, arm.pruning());
-      checkpoints = new Checkpoints(dir, model);
+      Map<String, Parameter> extra = new LinkedHashMap<>();
+      if (arm.distill() != null) {
+        setUpTeacher();
+        regressors.forEach((term, r) -> r.namedParameters().forEach((name, p) -> extra.put("regressor:" + term + "/" + name, p)));
+      }
+      checkpoints = new Checkpoints(dir, model, extra);
       overfitting = new OverfittingDetector(arm.overfitting().epochs());
+    }
+
+    private void setUpTeacher() throws IOException {
+      DistillSpec distill = arm.distill();
+      TaskSpec task = spec.tasks().get(arm.task());
+      boolean clean = distill.teacherInput().equals("clean");
+      TaskSpec teacherTask = clean ? new TaskSpec(task.classes(), task.perClass(), task.validationPerClass(), task.testPerClass(), null, task.ood())
+          : task;
+      teacherView = clean ? TaskSplitter.split(source, teacherTask, runSeed) : data;
+      ImageSet train = data.train();
+      teacher = teachers.load(distill.teacher(), runSeed, data.numClasses(), new Shape(train.channels(), train.height(), train.width()), manager);
+      if (clean) {
+        teacherBatches = new Batches(teacherView.train(), arm.batchSize(), normalization, augmentation(arm.augmentation()));
+      }
+      Map<String, Shape> studentShapes = model.stageOutputShapes();
+      Map<String, Shape> teacherShapes = teacher.members().get(0).stageOutputShapes();
+      int j = 0;
+      for (FeatureTermSpec f : distill.features()) {
+        if (!f.method().equals("fitnets")) {
+          continue;
+        }
+        for (StagePair pair : f.pairs()) {
+          regressors.put(DistillationObjective.termName(f.method(), pair), HintRegressor.create(studentShapes.get(pair.student()),
+              teacherShapes.get(pair.teacher()), manager, Seeds.mix(seed, 0x4117 + j++)));
+        }
+      }
+      if (!augmentation(arm.augmentation()).isIdentity()) {
+        cacheNote = "live: augmentation changes the teacher's inputs every epoch";
+      } else if (!distill.features().isEmpty()) {
+        cacheNote = "live: feature terms need the teacher's stage outputs";
+      } else {
+        String key = teachers.identity(distill.teacher(), runSeed) + "|" + SpecReader.toJson(teacherTask) + "|seed " + runSeed;
+        cache = teacherCaches.computeIfAbsent(key, k -> new TeacherCache(teacher.members().size() * data.numClasses()));
+        cacheNote = "cached: teacher logits computed once per sample, reused across epochs and students";
+      }
+    }
+
+    private Objective objectiveFor(Phase phase) {
+      if (teacher == null) {
+        return Objective.of(new CrossEntropy());
+      }
+      DistillationObjective.Builder builder = DistillationObjective.builder().setSpec(arm.distill()).setTeacher(teacher)
+          .setStore(new ParameterStore(manager, false)).setRegressors(regressors).optTeacherBatches(teacherBatches)
+          .optHintPhase(phase.name().equals(Phase.HINT));
+      if (cache != null) {
+        builder.optCache(cache, cacheCounter);
+      }
+      return builder.build();
     }
 
     RunRecord run() throws IOException {
@@ -132,6 +329,9 @@ public final class RunExecutor {
         events.addAll(state.events());
         epochsDone = state.epochsDone();
         overfitting.restore(state.overfitting());
+        if (state.teacherCache() != null) {
+          cacheCounter.restore(state.teacherCache()[0], state.teacherCache()[1]);
+        }
       } else if (arm.batchSize() >= data.train().size() && !phases.isEmpty()) {
         events.add(new RunEvent(0, "note", "batch size " + arm.batchSize() + " >= " + data.train().size()
             + " training samples: one optimiser step per epoch"));
@@ -158,7 +358,10 @@ public final class RunExecutor {
     private boolean trainPhase(int index, Phase phase, CheckpointState resume) throws IOException {
       FreezePlan plan = FreezePlan.apply(model, phase.trainedStages(), arm.batchNorm());
       trainableCount = Math.max(trainableCount, plan.trainableCount());
-      MentorOptimizer optimizer = MentorOptimizer.create(model, phase.optimizer(), phase.schedule(), trainBatches.count(), phase.epochs());
+      Objective objective = objectiveFor(phase);
+      trainer.setObjective(objective);
+      MentorOptimizer optimizer = MentorOptimizer.create(model, phase.optimizer(), phase.schedule(), trainBatches.count(), phase.epochs(),
+          objective.extraParameters());
       EarlyStopping stopping = phase.earlyStopping() == null ? null : new EarlyStopping(phase.earlyStopping());
       Map<String, Tensor> best = null;
       int phaseDone = 0;
@@ -198,7 +401,8 @@ public final class RunExecutor {
         }
         checkpoints.save(new CheckpointState(index, phaseDone, epochsDone, optimizer.step(),
             stopping == null ? null : stopping.state(), overfitting.state(),
-            stopping == null ? epoch : stopping.bestEpoch(), stopRun, history, events), optimizer);
+            stopping == null ? epoch : stopping.bestEpoch(), stopRun, history, events,
+            new long[] {cacheCounter.lookups(), cacheCounter.hits()}), optimizer);
         CurveFile.write(dir.resolve("metrics.csv"), history);
       }
       if (stopping != null && best != null) {
@@ -216,7 +420,7 @@ public final class RunExecutor {
       Trainer.EpochStats stats = trainer.trainEpoch(trainBatches, epoch, done -> listener.batchDone(done, trainBatches.count()));
       EvalMetrics val = Metrics.of(trainer.predict(validation));
       EpochMetrics row = new EpochMetrics(epoch, phase.name(), stats.loss(), stats.accuracy(), val.nll(), val.accuracy(),
-          stats.learningRate(), stats.samplesPerSecond(), stats.seconds(), null);
+          stats.learningRate(), stats.samplesPerSecond(), stats.seconds(), stats.terms());
       history.add(row);
       listener.epochFinished(arm.name(), seed, row);
       return row;
@@ -225,20 +429,43 @@ public final class RunExecutor {
     /** Evaluates the selected weights on validation, test and shifted test data, and saves them. */
     private RunRecord evaluate() throws IOException {
       EvalMetrics validationMetrics = Metrics.of(trainer.predict(validation));
-      EvalMetrics test = Metrics.of(trainer.predict(evaluationBatches(data.test())));
+      Batches testBatches = evaluationBatches(data.test());
+      long start = System.nanoTime();
+      EvalMetrics test = Metrics.of(trainer.predict(testBatches));
+      double testSeconds = (System.nanoTime() - start) / 1e9;
       Map<String, EvalMetrics> shifted = new LinkedHashMap<>();
       for (Map.Entry<String, ImageSet> ood : TaskSplitter.oodSets(data, spec.tasks().get(arm.task()), seed).entrySet()) {
         shifted.put(ood.getKey(), Metrics.of(trainer.predict(evaluationBatches(ood.getValue()))));
       }
       ModelWeights.save(model, dir.resolve("model.params"));
+      InferenceCost cost = new InferenceCost(InferenceCosts.latencyMs(List.of(model), new ParameterStore(manager, false), testBatches, manager),
+          data.test().size() / testSeconds, Files.size(dir.resolve("model.params")));
       ModelStats stats = ModelStats.of(model);
       double seconds = history.stream().mapToDouble(EpochMetrics::seconds).sum();
       double throughput = history.stream().mapToDouble(EpochMetrics::samplesPerSecond).average().orElse(0);
       return new RunRecord(RunRecord.SCHEMA_VERSION, spec.name(), arm.name(), seed, arm.task(), arm.strategy(),
-          describe(arm), null, stats.parameters(), trainableCount, stats.multiplyAdds(), stats.bytes(),
+          describe(arm), teacher == null ? null : teacher.source(), stats.parameters(), trainableCount, stats.multiplyAdds(), stats.bytes(),
           data.train().size(), data.validation().size(), plannedEpochs(arm), epochsDone, selectedEpoch, selection,
           pruning == null ? 0 : pruning.sparsity(), seconds, throughput, validationMetrics, test, shifted, history, events,
-          null, null, null);
+          teacher == null ? null : distillationInfo(), null, cost);
+    }
+
+    private DistillationInfo distillationInfo() {
+      DistillSpec distill = arm.distill();
+      List<Predictions> teacherPredictions = new ArrayList<>();
+      for (StagedModel member : teacher.members()) {
+        teacherPredictions.add(new Trainer(member, manager, seed).predict(evaluationBatches(teacherView.test())));
+      }
+      double teacherAccuracy = Metrics.of(Ensembles.average(teacherPredictions)).accuracy();
+      List<String> terms = new ArrayList<>(objectiveFor(Phase.of(arm).get(Phase.of(arm).size() - 1)) instanceof DistillationObjective d
+          ? d.compositeLoss().terms().stream().map(t -> t.name() + " ×" + t.weight()).toList() : List.of());
+      if (distill.hintEpochs() > 0) {
+        terms.add(0, DistillationObjective.termName("fitnets", distill.hintTerm().pairs().get(0)) + " (hint phase, " + distill.hintEpochs() + " epochs)");
+      }
+      return new DistillationInfo(teacher.source(), describe(teachers.model(distill.teacher())), teacher.members().size(), teacherAccuracy,
+          DistillationObjective.describeLoss(distill), terms, distill.temperature(), distill.alpha(), Teacher.MODE,
+          distill.teacherInput().equals("clean") ? "clean inputs of the student's samples (the task without its shift)" : "the student's inputs",
+          cacheNote, cacheCounter.lookups(), cacheCounter.hits());
     }
   }
 
@@ -263,7 +490,10 @@ public final class RunExecutor {
   }
 
   private static String describe(ArmSpec arm) {
-    var m = arm.model();
+    return describe(arm.model());
+  }
+
+  private static String describe(ModelSpec m) {
     return switch (m.type()) {
       case "mlp" -> "mlp " + m.widths();
       case "cnn" -> "cnn " + m.channels() + " fc" + m.hidden();

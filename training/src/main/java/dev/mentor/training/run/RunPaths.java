@@ -23,4 +23,13 @@ public record RunPaths(Path experimentDir) {
   public Path finalWeights(String arm, long seed) {
     return run(arm, seed).resolve("model.params");
   }
+
+  /** Directory of member {@code member} (from 0) of an ensemble arm's run. */
+  public Path member(String arm, long seed, int member) {
+    return run(arm, seed).resolve("member-" + member);
+  }
+
+  public Path memberWeights(String arm, long seed, int member) {
+    return member(arm, seed, member).resolve("model.params");
+  }
 }

@@ -39,6 +39,12 @@ class RunResumeTest {
    * either phase and at the phase boundary); early stopping with best weights kept; magnitude pruning.
    */
   private static final Map<String, String> ARMS = Map.of(
+      "fitnets", "{name: a, task: t, epochs: 3, model: {type: cnn, channels: [4, 8], hidden: 16}, optimizer: {lr: 0.01},"
+          + " distill: {teacher: {arm: pre}, temperature: 2, features: [{method: fitnets, pairs: [{student: stage1, teacher: stage1}],"
+          + " hintEpochs: 1}, {method: fitnets, pairs: [{student: stage2, teacher: stage2}]}, {method: attention,"
+          + " pairs: [{student: stage1, teacher: stage2}]}]}}",
+      "kdcached", "{name: a, task: t, epochs: 4, model: {type: mlp, widths: [16]}, optimizer: {lr: 0.01},"
+          + " distill: {teacher: {arm: pre}, temperature: 4, alpha: 0.7}}",
       "scratch", "{name: a, task: t, epochs: 4, model: {type: cnn, channels: [4, 8], hidden: 16, dropout: 0.2},"
           + " optimizer: {type: adam, lr: 0.01}, schedule: {warmupEpochs: 1, decay: cosine},"
           + " augmentation: {cropPadding: 2, flip: true}}",
@@ -50,8 +56,11 @@ class RunResumeTest {
           + " model: {type: cnn, channels: [4, 8], hidden: 16}, optimizer: {type: sgd, lr: 0.05, momentum: 0.9}}");
 
   private static ExperimentSpec spec(String arm) {
-    String pretrain = arm.equals("lpft")
-        ? "  - {name: pre, task: s, epochs: 1, model: {type: cnn, channels: [4, 8], hidden: 16}}\n" : "";
+    String pretrain = switch (arm) {
+      case "lpft" -> "  - {name: pre, task: s, epochs: 1, model: {type: cnn, channels: [4, 8], hidden: 16}}\n";
+      case "fitnets", "kdcached" -> "  - {name: pre, task: t, epochs: 1, model: {type: cnn, channels: [4, 8], hidden: 16}}\n";
+      default -> "";
+    };
     return SpecReader.parse("""
         name: resume
         seeds: [%d]
@@ -104,7 +113,7 @@ class RunResumeTest {
   }
 
   @ParameterizedTest(name = "{0}, interrupted at epoch {1}")
-  @CsvSource({"scratch, 3", "lpft, 3", "lpft, 4", "early, 3", "pruned, 2"})
+  @CsvSource({"scratch, 3", "lpft, 3", "lpft, 4", "early, 3", "pruned, 2", "fitnets, 2", "fitnets, 3", "kdcached, 3"})
   void interruptedRunResumesAndEndsLikeAnUninterruptedRun(String arm, int failAt) throws IOException {
     ExperimentSpec spec = spec(arm);
     int planned = arm.equals("lpft") ? 5 : 4;

@@ -1,0 +1,60 @@
+package dev.mentor.training.distill;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.loss.Loss;
+
+/**
+ * Activation-based attention transfer (name {@code "attention"}; Zagoruyko and Komodakis 2017).
+ * Labels hold the teacher's feature map {@code A} of shape (b, C, H, W), predictions the student's
+ * of shape (b, C', H', W'); channel counts may differ. Each becomes a spatial attention map
+ * {@code Q = Σ_c |A_c|^p} of shape (b, H, W); the student's is resampled to the teacher's H×W with
+ * {@link FeatureResampling#resize} when their sizes differ. Both are flattened to (b, H·W) and each
+ * sample's row divided by {@code max(‖Q_i‖₂, 1e-12)}; the loss is
+ * {@code (1/b) Σ_i ‖Q̂_S,i − Q̂_T,i‖₂}, the (unsquared) L2 distance averaged over the batch, a scalar.
+ */
+public final class AttentionTransferLoss extends Loss {
+  private final double p;
+
+  /** {@code p} is the exponent of the attention map; the paper and Mentor's default use 2. */
+  public AttentionTransferLoss(double p) {
+    super("attention");
+    if (!(p > 0) || Double.isInfinite(p)) {
+      throw new IllegalArgumentException("attention exponent p must be a finite number > 0, got " + p);
+    }
+    this.p = p;
+  }
+
+  public double p() {
+    return p;
+  }
+
+  @Override
+  public NDArray evaluate(NDList labels, NDList predictions) {
+    NDArray teacher = labels.singletonOrThrow();
+    NDArray student = predictions.singletonOrThrow();
+    Shape teacherShape = teacher.getShape();
+    Shape studentShape = student.getShape();
+    if (teacherShape.dimension() != 4 || studentShape.dimension() != 4) {
+      throw new IllegalArgumentException("attention transfer needs feature maps of shape (batch, channels, height, width), got teacher "
+          + teacherShape + " and student " + studentShape);
+    }
+    if (teacherShape.get(0) != studentShape.get(0)) {
+      throw new IllegalArgumentException("attention transfer needs teacher and student maps of the same batch size, got teacher "
+          + teacherShape + " and student " + studentShape);
+    }
+    long batch = teacherShape.get(0);
+    NDArray studentMap = FeatureResampling.resize(attentionMap(student), teacherShape.get(2), teacherShape.get(3));
+    NDArray difference = normalised(studentMap).sub(normalised(attentionMap(teacher)));
+    return difference.norm(new int[] {1}).sum().div((float) batch);
+  }
+
+  private NDArray attentionMap(NDArray features) {
+    return features.abs().pow((float) p).sum(new int[] {1});
+  }
+
+  private static NDArray normalised(NDArray map) {
+    return Rows.l2Normalised(map.reshape(map.getShape().get(0), -1));
+  }
+}

@@ -1,0 +1,350 @@
+package dev.mentor.training.distill;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.loss.Loss;
+import dev.mentor.messages.spec.DistillSpec;
+import dev.mentor.messages.spec.FeatureTermSpec;
+import dev.mentor.messages.spec.StagePair;
+import dev.mentor.training.loop.Batches;
+import dev.mentor.training.loop.CrossEntropy;
+import dev.mentor.training.loop.Objective;
+import dev.mentor.training.model.StagedModel;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A student's training objective under a teacher, as a {@link CompositeLoss} of named terms:
+ * {@code ce} (hard labels, weight 1 − α), {@code kd} (soft targets, T²·KL batchmean, weight α) or
+ * {@code logits} (logit MSE, weight α), and one term per matched stage pair of each feature method
+ * ({@code attention:s>t}, {@code similarity:s>t}, {@code fitnets:s>t}) with the method's weight.
+ * The student's logits and tapped stages come from the training forward pass; the teacher's
+ * outputs are for exactly the samples of the batch (sample ids checked), from the cache when the
+ * teacher's input repeats across epochs and only logits are needed, otherwise computed live.
+ * In the hint phase of two-stage FitNets the objective is the hint term alone.
+ */
+public final class DistillationObjective implements Objective {
+  private final Teacher teacher;
+  private final CompositeLoss loss;
+  private final Set<String> studentTaps;
+  private final Set<String> teacherTaps;
+  private final Map<String, HintRegressor> regressors;
+  private final Map<String, String> regressorInput;
+  private final List<Parameter> trainedExtra;
+  private final ParameterStore store;
+  private final TeacherCache cache;
+  private final TeacherCache.Counter counter;
+  private final Batches teacherBatches;
+  private final double temperature;
+  private final boolean averageLogits;
+  private final String logitsMethod;
+  private final Map<String, Double> termSums = new LinkedHashMap<>();
+  private long samples;
+  private ByteBuffer cachedBytes;
+
+  private DistillationObjective(Builder b, List<CompositeLoss.Term> terms, Set<String> studentTaps, Set<String> teacherTaps,
+      Map<String, HintRegressor> regressors, Map<String, String> regressorInput, List<Parameter> trainedExtra, String logitsMethod) {
+    this.teacher = b.teacher;
+    this.loss = new CompositeLoss(terms);
+    this.studentTaps = Set.copyOf(studentTaps);
+    this.teacherTaps = Set.copyOf(teacherTaps);
+    this.regressors = regressors;
+    this.regressorInput = regressorInput;
+    this.trainedExtra = trainedExtra;
+    this.store = b.store;
+    this.cache = teacherTaps.isEmpty() ? b.cache : null;
+    this.counter = b.counter;
+    this.teacherBatches = b.teacherBatches;
+    this.temperature = b.spec.temperature();
+    this.averageLogits = b.spec.average().equals("logits");
+    this.logitsMethod = logitsMethod;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Name of the term for one stage pair of a feature method. */
+  public static String termName(String method, StagePair pair) {
+    return method + ":" + pair.student() + ">" + pair.teacher();
+  }
+
+  /** The loss written out, with its reduction and where T² and α sit. */
+  public static String describeLoss(DistillSpec spec) {
+    String logits = switch (spec.logits()) {
+      case "soft-targets" -> "α·T²·" + (spec.softLoss().equals("kl") ? "KL(p_T‖p_S)" : "CE(p_T, p_S)")
+          + " (softmaxes at temperature T, summed over classes, averaged over the batch: batchmean)";
+      case "logit-matching" -> "α·MSE(z_S, z_T) (mean over batch and classes)";
+      default -> "";
+    };
+    StringBuilder out = new StringBuilder(spec.logits().equals("none") ? "CE(y, p_S)" : "(1 − α)·CE(y, p_S) + " + logits);
+    for (FeatureTermSpec f : spec.features()) {
+      out.append(" + ").append(f.weight()).append("·Σ_pairs ").append(switch (f.method()) {
+        case "attention" -> "‖Q_S − Q_T‖₂ (attention maps Σ_c|A_c|^" + f.p() + ", L2-normalised, batch mean)";
+        case "similarity" -> "‖G_T − G_S‖²_F / b² (row-normalised batch Gram matrices)";
+        default -> "MSE(r(F_S), F_T) (FitNets hint, trainable regressor r" + (f.hintEpochs() > 0 ? "; two-stage: " + f.hintEpochs()
+            + " hint epochs first, then without the hint" : ", one stage") + ")";
+      });
+    }
+    if (spec.average().equals("logits")) {
+      out.append("; ensemble target from averaged member logits");
+    } else {
+      out.append("; ensemble target = mean of member probabilities");
+    }
+    return out.append("; inference at T = 1").toString();
+  }
+
+  public CompositeLoss compositeLoss() {
+    return loss;
+  }
+
+  /** Whether teacher logits come from the cache (false: the teacher runs on every batch). */
+  public boolean cached() {
+    return cache != null;
+  }
+
+  @Override
+  public Set<String> taps() {
+    return studentTaps;
+  }
+
+  @Override
+  public List<Parameter> extraParameters() {
+    return trainedExtra;
+  }
+
+  @Override
+  public void startEpoch(long seed, int epoch) {
+    termSums.clear();
+    samples = 0;
+    if (teacherBatches != null) {
+      teacherBatches.shuffle(seed, epoch);
+    }
+  }
+
+  @Override
+  public Map<String, Double> epochTerms() {
+    Map<String, Double> means = new LinkedHashMap<>();
+    termSums.forEach((name, sum) -> means.put(name, sum / Math.max(1, samples)));
+    return means;
+  }
+
+  @Override
+  public NDArray loss(int index, Batches.Batch batch, StagedModel.ModelOutput output, NDManager step) {
+    NDList labels = new NDList();
+    NDList predictions = new NDList();
+    labels.add(named(batch.labels(), "labels"));
+    predictions.add(named(output.logits(), "logits"));
+    if (!logitsMethod.equals("none") || !teacherTaps.isEmpty()) {
+      Teacher.Output teacherOut = teacherOutput(index, batch, step);
+      NDArray memberLogits = teacherOut.memberLogits();
+      if (logitsMethod.equals("soft-targets")) {
+        labels.add(named(EnsembleTargets.probabilities(memberLogits, temperature, averageLogits), "target"));
+      } else if (logitsMethod.equals("logit-matching")) {
+        labels.add(named(EnsembleTargets.meanLogits(memberLogits), "teacherLogits"));
+      }
+      teacherOut.taps().forEach((stage, array) -> labels.add(named(array, "teacher:" + stage)));
+    }
+    output.taps().forEach((stage, array) -> predictions.add(named(array, "student:" + stage)));
+    regressors.forEach((term, regressor) ->
+        predictions.add(named(regressor.apply(store, output.taps().get(regressorInput.get(term)), true), "regressed:" + term)));
+    NDArray total = loss.evaluate(labels, predictions);
+    int n = batch.sampleIds().length;
+    samples += n;
+    loss.lastValues().forEach((name, value) -> termSums.merge(name, (double) value.getFloat() * n, Double::sum));
+    return total;
+  }
+
+  private Teacher.Output teacherOutput(int index, Batches.Batch batch, NDManager step) {
+    long[] ids = batch.sampleIds();
+    if (cache == null) {
+      return teacher.forward(teacherInput(index, batch, step), teacherTaps);
+    }
+    int per = cache.floatsPerSample();
+    float[][] rows = new float[ids.length][];
+    int hits = 0;
+    for (int i = 0; i < ids.length; i++) {
+      rows[i] = cache.get(ids[i]);
+      hits += rows[i] == null ? 0 : 1;
+    }
+    counter.record(ids.length, hits);
+    if (hits < ids.length) {
+      Teacher.Output live = teacher.forward(teacherInput(index, batch, step), Set.of());
+      NDArray bmk = live.memberLogits().transpose(1, 0, 2);
+      float[] values = bmk.toFloatArray();
+      for (int i = 0; i < ids.length; i++) {
+        if (rows[i] == null) {
+          cache.put(ids[i], Arrays.copyOfRange(values, i * per, (i + 1) * per));
+        }
+      }
+      return live;
+    }
+    // Written into one reused direct buffer: the engine wraps it without a copy, so no native
+    // memory is left for the garbage collector (see Batches).
+    int floats = ids.length * per;
+    if (cachedBytes == null || cachedBytes.capacity() < floats * Float.BYTES) {
+      cachedBytes = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder());
+    }
+    cachedBytes.clear();
+    var view = cachedBytes.asFloatBuffer();
+    for (float[] row : rows) {
+      view.put(row);
+    }
+    cachedBytes.limit(floats * Float.BYTES);
+    int members = teacher.members().size();
+    NDArray bmk = step.create(cachedBytes, new Shape(ids.length, members, per / members), DataType.FLOAT32);
+    return new Teacher.Output(bmk.transpose(1, 0, 2), Map.of());
+  }
+
+  private NDArray teacherInput(int index, Batches.Batch batch, NDManager step) {
+    if (teacherBatches == null) {
+      return batch.inputs();
+    }
+    Batches.Batch clean = teacherBatches.get(index, step);
+    if (!Arrays.equals(clean.sampleIds(), batch.sampleIds())) {
+      throw new IllegalStateException("teacher and student batches " + index + " hold different samples: the teacher's view of the data"
+          + " is misaligned with the student's");
+    }
+    return clean.inputs();
+  }
+
+  private static NDArray named(NDArray array, String name) {
+    array.setName(name);
+    return array;
+  }
+
+  /**
+   * Builds the objective of a distillation student. Required: {@code spec}, {@code teacher},
+   * {@code store}, {@code regressors} (one per FitNets pair, by term name; may be empty).
+   * Optional: a cache and its counter (used only when the teacher's logits suffice), the
+   * teacher's own batches when it sees other inputs than the student, and the hint phase.
+   */
+  public static final class Builder {
+    private DistillSpec spec;
+    private Teacher teacher;
+    private ParameterStore store;
+    private Map<String, HintRegressor> regressors = Map.of();
+    private TeacherCache cache;
+    private TeacherCache.Counter counter = new TeacherCache.Counter();
+    private Batches teacherBatches;
+    private boolean hintPhase;
+
+    public Builder setSpec(DistillSpec spec) {
+      this.spec = spec;
+      return this;
+    }
+
+    public Builder setTeacher(Teacher teacher) {
+      this.teacher = teacher;
+      return this;
+    }
+
+    public Builder setStore(ParameterStore store) {
+      this.store = store;
+      return this;
+    }
+
+    public Builder setRegressors(Map<String, HintRegressor> regressors) {
+      this.regressors = regressors;
+      return this;
+    }
+
+    public Builder optCache(TeacherCache cache, TeacherCache.Counter counter) {
+      this.cache = cache;
+      this.counter = counter;
+      return this;
+    }
+
+    public Builder optTeacherBatches(Batches teacherBatches) {
+      this.teacherBatches = teacherBatches;
+      return this;
+    }
+
+    public Builder optHintPhase(boolean hintPhase) {
+      this.hintPhase = hintPhase;
+      return this;
+    }
+
+    public DistillationObjective build() {
+      if (spec == null || teacher == null || store == null) {
+        throw new IllegalStateException("spec, teacher and store are required");
+      }
+      List<CompositeLoss.Term> terms = new ArrayList<>();
+      Set<String> studentTaps = new LinkedHashSet<>();
+      Set<String> teacherTaps = new LinkedHashSet<>();
+      Map<String, HintRegressor> active = new LinkedHashMap<>();
+      Map<String, String> inputs = new LinkedHashMap<>();
+      String logits = spec.logits();
+      if (hintPhase) {
+        logits = "none";
+        FeatureTermSpec hint = spec.hintTerm();
+        addFeature(hint, hint.pairs().get(0), terms, studentTaps, teacherTaps, active, inputs);
+      } else {
+        double alpha = spec.alpha();
+        terms.add(new CompositeLoss.Term("ce", 1 - alpha, new CrossEntropy(), List.of("labels"), List.of("logits")));
+        if (logits.equals("soft-targets")) {
+          terms.add(new CompositeLoss.Term("kd", alpha, new SoftTargetLoss(spec.temperature(), spec.softLoss().equals("kl")),
+              List.of("target"), List.of("logits")));
+        } else if (logits.equals("logit-matching")) {
+          terms.add(new CompositeLoss.Term("logits", alpha, new LogitMatchingLoss(), List.of("teacherLogits"), List.of("logits")));
+        }
+        for (FeatureTermSpec f : spec.features()) {
+          if (f.hintEpochs() != null && f.hintEpochs() > 0) {
+            continue;
+          }
+          for (StagePair pair : f.pairs()) {
+            addFeature(f, pair, terms, studentTaps, teacherTaps, active, inputs);
+          }
+        }
+      }
+      List<Parameter> trained = new ArrayList<>();
+      regressors.forEach((name, regressor) -> {
+        boolean trains = active.containsKey(name);
+        regressor.namedParameters().values().forEach(p -> {
+          p.freeze(!trains);
+          if (trains) {
+            trained.add(p);
+          }
+        });
+      });
+      return new DistillationObjective(this, terms, studentTaps, teacherTaps, active, inputs, List.copyOf(trained), logits);
+    }
+
+    private void addFeature(FeatureTermSpec f, StagePair pair, List<CompositeLoss.Term> terms, Set<String> studentTaps,
+        Set<String> teacherTaps, Map<String, HintRegressor> active, Map<String, String> inputs) {
+      String name = termName(f.method(), pair);
+      studentTaps.add(pair.student());
+      teacherTaps.add(pair.teacher());
+      List<String> teacherSide = List.of("teacher:" + pair.teacher());
+      Loss term = switch (f.method()) {
+        case "attention" -> new AttentionTransferLoss(f.p());
+        case "similarity" -> new SimilarityPreservingLoss();
+        case "fitnets" -> new HintLoss();
+        default -> throw new IllegalArgumentException("unknown feature method '" + f.method() + "'; known: " + FeatureTermSpec.METHODS);
+      };
+      if (f.method().equals("fitnets")) {
+        HintRegressor regressor = regressors.get(name);
+        if (regressor == null) {
+          throw new IllegalStateException("no regressor for " + name);
+        }
+        active.put(name, regressor);
+        inputs.put(name, pair.student());
+        terms.add(new CompositeLoss.Term(name, f.weight(), term, teacherSide, List.of("regressed:" + name)));
+      } else {
+        terms.add(new CompositeLoss.Term(name, f.weight(), term, teacherSide, List.of("student:" + pair.student())));
+      }
+    }
+  }
+}

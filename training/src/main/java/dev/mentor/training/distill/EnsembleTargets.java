@@ -1,0 +1,40 @@
+package dev.mentor.training.distill;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * Turns the logits of a teacher ensemble, shape (m, b, k) for m members (m = 1 for a single
+ * teacher), into the soft targets a student learns from. Two conventions exist and give different
+ * targets when members disagree: the mean of the members' tempered probabilities,
+ * {@code (1/m) Σ_j softmax(z_j / T)} (the default), or the tempered softmax of the mean logits,
+ * {@code softmax(((1/m) Σ_j z_j) / T)}. Softmax runs over the class axis; the result has shape (b, k).
+ */
+public final class EnsembleTargets {
+  private EnsembleTargets() {}
+
+  /**
+   * Soft targets of shape (b, k): {@code (1/m) Σ_j softmax(z_j / T)} when {@code averageLogits}
+   * is false, {@code softmax(meanLogits(z) / T)} when it is true.
+   */
+  public static NDArray probabilities(NDArray memberLogits, double temperature, boolean averageLogits) {
+    requireMembersBatchClasses(memberLogits);
+    if (!(temperature > 0) || Double.isInfinite(temperature)) {
+      throw new IllegalArgumentException("temperature must be a finite number > 0, got " + temperature);
+    }
+    return averageLogits
+        ? meanLogits(memberLogits).div((float) temperature).softmax(1)
+        : memberLogits.div((float) temperature).softmax(2).mean(new int[] {0});
+  }
+
+  /** The members' mean logits {@code (1/m) Σ_j z_j}, shape (b, k). */
+  public static NDArray meanLogits(NDArray memberLogits) {
+    requireMembersBatchClasses(memberLogits);
+    return memberLogits.mean(new int[] {0});
+  }
+
+  private static void requireMembersBatchClasses(NDArray memberLogits) {
+    if (memberLogits.getShape().dimension() != 3) {
+      throw new IllegalArgumentException("ensemble logits need shape (members, batch, classes), got " + memberLogits.getShape());
+    }
+  }
+}

@@ -1,0 +1,100 @@
+package dev.mentor.training.run;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import dev.mentor.messages.spec.ArmSpec;
+import dev.mentor.messages.spec.ExperimentSpec;
+import dev.mentor.messages.spec.ModelSpec;
+import dev.mentor.messages.spec.TeacherSpec;
+import dev.mentor.training.distill.Teacher;
+import dev.mentor.training.model.ModelWeights;
+import dev.mentor.training.model.ModelZoo;
+import dev.mentor.training.model.StagedModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Resolves a student's {@link TeacherSpec} to the teacher's weight files and loads them: the final
+ * weights of an earlier arm at the student's seed (every member's, for an ensemble arm) or a
+ * checkpoint file. Every parameter, head included, must fit the teacher's model; anything else
+ * fails naming the file.
+ */
+final class TeacherLoader {
+  private final ExperimentSpec spec;
+  private final Path baseDir;
+  private final RunPaths paths;
+
+  TeacherLoader(ExperimentSpec spec, Path baseDir, RunPaths paths) {
+    this.spec = spec;
+    this.baseDir = baseDir;
+    this.paths = paths;
+  }
+
+  /** The teacher's model spec. */
+  ModelSpec model(TeacherSpec teacher) {
+    return teacher.arm() != null ? spec.arm(teacher.arm()).model() : teacher.model();
+  }
+
+  /** Weight files of the teacher at {@code seed}, one per member. */
+  List<Path> files(TeacherSpec teacher, long seed) {
+    if (teacher.checkpoint() != null) {
+      return List.of(checkpointFile(teacher.checkpoint()));
+    }
+    ArmSpec arm = spec.arm(teacher.arm());
+    if (arm.ensemble() == null) {
+      return List.of(paths.finalWeights(arm.name(), seed));
+    }
+    List<Path> files = new ArrayList<>();
+    for (int m = 0; m < arm.ensemble().members(); m++) {
+      files.add(paths.memberWeights(arm.name(), seed, m));
+    }
+    return files;
+  }
+
+  Path checkpointFile(String checkpoint) {
+    Path file = Path.of(checkpoint);
+    return file.isAbsolute() ? file : baseDir.resolve(file);
+  }
+
+  /** Where the teacher came from, for the record (as the spec names it, never a resolved path). */
+  String describe(TeacherSpec teacher, long seed) {
+    if (teacher.checkpoint() != null) {
+      return "checkpoint " + teacher.checkpoint();
+    }
+    ArmSpec arm = spec.arm(teacher.arm());
+    return (arm.ensemble() == null ? "arm " : "ensemble arm ") + arm.name() + " seed " + seed
+        + (arm.ensemble() == null ? "" : " (" + arm.ensemble().members() + " members)");
+  }
+
+  /** A key that names this teacher's weights uniquely within the process, for the output cache. */
+  String identity(TeacherSpec teacher, long seed) throws IOException {
+    StringBuilder id = new StringBuilder();
+    for (Path file : files(teacher, seed)) {
+      Path real = file.toAbsolutePath().normalize();
+      id.append(real).append('@').append(Files.getLastModifiedTime(real).toMillis()).append(':').append(Files.size(real)).append(';');
+    }
+    return id.toString();
+  }
+
+  Teacher load(TeacherSpec teacher, long seed, int classes, Shape inputShape, NDManager manager) throws IOException {
+    List<StagedModel> members = new ArrayList<>();
+    for (Path file : files(teacher, seed)) {
+      if (!Files.isRegularFile(file)) {
+        throw new IOException("the teacher's weights " + file + " do not exist; " + (teacher.arm() != null
+            ? "arm '" + teacher.arm() + "' must finish at seed " + seed + " first" : "check distill.teacher.checkpoint"));
+      }
+      StagedModel model = ModelZoo.create(model(teacher), classes, inputShape, manager, 0);
+      try {
+        ModelWeights.loadBackbone(model, file, true);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(file.getFileName() + " does not fit the teacher's model " + model(teacher) + ": " + e.getMessage(), e);
+      }
+      members.add(model);
+    }
+    return new Teacher(members, new ParameterStore(manager, false), describe(teacher, seed));
+  }
+}
