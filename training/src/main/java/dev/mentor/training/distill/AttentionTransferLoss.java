@@ -20,10 +20,7 @@ public final class AttentionTransferLoss extends Loss {
   /** {@code p} is the exponent of the attention map; the paper and Mentor's default use 2. */
   public AttentionTransferLoss(double p) {
     super("attention");
-    if (!(p > 0) || Double.isInfinite(p)) {
-      throw new IllegalArgumentException("attention exponent p must be a finite number > 0, got " + p);
-    }
-    this.p = p;
+    this.p = Arguments.positive("attention exponent p", p);
   }
 
   public double p() {

@@ -18,9 +18,7 @@ public final class EnsembleTargets {
    */
   public static NDArray probabilities(NDArray memberLogits, double temperature, boolean averageLogits) {
     requireMembersBatchClasses(memberLogits);
-    if (!(temperature > 0) || Double.isInfinite(temperature)) {
-      throw new IllegalArgumentException("temperature must be a finite number > 0, got " + temperature);
-    }
+    Arguments.positive("temperature", temperature);
     return averageLogits
         ? meanLogits(memberLogits).div((float) temperature).softmax(1)
         : memberLogits.div((float) temperature).softmax(2).mean(new int[] {0});

@@ -6,8 +6,10 @@ import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.ArmSpec;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.ToDoubleFunction;
@@ -41,6 +43,28 @@ record ArmResults(ArmSpec spec, List<RunRecord> runs) {
     return spec.model().type().equals("logistic");
   }
 
+  /** A distillation student: it learns from a teacher. */
+  boolean isStudent() {
+    return spec.distill() != null;
+  }
+
+  boolean isEnsemble() {
+    return spec.ensemble() != null;
+  }
+
+  /**
+   * Whether this arm is what {@code student} would be without its teacher: the same model trained
+   * from scratch, alone and without distillation (callers pass arms of one task).
+   */
+  boolean isScratchBaselineOf(ArmResults student) {
+    return strategy().equals("scratch") && !isStudent() && !isEnsemble() && spec.model().equals(student.spec.model());
+  }
+
+  /** The model as its first run describes it, e.g. {@code mlp [16]}; the model type when not recorded. */
+  String model() {
+    return Objects.requireNonNullElse(runs.get(0).model(), spec.model().type());
+  }
+
   /** Where the starting weights come from, e.g. {@code arm `pretrain`}; empty for random initialisation. */
   Optional<String> initSource() {
     if (spec.init() == null) {
@@ -50,7 +74,12 @@ record ArmResults(ArmSpec spec, List<RunRecord> runs) {
   }
 
   Summary testAccuracy() {
-    return test(EvalMetrics::accuracy);
+    return summarise(ArmResults::testAccuracy);
+  }
+
+  /** A run's test accuracy; NaN when it has none. */
+  static double testAccuracy(RunRecord run) {
+    return run.test() == null ? Double.NaN : run.test().accuracy();
   }
 
   Summary test(ToDoubleFunction<EvalMetrics> metric) {
@@ -66,6 +95,17 @@ record ArmResults(ArmSpec spec, List<RunRecord> runs) {
 
   Summary summarise(ToDoubleFunction<RunRecord> metric) {
     return Summary.of(runs.stream().mapToDouble(metric).toArray());
+  }
+
+  /**
+   * The per-seed differences this arm − {@code other} of a metric, over the seeds both arms ran
+   * (same seed: same data subset, order and augmentation); n = 0 when they share no seed.
+   */
+  Summary pairedDifference(ArmResults other, ToDoubleFunction<RunRecord> metric) {
+    Map<Long, RunRecord> theirs = new HashMap<>();
+    other.runs.forEach(run -> theirs.putIfAbsent(run.seed(), run));
+    return Summary.of(runs.stream().filter(run -> theirs.containsKey(run.seed()))
+        .mapToDouble(run -> metric.applyAsDouble(run) - metric.applyAsDouble(theirs.get(run.seed()))).toArray());
   }
 
   Curve meanCurve(ToDoubleFunction<EpochMetrics> metric) {

@@ -18,10 +18,13 @@ import java.util.Map;
  * Writes an experiment's report: {@code report.md} with one table per task (every arm as mean ± std
  * over seeds with its learning rate, init, budget and shifted-test accuracies), findings computed
  * from those numbers (fine-tuning against the linear probe with the same init, transfer against
- * scratch, the best arm, the logistic-regression baseline), notable run events and a table of all
- * runs; and learning-curve PNGs under {@code charts/}. Arms are grouped by the task their records
- * name, tasks and arms in spec order; every file is replaced atomically, so a reader never sees a
- * half-written report.
+ * scratch, students against their scratch baseline, the best arm, the logistic-regression
+ * baseline), notable run events, the task's distillation students (loss convention, teacher,
+ * gain over scratch paired by seed, loss terms) and ensembles (metrics by size against the average
+ * member, uncertainty and AUROC per shift), what teachers, students and ensembles cost to deploy,
+ * and a table of all runs; and learning-curve PNGs under {@code charts/}. Arms are grouped by the
+ * task their records name, tasks and arms in spec order; every file is replaced atomically, so a
+ * reader never sees a half-written report.
  */
 public final class ExperimentReport {
   private ExperimentReport() {}

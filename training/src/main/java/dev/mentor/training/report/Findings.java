@@ -11,8 +11,9 @@ import java.util.stream.Collectors;
 /**
  * Plain-language findings for one task, computed from mean test accuracies: each fine-tuned arm
  * against the linear probe with the same init (the linear-probing criterion), each transfer arm
- * against scratch, the best arm, the logistic-regression baseline and unequal budgets. Two means
- * within one pooled standard deviation of each other are reported as on par.
+ * against scratch, each distillation student against its model trained from scratch, the best
+ * arm, the logistic-regression baseline and unequal budgets. Two means within one pooled standard
+ * deviation of each other are reported as on par.
  */
 final class Findings {
   private static final Set<String> FINE_TUNING = Set.of("partial", "full", "lp-ft");
@@ -29,6 +30,7 @@ final class Findings {
     List<String> lines = new ArrayList<>();
     lines.addAll(findings.versusLinearProbe());
     lines.addAll(findings.versusScratch());
+    lines.addAll(findings.studentsVersusScratch());
     lines.addAll(findings.best());
     lines.addAll(findings.versusLogistic());
     lines.addAll(findings.budgets());
@@ -69,7 +71,8 @@ final class Findings {
 
   private List<String> versusScratch() {
     List<ArmResults> transfers = arms.stream().filter(a -> !a.strategy().equals("scratch")).toList();
-    List<ArmResults> scratch = arms.stream().filter(a -> a.strategy().equals("scratch") && !a.isLogistic()).toList();
+    List<ArmResults> scratch = arms.stream()
+        .filter(a -> a.strategy().equals("scratch") && !a.isLogistic() && !a.isStudent() && !a.isEnsemble()).toList();
     if (transfers.isEmpty()) {
       return List.of();
     }
@@ -97,6 +100,31 @@ final class Findings {
     return quote(arm) + " loses to scratch " + quote(base) + " by " + points(-c.points()) + " points (" + versus
         + "). A surprise is a bug until shown otherwise: check what is frozen, the loss and its reduction,"
         + " the BatchNorm mode and the label remapping before trusting it.";
+  }
+
+  /** Students against the same model trained from scratch in this task; the table says which have none. */
+  private List<String> studentsVersusScratch() {
+    List<String> lines = new ArrayList<>();
+    for (ArmResults student : arms.stream().filter(ArmResults::isStudent).toList()) {
+      for (ArmResults base : arms.stream().filter(b -> b.isScratchBaselineOf(student)).toList()) {
+        lines.add(studentVersusScratch(student, base));
+      }
+    }
+    return lines;
+  }
+
+  private static String studentVersusScratch(ArmResults student, ArmResults base) {
+    Comparison c = Comparison.of(student.testAccuracy(), base.testAccuracy());
+    String versus = means(student, base) + "; per seed " + Cells.accuracyDifference(student, base);
+    if (c.better()) {
+      return "Student " + quote(student) + " beats its scratch baseline " + quote(base) + " by " + points(c.points()) + " points (" + versus + ").";
+    }
+    if (c.onPar()) {
+      return "Student " + quote(student) + " is on par with its scratch baseline " + quote(base) + " (" + versus + "; " + withinStd(c) + ").";
+    }
+    return "Student " + quote(student) + " loses to its scratch baseline " + quote(base) + " by " + points(-c.points()) + " points ("
+        + versus + "). A surprise is a bug until shown otherwise: check the loss signs and reductions (where T² and α sit),"
+        + " that the teacher runs in inference mode, the teacher's own accuracy and the label order before trusting it.";
   }
 
   private List<String> best() {

@@ -7,7 +7,6 @@ import dev.mentor.messages.spec.ArmSpec;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.ShiftSpec;
 import dev.mentor.messages.spec.TaskSpec;
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,14 +14,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.function.ToLongFunction;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
  * Renders report.md: the experiment's header and conventions, one section per task (table,
- * findings, events, charts) and a table of every run. Everything printed is computed from the
- * spec and the run records handed in.
+ * findings, events, charts, and its distillation students and ensembles where it has them), the
+ * deployment cost of teachers, students and ensembles, and a table of every run. Everything
+ * printed is computed from the spec and the run records handed in.
  */
 final class ReportMarkdown {
   private static final Set<String> LISTED_EVENTS = Set.of("overfitting", "note");
@@ -45,6 +44,7 @@ final class ReportMarkdown {
     StringBuilder out = new StringBuilder();
     out.append(header(leftOut)).append(conventions());
     tasks.forEach((task, arms) -> out.append(taskSection(task, arms)));
+    out.append(CompressionSection.render(spec, allArms().toList()));
     out.append(runs());
     return out.toString();
   }
@@ -110,6 +110,8 @@ final class ReportMarkdown {
       out.append("No learning curves were recorded for this task.\n\n");
     }
     links.forEach(link -> out.append("![").append(link.title()).append("](").append(link.path()).append(")\n\n"));
+    out.append(DistillationSection.render(arms));
+    out.append(EnsembleSection.render(spec.tasks().get(task), arms));
     return out.toString();
   }
 
@@ -145,44 +147,23 @@ final class ReportMarkdown {
     List<String> row = new ArrayList<>(List.of(
         "`" + arm.name() + "`",
         arm.strategy(),
-        Objects.requireNonNullElse(arm.runs().get(0).model(), armSpec.model().type()),
+        arm.model(),
         arm.initSource().orElse("—") + (armSpec.init() != null && armSpec.init().keepHead() ? ", head kept" : ""),
-        plain(armSpec.optimizer().lr()) + (armSpec.lpFt() == null ? "" : "; probe " + plain(armSpec.lpFt().lr())),
-        plain(armSpec.optimizer().layerDecay()),
-        epochs(arm),
+        Cells.learningRate(armSpec),
+        Cells.plain(armSpec.optimizer().layerDecay()),
+        Cells.epochs(arm),
         String.valueOf(armSpec.batchSize()),
-        range(arm, RunRecord::trainSamples),
+        Cells.range(arm, RunRecord::trainSamples),
         String.valueOf(runs),
-        cell(arm.testAccuracy(), arm.testAccuracy().formatPercent(), runs),
-        cell(arm.test(EvalMetrics::nll), arm.test(EvalMetrics::nll).format(3), runs),
-        cell(arm.test(EvalMetrics::ece), arm.test(EvalMetrics::ece).format(3), runs)));
+        Cells.withN(arm.testAccuracy(), arm.testAccuracy().formatPercent(), runs),
+        Cells.withN(arm.test(EvalMetrics::nll), arm.test(EvalMetrics::nll).format(3), runs),
+        Cells.withN(arm.test(EvalMetrics::ece), arm.test(EvalMetrics::ece).format(3), runs)));
     for (String key : shifts) {
       Summary shifted = arm.shiftedAccuracy(key);
-      row.add(cell(shifted, shifted.formatPercent(), runs));
+      row.add(Cells.withN(shifted, shifted.formatPercent(), runs));
     }
-    row.add(range(arm, RunRecord::trainableParameters));
+    row.add(Cells.range(arm, RunRecord::trainableParameters));
     return row;
-  }
-
-  /** Planned epochs, and the mean epochs run when a run stopped early or ran longer. */
-  private static String epochs(ArmResults arm) {
-    String planned = range(arm, RunRecord::epochsPlanned);
-    if (arm.runs().stream().allMatch(r -> r.epochsRun() == r.epochsPlanned())) {
-      return planned;
-    }
-    double meanRun = arm.summarise(RunRecord::epochsRun).mean();
-    return planned + " (mean run " + plain(Math.round(meanRun * 10) / 10.0) + ")";
-  }
-
-  private static String cell(Summary summary, String formatted, int runs) {
-    return summary.n() > 0 && summary.n() < runs ? formatted + " (n=" + summary.n() + ")" : formatted;
-  }
-
-  /** The value shared by the arm's runs, or {@code min–max} when they differ. */
-  private static String range(ArmResults arm, ToLongFunction<RunRecord> value) {
-    long min = arm.runs().stream().mapToLong(value).min().orElseThrow();
-    long max = arm.runs().stream().mapToLong(value).max().orElseThrow();
-    return min == max ? grouped(min) : grouped(min) + "–" + grouped(max);
   }
 
   /** Overfitting and note events, one line per arm, kind and message, with the seeds they occurred at. */
@@ -223,13 +204,5 @@ final class ReportMarkdown {
 
   private Stream<ArmResults> allArms() {
     return tasks.values().stream().flatMap(List::stream);
-  }
-
-  private static String plain(double value) {
-    return BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
-  }
-
-  private static String grouped(long value) {
-    return String.format(Locale.ROOT, "%,d", value);
   }
 }

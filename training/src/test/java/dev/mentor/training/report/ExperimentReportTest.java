@@ -145,6 +145,13 @@ class ExperimentReportTest {
     assertThat(report.lines().filter(l -> l.matches("\\| `\\w+` \\| \\d \\| .*"))).hasSize(15);
   }
 
+  @Test
+  void plainArmsGetNoDistillationEnsembleOrCompressionSections() throws IOException {
+    String report = Files.readString(ExperimentReport.write(dir, SPEC, records(0.86), "cpu"));
+
+    assertThat(report).doesNotContain("### Distillation", "### Ensembles", "## Compression", "Student `", "scratch baseline");
+  }
+
   /** The report row of one arm. */
   private static String row(String report, String arm) {
     return report.lines().filter(l -> l.startsWith("| `" + arm + "` | " + SPEC.arm(arm).strategy() + " |")).findFirst().orElseThrow();

