@@ -156,4 +156,65 @@ class ExperimentValidationTest {
       ModelWeights.save(ModelZoo.create(model, 5, new Shape(1, 28, 28), manager, 1), file);
     }
   }
+
+  private static void saveWeights(ModelSpec model, int classes, Path file) throws IOException {
+    Files.createDirectories(file.getParent());
+    try (NDManager manager = NDManager.newBaseManager()) {
+      ModelWeights.save(ModelZoo.create(model, classes, new Shape(1, 28, 28), manager, 1), file);
+    }
+  }
+
+  @Test
+  void teacherCheckpointOfTheWrongArchitectureNamesTheTeacherCheckpoint() throws IOException {
+    saveWeights(new ModelSpec("cnn", null, List.of(6, 8), 16, null, null), 2, base.resolve("weights/teacher.params"));
+    ExperimentSpec spec = spec("t: {classes: [0, 1]}", "- {name: s, task: t, distill: {teacher: {checkpoint: weights/teacher.params,"
+        + " model: {type: cnn, channels: [4, 8], hidden: 16}}}}");
+    SpecException error = rejected(spec);
+    assertThat(error.field()).isEqualTo("arms[0].distill.teacher.checkpoint");
+    assertThat(error.reason()).contains("does not fit the teacher model").contains("stage1/").contains("shape");
+    assertThat(rejectedByRun(spec).field()).isEqualTo("arms[0].distill.teacher.checkpoint");
+  }
+
+  @Test
+  void teacherCheckpointForAnotherClassCountIsRejected() throws IOException {
+    saveWeights(new ModelSpec("cnn", null, List.of(4, 8), 16, null, null), 5, base.resolve("weights/teacher5.params"));
+    ExperimentSpec spec = spec("t: {classes: [0, 1]}", "- {name: s, task: t, distill: {teacher: {checkpoint: weights/teacher5.params,"
+        + " model: {type: cnn, channels: [4, 8], hidden: 16}}}}");
+    assertThat(rejected(spec).reason()).contains("2 classes").contains("head/");
+  }
+
+  @Test
+  void teacherCheckpointThatFitsIsAccepted() throws IOException {
+    saveWeights(new ModelSpec("cnn", null, List.of(4, 8), 16, null, null), 2, base.resolve("weights/teacher2.params"));
+    ExperimentSpec spec = spec("t: {classes: [0, 1]}", "- {name: s, task: t, distill: {teacher: {checkpoint: weights/teacher2.params,"
+        + " model: {type: cnn, channels: [4, 8], hidden: 16}}, features: [{method: attention, pairs: [{student: stage1, teacher: stage2}]}]}}");
+    assertThatCode(() -> new ExperimentRunner(spec, base, output()).validate()).doesNotThrowAnyException();
+  }
+
+  @Test
+  void attentionOnAStageWithoutFeatureMapsIsRejected() {
+    ExperimentSpec spec = spec("t: {classes: [0, 1]}", "- {name: teacher, task: t}\n- {name: s, task: t, model: {type: mlp, widths: [8]},"
+        + " distill: {teacher: {arm: teacher}, features: [{method: attention, pairs: [{student: stage1, teacher: stage1}]}]}}");
+    SpecException error = rejected(spec);
+    assertThat(error.field()).isEqualTo("arms[1].distill.features[0].pairs[0]");
+    assertThat(error.reason()).contains("feature maps").contains("(8)").contains("(4, 14, 14)");
+  }
+
+  @Test
+  void featureMapsWhoseSizesCannotBeResampledAreRejected() {
+    // 28 -> 14 -> 7 -> 3: the teacher's third conv stage is 3x3, the student's second 7x7
+    ExperimentSpec spec = spec("t: {classes: [0, 1]}", "- {name: teacher, task: t, model: {type: cnn, channels: [4, 8, 8], hidden: 16}}\n"
+        + "- {name: s, task: t, distill: {teacher: {arm: teacher}, features: [{method: fitnets, pairs: [{student: stage2, teacher: stage3}]}]}}");
+    SpecException error = rejected(spec);
+    assertThat(error.field()).isEqualTo("arms[1].distill.features[0].pairs[0]");
+    assertThat(error.reason()).contains("7x7 cannot be resampled to 3x3");
+  }
+
+  @Test
+  void crossArchitectureFitNetsAndSimilarityAreAccepted() {
+    ExperimentSpec spec = spec("t: {classes: [0, 1]}", "- {name: teacher, task: t}\n- {name: s, task: t, model: {type: mlp, widths: [8]},"
+        + " distill: {teacher: {arm: teacher}, features: [{method: fitnets, pairs: [{student: stage1, teacher: stage2}]},"
+        + " {method: similarity, pairs: [{student: stage1, teacher: stage3}]}]}}");
+    assertThatCode(() -> new ExperimentRunner(spec, base, output()).validate()).doesNotThrowAnyException();
+  }
 }
