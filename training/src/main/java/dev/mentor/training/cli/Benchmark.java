@@ -33,6 +33,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.ArrayList;
+import ai.djl.training.ParameterStore;
+import dev.mentor.messages.spec.DistillSpec;
+import dev.mentor.messages.spec.FeatureTermSpec;
+import dev.mentor.messages.spec.StagePair;
+import dev.mentor.messages.spec.TeacherSpec;
+import dev.mentor.training.distill.DistillationObjective;
+import dev.mentor.training.distill.Teacher;
+import dev.mentor.training.distill.TeacherCache;
+import dev.mentor.training.loop.CrossEntropy;
+import dev.mentor.training.loop.Objective;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -68,8 +81,8 @@ final class Benchmark implements Callable<Integer> {
   @Option(names = "--memory-epochs", defaultValue = "6")
   int memoryEpochs;
 
-  @Option(names = "--sections", split = ",", defaultValue = "throughput,peak,memory",
-      description = "which tables to print: throughput, peak, memory (default: all)")
+  @Option(names = "--sections", split = ",", defaultValue = "throughput,peak,memory,distill,compression",
+      description = "which tables to print: throughput, peak, memory, distill, compression (default: all)")
   Set<String> sections;
 
   @Override
@@ -85,6 +98,12 @@ final class Benchmark implements Callable<Integer> {
     }
     if (sections.contains("memory")) {
       memory(data.train(), norm);
+    }
+    if (sections.contains("distill")) {
+      distillation(data.train(), norm);
+    }
+    if (sections.contains("compression")) {
+      compression(data.test(), norm);
     }
     return 0;
   }
@@ -204,6 +223,125 @@ final class Benchmark implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "| %d | %d | %d | %d | %d | %d | %d | %.0f |%n", e, residentMiB(),
             (runtime.totalMemory() - runtime.freeMemory()) >> 20, runtime.totalMemory() >> 20, gcs,
             manager.getManagedArrays().size(), direct, stats.samplesPerSecond());
+      }
+    }
+  }
+
+  /** The student and teacher of examples/distill-fashion.yaml. */
+  static final ModelSpec STUDENT = new ModelSpec("cnn", null, List.of(8, 16), 32, 0.0, null);
+  private static final List<String> DISTILL_MODES = List.of("student alone", "KD, cached teacher", "KD, live teacher",
+      "KD + attention, live teacher");
+
+  /**
+   * Epoch throughput of the distill-fashion student trained alone, with soft targets from a
+   * cached teacher, from a live teacher, and with attention transfer added (which needs the
+   * teacher's feature maps, so it is always live). Each measurement runs one epoch over the timed
+   * samples first (it fills the cache) and times the second.
+   */
+  private void distillation(ImageSet train, Normalization norm) {
+    System.out.println("\n## Distillation overhead (samples/s of a training epoch, median of " + repeats + ", batch " + batch
+        + ", student cnn [8, 16] fc32, teacher cnn [32, 64] fc128)");
+    System.out.println("| threads | mode | samples/s | epoch time / student alone |");
+    System.out.println("|---|---|---|---|");
+    for (int t : threads) {
+      double[][] measured = new double[DISTILL_MODES.size()][repeats];
+      for (int r = 0; r < repeats; r++) {
+        for (int m = 0; m < DISTILL_MODES.size(); m++) {
+          measured[m][r] = distillThroughput(DISTILL_MODES.get(m), t, train, norm);
+        }
+      }
+      double alone = median(measured[0]);
+      for (int m = 0; m < DISTILL_MODES.size(); m++) {
+        double rate = median(measured[m]);
+        System.out.printf(Locale.ROOT, "| %d | %s | %.0f | %.2f |%n", t, DISTILL_MODES.get(m), rate, alone / rate);
+      }
+    }
+  }
+
+  private double distillThroughput(String mode, int threadCount, ImageSet train, Normalization norm) {
+    JniUtils.setNumThreads(threadCount);
+    ImageSet slice = train.subset(range(Math.min(train.size(), samples)));
+    try (NDManager manager = NDManager.newBaseManager()) {
+      StagedModel student = ModelZoo.create(STUDENT, 10, new Shape(1, 28, 28), manager, 1);
+      Trainer trainer = new Trainer(student, manager, 1);
+      Objective objective = Objective.of(new CrossEntropy());
+      if (!mode.equals("student alone")) {
+        Teacher teacher = new Teacher(List.of(ModelZoo.create(exampleModel("cnn"), 10, new Shape(1, 28, 28), manager, 2)),
+            new ParameterStore(manager, false), "benchmark");
+        List<FeatureTermSpec> features = mode.contains("attention") ? List.of(new FeatureTermSpec("attention",
+            List.of(new StagePair("stage1", "stage1"), new StagePair("stage2", "stage2")), 2.0, null, null)) : List.of();
+        DistillSpec spec = new DistillSpec(new TeacherSpec("teacher", null, null), null, 4.0, 0.9, null, null, null, features);
+        DistillationObjective.Builder builder = DistillationObjective.builder().setSpec(spec).setTeacher(teacher)
+            .setStore(new ParameterStore(manager, false));
+        if (mode.contains("cached")) {
+          builder.optCache(new TeacherCache(10), new TeacherCache.Counter());
+        }
+        objective = builder.build();
+      }
+      trainer.setObjective(objective);
+      FreezePlan plan = FreezePlan.apply(student, Set.copyOf(student.stageNames()), "follow-stage");
+      Batches batches = new Batches(slice, batch, norm, Augmentation.none());
+      trainer.configure(plan, MentorOptimizer.create(student, new OptimizerSpec("adam", 1e-3, null, null, null), ScheduleSpec.constant(),
+          batches.count(), 2), null);
+      trainer.trainEpoch(batches, 1);
+      return trainer.trainEpoch(batches, 2).samplesPerSecond();
+    }
+  }
+
+  /**
+   * What deployment costs for the distill-fashion teacher and student and a 5-member ensemble of
+   * ensemble-fashion's CNN: parameters, multiply-adds, single-sample latency (median) and
+   * throughput at batch 500 over the test set, all models measured in one run.
+   */
+  private void compression(ImageSet test, Normalization norm) {
+    System.out.println("\n## Inference cost (untrained weights; the cost does not depend on them), threads " + threads[threads.length - 1]);
+    System.out.println("| model | parameters | multiply-adds / sample | latency ms / sample (median of 101) | samples/s at batch 500 |");
+    System.out.println("|---|---|---|---|---|");
+    JniUtils.setNumThreads(threads[threads.length - 1]);
+    Map<String, List<ModelSpec>> models = new LinkedHashMap<>();
+    models.put("teacher cnn [32, 64] fc128", List.of(exampleModel("cnn")));
+    models.put("student cnn [8, 16] fc32", List.of(STUDENT));
+    ModelSpec member = new ModelSpec("cnn", null, List.of(16, 32), 64, 0.0, null);
+    models.put("ensemble 5 x cnn [16, 32] fc64", java.util.Collections.nCopies(5, member));
+    models.put("single cnn [16, 32] fc64", List.of(member));
+    for (Map.Entry<String, List<ModelSpec>> entry : models.entrySet()) {
+      try (NDManager manager = NDManager.newBaseManager(); GradMode off = GradMode.off()) {
+        List<StagedModel> built = new ArrayList<>();
+        long params = 0;
+        long macs = 0;
+        for (ModelSpec spec : entry.getValue()) {
+          StagedModel model = ModelZoo.create(spec, 10, new Shape(1, 28, 28), manager, built.size() + 1);
+          built.add(model);
+          params += ModelStats.of(model).parameters();
+          macs += ModelStats.of(model).multiplyAdds();
+        }
+        ParameterStore store = new ParameterStore(manager, false);
+        Batches one = new Batches(test.subset(range(1)), 1, norm, Augmentation.none());
+        double[] latency = new double[101];
+        for (int r = -10; r < latency.length; r++) {
+          long start = System.nanoTime();
+          try (NDManager step = manager.newSubManager()) {
+            NDArray x = one.get(0, step).inputs();
+            for (StagedModel model : built) {
+              model.forward(store, x, false, Set.of()).logits().toFloatArray();
+            }
+          }
+          if (r >= 0) {
+            latency[r] = (System.nanoTime() - start) / 1e6;
+          }
+        }
+        Batches all = new Batches(test, 500, norm, Augmentation.none());
+        long start = System.nanoTime();
+        for (int i = 0; i < all.count(); i++) {
+          try (NDManager step = manager.newSubManager()) {
+            NDArray x = all.get(i, step).inputs();
+            for (StagedModel model : built) {
+              model.forward(store, x, false, Set.of()).logits().toFloatArray();
+            }
+          }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf(Locale.ROOT, "| %s | %,d | %,d | %.3f | %.0f |%n", entry.getKey(), params, macs, median(latency), test.size() / seconds);
       }
     }
   }

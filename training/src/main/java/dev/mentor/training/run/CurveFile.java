@@ -7,17 +7,30 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
-/** A run's learning curve as CSV, one row per epoch, rewritten atomically after each epoch. */
+/**
+ * A run's learning curve as CSV, one row per epoch, rewritten atomically after each epoch. A
+ * distillation student's loss terms follow as extra columns ({@code term:<name>}, unweighted;
+ * empty in epochs where a term was not part of the loss, e.g. the FitNets hint phase).
+ */
 final class CurveFile {
   static final String HEADER = "epoch,phase,train_loss,train_accuracy,validation_loss,validation_accuracy,learning_rate,samples_per_second,seconds";
 
   private CurveFile() {}
 
   static void write(Path file, List<EpochMetrics> rows) throws IOException {
-    StringBuilder out = new StringBuilder(HEADER).append('\n');
+    java.util.Set<String> terms = new java.util.LinkedHashSet<>();
+    rows.forEach(r -> terms.addAll(r.terms().keySet()));
+    StringBuilder out = new StringBuilder(HEADER);
+    terms.forEach(t -> out.append(",term:").append(t));
+    out.append('\n');
     for (EpochMetrics r : rows) {
-      out.append(String.format(Locale.ROOT, "%d,%s,%.6f,%.6f,%.6f,%.6f,%.6g,%.1f,%.3f%n", r.epoch(), r.phase(), r.trainLoss(),
+      out.append(String.format(Locale.ROOT, "%d,%s,%.6f,%.6f,%.6f,%.6f,%.6g,%.1f,%.3f", r.epoch(), r.phase(), r.trainLoss(),
           r.trainAccuracy(), r.validationLoss(), r.validationAccuracy(), r.learningRate(), r.samplesPerSecond(), r.seconds()));
+      for (String t : terms) {
+        Double v = r.terms().get(t);
+        out.append(',').append(v == null ? "" : String.format(Locale.ROOT, "%.6g", v));
+      }
+      out.append('\n');
     }
     AtomicFiles.writeString(file, out.toString());
   }

@@ -122,6 +122,15 @@ class DistillationRunTest {
   }
 
   @Test
+  void theLearningCurveFileHasAColumnPerTerm() throws IOException {
+    List<String> lines = java.nio.file.Files.readAllLines(paths.run("fitnets-two-stage", 5).resolve("metrics.csv"));
+    assertThat(lines.get(0)).endsWith(",seconds,term:fitnets:stage2>stage2,term:ce");
+    assertThat(lines).hasSize(4);
+    assertThat(lines.get(1)).startsWith("1,hint,").endsWith(",");
+    assertThat(lines.get(2)).startsWith("2,train,").contains(",,");
+  }
+
+  @Test
   void twoStageFitNetsPreTrainsOnTheHintThenDistils() {
     List<EpochMetrics> history = records.get("fitnets-two-stage").history();
     assertThat(history).extracting(EpochMetrics::phase).containsExactly("hint", "train", "train");
