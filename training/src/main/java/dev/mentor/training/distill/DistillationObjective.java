@@ -81,8 +81,8 @@ public final class DistillationObjective implements Objective {
     return method + ":" + pair.student() + ">" + pair.teacher();
   }
 
-  /** The loss written out, with its reduction and where T² and α sit. */
-  public static String describeLoss(DistillSpec spec) {
+  /** The loss written out, with its reduction and where T² and α sit, for a teacher of {@code members} models. */
+  public static String describeLoss(DistillSpec spec, int members) {
     String logits = switch (spec.logits()) {
       case "soft-targets" -> "α·T²·" + (spec.softLoss().equals("kl") ? "KL(p_T‖p_S)" : "CE(p_T, p_S)")
           + " (softmaxes at temperature T, summed over classes, averaged over the batch: batchmean)";
@@ -98,10 +98,10 @@ public final class DistillationObjective implements Objective {
             + " hint epochs first, then without the hint" : ", one stage") + ")";
       });
     }
-    if (spec.average().equals("logits")) {
-      out.append("; ensemble target from averaged member logits");
-    } else {
-      out.append("; ensemble target = mean of member probabilities");
+    if (members > 1 && !spec.logits().equals("none")) {
+      out.append(spec.average().equals("logits") || spec.logits().equals("logit-matching")
+          ? "; ensemble target from the mean of the " + members + " members' logits"
+          : "; ensemble target p_T = mean of the " + members + " members' tempered probabilities");
     }
     return out.append("; inference at T = 1").toString();
   }

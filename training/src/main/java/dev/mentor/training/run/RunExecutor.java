@@ -463,7 +463,7 @@ public final class RunExecutor {
         terms.add(0, DistillationObjective.termName("fitnets", distill.hintTerm().pairs().get(0)) + " (hint phase, " + distill.hintEpochs() + " epochs)");
       }
       return new DistillationInfo(teacher.source(), describe(teachers.model(distill.teacher())), teacher.members().size(), teacherAccuracy,
-          DistillationObjective.describeLoss(distill), terms, distill.temperature(), distill.alpha(), Teacher.MODE,
+          DistillationObjective.describeLoss(distill, teacher.members().size()), terms, distill.temperature(), distill.alpha(), Teacher.MODE,
           distill.teacherInput().equals("clean") ? "clean inputs of the student's samples (the task without its shift)" : "the student's inputs",
           cacheNote, cacheCounter.lookups(), cacheCounter.hits());
     }
