@@ -116,6 +116,10 @@ public record ArmSpec(
     if (ensemble != null && distill != null) {
       throw new SpecException("ensemble", "an ensemble arm cannot also be a distillation student; distil the ensemble into a separate arm");
     }
+    if (distill != null && distill.hintEpochs() > 0 && !trainedStages(strategy, model, lastStages, trainStages).contains(distill.hintTerm().pairs().get(0).student())) {
+      throw new SpecException("distill.features", "two-stage FitNets trains the student up to its guided stage '"
+          + distill.hintTerm().pairs().get(0).student() + "', which strategy '" + strategy + "' keeps frozen; use hintEpochs: 0 or train that stage");
+    }
     if (distill != null) {
       for (int i = 0; i < distill.features().size(); i++) {
         List<StagePair> pairs = distill.features().get(i).pairs();
@@ -136,6 +140,10 @@ public record ArmSpec(
 
   /** Stages whose weights this arm trains (after LP-FT's probe stage, for {@code lp-ft}). */
   public List<String> trainedStages() {
+    return trainedStages(strategy, model, lastStages, trainStages);
+  }
+
+  private static List<String> trainedStages(String strategy, ModelSpec model, Integer lastStages, List<String> trainStages) {
     List<String> stages = model.stageNames();
     return switch (strategy) {
       case "scratch", "full", "lp-ft" -> stages;

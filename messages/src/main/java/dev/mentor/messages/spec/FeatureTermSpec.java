@@ -28,7 +28,10 @@ public record FeatureTermSpec(String method, List<StagePair> pairs, Double weigh
     if (p != null && !method.equals("attention")) {
       throw new SpecException("p", "applies to method 'attention' only");
     }
-    p = method.equals("attention") ? Check.positive("p", p == null ? 2.0 : p) : null;
+    p = method.equals("attention") ? (p == null ? 2.0 : p) : null;
+    if (p != null && !(p >= 1)) {
+      throw new SpecException("p", "must be >= 1 (|A|^p has an infinite gradient at 0 below 1, and feature maps after ReLU hold zeros), got " + p);
+    }
     if (hintEpochs != null && !method.equals("fitnets")) {
       throw new SpecException("hintEpochs", "applies to method 'fitnets' only");
     }

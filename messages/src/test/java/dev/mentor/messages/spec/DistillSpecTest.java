@@ -152,4 +152,17 @@ class DistillSpecTest {
     rejected(student("{teacher: {arm: teacher}, features: [{method: fitnets, hintEpochs: 2, pairs: [{student: stage1, teacher: stage1},"
         + " {student: stage2, teacher: stage2}]}]}"), "arms[1].distill.features[0].pairs", "one pair");
   }
+
+  @Test
+  void attentionExponentBelowOneIsRejected() {
+    rejected(student("{teacher: {arm: teacher}, features: [{method: attention, p: 0.5, pairs: [{student: stage1, teacher: stage1}]}]}"),
+        "arms[1].distill.features[0].p", "must be >= 1");
+  }
+
+  @Test
+  void twoStageFitNetsOnAFrozenGuidedStageIsRejected() {
+    rejected("{name: s, task: all, strategy: linear-probe, init: {from: teacher}, model: {type: cnn, channels: [8, 16], hidden: 32},"
+        + " distill: {teacher: {arm: teacher}, features: [{method: fitnets, hintEpochs: 2, pairs: [{student: stage1, teacher: stage1}]}]}}",
+        "arms[1].distill.features", "keeps frozen");
+  }
 }

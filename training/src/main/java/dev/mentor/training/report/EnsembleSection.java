@@ -55,7 +55,7 @@ final class EnsembleSection {
   private String arm(ArmResults arm) {
     List<EnsembleMetrics> metrics = arm.runs().stream().map(RunRecord::ensemble).filter(Objects::nonNull).toList();
     StringBuilder out = new StringBuilder("#### " + Cells.quote(arm.name()) + ": " + arm.spec().ensemble().members()
-        + " members of " + arm.model() + " per run, n = " + arm.runs().size() + "\n\n");
+        + " members of " + arm.model().replaceFirst(" ensemble of \\d+$", "") + " per run, n = " + arm.runs().size() + "\n\n");
     if (metrics.isEmpty()) {
       return out.append("Its runs recorded no ensemble metrics.\n\n").toString();
     }

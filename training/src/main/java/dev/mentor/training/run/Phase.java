@@ -26,7 +26,9 @@ record Phase(String name, Set<String> trainedStages, OptimizerSpec optimizer, Sc
     }
     List<String> stages = arm.model().stageNames();
     String guided = arm.distill().hintTerm().pairs().get(0).student();
-    Phase hint = new Phase(HINT, Set.copyOf(stages.subList(0, stages.indexOf(guided) + 1)), arm.optimizer(), ScheduleSpec.constant(),
+    Set<String> upToGuided = new java.util.HashSet<>(stages.subList(0, stages.indexOf(guided) + 1));
+    upToGuided.retainAll(arm.trainedStages());
+    Phase hint = new Phase(HINT, Set.copyOf(upToGuided), arm.optimizer(), ScheduleSpec.constant(),
         arm.distill().hintEpochs(), null);
     List<Phase> all = new java.util.ArrayList<>();
     all.add(hint);

@@ -301,7 +301,8 @@ public final class RunExecutor {
       } else if (!distill.features().isEmpty()) {
         cacheNote = "live: feature terms need the teacher's stage outputs";
       } else {
-        String key = teachers.identity(distill.teacher(), runSeed) + "|" + SpecReader.toJson(teacherTask) + "|seed " + runSeed;
+        String key = teachers.identity(distill.teacher(), runSeed) + "|" + SpecReader.toJson(teachers.model(distill.teacher())) + "|"
+            + SpecReader.toJson(teacherTask) + "|seed " + runSeed;
         cache = teacherCaches.computeIfAbsent(key, k -> new TeacherCache(teacher.members().size() * data.numClasses()));
         cacheNote = "cached: teacher logits computed once per sample, reused across epochs and students";
       }
@@ -382,7 +383,8 @@ public final class RunExecutor {
         int epoch = ++epochsDone;
         phaseDone++;
         EpochMetrics row = trainEpoch(epoch, phase);
-        if (overfitting.record(row.trainLoss(), row.validationLoss())) {
+        // The hint phase's training loss is the FitNets hint, not comparable with validation cross-entropy.
+        if (!phase.name().equals(Phase.HINT) && overfitting.record(row.trainLoss(), row.validationLoss())) {
           events.add(new RunEvent(epoch, "overfitting", "training loss fell while validation loss rose for "
               + arm.overfitting().epochs() + " epochs" + (arm.overfitting().stop() ? "; run stopped" : "")));
           stopRun = arm.overfitting().stop();
@@ -434,7 +436,8 @@ public final class RunExecutor {
       EvalMetrics test = Metrics.of(trainer.predict(testBatches));
       double testSeconds = (System.nanoTime() - start) / 1e9;
       Map<String, EvalMetrics> shifted = new LinkedHashMap<>();
-      for (Map.Entry<String, ImageSet> ood : TaskSplitter.oodSets(data, spec.tasks().get(arm.task()), seed).entrySet()) {
+      // The run's seed, not an ensemble member's: every member and the ensemble see the same shifted draws.
+      for (Map.Entry<String, ImageSet> ood : TaskSplitter.oodSets(data, spec.tasks().get(arm.task()), runSeed).entrySet()) {
         shifted.put(ood.getKey(), Metrics.of(trainer.predict(evaluationBatches(ood.getValue()))));
       }
       ModelWeights.save(model, dir.resolve("model.params"));
