@@ -104,7 +104,7 @@ public final class RunExecutor {
       record = new EnsembleRun(arm, seed, dir, data).run();
     } else {
       try (NDManager manager = NDManager.newBaseManager()) {
-        record = new Session(arm, seed, seed, dir, data, manager).run();
+        record = new Session(arm, seed, seed, arm.name(), dir, data, manager).run();
       }
     }
     AtomicFiles.writeString(results, SpecReader.toJson(record));
@@ -150,7 +150,7 @@ public final class RunExecutor {
         }
         Files.createDirectories(memberDir);
         try (NDManager manager = NDManager.newBaseManager()) {
-          RunRecord record = new Session(arm, memberSeed, seed, memberDir, data, manager).run();
+          RunRecord record = new Session(arm, memberSeed, seed, arm.name() + "/member-" + m, memberDir, data, manager).run();
           AtomicFiles.writeString(results, SpecReader.toJson(record));
           Checkpoints.clear(memberDir);
           members.add(record);
@@ -234,6 +234,7 @@ public final class RunExecutor {
     private final List<RunEvent> events = new ArrayList<>();
     private final NDManager manager;
     private final long runSeed;
+    private final String label;
     private int epochsDone;
     private int selectedEpoch;
     private String selection;
@@ -246,9 +247,13 @@ public final class RunExecutor {
     private TaskData teacherView;
     private String cacheNote;
 
-    /** {@code seed} draws the model and its training; {@code runSeed} is the run's (equal but for ensemble members). */
-    Session(ArmSpec arm, long seed, long runSeed, Path dir, TaskData data, NDManager manager) throws IOException {
+    /**
+     * {@code seed} draws the model and its training; {@code runSeed} is the run's (equal but for
+     * ensemble members); {@code label} names the run to the listener ("arm" or "arm/member-m").
+     */
+    Session(ArmSpec arm, long seed, long runSeed, String label, Path dir, TaskData data, NDManager manager) throws IOException {
       this.arm = arm;
+      this.label = label;
       this.seed = seed;
       this.runSeed = runSeed;
       this.dir = dir;
@@ -337,7 +342,7 @@ public final class RunExecutor {
         events.add(new RunEvent(0, "note", "batch size " + arm.batchSize() + " >= " + data.train().size()
             + " training samples: one optimiser step per epoch"));
       }
-      listener.runStarted(arm.name(), seed, plannedEpochs(arm), state != null);
+      listener.runStarted(label, runSeed, plannedEpochs(arm), state != null);
       boolean stopRun = state != null && state.stopped();
       for (int p = state == null ? 0 : state.phase(); p < phases.size() && !stopRun; p++) {
         stopRun = trainPhase(p, phases.get(p), state != null && state.phase() == p ? state : null);
@@ -424,7 +429,7 @@ public final class RunExecutor {
       EpochMetrics row = new EpochMetrics(epoch, phase.name(), stats.loss(), stats.accuracy(), val.nll(), val.accuracy(),
           stats.learningRate(), stats.samplesPerSecond(), stats.seconds(), stats.terms());
       history.add(row);
-      listener.epochFinished(arm.name(), seed, row);
+      listener.epochFinished(label, runSeed, row);
       return row;
     }
 
