@@ -165,4 +165,12 @@ class DistillSpecTest {
         + " distill: {teacher: {arm: teacher}, features: [{method: fitnets, hintEpochs: 2, pairs: [{student: stage1, teacher: stage1}]}]}}",
         "arms[1].distill.features", "keeps frozen");
   }
+
+  @Test
+  void studentsAndEnsemblesSurviveAJsonRoundTrip() {
+    ExperimentSpec spec = parse("{name: e, task: all, model: {type: mlp, widths: [8]}, ensemble: {members: 3}}\n  - "
+        + student("{teacher: {arm: teacher}, temperature: 2, alpha: 0.3, softLoss: cross-entropy, features: [{method: attention, weight: 5,"
+        + " pairs: [{student: stage1, teacher: stage1}]}, {method: fitnets, hintEpochs: 2, pairs: [{student: stage2, teacher: stage2}]}]}"));
+    assertThat(SpecReader.parse(SpecReader.toJson(spec))).isEqualTo(spec);
+  }
 }
