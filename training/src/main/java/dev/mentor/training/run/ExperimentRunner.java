@@ -43,6 +43,10 @@ public final class ExperimentRunner {
     this.paths = new RunPaths(outputRoot.resolve(spec.name()));
   }
 
+  public ExperimentSpec spec() {
+    return spec;
+  }
+
   public RunPaths paths() {
     return paths;
   }
@@ -106,20 +110,45 @@ public final class ExperimentRunner {
 
   /** Validates, runs every arm at every seed, writes the report; returns the run records. */
   public List<RunRecord> run(RunListener listener) throws IOException {
+    RunExecutor executor = prepare(listener);
+    List<RunRecord> records = new ArrayList<>();
+    for (RunKey run : runs()) {
+      records.add(executor.execute(spec.arm(run.arm()), run.seed()));
+    }
+    writeReport(records);
+    return records;
+  }
+
+  /** One run of the experiment: an arm at a seed. */
+  public record RunKey(String arm, long seed) {}
+
+  /** Every run in the order they must execute (spec order: a teacher or source arm before the arms that use it). */
+  public List<RunKey> runs() {
+    List<RunKey> runs = new ArrayList<>();
+    for (ArmSpec arm : spec.arms()) {
+      for (long seed : spec.seeds()) {
+        runs.add(new RunKey(arm.name(), seed));
+      }
+    }
+    return runs;
+  }
+
+  /**
+   * Validates (when not done yet), writes the resolved spec and returns the executor of single
+   * runs, for callers that run them one at a time (the actor runtime, to honour cancellation
+   * between runs). Runs must execute in {@link #runs()} order.
+   */
+  public RunExecutor prepare(RunListener listener) throws IOException {
     if (source == null) {
       validate();
     }
     Files.createDirectories(paths.experimentDir());
     AtomicFiles.writeString(paths.spec(), SpecReader.toJson(spec));
     Normalization normalization = Normalization.fit(source.train());
-    RunExecutor executor = new RunExecutor(spec, baseDir, paths, source, normalization, listener);
-    List<RunRecord> records = new ArrayList<>();
-    for (ArmSpec arm : spec.arms()) {
-      for (long seed : spec.seeds()) {
-        records.add(executor.execute(arm, seed));
-      }
-    }
+    return new RunExecutor(spec, baseDir, paths, source, normalization, listener);
+  }
+
+  public void writeReport(List<RunRecord> records) {
     ExperimentReport.write(paths.experimentDir(), spec, records, Environment.summary());
-    return records;
   }
 }

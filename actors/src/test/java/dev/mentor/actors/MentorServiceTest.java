@@ -1,0 +1,192 @@
+package dev.mentor.actors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mentor.actors.kafka.EmbeddedKafka;
+import dev.mentor.actors.kafka.JobIntake;
+import dev.mentor.actors.kafka.KafkaStatusSink;
+import dev.mentor.actors.kafka.MentorTopics;
+import dev.mentor.messages.job.JobCodec;
+import dev.mentor.messages.job.JobRejection;
+import dev.mentor.messages.spec.SpecReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The service end to end on a real broker: an experiment submitted to the jobs topic is taken
+ * by the intake, run by its supervisor actor on the training dispatcher, and followed on the
+ * status topic (queued, started, each run with its epochs, finished) with every run's record on
+ * the results topic and the report written; a cancel request stops an experiment between runs.
+ */
+class MentorServiceTest {
+  private static final String SPEC = """
+      name: %s
+      seeds: [1]
+      data: {source: synthetic, syntheticClasses: 3, syntheticPerClass: 30}
+      tasks:
+        t: {classes: [0, 1, 2]}
+      defaults: {task: t, epochs: 2, batchSize: 16, optimizer: {lr: 0.01}}
+      arms:
+        - {name: teacher, model: {type: cnn, channels: [4, 8], hidden: 16}}
+        - {name: student, model: {type: mlp, widths: [8]}, distill: {teacher: {arm: teacher}, temperature: 4, alpha: 0.9}}
+        - {name: scratch, model: {type: mlp, widths: [8]}}
+      """;
+
+  @TempDir static Path state;
+  private static EmbeddedKafka kafka;
+  private static KafkaStatusSink sink;
+  private static ActorSystem<MentorService.Command> system;
+  private static JobIntake intake;
+
+  @BeforeAll
+  static void startService() throws Exception {
+    kafka = EmbeddedKafka.start(state.resolve("broker"));
+    Map<String, Object> client = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    try (Admin admin = Admin.create(client)) {
+      MentorTopics.ensure(admin, (short) 1);
+    }
+    sink = new KafkaStatusSink(client);
+    system = ActorSystem.create(MentorService.create(state, state.resolve("runs"), sink), "mentor-test");
+    intake = JobIntake.start(client, state.resolve("service"), new JobIntake.Listener() {
+      @Override
+      public void accepted(JobCodec.Job job) {
+        system.tell(new MentorService.JobAccepted(job));
+      }
+
+      @Override
+      public void rejected(JobRejection rejection) {}
+
+      @Override
+      public void duplicate(String experimentId) {
+        system.tell(new MentorService.JobDuplicate(experimentId));
+      }
+    });
+  }
+
+  @AfterAll
+  static void stopService() throws Exception {
+    if (intake != null) {
+      intake.close();
+    }
+    if (system != null) {
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+    if (sink != null) {
+      sink.close();
+    }
+    if (kafka != null) {
+      kafka.close();
+    }
+  }
+
+  private static void submit(String id, String text) throws Exception {
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+      producer.send(new ProducerRecord<>(MentorTopics.JOBS, id, text)).get();
+    }
+  }
+
+  /** Reads {@code topic} for records of {@code id} until one has a kind in {@code last}. */
+  private static List<JsonNode> follow(String topic, String id, List<String> last) throws Exception {
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, "follower-" + System.nanoTime());
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    List<JsonNode> events = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (System.nanoTime() < deadline) {
+        for (var r : consumer.poll(Duration.ofMillis(200))) {
+          if (id.equals(r.key())) {
+            JsonNode node = SpecReader.json().readTree(r.value());
+            events.add(node);
+            if (last.contains(node.path("kind").asText())) {
+              return events;
+            }
+          }
+        }
+      }
+    }
+    throw new AssertionError("no " + last + " event for " + id + " within 120 s; saw " + events.stream().map(e -> e.path("kind").asText()).toList());
+  }
+
+  private static List<JsonNode> records(String id, int expected) throws Exception {
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, "results-" + System.nanoTime());
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    List<JsonNode> out = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
+      consumer.subscribe(List.of(MentorTopics.RESULTS));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (out.size() < expected && System.nanoTime() < deadline) {
+        for (var r : consumer.poll(Duration.ofMillis(200))) {
+          if (id.equals(r.key())) {
+            out.add(SpecReader.json().readTree(r.value()));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void aSubmittedExperimentRunsAndIsFollowedOverKafka() throws Exception {
+    submit("served", SPEC.formatted("served"));
+    List<JsonNode> events = follow(MentorTopics.STATUS, "served", List.of("finished", "failed", "cancelled"));
+    List<String> kinds = events.stream().map(e -> e.path("kind").asText()).toList();
+    assertThat(kinds).first().isEqualTo("queued");
+    assertThat(kinds).last().isEqualTo("finished");
+    assertThat(kinds.stream().filter("run-finished"::equals)).hasSize(3);
+    assertThat(kinds.stream().filter("epoch"::equals)).hasSize(6);
+    JsonNode epoch = events.stream().filter(e -> e.path("kind").asText().equals("epoch") && e.path("arm").asText().equals("student"))
+        .findFirst().orElseThrow();
+    assertThat(epoch.path("metrics").path("terms").has("kd")).isTrue();
+
+    List<JsonNode> results = records("served", 3);
+    assertThat(results).extracting(r -> r.path("arm").asText()).containsExactly("teacher", "student", "scratch");
+    assertThat(results.get(1).path("distillation").path("teacher").asText()).isEqualTo("arm teacher seed 1");
+    assertThat(state.resolve("runs").resolve("served").resolve("report.md")).isRegularFile();
+
+    submit("served", SPEC.formatted("served"));
+    List<JsonNode> again = follow(MentorTopics.STATUS, "served", List.of("duplicate"));
+    assertThat(again).last().satisfies(e -> assertThat(e.path("message").asText()).contains("not run again"));
+  }
+
+  @Test
+  void aCancelledExperimentStopsBetweenRuns() throws Exception {
+    JobCodec.Job job = JobCodec.decode("to-cancel", SPEC.formatted("to-cancel").getBytes(StandardCharsets.UTF_8));
+    system.tell(new MentorService.JobAccepted(job));
+    system.tell(new MentorService.CancelJob("to-cancel"));
+    List<JsonNode> events = follow(MentorTopics.STATUS, "to-cancel", List.of("finished", "failed", "cancelled"));
+    assertThat(events).last().satisfies(e -> {
+      assertThat(e.path("kind").asText()).isEqualTo("cancelled");
+      assertThat(e.path("message").asText()).contains("not run");
+    });
+    assertThat(events.stream().filter(e -> e.path("kind").asText().equals("run-finished")).count()).isLessThan(3);
+  }
+}
