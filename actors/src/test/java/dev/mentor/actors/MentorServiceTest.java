@@ -4,13 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mentor.actors.kafka.EmbeddedKafka;
-import dev.mentor.actors.kafka.JobIntake;
-import dev.mentor.actors.kafka.KafkaStatusSink;
 import dev.mentor.actors.kafka.MentorTopics;
-import dev.mentor.messages.job.JobCodec;
-import dev.mentor.messages.job.JobRejection;
+import dev.mentor.messages.job.ControlRequest;
 import dev.mentor.messages.spec.SpecReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -27,7 +22,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.pekko.actor.typed.ActorSystem;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The service end to end on a real broker: an experiment submitted to the jobs topic is taken
  * by the intake, run by its supervisor actor on the training dispatcher, and followed on the
  * status topic (queued, started, each run with its epochs, finished) with every run's record on
- * the results topic and the report written; a cancel request stops an experiment between runs.
+ * the results topic and the report written; a cancel request on the control topic stops an experiment between runs.
  */
 class MentorServiceTest {
   private static final String SPEC = """
@@ -55,46 +49,19 @@ class MentorServiceTest {
 
   @TempDir static Path state;
   private static EmbeddedKafka kafka;
-  private static KafkaStatusSink sink;
-  private static ActorSystem<MentorService.Command> system;
-  private static JobIntake intake;
+  private static MentorNode node;
 
   @BeforeAll
   static void startService() throws Exception {
     kafka = EmbeddedKafka.start(state.resolve("broker"));
-    Map<String, Object> client = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    try (Admin admin = Admin.create(client)) {
-      MentorTopics.ensure(admin, (short) 1);
-    }
-    sink = new KafkaStatusSink(client);
-    system = ActorSystem.create(MentorService.create(state, state.resolve("runs"), sink), "mentor-test");
-    intake = JobIntake.start(client, state.resolve("service"), new JobIntake.Listener() {
-      @Override
-      public void accepted(JobCodec.Job job) {
-        system.tell(new MentorService.JobAccepted(job));
-      }
-
-      @Override
-      public void rejected(JobRejection rejection) {}
-
-      @Override
-      public void duplicate(String experimentId) {
-        system.tell(new MentorService.JobDuplicate(experimentId));
-      }
-    });
+    node = MentorNode.start(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), state.resolve("service"),
+        state.resolve("runs"), (short) 1);
   }
 
   @AfterAll
   static void stopService() throws Exception {
-    if (intake != null) {
-      intake.close();
-    }
-    if (system != null) {
-      system.terminate();
-      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
-    if (sink != null) {
-      sink.close();
+    if (node != null) {
+      node.close();
     }
     if (kafka != null) {
       kafka.close();
@@ -179,9 +146,13 @@ class MentorServiceTest {
 
   @Test
   void aCancelledExperimentStopsBetweenRuns() throws Exception {
-    JobCodec.Job job = JobCodec.decode("to-cancel", SPEC.formatted("to-cancel").getBytes(StandardCharsets.UTF_8));
-    system.tell(new MentorService.JobAccepted(job));
-    system.tell(new MentorService.CancelJob("to-cancel"));
+    submit("to-cancel", SPEC.formatted("to-cancel"));
+    follow(MentorTopics.STATUS, "to-cancel", List.of("run-started"));
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+      producer.send(new ProducerRecord<>(MentorTopics.CONTROL, "to-cancel", SpecReader.toJson(ControlRequest.cancel("to-cancel")))).get();
+    }
     List<JsonNode> events = follow(MentorTopics.STATUS, "to-cancel", List.of("finished", "failed", "cancelled"));
     assertThat(events).last().satisfies(e -> {
       assertThat(e.path("kind").asText()).isEqualTo("cancelled");

@@ -1,0 +1,78 @@
+package dev.mentor.actors;
+
+import dev.mentor.actors.kafka.ControlListener;
+import dev.mentor.actors.kafka.JobIntake;
+import dev.mentor.actors.kafka.KafkaStatusSink;
+import dev.mentor.actors.kafka.MentorTopics;
+import dev.mentor.messages.job.JobCodec;
+import dev.mentor.messages.job.JobRejection;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/**
+ * One Mentor service process wired to a broker: creates the topics, then runs the actor system
+ * (guardian {@link MentorService}), the job intake feeding it, the control listener forwarding
+ * cancel requests, and the sink publishing status and results. {@link #close()} stops intake and
+ * control first, so no new work arrives, then the actors, the sink last.
+ */
+public final class MentorNode implements AutoCloseable {
+  private final KafkaStatusSink sink;
+  private final ActorSystem<MentorService.Command> system;
+  private final JobIntake intake;
+  private final ControlListener control;
+
+  private MentorNode(KafkaStatusSink sink, ActorSystem<MentorService.Command> system, JobIntake intake, ControlListener control) {
+    this.sink = sink;
+    this.system = system;
+    this.intake = intake;
+    this.control = control;
+  }
+
+  /**
+   * Starts a node. {@code clientProperties} holds {@code bootstrap.servers} and any client
+   * security settings; {@code stateDir} keeps accepted jobs; runs go to {@code outputRoot}.
+   */
+  public static MentorNode start(Map<String, Object> clientProperties, Path stateDir, Path outputRoot, short replicationFactor)
+      throws Exception {
+    try (Admin admin = Admin.create(clientProperties)) {
+      MentorTopics.ensure(admin, replicationFactor);
+    }
+    KafkaStatusSink sink = new KafkaStatusSink(clientProperties);
+    ActorSystem<MentorService.Command> system = ActorSystem.create(MentorService.create(stateDir, outputRoot, sink), "mentor");
+    ControlListener control = ControlListener.start(clientProperties, request -> system.tell(new MentorService.CancelJob(request.experimentId())));
+    JobIntake intake = JobIntake.start(clientProperties, stateDir, new JobIntake.Listener() {
+      @Override
+      public void accepted(JobCodec.Job job) {
+        system.tell(new MentorService.JobAccepted(job));
+      }
+
+      @Override
+      public void rejected(JobRejection rejection) {
+        System.err.println("mentor: rejected job '" + rejection.experimentId() + "': " + (rejection.field().isEmpty() ? "" : rejection.field() + ": ")
+            + rejection.reason());
+      }
+
+      @Override
+      public void duplicate(String experimentId) {
+        system.tell(new MentorService.JobDuplicate(experimentId));
+      }
+    });
+    return new MentorNode(sink, system, intake, control);
+  }
+
+  public ActorSystem<MentorService.Command> system() {
+    return system;
+  }
+
+  @Override
+  public void close() throws Exception {
+    intake.close();
+    control.close();
+    system.terminate();
+    system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    sink.close();
+  }
+}
