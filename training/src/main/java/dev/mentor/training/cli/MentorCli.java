@@ -24,8 +24,16 @@ public final class MentorCli {
   static final int INVALID_SPEC = 2;
 
   public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * The command line with its error handling (an invalid spec exits 2 with the field named);
+   * the actor runtime adds its service commands to it.
+   */
+  public static CommandLine commandLine() {
     System.setProperty("java.awt.headless", "true");
-    int code = new CommandLine(new MentorCli())
+    return new CommandLine(new MentorCli())
         .setExecutionExceptionHandler((e, cmd, parsed) -> {
           if (e instanceof SpecException spec) {
             cmd.getErr().println("invalid experiment: " + spec.getMessage());
@@ -34,9 +42,7 @@ public final class MentorCli {
           cmd.getErr().println("mentor: " + e.getMessage());
           e.printStackTrace(cmd.getErr());
           return 1;
-        })
-        .execute(args);
-    System.exit(code);
+        });
   }
 
   @Command(name = "run", description = "Run an experiment end to end in this process and write runs and report.")
@@ -77,7 +83,7 @@ public final class MentorCli {
     }
   }
 
-  static Path baseDir(Path file) {
+  public static Path baseDir(Path file) {
     Path parent = file.toAbsolutePath().getParent();
     return parent == null ? Path.of(".") : parent;
   }

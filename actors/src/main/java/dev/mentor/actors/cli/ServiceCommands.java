@@ -1,0 +1,170 @@
+package dev.mentor.actors.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mentor.actors.MentorNode;
+import dev.mentor.actors.kafka.MentorTopics;
+import dev.mentor.messages.job.ControlRequest;
+import dev.mentor.messages.spec.ExperimentSpec;
+import dev.mentor.messages.spec.SpecReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The commands that talk to a Mentor service through Kafka. */
+final class ServiceCommands {
+  private ServiceCommands() {}
+
+  /** Broker address and client settings shared by every service command. */
+  static class Connection {
+    @Option(names = "--bootstrap-servers", required = true, description = "Kafka bootstrap servers, host:port[,host:port]")
+    String bootstrapServers;
+
+    @Option(names = "--client-config", description = "properties file of Kafka client settings (security.protocol, sasl.*, ssl.*, ...)")
+    Path clientConfig;
+
+    Map<String, Object> clientProperties() throws IOException {
+      Map<String, Object> props = new HashMap<>();
+      if (clientConfig != null) {
+        Properties file = new Properties();
+        try (InputStream in = Files.newInputStream(clientConfig)) {
+          file.load(in);
+        }
+        file.forEach((k, v) -> props.put(k.toString(), v));
+      }
+      props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+      return props;
+    }
+  }
+
+  @Command(name = "serve", description = "Run the long-lived service: take experiments from Kafka and run them.")
+  static final class Serve extends Connection implements Callable<Integer> {
+    @Option(names = "--state", defaultValue = "mentor-state", description = "folder for accepted jobs (default: ${DEFAULT-VALUE})")
+    Path state;
+
+    @Option(names = "--output", defaultValue = "runs", description = "root folder for run records (default: ${DEFAULT-VALUE})")
+    Path output;
+
+    @Option(names = "--replication-factor", defaultValue = "1", description = "replication factor of the topics Mentor creates")
+    short replicationFactor;
+
+    @Override
+    public Integer call() throws Exception {
+      CountDownLatch stopped = new CountDownLatch(1);
+      try (MentorNode node = MentorNode.start(clientProperties(), state, output, replicationFactor)) {
+        Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
+        System.out.println("mentor: serving on " + bootstrapServers + " (jobs topic " + MentorTopics.JOBS + ")");
+        stopped.await();
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "submit", description = "Submit an experiment file to a Mentor service.")
+  static final class Submit extends Connection implements Callable<Integer> {
+    @Parameters(paramLabel = "EXPERIMENT", description = "experiment file (YAML or JSON)")
+    Path file;
+
+    @Override
+    public Integer call() throws Exception {
+      String text = Files.readString(file);
+      ExperimentSpec spec = SpecReader.parse(text);
+      Map<String, Object> props = clientProperties();
+      props.put(ProducerConfig.ACKS_CONFIG, "all");
+      try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+        producer.send(new ProducerRecord<>(MentorTopics.JOBS, spec.name(), text)).get();
+      }
+      System.out.println("submitted " + spec.name() + " (" + spec.arms().size() * spec.seeds().size() + " runs); follow it with: mentor status "
+          + spec.name() + " --bootstrap-servers " + bootstrapServers);
+      return 0;
+    }
+  }
+
+  @Command(name = "status", description = "Print the status events of an experiment (or the last event of every experiment).")
+  static final class Status extends Connection implements Callable<Integer> {
+    @Parameters(paramLabel = "EXPERIMENT", arity = "0..1", description = "experiment id; omit for a summary of all")
+    String experiment;
+
+    @Override
+    public Integer call() throws Exception {
+      Map<String, Object> props = clientProperties();
+      props.put(ConsumerConfig.GROUP_ID_CONFIG, "mentor-status-" + UUID.randomUUID());
+      props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+      Map<String, String> last = new LinkedHashMap<>();
+      try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
+        List<TopicPartition> partitions = consumer.partitionsFor(MentorTopics.STATUS).stream()
+            .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+        while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+          for (var record : consumer.poll(Duration.ofMillis(200))) {
+            JsonNode event = SpecReader.json().readTree(record.value());
+            String line = describe(event);
+            if (experiment == null) {
+              last.put(record.key(), line);
+            } else if (experiment.equals(record.key())) {
+              System.out.println(line);
+            }
+          }
+        }
+      }
+      last.forEach((id, line) -> System.out.println(id + ": " + line));
+      return 0;
+    }
+
+    private static String describe(JsonNode e) {
+      StringBuilder out = new StringBuilder(e.path("kind").asText());
+      if (!e.path("arm").isMissingNode() && !e.path("arm").isNull()) {
+        out.append(' ').append(e.path("arm").asText()).append(" seed ").append(e.path("seed").asText());
+      }
+      if (e.path("kind").asText().equals("epoch")) {
+        JsonNode m = e.path("metrics");
+        out.append(String.format(java.util.Locale.ROOT, " epoch %d: train loss %.4f, val acc %.4f", m.path("epoch").asInt(),
+            m.path("trainLoss").asDouble(), m.path("validationAccuracy").asDouble()));
+      }
+      if (!e.path("message").isMissingNode() && !e.path("message").isNull()) {
+        out.append(": ").append(e.path("message").asText());
+      }
+      return out.toString();
+    }
+  }
+
+  @Command(name = "cancel", description = "Ask the service running an experiment to stop it after the run in progress.")
+  static final class Cancel extends Connection implements Callable<Integer> {
+    @Parameters(paramLabel = "EXPERIMENT", description = "experiment id")
+    String experiment;
+
+    @Override
+    public Integer call() throws Exception {
+      Map<String, Object> props = clientProperties();
+      props.put(ProducerConfig.ACKS_CONFIG, "all");
+      try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+        producer.send(new ProducerRecord<>(MentorTopics.CONTROL, experiment, SpecReader.toJson(ControlRequest.cancel(experiment)))).get();
+      }
+      System.out.println("cancel requested for " + experiment);
+      return 0;
+    }
+  }
+}
