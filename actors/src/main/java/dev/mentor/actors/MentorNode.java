@@ -37,11 +37,17 @@ public final class MentorNode implements AutoCloseable {
    */
   public static MentorNode start(Map<String, Object> clientProperties, Path stateDir, Path outputRoot, short replicationFactor)
       throws Exception {
+    return start(clientProperties, stateDir, stateDir, outputRoot, replicationFactor);
+  }
+
+  /** As above, resolving relative paths in specs (data, checkpoints) against {@code baseDir}. */
+  public static MentorNode start(Map<String, Object> clientProperties, Path stateDir, Path baseDir, Path outputRoot, short replicationFactor)
+      throws Exception {
     try (Admin admin = Admin.create(clientProperties)) {
       MentorTopics.ensure(admin, replicationFactor);
     }
     KafkaStatusSink sink = new KafkaStatusSink(clientProperties);
-    ActorSystem<MentorService.Command> system = ActorSystem.create(MentorService.create(stateDir, outputRoot, sink), "mentor");
+    ActorSystem<MentorService.Command> system = ActorSystem.create(MentorService.create(baseDir, outputRoot, sink), "mentor");
     ControlListener control = ControlListener.start(clientProperties, request -> system.tell(new MentorService.CancelJob(request.experimentId())));
     JobIntake intake = JobIntake.start(clientProperties, stateDir, new JobIntake.Listener() {
       @Override

@@ -59,7 +59,7 @@ import picocli.CommandLine.Option;
  * peak and the share of it a training step reaches; then resident memory after each epoch.
  */
 @Command(name = "bench", description = "Throughput and memory benchmark (prints tables).")
-final class Benchmark implements Callable<Integer> {
+public final class Benchmark implements Callable<Integer> {
   @Option(names = "--threads", split = ",", defaultValue = "1,2")
   int[] threads;
 

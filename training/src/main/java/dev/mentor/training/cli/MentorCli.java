@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
     description = "Transfer-learning and distillation experiments on DJL.",
     subcommands = {MentorCli.Run.class, MentorCli.Validate.class, Benchmark.class})
 public final class MentorCli {
-  static final int INVALID_SPEC = 2;
+  public static final int INVALID_SPEC = 2;
 
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
@@ -32,8 +32,13 @@ public final class MentorCli {
    * the actor runtime adds its service commands to it.
    */
   public static CommandLine commandLine() {
+    return withErrorHandling(new CommandLine(new MentorCli()));
+  }
+
+  /** Mentor's error handling on any command line: an invalid spec prints its field and exits 2. */
+  public static CommandLine withErrorHandling(CommandLine cli) {
     System.setProperty("java.awt.headless", "true");
-    return new CommandLine(new MentorCli())
+    return cli
         .setExecutionExceptionHandler((e, cmd, parsed) -> {
           if (e instanceof SpecException spec) {
             cmd.getErr().println("invalid experiment: " + spec.getMessage());
@@ -46,7 +51,7 @@ public final class MentorCli {
   }
 
   @Command(name = "run", description = "Run an experiment end to end in this process and write runs and report.")
-  static final class Run implements Callable<Integer> {
+  public static final class Run implements Callable<Integer> {
     @Parameters(paramLabel = "EXPERIMENT", description = "experiment file (YAML or JSON)")
     Path file;
 
@@ -55,18 +60,12 @@ public final class MentorCli {
 
     @Override
     public Integer call() throws Exception {
-      ExperimentSpec spec = SpecReader.read(file);
-      ExperimentRunner runner = new ExperimentRunner(spec, baseDir(file), output);
-      runner.validate();
-      ConsoleProgress progress = new ConsoleProgress(System.err, System.out);
-      runner.run(progress);
-      System.out.println("report: " + runner.paths().experimentDir().resolve("report.md"));
-      return 0;
+      return runInProcess(file, output);
     }
   }
 
   @Command(name = "validate", description = "Check an experiment (spec, data, checkpoints) without running it.")
-  static final class Validate implements Callable<Integer> {
+  public static final class Validate implements Callable<Integer> {
     @Parameters(paramLabel = "EXPERIMENT")
     Path file;
 
@@ -81,6 +80,17 @@ public final class MentorCli {
       System.out.println(file + ": valid; " + spec.arms().size() + " arms x " + spec.seeds().size() + " seeds = " + runs + " runs");
       return 0;
     }
+  }
+
+  /** Runs an experiment file in this process with a progress display; returns the exit code. */
+  public static int runInProcess(Path file, Path output) throws java.io.IOException {
+    ExperimentSpec spec = SpecReader.read(file);
+    ExperimentRunner runner = new ExperimentRunner(spec, baseDir(file), output);
+    runner.validate();
+    ConsoleProgress progress = new ConsoleProgress(System.err, System.out);
+    runner.run(progress);
+    System.out.println("report: " + runner.paths().experimentDir().resolve("report.md"));
+    return 0;
   }
 
   public static Path baseDir(Path file) {

@@ -1,0 +1,145 @@
+package dev.mentor.actors.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mentor.actors.MentorNode;
+import dev.mentor.actors.kafka.EmbeddedKafka;
+import dev.mentor.actors.kafka.MentorTopics;
+import dev.mentor.messages.spec.ExperimentSpec;
+import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.training.cli.MentorCli;
+import dev.mentor.training.files.AtomicFiles;
+import dev.mentor.training.run.ExperimentRunner;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code mentor run}: the same path as on a cluster, in one command. Validates the spec, starts
+ * an embedded single-node KRaft broker (unless {@code --bootstrap-servers} names one) and a
+ * service node in this process, submits the experiment to the jobs topic, follows its status
+ * events and prints them, and ends with the report. The broker and the service's job state live
+ * in a temporary folder removed at exit; runs go to {@code --output}, so running the same
+ * command again resumes unfinished runs and skips finished ones. {@code --in-process} runs the
+ * experiment directly in this process without Kafka (the training library's own loop).
+ */
+@Command(name = "run", description = "Run an experiment end to end through Kafka and the actor runtime (embedded broker by default).")
+final class RunCommand implements Callable<Integer> {
+  @Parameters(paramLabel = "EXPERIMENT", description = "experiment file (YAML or JSON)")
+  Path file;
+
+  @Option(names = "--output", defaultValue = "runs", description = "root folder for run records (default: ${DEFAULT-VALUE})")
+  Path output;
+
+  @Option(names = "--bootstrap-servers", description = "use this Kafka broker instead of starting an embedded one")
+  String bootstrapServers;
+
+  @Option(names = "--in-process", description = "run directly in this process, without Kafka or actors")
+  boolean inProcess;
+
+  @Override
+  public Integer call() throws Exception {
+    if (inProcess) {
+      return MentorCli.runInProcess(file, output);
+    }
+    String text = Files.readString(file);
+    ExperimentSpec spec = SpecReader.parse(text);
+    Path baseDir = MentorCli.baseDir(file);
+    // Everything that can be checked before training is checked here, before any broker starts.
+    new ExperimentRunner(spec, baseDir, output).validate();
+    Path temp = Files.createTempDirectory("mentor-run-");
+    EmbeddedKafka kafka = null;
+    try {
+      if (bootstrapServers == null) {
+        kafka = EmbeddedKafka.start(temp.resolve("broker"));
+      }
+      Map<String, Object> client = new HashMap<>();
+      client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers == null ? kafka.bootstrapServers() : bootstrapServers);
+      try (MentorNode node = MentorNode.start(client, temp.resolve("service"), baseDir, output, (short) 1)) {
+        return submitAndFollow(client, spec.name(), text);
+      }
+    } finally {
+      if (kafka != null) {
+        kafka.close();
+      }
+      AtomicFiles.deleteTree(temp);
+    }
+  }
+
+  private int submitAndFollow(Map<String, Object> client, String id, String text) throws Exception {
+    Map<String, Object> consumerProps = new HashMap<>(client);
+    consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, "mentor-run-" + UUID.randomUUID());
+    consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new StringDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(MentorTopics.STATUS).stream()
+          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      consumer.assign(partitions);
+      // Follow from now on: earlier events of the same id on a shared broker are not this run's.
+      consumer.seekToEnd(partitions);
+      partitions.forEach(consumer::position);
+      Map<String, Object> producerProps = new HashMap<>(client);
+      producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
+      try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer())) {
+        producer.send(new ProducerRecord<>(MentorTopics.JOBS, id, text)).get();
+      }
+      while (true) {
+        for (var record : consumer.poll(Duration.ofMillis(200))) {
+          if (!id.equals(record.key())) {
+            continue;
+          }
+          JsonNode event = SpecReader.json().readTree(record.value());
+          String kind = event.path("kind").asText();
+          print(event, kind);
+          switch (kind) {
+            case "finished" -> {
+              return 0;
+            }
+            case "cancelled", "duplicate" -> {
+              return 1;
+            }
+            case "failed" -> {
+              if (event.path("arm").isMissingNode() || event.path("arm").isNull()) {
+                return 1;
+              }
+            }
+            default -> { }
+          }
+        }
+      }
+    }
+  }
+
+  private static void print(JsonNode e, String kind) {
+    String run = e.path("arm").asText() + " seed " + e.path("seed").asText();
+    switch (kind) {
+      case "run-started" -> System.out.println("== " + run + ", " + e.path("message").asText());
+      case "epoch" -> {
+        JsonNode m = e.path("metrics");
+        System.out.printf(Locale.ROOT, "  %s epoch %d (%s): loss %.4f acc %.2f%% | val loss %.4f acc %.2f%% | %.0f samples/s%n", run,
+            m.path("epoch").asInt(), m.path("phase").asText(), m.path("trainLoss").asDouble(), 100 * m.path("trainAccuracy").asDouble(),
+            m.path("validationLoss").asDouble(), 100 * m.path("validationAccuracy").asDouble(), m.path("samplesPerSecond").asDouble());
+      }
+      case "run-finished" -> System.out.println("== " + run + " finished: " + e.path("message").asText());
+      case "finished" -> System.out.println("finished: " + e.path("message").asText());
+      case "failed" -> System.out.println((e.path("arm").isNull() ? "failed: " : "== " + run + " failed: ") + e.path("message").asText());
+      default -> System.out.println(kind + ": " + e.path("message").asText());
+    }
+  }
+}
