@@ -26,7 +26,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * on the training dispatcher, each as one blocking task whose result comes back as a message, so
  * a cancel request is honoured between runs. Every step is published through the
  * {@link StatusSink}: started, each run's start, epochs and record, and finished — or failed
- * (naming the runs that failed; the other runs still go on) or cancelled.
+ * (naming the runs that failed; the other runs still go on) or cancelled. A run that fails is
+ * started again after a backoff (500 ms, then doubled) up to {@value #MAX_RESTARTS} times,
+ * resuming from its last checkpoint; a diverged loss (NaN or infinite) fails at once, with the
+ * step it happened at.
  */
 public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSupervisor.Command> {
   /** The dispatcher training runs on (configured in application.conf; a fixed pool, one thread per slot). */
@@ -45,6 +48,14 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
 
   private record RunFailed(ExperimentRunner.RunKey run, Throwable cause) implements Command {}
 
+  private record Retry(ExperimentRunner.RunKey run) implements Command {}
+
+  /** How often a failed run is started again (from its last checkpoint) before its arm counts as failed. */
+  public static final int MAX_RESTARTS = 2;
+
+  /** Wait before the first restart; doubled for each further one. */
+  public static final java.time.Duration FIRST_BACKOFF = java.time.Duration.ofMillis(500);
+
   private final String id;
   private final StatusSink sink;
   private final Executor training;
@@ -54,17 +65,21 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   private ExperimentRunner runner;
   private RunExecutor executor;
   private boolean cancelled;
+  private final java.util.Map<ExperimentRunner.RunKey, Integer> restarts = new java.util.HashMap<>();
+  private final org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers;
 
-  private ExperimentSupervisor(ActorContext<Command> context, String id, StatusSink sink) {
+  private ExperimentSupervisor(ActorContext<Command> context, org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers, String id,
+      StatusSink sink) {
     super(context);
+    this.timers = timers;
     this.id = id;
     this.sink = sink;
     this.training = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(TRAINING_DISPATCHER));
   }
 
   public static Behavior<Command> create(String id, ExperimentSpec spec, Path baseDir, Path outputRoot, StatusSink sink) {
-    return Behaviors.setup(context -> {
-      ExperimentSupervisor supervisor = new ExperimentSupervisor(context, id, sink);
+    return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+      ExperimentSupervisor supervisor = new ExperimentSupervisor(context, timers, id, sink);
       sink.status(StatusEvent.of(id, "started", spec.arms().size() + " arms x " + spec.seeds().size() + " seeds"));
       context.pipeToSelf(CompletableFuture.supplyAsync(() -> {
         ExperimentRunner prepared = new ExperimentRunner(spec, baseDir, outputRoot);
@@ -75,7 +90,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
         }
       }, supervisor.training), (prepared, failure) -> failure == null ? prepared : new RunFailed(null, failure));
       return supervisor;
-    });
+    }));
   }
 
   @Override
@@ -84,6 +99,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
         .onMessage(Prepared.class, this::onPrepared)
         .onMessage(RunDone.class, this::onRunDone)
         .onMessage(RunFailed.class, this::onRunFailed)
+        .onMessage(Retry.class, retry -> start(retry.run()))
         .onMessageEquals(Cancel.INSTANCE, this::onCancel)
         .build();
   }
@@ -107,8 +123,22 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
       sink.status(StatusEvent.of(id, "failed", "could not prepare the experiment: " + cause));
       return Behaviors.stopped();
     }
-    failures.add(failed.run().arm() + " seed " + failed.run().seed() + ": " + cause);
-    sink.status(new StatusEvent(StatusEvent.SCHEMA_VERSION, id, "failed", failed.run().arm(), failed.run().seed(), null, cause, null,
+    ExperimentRunner.RunKey run = failed.run();
+    int attempt = restarts.getOrDefault(run, 0);
+    // A diverged loss is a property of the arm's settings, not a transient fault: restarting would diverge again.
+    boolean diverged = rootCause(failed.cause()) instanceof dev.mentor.training.loop.TrainingDivergedException;
+    if (!diverged && !cancelled && attempt < MAX_RESTARTS) {
+      restarts.put(run, attempt + 1);
+      java.time.Duration backoff = FIRST_BACKOFF.multipliedBy(1L << attempt);
+      sink.status(new StatusEvent(StatusEvent.SCHEMA_VERSION, id, "retrying", run.arm(), run.seed(), null,
+          "attempt " + (attempt + 2) + " of " + (MAX_RESTARTS + 1) + " in " + backoff.toMillis() + " ms, from the last checkpoint, after: " + cause,
+          null, System.currentTimeMillis()));
+      timers.startSingleTimer(new Retry(run), backoff);
+      return this;
+    }
+    String reason = diverged ? cause : cause + (attempt > 0 ? " (after " + attempt + " restarts)" : "");
+    failures.add(run.arm() + " seed " + run.seed() + ": " + reason);
+    sink.status(new StatusEvent(StatusEvent.SCHEMA_VERSION, id, "failed", run.arm(), run.seed(), null, reason, null,
         System.currentTimeMillis()));
     return next();
   }
@@ -133,7 +163,10 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
       }
       return Behaviors.stopped();
     }
-    ExperimentRunner.RunKey run = pending.poll();
+    return start(pending.poll());
+  }
+
+  private Behavior<Command> start(ExperimentRunner.RunKey run) {
     getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
       try {
         return executor.execute(runner.spec().arm(run.arm()), run.seed());
@@ -167,11 +200,16 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     };
   }
 
-  private static String rootMessage(Throwable t) {
+  private static Throwable rootCause(Throwable t) {
     Throwable root = t;
     while ((root instanceof java.util.concurrent.CompletionException || root instanceof java.io.UncheckedIOException) && root.getCause() != null) {
       root = root.getCause();
     }
+    return root;
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable root = rootCause(t);
     return root.getClass().getSimpleName() + ": " + root.getMessage();
   }
 }

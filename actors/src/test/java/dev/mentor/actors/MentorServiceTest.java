@@ -78,6 +78,11 @@ class MentorServiceTest {
 
   /** Reads {@code topic} for records of {@code id} until one has a kind in {@code last}. */
   private static List<JsonNode> follow(String topic, String id, List<String> last) throws Exception {
+    return follow(topic, id, last, null);
+  }
+
+  /** As above; also stops at an event whose message contains {@code finalMessage} (a final "failed"). */
+  private static List<JsonNode> follow(String topic, String id, List<String> last, String finalMessage) throws Exception {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     props.put(ConsumerConfig.GROUP_ID_CONFIG, "follower-" + System.nanoTime());
@@ -91,7 +96,8 @@ class MentorServiceTest {
           if (id.equals(r.key())) {
             JsonNode node = SpecReader.json().readTree(r.value());
             events.add(node);
-            if (last.contains(node.path("kind").asText())) {
+            if (last.contains(node.path("kind").asText())
+                || (finalMessage != null && node.path("message").asText().contains(finalMessage))) {
               return events;
             }
           }
@@ -159,5 +165,21 @@ class MentorServiceTest {
       assertThat(e.path("message").asText()).contains("not run");
     });
     assertThat(events.stream().filter(e -> e.path("kind").asText().equals("run-finished")).count()).isLessThan(3);
+  }
+
+  @Test
+  void aFailingRunIsRetriedThenFailsWhileTheOtherArmsGoOn() throws Exception {
+    String spec = SPEC.formatted("failing").replace("- {name: teacher, model: {type: cnn, channels: [4, 8], hidden: 16}}",
+        "- {name: teacher, model: {type: cnn, channels: [4, 8], hidden: 16}, optimizer: {lr: 1.0e12}}");
+    submit("failing", spec);
+    List<JsonNode> events = follow(MentorTopics.STATUS, "failing", List.of("finished", "cancelled"), "2 of 3 runs failed");
+    List<String> kinds = events.stream().map(e -> e.path("kind").asText() + " " + e.path("arm").asText()).toList();
+    assertThat(kinds).containsSubsequence("failed teacher", "retrying student", "retrying student", "failed student", "run-finished scratch");
+    JsonNode teacherFailure = events.stream().filter(e -> e.path("kind").asText().equals("failed") && e.path("arm").asText().equals("teacher"))
+        .findFirst().orElseThrow();
+    assertThat(teacherFailure.path("message").asText()).as("a diverged loss fails at once, with its reason")
+        .contains("TrainingDivergedException").contains("loss became");
+    assertThat(events.stream().filter(e -> e.path("kind").asText().equals("retrying") && e.path("arm").asText().equals("teacher"))).isEmpty();
+    assertThat(events).last().satisfies(e -> assertThat(e.path("message").asText()).contains("student seed 1", "after 2 restarts"));
   }
 }

@@ -7,7 +7,8 @@ import java.util.List;
  * What happens to a job, published on the status topic keyed by experiment id, in order:
  * {@code queued} (accepted), {@code started}, per run {@code run-started}, {@code epoch} (with the
  * epoch's metrics) and {@code run-finished}, then {@code finished}; or {@code failed} /
- * {@code cancelled} with the reason in {@code message}; {@code duplicate} when an id already
+ * {@code cancelled} with the reason in {@code message} ({@code retrying} when a run that failed is
+ * started again from its checkpoint); {@code duplicate} when an id already
  * accepted is submitted again. {@code arm}, {@code seed}, {@code epoch} and {@code metrics} are
  * set where they apply, null otherwise.
  */
@@ -24,7 +25,7 @@ public record StatusEvent(
 
   public static final int SCHEMA_VERSION = 1;
   public static final List<String> KINDS =
-      List.of("queued", "started", "run-started", "epoch", "run-finished", "finished", "failed", "cancelled", "duplicate");
+      List.of("queued", "started", "run-started", "epoch", "run-finished", "retrying", "finished", "failed", "cancelled", "duplicate");
 
   public StatusEvent {
     if (!KINDS.contains(kind)) {
