@@ -23,8 +23,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
  * Runs one experiment: prepares it (data, validation), then its runs one at a time in spec order
- * on the training dispatcher, each as one blocking task whose result comes back as a message, so
- * a cancel request is honoured between runs. Every step is published through the
+ * on the training dispatcher, each as one blocking task whose result comes back as a message. A
+ * cancel request (or the supervisor stopping with its service) is honoured at the end of the
+ * epoch in progress: the run stops there, its last checkpoint kept for a later resume. Every step is published through the
  * {@link StatusSink}: started, each run's start, epochs and record, and finished — or failed
  * (naming the runs that failed; the other runs still go on) or cancelled. A run that fails is
  * started again after a backoff (500 ms, then doubled) up to {@value #MAX_RESTARTS} times,
@@ -65,21 +66,30 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   private ExperimentRunner runner;
   private RunExecutor executor;
   private boolean cancelled;
+  /** Read by the training thread at each epoch's end: the run in progress stops there (its last checkpoint stays). */
+  private volatile boolean stopRequested;
+  private final Path jobsDir;
   private final java.util.Map<ExperimentRunner.RunKey, Integer> restarts = new java.util.HashMap<>();
   private final org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers;
 
   private ExperimentSupervisor(ActorContext<Command> context, org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers, String id,
-      StatusSink sink) {
+      StatusSink sink, Path jobsDir) {
     super(context);
     this.timers = timers;
+    this.jobsDir = jobsDir;
     this.id = id;
     this.sink = sink;
     this.training = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(TRAINING_DISPATCHER));
   }
 
-  public static Behavior<Command> create(String id, ExperimentSpec spec, Path baseDir, Path outputRoot, StatusSink sink) {
+  /**
+   * {@code jobsDir}, when not null, is where the service keeps accepted jobs: the supervisor marks
+   * the job ended there ({@code <id>.ended}) when it finishes, fails or is cancelled, so a service
+   * that restarts resumes only the experiments that were still running.
+   */
+  public static Behavior<Command> create(String id, ExperimentSpec spec, Path baseDir, Path outputRoot, StatusSink sink, Path jobsDir) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
-      ExperimentSupervisor supervisor = new ExperimentSupervisor(context, timers, id, sink);
+      ExperimentSupervisor supervisor = new ExperimentSupervisor(context, timers, id, sink, jobsDir);
       sink.status(StatusEvent.of(id, "started", spec.arms().size() + " arms x " + spec.seeds().size() + " seeds"));
       context.pipeToSelf(CompletableFuture.supplyAsync(() -> {
         ExperimentRunner prepared = new ExperimentRunner(spec, baseDir, outputRoot);
@@ -101,6 +111,10 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
         .onMessage(RunFailed.class, this::onRunFailed)
         .onMessage(Retry.class, retry -> start(retry.run()))
         .onMessageEquals(Cancel.INSTANCE, this::onCancel)
+        .onSignal(org.apache.pekko.actor.typed.PostStop.class, signal -> {
+          stopRequested = true;
+          return this;
+        })
         .build();
   }
 
@@ -120,10 +134,12 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   private Behavior<Command> onRunFailed(RunFailed failed) {
     String cause = rootMessage(failed.cause());
     if (failed.run() == null) {
-      sink.status(StatusEvent.of(id, "failed", "could not prepare the experiment: " + cause));
-      return Behaviors.stopped();
+      return end("failed", "could not prepare the experiment: " + cause);
     }
     ExperimentRunner.RunKey run = failed.run();
+    if (rootCause(failed.cause()) instanceof RunStopped) {
+      return next();
+    }
     int attempt = restarts.getOrDefault(run, 0);
     // A diverged loss is a property of the arm's settings, not a transient fault: restarting would diverge again.
     boolean diverged = rootCause(failed.cause()) instanceof dev.mentor.training.loop.TrainingDivergedException;
@@ -145,23 +161,36 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
 
   private Behavior<Command> onCancel() {
     cancelled = true;
+    stopRequested = true;
     return this;
+  }
+
+  /** Thrown from the run listener to stop a run at the end of an epoch. */
+  private static final class RunStopped extends RuntimeException {
+    RunStopped() {
+      super("stopped at the end of an epoch", null, false, false);
+    }
+  }
+
+  private Behavior<Command> end(String kind, String message) {
+    sink.status(StatusEvent.of(id, kind, message));
+    if (jobsDir != null) {
+      dev.mentor.training.files.AtomicFiles.writeString(jobsDir.resolve(id + ".ended"), kind + "\n");
+    }
+    return Behaviors.stopped();
   }
 
   private Behavior<Command> next() {
     if (cancelled) {
-      sink.status(StatusEvent.of(id, "cancelled", records.size() + " runs finished before the cancel request, " + pending.size() + " not run"));
-      return Behaviors.stopped();
+      return end("cancelled", records.size() + " runs finished before the cancel request, " + pending.size() + " not run"
+          + " (the run in progress stopped at the end of an epoch; its checkpoint is kept)");
     }
     if (pending.isEmpty()) {
       runner.writeReport(records);
       if (failures.isEmpty()) {
-        sink.status(StatusEvent.of(id, "finished", records.size() + " runs; report: " + runner.paths().experimentDir().resolve("report.md")));
-      } else {
-        sink.status(StatusEvent.of(id, "failed", failures.size() + " of " + (failures.size() + records.size()) + " runs failed: "
-            + String.join("; ", failures)));
+        return end("finished", records.size() + " runs; report: " + runner.paths().experimentDir().resolve("report.md"));
       }
-      return Behaviors.stopped();
+      return end("failed", failures.size() + " of " + (failures.size() + records.size()) + " runs failed: " + String.join("; ", failures));
     }
     return start(pending.poll());
   }
@@ -189,6 +218,9 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
       public void epochFinished(String arm, long seed, EpochMetrics metrics) {
         sink.status(new StatusEvent(StatusEvent.SCHEMA_VERSION, id, "epoch", arm, seed, metrics.epoch(), null, metrics,
             System.currentTimeMillis()));
+        if (stopRequested) {
+          throw new RunStopped();
+        }
       }
 
       @Override

@@ -15,7 +15,9 @@ import org.apache.pekko.actor.typed.ActorSystem;
 /**
  * One Mentor service process wired to a broker: creates the topics, then runs the actor system
  * (guardian {@link MentorService}), the job intake feeding it, the control listener forwarding
- * cancel requests, and the sink publishing status and results. {@link #close()} stops intake and
+ * cancel requests, and the sink publishing status and results. Experiments accepted before and
+ * not ended (the service stopped or crashed while they ran) are resumed at start, from their
+ * runs' checkpoints. {@link #close()} stops intake and
  * control first, so no new work arrives, then the actors, the sink last.
  */
 public final class MentorNode implements AutoCloseable {
@@ -47,7 +49,9 @@ public final class MentorNode implements AutoCloseable {
       MentorTopics.ensure(admin, replicationFactor);
     }
     KafkaStatusSink sink = new KafkaStatusSink(clientProperties);
-    ActorSystem<MentorService.Command> system = ActorSystem.create(MentorService.create(baseDir, outputRoot, sink), "mentor");
+    ActorSystem<MentorService.Command> system = ActorSystem.create(MentorService.create(baseDir, outputRoot, sink,
+        JobIntake.jobFile(stateDir, "x").getParent()), "mentor");
+    resumeUnfinished(stateDir, system);
     ControlListener control = ControlListener.start(clientProperties, request -> system.tell(new MentorService.CancelJob(request.experimentId())));
     JobIntake intake = JobIntake.start(clientProperties, stateDir, new JobIntake.Listener() {
       @Override
@@ -67,6 +71,22 @@ public final class MentorNode implements AutoCloseable {
       }
     });
     return new MentorNode(sink, system, intake, control);
+  }
+
+  /** Experiments accepted earlier whose supervisor never marked them ended: the service stopped while they ran. */
+  private static void resumeUnfinished(Path stateDir, ActorSystem<MentorService.Command> system) throws java.io.IOException {
+    Path jobs = JobIntake.jobFile(stateDir, "x").getParent();
+    if (!java.nio.file.Files.isDirectory(jobs)) {
+      return;
+    }
+    try (var files = java.nio.file.Files.list(jobs)) {
+      for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".json")).sorted().toList()) {
+        String id = file.getFileName().toString().replaceFirst("\\.json$", "");
+        if (!java.nio.file.Files.exists(jobs.resolve(id + ".ended"))) {
+          system.tell(new MentorService.JobAccepted(new JobCodec.Job(id, dev.mentor.messages.spec.SpecReader.read(file)), true));
+        }
+      }
+    }
   }
 
   public ActorSystem<MentorService.Command> system() {

@@ -21,8 +21,12 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 public final class MentorService extends AbstractBehavior<MentorService.Command> {
   public interface Command {}
 
-  /** A job the intake has durably accepted. */
-  public record JobAccepted(JobCodec.Job job) implements Command {}
+  /** A job the intake has durably accepted, or one resumed after a restart. */
+  public record JobAccepted(JobCodec.Job job, boolean resumed) implements Command {
+    public JobAccepted(JobCodec.Job job) {
+      this(job, false);
+    }
+  }
 
   /** A job id submitted again after it was accepted. */
   public record JobDuplicate(String experimentId) implements Command {}
@@ -34,17 +38,20 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
   private final Path baseDir;
   private final Path outputRoot;
   private final StatusSink sink;
+  private final Path jobsDir;
   private final Map<String, ActorRef<ExperimentSupervisor.Command>> running = new HashMap<>();
 
-  private MentorService(ActorContext<Command> context, Path baseDir, Path outputRoot, StatusSink sink) {
+  private MentorService(ActorContext<Command> context, Path baseDir, Path outputRoot, StatusSink sink, Path jobsDir) {
     super(context);
+    this.jobsDir = jobsDir;
     this.baseDir = baseDir;
     this.outputRoot = outputRoot;
     this.sink = sink;
   }
 
-  public static Behavior<Command> create(Path baseDir, Path outputRoot, StatusSink sink) {
-    return Behaviors.setup(context -> new MentorService(context, baseDir, outputRoot, sink));
+  /** {@code jobsDir}: where accepted jobs are kept (ended ones get a marker there); null to keep no markers. */
+  public static Behavior<Command> create(Path baseDir, Path outputRoot, StatusSink sink, Path jobsDir) {
+    return Behaviors.setup(context -> new MentorService(context, baseDir, outputRoot, sink, jobsDir));
   }
 
   @Override
@@ -63,9 +70,9 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
       sink.status(StatusEvent.of(id, "duplicate", "experiment '" + id + "' is already running"));
       return this;
     }
-    sink.status(StatusEvent.of(id, "queued", "accepted"));
+    sink.status(StatusEvent.of(id, "queued", accepted.resumed() ? "resumed after a restart of the service" : "accepted"));
     ActorRef<ExperimentSupervisor.Command> supervisor = getContext().spawn(
-        ExperimentSupervisor.create(id, accepted.job().spec(), baseDir, outputRoot, sink), "experiment-" + id);
+        ExperimentSupervisor.create(id, accepted.job().spec(), baseDir, outputRoot, sink, jobsDir), "experiment-" + id);
     getContext().watchWith(supervisor, new SupervisorEnded(id));
     running.put(id, supervisor);
     return this;

@@ -8,20 +8,9 @@ import dev.mentor.actors.kafka.MentorTopics;
 import dev.mentor.messages.job.ControlRequest;
 import dev.mentor.messages.spec.SpecReader;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -69,62 +58,19 @@ class MentorServiceTest {
   }
 
   private static void submit(String id, String text) throws Exception {
-    Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
-      producer.send(new ProducerRecord<>(MentorTopics.JOBS, id, text)).get();
-    }
+    new KafkaTestClient(kafka.bootstrapServers()).submit(id, text);
   }
 
-  /** Reads {@code topic} for records of {@code id} until one has a kind in {@code last}. */
   private static List<JsonNode> follow(String topic, String id, List<String> last) throws Exception {
-    return follow(topic, id, last, null);
+    return new KafkaTestClient(kafka.bootstrapServers()).follow(topic, id, last, null);
   }
 
-  /** As above; also stops at an event whose message contains {@code finalMessage} (a final "failed"). */
   private static List<JsonNode> follow(String topic, String id, List<String> last, String finalMessage) throws Exception {
-    Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    props.put(ConsumerConfig.GROUP_ID_CONFIG, "follower-" + System.nanoTime());
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    List<JsonNode> events = new ArrayList<>();
-    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
-      consumer.subscribe(List.of(topic));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      while (System.nanoTime() < deadline) {
-        for (var r : consumer.poll(Duration.ofMillis(200))) {
-          if (id.equals(r.key())) {
-            JsonNode node = SpecReader.json().readTree(r.value());
-            events.add(node);
-            if (last.contains(node.path("kind").asText())
-                || (finalMessage != null && node.path("message").asText().contains(finalMessage))) {
-              return events;
-            }
-          }
-        }
-      }
-    }
-    throw new AssertionError("no " + last + " event for " + id + " within 120 s; saw " + events.stream().map(e -> e.path("kind").asText()).toList());
+    return new KafkaTestClient(kafka.bootstrapServers()).follow(topic, id, last, finalMessage);
   }
 
   private static List<JsonNode> records(String id, int expected) throws Exception {
-    Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    props.put(ConsumerConfig.GROUP_ID_CONFIG, "results-" + System.nanoTime());
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    List<JsonNode> out = new ArrayList<>();
-    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
-      consumer.subscribe(List.of(MentorTopics.RESULTS));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (out.size() < expected && System.nanoTime() < deadline) {
-        for (var r : consumer.poll(Duration.ofMillis(200))) {
-          if (id.equals(r.key())) {
-            out.add(SpecReader.json().readTree(r.value()));
-          }
-        }
-      }
-    }
-    return out;
+    return new KafkaTestClient(kafka.bootstrapServers()).records(id, expected);
   }
 
   @Test
@@ -154,11 +100,7 @@ class MentorServiceTest {
   void aCancelledExperimentStopsBetweenRuns() throws Exception {
     submit("to-cancel", SPEC.formatted("to-cancel"));
     follow(MentorTopics.STATUS, "to-cancel", List.of("run-started"));
-    Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
-      producer.send(new ProducerRecord<>(MentorTopics.CONTROL, "to-cancel", SpecReader.toJson(ControlRequest.cancel("to-cancel")))).get();
-    }
+    new KafkaTestClient(kafka.bootstrapServers()).send(MentorTopics.CONTROL, "to-cancel", SpecReader.toJson(ControlRequest.cancel("to-cancel")));
     List<JsonNode> events = follow(MentorTopics.STATUS, "to-cancel", List.of("finished", "failed", "cancelled"));
     assertThat(events).last().satisfies(e -> {
       assertThat(e.path("kind").asText()).isEqualTo("cancelled");
