@@ -89,6 +89,11 @@ public final class MentorNode implements AutoCloseable {
     }
   }
 
+  /** The jobs partitions this node consumes now. */
+  public java.util.Set<Integer> jobPartitions() {
+    return intake.assignedPartitions();
+  }
+
   public ActorSystem<MentorService.Command> system() {
     return system;
   }

@@ -53,6 +53,7 @@ public final class JobIntake implements AutoCloseable {
   private final Listener listener;
   private final Thread thread;
   private volatile boolean running = true;
+  private volatile java.util.Set<Integer> assigned = java.util.Set.of();
 
   private JobIntake(Map<String, Object> clientProperties, Path stateDir, Listener listener) {
     Map<String, Object> consumerProps = new HashMap<>(clientProperties);
@@ -84,7 +85,17 @@ public final class JobIntake implements AutoCloseable {
 
   private void run() {
     try {
-      consumer.subscribe(List.of(MentorTopics.JOBS));
+      consumer.subscribe(List.of(MentorTopics.JOBS), new org.apache.kafka.clients.consumer.ConsumerRebalanceListener() {
+        @Override
+        public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {
+          assigned = java.util.Set.of();
+        }
+
+        @Override
+        public void onPartitionsAssigned(java.util.Collection<TopicPartition> partitions) {
+          assigned = consumer.assignment().stream().map(TopicPartition::partition).collect(java.util.stream.Collectors.toUnmodifiableSet());
+        }
+      });
       while (running) {
         for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
           handle(record);
@@ -136,6 +147,11 @@ public final class JobIntake implements AutoCloseable {
       throw new IllegalStateException("cannot publish a rejection for job '" + id + "': " + e.getCause().getMessage(), e.getCause());
     }
     listener.rejected(rejection);
+  }
+
+  /** The jobs partitions this intake currently consumes (empty while its group rebalances). */
+  public java.util.Set<Integer> assignedPartitions() {
+    return assigned;
   }
 
   /** Stops after the record in hand; offsets of handled records are committed. */

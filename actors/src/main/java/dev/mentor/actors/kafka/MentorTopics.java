@@ -13,7 +13,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
 /**
  * Every topic Mentor uses, named once with its settings, and created at start. Jobs, rejected
  * jobs, status events, results and control are small JSON records kept for a week; the jobs topic
- * is keyed by experiment id. Tensor frames are large binary records kept only as long as training
+ * is keyed by experiment id and partitioned, so that several service processes share the jobs. Tensor frames are large binary records kept only as long as training
  * needs them; the teacher-output topic is compacted (one frame per teacher, data view and sample
  * batch: the latest wins and is kept).
  */
@@ -26,6 +26,9 @@ public final class MentorTopics {
   public static final String TENSORS = "mentor.tensors";
   public static final String TEACHER_OUTPUTS = "mentor.teacher-outputs";
 
+  /** Partitions of the jobs topic: the most service processes that can share the jobs. */
+  public static final int JOB_PARTITIONS = 6;
+
   private static final long WEEK_MS = 7L * 24 * 3600 * 1000;
   private static final int MAX_TENSOR_MESSAGE_BYTES = 16 * 1024 * 1024;
 
@@ -35,7 +38,10 @@ public final class MentorTopics {
   public static List<NewTopic> declarations(short replicationFactor) {
     List<NewTopic> topics = new ArrayList<>();
     Map<String, String> events = Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(WEEK_MS));
-    for (String name : List.of(JOBS, REJECTED_JOBS, STATUS, RESULTS, CONTROL)) {
+    // Jobs are spread over partitions by experiment id, so the service processes of one consumer
+    // group share them (a partition per process at most); one id always lands on one partition.
+    topics.add(new NewTopic(JOBS, JOB_PARTITIONS, replicationFactor).configs(events));
+    for (String name : List.of(REJECTED_JOBS, STATUS, RESULTS, CONTROL)) {
       topics.add(new NewTopic(name, 1, replicationFactor).configs(events));
     }
     topics.add(new NewTopic(TENSORS, 4, replicationFactor).configs(Map.of(

@@ -57,7 +57,7 @@ class EmbeddedKafkaTest {
     assertThat(admin.listTopics().names().get()).containsAll(MentorTopics.names());
     Map<String, TopicDescription> described = admin.describeTopics(List.of(MentorTopics.TENSORS, MentorTopics.JOBS)).allTopicNames().get();
     assertThat(described.get(MentorTopics.TENSORS).partitions()).hasSize(4);
-    assertThat(described.get(MentorTopics.JOBS).partitions()).hasSize(1);
+    assertThat(described.get(MentorTopics.JOBS).partitions()).hasSize(MentorTopics.JOB_PARTITIONS);
     ConfigResource teacherOutputs = new ConfigResource(ConfigResource.Type.TOPIC, MentorTopics.TEACHER_OUTPUTS);
     String policy = admin.describeConfigs(List.of(teacherOutputs)).all().get().get(teacherOutputs)
         .get(TopicConfig.CLEANUP_POLICY_CONFIG).value();
