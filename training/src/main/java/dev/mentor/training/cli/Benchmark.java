@@ -81,8 +81,8 @@ public final class Benchmark implements Callable<Integer> {
   @Option(names = "--memory-epochs", defaultValue = "6")
   int memoryEpochs;
 
-  @Option(names = "--sections", split = ",", defaultValue = "throughput,peak,memory,distill,compression",
-      description = "which tables to print: throughput, peak, memory, distill, compression (default: all)")
+  @Option(names = "--sections", split = ",", defaultValue = "throughput,peak,memory,distill,compression,concurrency",
+      description = "which tables to print: throughput, peak, memory, distill, compression, concurrency (default: all)")
   Set<String> sections;
 
   @Override
@@ -104,6 +104,9 @@ public final class Benchmark implements Callable<Integer> {
     }
     if (sections.contains("compression")) {
       compression(data.test(), norm);
+    }
+    if (sections.contains("concurrency")) {
+      concurrency(data.train(), norm);
     }
     return 0;
   }
@@ -343,6 +346,64 @@ public final class Benchmark implements Callable<Integer> {
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf(Locale.ROOT, "| %s | %,d | %,d | %.3f | %.0f |%n", entry.getKey(), params, macs, median(latency), test.size() / seconds);
       }
+    }
+  }
+
+  /**
+   * Two trainers (the example CNN, full training, one epoch of {@code samples} images each, after
+   * a warm-up) one after the other with all engine threads, against both at once on two Java
+   * threads — each with its own gradient scope ({@code GradMode}) — with the engine's intra-op
+   * threads split between them or not. Wall time of the pair, median of the repetitions.
+   */
+  private void concurrency(ImageSet train, Normalization norm) throws Exception {
+    int cores = threads[threads.length - 1];
+    System.out.println("\n## Two trainers: one after the other vs at the same time (CNN full training, " + samples
+        + " samples each, batch " + batch + ", median of " + repeats + ")");
+    System.out.println("| mode | engine intra-op threads (per operation) | wall s for both | samples/s (both) | speed-up |");
+    System.out.println("|---|---|---|---|---|");
+    ImageSet slice = train.subset(range(Math.min(train.size(), samples)));
+    double[] sequential = new double[repeats];
+    double[] concurrentSplit = new double[repeats];
+    double[] concurrentAll = new double[repeats];
+    for (int r = 0; r < repeats; r++) {
+      JniUtils.setNumThreads(cores);
+      long start = System.nanoTime();
+      trainOnce(slice, norm, 1);
+      trainOnce(slice, norm, 2);
+      sequential[r] = (System.nanoTime() - start) / 1e9;
+      concurrentSplit[r] = concurrently(slice, norm, Math.max(1, cores / 2));
+      concurrentAll[r] = concurrently(slice, norm, cores);
+    }
+    double base = median(sequential);
+    System.out.printf(Locale.ROOT, "| one after the other | %d | %.2f | %.0f | 1.00 |%n", cores, base, 2 * slice.size() / base);
+    double split = median(concurrentSplit);
+    System.out.printf(Locale.ROOT, "| at the same time | %d | %.2f | %.0f | %.2f |%n", Math.max(1, cores / 2), split,
+        2 * slice.size() / split, base / split);
+    double all = median(concurrentAll);
+    System.out.printf(Locale.ROOT, "| at the same time | %d | %.2f | %.0f | %.2f |%n", cores, all, 2 * slice.size() / all,
+        base / all);
+  }
+
+  private double concurrently(ImageSet slice, Normalization norm, int intraOpThreads) throws Exception {
+    JniUtils.setNumThreads(intraOpThreads);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      long start = System.nanoTime();
+      java.util.concurrent.Future<?> a = pool.submit(() -> trainOnce(slice, norm, 1));
+      java.util.concurrent.Future<?> b = pool.submit(() -> trainOnce(slice, norm, 2));
+      a.get();
+      b.get();
+      return (System.nanoTime() - start) / 1e9;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private void trainOnce(ImageSet slice, Normalization norm, long seed) {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      StagedModel model = ModelZoo.create(exampleModel("cnn"), 10, new Shape(1, 28, 28), manager, seed);
+      Trainer trainer = trainer(model, manager, "full", slice.size());
+      trainer.trainEpoch(new Batches(slice, batch, norm, Augmentation.none()), 1);
     }
   }
 
