@@ -25,6 +25,8 @@ public final class MentorTopics {
   public static final String CONTROL = "mentor.control";
   public static final String TENSORS = "mentor.tensors";
   public static final String TEACHER_OUTPUTS = "mentor.teacher-outputs";
+  /** Students' progress through a tensor stream ("consumed n frames"), which bounds how far the producer runs ahead. */
+  public static final String TENSOR_ACKS = "mentor.tensor-acks";
 
   /** Partitions of the jobs topic: the most service processes that can share the jobs. */
   public static final int JOB_PARTITIONS = 6;
@@ -41,7 +43,7 @@ public final class MentorTopics {
     // Jobs are spread over partitions by experiment id, so the service processes of one consumer
     // group share them (a partition per process at most); one id always lands on one partition.
     topics.add(new NewTopic(JOBS, JOB_PARTITIONS, replicationFactor).configs(events));
-    for (String name : List.of(REJECTED_JOBS, STATUS, RESULTS, CONTROL)) {
+    for (String name : List.of(REJECTED_JOBS, STATUS, RESULTS, CONTROL, TENSOR_ACKS)) {
       topics.add(new NewTopic(name, 1, replicationFactor).configs(events));
     }
     topics.add(new NewTopic(TENSORS, 4, replicationFactor).configs(Map.of(
@@ -54,7 +56,7 @@ public final class MentorTopics {
   }
 
   public static Set<String> names() {
-    return Set.of(JOBS, REJECTED_JOBS, STATUS, RESULTS, CONTROL, TENSORS, TEACHER_OUTPUTS);
+    return Set.of(JOBS, REJECTED_JOBS, STATUS, RESULTS, CONTROL, TENSORS, TEACHER_OUTPUTS, TENSOR_ACKS);
   }
 
   /** Creates whichever of Mentor's topics do not exist yet; existing ones are left as they are. */

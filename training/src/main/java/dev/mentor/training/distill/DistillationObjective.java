@@ -53,6 +53,10 @@ public final class DistillationObjective implements Objective {
   private final Map<String, Double> termSums = new LinkedHashMap<>();
   private long samples;
   private ByteBuffer cachedBytes;
+  private final RemoteTeacher remote;
+  private final int remoteMembers;
+  private final int remoteClasses;
+  private int epoch;
 
   private DistillationObjective(Builder b, List<CompositeLoss.Term> terms, Set<String> studentTaps, Set<String> teacherTaps,
       Map<String, HintRegressor> regressors, Map<String, String> regressorInput, List<Parameter> trainedExtra, String logitsMethod) {
@@ -70,6 +74,12 @@ public final class DistillationObjective implements Objective {
     this.temperature = b.spec.temperature();
     this.averageLogits = b.spec.average().equals("logits");
     this.logitsMethod = logitsMethod;
+    this.remote = b.remote;
+    this.remoteMembers = b.remoteMembers;
+    this.remoteClasses = b.remoteClasses;
+    if (remote != null && !teacherTaps.isEmpty()) {
+      throw new IllegalArgumentException("a remote teacher provides logits only; feature terms need the teacher in this process");
+    }
   }
 
   public static Builder builder() {
@@ -127,6 +137,7 @@ public final class DistillationObjective implements Objective {
 
   @Override
   public void startEpoch(long seed, int epoch) {
+    this.epoch = epoch;
     termSums.clear();
     samples = 0;
     if (teacherBatches != null) {
@@ -161,6 +172,9 @@ public final class DistillationObjective implements Objective {
     regressors.forEach((term, regressor) ->
         predictions.add(named(regressor.apply(store, output.taps().get(regressorInput.get(term)), true), "regressed:" + term)));
     NDArray total = loss.evaluate(labels, predictions);
+    if (remote != null) {
+      remote.consumed(epoch, index);
+    }
     int n = batch.sampleIds().length;
     samples += n;
     loss.lastValues().forEach((name, value) -> termSums.merge(name, (double) value.getFloat() * n, Double::sum));
@@ -169,6 +183,9 @@ public final class DistillationObjective implements Objective {
 
   private Teacher.Output teacherOutput(int index, Batches.Batch batch, NDManager step) {
     long[] ids = batch.sampleIds();
+    if (remote != null) {
+      return new Teacher.Output(wrapMemberLogits(remote.memberLogits(epoch, index, ids), ids.length, step), Map.of());
+    }
     if (cache == null) {
       return teacher.forward(teacherInput(index, batch, step), teacherTaps);
     }
@@ -191,21 +208,38 @@ public final class DistillationObjective implements Objective {
       }
       return live;
     }
-    // Written into one reused direct buffer: the engine wraps it without a copy, so no native
-    // memory is left for the garbage collector (see Batches).
     int floats = ids.length * per;
+    NDArray bmk = directArray(floats, view -> {
+      for (float[] row : rows) {
+        view.put(row);
+      }
+    }, new Shape(ids.length, teacher.members().size(), per / teacher.members().size()), step);
+    return new Teacher.Output(bmk.transpose(1, 0, 2), Map.of());
+  }
+
+  /** Remote logits (members × samples × classes) as an array of the step. */
+  private NDArray wrapMemberLogits(float[] values, int samples, NDManager step) {
+    int members = remoteMembers;
+    int classes = remoteClasses;
+    if (values.length != members * samples * classes) {
+      throw new IllegalStateException("the remote teacher sent " + values.length + " logits for " + samples + " samples; expected " + members
+          + " members × " + samples + " × " + classes + " classes");
+    }
+    return directArray(values.length, view -> view.put(values), new Shape(members, samples, classes), step);
+  }
+
+  /**
+   * Fills one reused direct buffer and wraps it: the engine takes a direct buffer without a copy,
+   * so no native memory is left for the garbage collector (see Batches).
+   */
+  private NDArray directArray(int floats, java.util.function.Consumer<java.nio.FloatBuffer> fill, Shape shape, NDManager step) {
     if (cachedBytes == null || cachedBytes.capacity() < floats * Float.BYTES) {
       cachedBytes = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder());
     }
     cachedBytes.clear();
-    var view = cachedBytes.asFloatBuffer();
-    for (float[] row : rows) {
-      view.put(row);
-    }
+    fill.accept(cachedBytes.asFloatBuffer());
     cachedBytes.limit(floats * Float.BYTES);
-    int members = teacher.members().size();
-    NDArray bmk = step.create(cachedBytes, new Shape(ids.length, members, per / members), DataType.FLOAT32);
-    return new Teacher.Output(bmk.transpose(1, 0, 2), Map.of());
+    return step.create(cachedBytes, shape, DataType.FLOAT32);
   }
 
   private NDArray teacherInput(int index, Batches.Batch batch, NDManager step) {
@@ -240,6 +274,9 @@ public final class DistillationObjective implements Objective {
     private TeacherCache.Counter counter = new TeacherCache.Counter();
     private Batches teacherBatches;
     private boolean hintPhase;
+    private RemoteTeacher remote;
+    private int remoteMembers;
+    private int remoteClasses;
 
     public Builder setSpec(DistillSpec spec) {
       this.spec = spec;
@@ -272,14 +309,22 @@ public final class DistillationObjective implements Objective {
       return this;
     }
 
+    /** Teacher logits from elsewhere (another process, over Kafka), of {@code members} models over {@code classes}; no local teacher needed. */
+    public Builder optRemoteTeacher(RemoteTeacher remote, int members, int classes) {
+      this.remote = remote;
+      this.remoteMembers = members;
+      this.remoteClasses = classes;
+      return this;
+    }
+
     public Builder optHintPhase(boolean hintPhase) {
       this.hintPhase = hintPhase;
       return this;
     }
 
     public DistillationObjective build() {
-      if (spec == null || teacher == null || store == null) {
-        throw new IllegalStateException("spec, teacher and store are required");
+      if (spec == null || (teacher == null && remote == null) || store == null) {
+        throw new IllegalStateException("spec, a teacher (local or remote) and store are required");
       }
       List<CompositeLoss.Term> terms = new ArrayList<>();
       Set<String> studentTaps = new LinkedHashSet<>();

@@ -1,0 +1,96 @@
+package dev.mentor.actors.kafka;
+
+import dev.mentor.messages.tensor.TensorFrame;
+import dev.mentor.messages.tensor.TensorFrameCodec;
+import dev.mentor.training.distill.RemoteTeacher;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * A student's teacher over Kafka: reads the stream of logits frames a {@link TensorPublisher}
+ * sends for this student, hands the frame of each (epoch, batch) to the distillation loss after
+ * checking that it holds exactly the student's samples in the student's order, and acknowledges
+ * each batch used, so the publisher runs at most its bounded lead ahead. Called from the
+ * training thread only.
+ */
+public final class KafkaRemoteTeacher implements RemoteTeacher, AutoCloseable {
+  private final String stream;
+  private final KafkaConsumer<String, byte[]> consumer;
+  private final KafkaProducer<String, String> acks;
+  private final Map<Long, TensorFrame> buffered = new HashMap<>();
+  private final Duration timeout;
+  private long used;
+
+  public KafkaRemoteTeacher(Map<String, Object> clientProperties, String stream, Duration timeout) {
+    this.stream = stream;
+    this.timeout = timeout;
+    Map<String, Object> consumerProps = new HashMap<>(clientProperties);
+    consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, "mentor-student-" + UUID.randomUUID());
+    consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    consumerProps.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 << 20);
+    this.consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
+    this.consumer.subscribe(List.of(MentorTopics.TENSORS));
+    Map<String, Object> producerProps = new HashMap<>(clientProperties);
+    producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    this.acks = new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer());
+  }
+
+  private static long position(int epoch, int batch) {
+    return ((long) epoch << 32) | batch;
+  }
+
+  @Override
+  public float[] memberLogits(int epoch, int batch, long[] sampleIds) {
+    long key = position(epoch, batch);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!buffered.containsKey(key)) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("no teacher frame for epoch " + epoch + " batch " + batch + " on stream " + stream + " within "
+            + timeout.toSeconds() + " s");
+      }
+      for (var record : consumer.poll(Duration.ofMillis(100))) {
+        if (stream.equals(record.key())) {
+          TensorFrame frame = TensorFrameCodec.decode(record.value());
+          buffered.put(position(frame.epoch(), frame.batch()), frame);
+        }
+      }
+    }
+    TensorFrame frame = buffered.remove(key);
+    frame.requireAligned(sampleIds);
+    // Frames are sample-major (samples × members × classes); the loss wants members first.
+    long[] shape = frame.shape();
+    int samples = (int) shape[0];
+    int members = (int) shape[1];
+    int classes = (int) shape[2];
+    float[] values = frame.values();
+    float[] memberMajor = new float[values.length];
+    for (int s = 0; s < samples; s++) {
+      for (int m = 0; m < members; m++) {
+        System.arraycopy(values, (s * members + m) * classes, memberMajor, (m * samples + s) * classes, classes);
+      }
+    }
+    return memberMajor;
+  }
+
+  @Override
+  public void consumed(int epoch, int batch) {
+    used++;
+    acks.send(TensorPublisher.ack(stream, used));
+  }
+
+  @Override
+  public void close() {
+    consumer.close();
+    acks.close();
+  }
+}

@@ -1,0 +1,130 @@
+package dev.mentor.actors.kafka;
+
+import dev.mentor.messages.tensor.TensorFrame;
+import dev.mentor.messages.tensor.TensorFrameCodec;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Publishes one stream of tensor frames (a teacher's outputs for one student) on the tensor
+ * topic, keyed by the stream's name so they stay in order on one partition, and applies
+ * backpressure: {@link #publish} blocks while the producer is more than {@code maxLead} frames
+ * ahead of what its consumer has acknowledged on the acks topic. Frames are sent with lz4 and a
+ * producer batch large enough for a feature map.
+ */
+public final class TensorPublisher implements AutoCloseable {
+  private final String stream;
+  private final int maxLead;
+  private final KafkaProducer<String, byte[]> producer;
+  private final KafkaConsumer<String, String> acks;
+  private final Thread ackReader;
+  private final Object lock = new Object();
+  private volatile boolean running = true;
+  private long sent;
+  private long acknowledged;
+  private long maxLeadSeen;
+
+  public TensorPublisher(Map<String, Object> clientProperties, String stream, int maxLead) {
+    if (maxLead < 1) {
+      throw new IllegalArgumentException("maxLead must be >= 1, got " + maxLead);
+    }
+    this.stream = stream;
+    this.maxLead = maxLead;
+    Map<String, Object> producerProps = new HashMap<>(clientProperties);
+    producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
+    producerProps.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 2);
+    producerProps.put(ProducerConfig.BATCH_SIZE_CONFIG, 1 << 20);
+    producerProps.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 << 20);
+    this.producer = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
+    Map<String, Object> consumerProps = new HashMap<>(clientProperties);
+    consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, "mentor-acks-" + UUID.randomUUID());
+    consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    this.acks = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new StringDeserializer());
+    this.acks.subscribe(List.of(MentorTopics.TENSOR_ACKS));
+    this.ackReader = new Thread(this::readAcks, "mentor-acks-" + stream);
+    this.ackReader.start();
+  }
+
+  /** The stream name (the records' key) for one producer and one consumer. */
+  public static String streamName(String experiment, String producerArm, String consumerArm, long seed) {
+    return experiment + "/" + producerArm + "->" + consumerArm + "/s" + seed;
+  }
+
+  /** Sends the next frame, first waiting while more than {@code maxLead} frames are unacknowledged. */
+  public void publish(TensorFrame frame) throws InterruptedException {
+    synchronized (lock) {
+      while (sent - acknowledged >= maxLead) {
+        lock.wait(1000);
+        if (!running) {
+          throw new InterruptedException("publisher closed");
+        }
+      }
+      sent++;
+      maxLeadSeen = Math.max(maxLeadSeen, sent - acknowledged);
+    }
+    try {
+      producer.send(new ProducerRecord<>(MentorTopics.TENSORS, stream, TensorFrameCodec.encode(frame))).get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot publish " + frame.describe() + ": " + e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  /** The largest number of frames that were published and not yet acknowledged at any time. */
+  public long maxLeadSeen() {
+    synchronized (lock) {
+      return maxLeadSeen;
+    }
+  }
+
+  private void readAcks() {
+    try {
+      while (running) {
+        for (var record : acks.poll(Duration.ofMillis(200))) {
+          if (stream.equals(record.key())) {
+            long count = Long.parseLong(record.value());
+            synchronized (lock) {
+              acknowledged = Math.max(acknowledged, count);
+              lock.notifyAll();
+            }
+          }
+        }
+      }
+    } catch (WakeupException e) {
+      if (running) {
+        throw e;
+      }
+    } finally {
+      acks.close();
+    }
+  }
+
+  /** Sends an acknowledgement: the consumer of {@code stream} has used {@code count} frames. */
+  static ProducerRecord<String, String> ack(String stream, long count) {
+    return new ProducerRecord<>(MentorTopics.TENSOR_ACKS, stream, Long.toString(count));
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    running = false;
+    synchronized (lock) {
+      lock.notifyAll();
+    }
+    acks.wakeup();
+    ackReader.join();
+    producer.close();
+  }
+}
