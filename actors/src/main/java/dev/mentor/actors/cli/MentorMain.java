@@ -23,6 +23,7 @@ public final class MentorMain {
     cli.addSubcommand(new ServiceCommands.Submit());
     cli.addSubcommand(new ServiceCommands.Status());
     cli.addSubcommand(new ServiceCommands.Cancel());
+    cli.addSubcommand(new BrokerBenchmark());
     return cli;
   }
 

@@ -1,0 +1,160 @@
+package dev.mentor.actors.cli;
+
+import dev.mentor.actors.kafka.EmbeddedKafka;
+import dev.mentor.actors.kafka.MentorTopics;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * How to run the embedded broker, measured: the same single-node KRaft broker started in this
+ * JVM ({@link EmbeddedKafka}) and as a child JVM ({@code kafka.Kafka} on the same class path),
+ * each timed from start to Mentor's topics created and one record produced and consumed back,
+ * and stopped. Prints a table (median of the repetitions).
+ */
+@Command(name = "bench-broker", description = "Embedded broker in-process vs child process: start-up to first consumed record (prints a table).")
+final class BrokerBenchmark implements Callable<Integer> {
+  @Option(names = "--repeats", defaultValue = "3")
+  int repeats;
+
+  @Override
+  public Integer call() throws Exception {
+    double[] inProcess = new double[repeats];
+    double[] child = new double[repeats];
+    double[] inProcessStop = new double[repeats];
+    double[] childStop = new double[repeats];
+    for (int r = 0; r < repeats; r++) {
+      Path dir = Files.createTempDirectory("mentor-broker-bench-");
+      long start = System.nanoTime();
+      EmbeddedKafka kafka = EmbeddedKafka.start(dir);
+      roundTrip(kafka.bootstrapServers());
+      inProcess[r] = (System.nanoTime() - start) / 1e9;
+      long stop = System.nanoTime();
+      kafka.close();
+      inProcessStop[r] = (System.nanoTime() - stop) / 1e9;
+      dev.mentor.training.files.AtomicFiles.deleteTree(dir);
+
+      dir = Files.createTempDirectory("mentor-broker-bench-");
+      start = System.nanoTime();
+      ChildBroker broker = ChildBroker.start(dir);
+      roundTrip(broker.bootstrapServers);
+      child[r] = (System.nanoTime() - start) / 1e9;
+      stop = System.nanoTime();
+      broker.process.destroy();
+      broker.process.waitFor();
+      childStop[r] = (System.nanoTime() - stop) / 1e9;
+      dev.mentor.training.files.AtomicFiles.deleteTree(dir);
+    }
+    System.out.println("## Embedded broker: in-process vs child process (median of " + repeats + ")");
+    System.out.println("| broker | start to topics created and one record consumed, s | stop, s |");
+    System.out.println("|---|---|---|");
+    System.out.printf(Locale.ROOT, "| in-process (KafkaRaftServer) | %.2f | %.2f |%n", median(inProcess), median(inProcessStop));
+    System.out.printf(Locale.ROOT, "| child JVM (kafka.Kafka) | %.2f | %.2f |%n", median(child), median(childStop));
+    return 0;
+  }
+
+  private static void roundTrip(String bootstrap) throws Exception {
+    Map<String, Object> client = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (true) {
+      try (Admin admin = Admin.create(client)) {
+        MentorTopics.ensure(admin, (short) 1);
+        break;
+      } catch (Exception e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
+    }
+    Properties producerProps = new Properties();
+    producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer())) {
+      producer.send(new ProducerRecord<>(MentorTopics.CONTROL, "bench", "ping")).get();
+    }
+    Properties consumerProps = new Properties();
+    consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, "bench");
+    consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new StringDeserializer())) {
+      consumer.subscribe(List.of(MentorTopics.CONTROL));
+      while (consumer.poll(Duration.ofMillis(100)).isEmpty()) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("no record back within 60 s");
+        }
+      }
+    }
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return sorted[sorted.length / 2];
+  }
+
+  /** The same broker configuration run as {@code kafka.Kafka} in a child JVM. */
+  private record ChildBroker(Process process, String bootstrapServers) {
+    static ChildBroker start(Path dir) throws IOException, InterruptedException {
+      int port = freePort();
+      int controller = freePort();
+      Properties props = new Properties();
+      props.put("process.roles", "broker,controller");
+      props.put("node.id", "1");
+      props.put("controller.quorum.voters", "1@127.0.0.1:" + controller);
+      props.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controller);
+      props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+      props.put("controller.listener.names", "CONTROLLER");
+      props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+      props.put("log.dirs", dir.resolve("data").toString());
+      props.put("offsets.topic.replication.factor", "1");
+      props.put("transaction.state.log.replication.factor", "1");
+      props.put("transaction.state.log.min.isr", "1");
+      props.put("share.coordinator.state.topic.replication.factor", "1");
+      props.put("share.coordinator.state.topic.min.isr", "1");
+      props.put("group.initial.rebalance.delay.ms", "0");
+      Path config = dir.resolve("server.properties");
+      try (OutputStream out = Files.newOutputStream(config)) {
+        props.store(out, null);
+      }
+      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      String classPath = System.getProperty("java.class.path");
+      Process format = new ProcessBuilder(java, "-cp", classPath, "kafka.tools.StorageTool", "format", "-t", Uuid.randomUuid().toString(),
+          "-c", config.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("format.log").toFile()).start();
+      if (format.waitFor() != 0) {
+        throw new IOException("formatting failed: " + Files.readString(dir.resolve("format.log")));
+      }
+      List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-cp", classPath, "kafka.Kafka", config.toString()));
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("broker.log").toFile()).start();
+      return new ChildBroker(process, "127.0.0.1:" + port);
+    }
+
+    private static int freePort() throws IOException {
+      try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+        return socket.getLocalPort();
+      }
+    }
+  }
+}
