@@ -50,7 +50,7 @@ public final class MentorNode implements AutoCloseable {
     }
     KafkaStatusSink sink = new KafkaStatusSink(clientProperties);
     ActorSystem<MentorService.Command> system = ActorSystem.create(MentorService.create(baseDir, outputRoot, sink,
-        JobIntake.jobFile(stateDir, "x").getParent()), "mentor");
+        JobIntake.jobsDir(stateDir)), "mentor");
     resumeUnfinished(stateDir, system);
     ControlListener control = ControlListener.start(clientProperties, request -> system.tell(new MentorService.CancelJob(request.experimentId())));
     JobIntake intake = JobIntake.start(clientProperties, stateDir, new JobIntake.Listener() {
@@ -75,7 +75,7 @@ public final class MentorNode implements AutoCloseable {
 
   /** Experiments accepted earlier whose supervisor never marked them ended: the service stopped while they ran. */
   private static void resumeUnfinished(Path stateDir, ActorSystem<MentorService.Command> system) throws java.io.IOException {
-    Path jobs = JobIntake.jobFile(stateDir, "x").getParent();
+    Path jobs = JobIntake.jobsDir(stateDir);
     if (!java.nio.file.Files.isDirectory(jobs)) {
       return;
     }

@@ -3,14 +3,11 @@ package dev.mentor.actors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.mentor.actors.kafka.EmbeddedKafka;
 import dev.mentor.actors.kafka.MentorTopics;
 import dev.mentor.messages.job.ControlRequest;
 import dev.mentor.messages.spec.SpecReader;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,40 +34,34 @@ class MentorServiceTest {
       """;
 
   @TempDir static Path state;
-  private static EmbeddedKafka kafka;
-  private static MentorNode node;
+  private static ServiceFixture service;
 
   @BeforeAll
   static void startService() throws Exception {
-    kafka = EmbeddedKafka.start(state.resolve("broker"));
-    node = MentorNode.start(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), state.resolve("service"),
-        state.resolve("runs"), (short) 1);
+    service = ServiceFixture.start(state);
   }
 
   @AfterAll
   static void stopService() throws Exception {
-    if (node != null) {
-      node.close();
-    }
-    if (kafka != null) {
-      kafka.close();
+    if (service != null) {
+      service.close();
     }
   }
 
   private static void submit(String id, String text) throws Exception {
-    new KafkaTestClient(kafka.bootstrapServers()).submit(id, text);
+    new KafkaTestClient(service.bootstrapServers()).submit(id, text);
   }
 
   private static List<JsonNode> follow(String topic, String id, List<String> last) throws Exception {
-    return new KafkaTestClient(kafka.bootstrapServers()).follow(topic, id, last, null);
+    return new KafkaTestClient(service.bootstrapServers()).follow(topic, id, last, null);
   }
 
   private static List<JsonNode> follow(String topic, String id, List<String> last, String finalMessage) throws Exception {
-    return new KafkaTestClient(kafka.bootstrapServers()).follow(topic, id, last, finalMessage);
+    return new KafkaTestClient(service.bootstrapServers()).follow(topic, id, last, finalMessage);
   }
 
   private static List<JsonNode> records(String id, int expected) throws Exception {
-    return new KafkaTestClient(kafka.bootstrapServers()).records(id, expected);
+    return new KafkaTestClient(service.bootstrapServers()).records(id, expected);
   }
 
   @Test
@@ -100,7 +91,7 @@ class MentorServiceTest {
   void aCancelledExperimentStopsBetweenRuns() throws Exception {
     submit("to-cancel", SPEC.formatted("to-cancel"));
     follow(MentorTopics.STATUS, "to-cancel", List.of("run-started"));
-    new KafkaTestClient(kafka.bootstrapServers()).send(MentorTopics.CONTROL, "to-cancel", SpecReader.toJson(ControlRequest.cancel("to-cancel")));
+    new KafkaTestClient(service.bootstrapServers()).send(MentorTopics.CONTROL, "to-cancel", SpecReader.toJson(ControlRequest.cancel("to-cancel")));
     List<JsonNode> events = follow(MentorTopics.STATUS, "to-cancel", List.of("finished", "failed", "cancelled"));
     assertThat(events).last().satisfies(e -> {
       assertThat(e.path("kind").asText()).isEqualTo("cancelled");

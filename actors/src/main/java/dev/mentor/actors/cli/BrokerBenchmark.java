@@ -3,9 +3,6 @@ package dev.mentor.actors.cli;
 import dev.mentor.actors.kafka.EmbeddedKafka;
 import dev.mentor.actors.kafka.MentorTopics;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +30,8 @@ import picocli.CommandLine.Option;
  * How to run the embedded broker, measured: the same single-node KRaft broker started in this
  * JVM ({@link EmbeddedKafka}) and as a child JVM ({@code kafka.Kafka} on the same class path),
  * each timed from start to Mentor's topics created and one record produced and consumed back,
- * and stopped. Prints a table (median of the repetitions).
+ * and stopped; both run the configuration {@link EmbeddedKafka#writeConfig} writes. Prints a
+ * table (median of the repetitions).
  */
 @Command(name = "bench-broker", description = "Embedded broker in-process vs child process: start-up to first consumed record (prints a table).")
 final class BrokerBenchmark implements Callable<Integer> {
@@ -118,43 +116,17 @@ final class BrokerBenchmark implements Callable<Integer> {
   /** The same broker configuration run as {@code kafka.Kafka} in a child JVM. */
   private record ChildBroker(Process process, String bootstrapServers) {
     static ChildBroker start(Path dir) throws IOException, InterruptedException {
-      int port = freePort();
-      int controller = freePort();
-      Properties props = new Properties();
-      props.put("process.roles", "broker,controller");
-      props.put("node.id", "1");
-      props.put("controller.quorum.voters", "1@127.0.0.1:" + controller);
-      props.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controller);
-      props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
-      props.put("controller.listener.names", "CONTROLLER");
-      props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-      props.put("log.dirs", dir.resolve("data").toString());
-      props.put("offsets.topic.replication.factor", "1");
-      props.put("transaction.state.log.replication.factor", "1");
-      props.put("transaction.state.log.min.isr", "1");
-      props.put("share.coordinator.state.topic.replication.factor", "1");
-      props.put("share.coordinator.state.topic.min.isr", "1");
-      props.put("group.initial.rebalance.delay.ms", "0");
-      Path config = dir.resolve("server.properties");
-      try (OutputStream out = Files.newOutputStream(config)) {
-        props.store(out, null);
-      }
+      EmbeddedKafka.Config config = EmbeddedKafka.writeConfig(dir);
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       String classPath = System.getProperty("java.class.path");
       Process format = new ProcessBuilder(java, "-cp", classPath, "kafka.tools.StorageTool", "format", "-t", Uuid.randomUuid().toString(),
-          "-c", config.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("format.log").toFile()).start();
+          "-c", config.file().toString()).redirectErrorStream(true).redirectOutput(dir.resolve("format.log").toFile()).start();
       if (format.waitFor() != 0) {
         throw new IOException("formatting failed: " + Files.readString(dir.resolve("format.log")));
       }
-      List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-cp", classPath, "kafka.Kafka", config.toString()));
+      List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-cp", classPath, "kafka.Kafka", config.file().toString()));
       Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("broker.log").toFile()).start();
-      return new ChildBroker(process, "127.0.0.1:" + port);
-    }
-
-    private static int freePort() throws IOException {
-      try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-        return socket.getLocalPort();
-      }
+      return new ChildBroker(process, config.bootstrapServers());
     }
   }
 }

@@ -56,6 +56,15 @@ final class ServiceCommands {
       props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
       return props;
     }
+
+    /** Sends one record and waits until the broker has it (acks=all). */
+    void send(String topic, String key, String value) throws Exception {
+      Map<String, Object> props = clientProperties();
+      props.put(ProducerConfig.ACKS_CONFIG, "all");
+      try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+        producer.send(new ProducerRecord<>(topic, key, value)).get();
+      }
+    }
   }
 
   @Command(name = "serve", description = "Run the long-lived service: take experiments from Kafka and run them.")
@@ -90,11 +99,7 @@ final class ServiceCommands {
     public Integer call() throws Exception {
       String text = Files.readString(file);
       ExperimentSpec spec = SpecReader.parse(text);
-      Map<String, Object> props = clientProperties();
-      props.put(ProducerConfig.ACKS_CONFIG, "all");
-      try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
-        producer.send(new ProducerRecord<>(MentorTopics.JOBS, spec.name(), text)).get();
-      }
+      send(MentorTopics.JOBS, spec.name(), text);
       System.out.println("submitted " + spec.name() + " (" + spec.arms().size() * spec.seeds().size() + " runs); follow it with: mentor status "
           + spec.name() + " --bootstrap-servers " + bootstrapServers);
       return 0;
@@ -158,11 +163,7 @@ final class ServiceCommands {
 
     @Override
     public Integer call() throws Exception {
-      Map<String, Object> props = clientProperties();
-      props.put(ProducerConfig.ACKS_CONFIG, "all");
-      try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
-        producer.send(new ProducerRecord<>(MentorTopics.CONTROL, experiment, SpecReader.toJson(ControlRequest.cancel(experiment)))).get();
-      }
+      send(MentorTopics.CONTROL, experiment, SpecReader.toJson(ControlRequest.cancel(experiment)));
       System.out.println("cancel requested for " + experiment);
       return 0;
     }

@@ -39,6 +39,27 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   /** Formats {@code stateDir} if it is new, then starts the broker; returns once it accepts connections. */
   public static EmbeddedKafka start(Path stateDir) throws IOException {
+    Config config = writeConfig(stateDir);
+    ByteArrayOutputStream formatOutput = new ByteArrayOutputStream();
+    int status = StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", config.file().toString(),
+        "--ignore-formatted"}, new PrintStream(formatOutput, true, StandardCharsets.UTF_8));
+    if (status != 0) {
+      throw new IOException("formatting the embedded broker's storage in " + stateDir + " failed: " + formatOutput.toString(StandardCharsets.UTF_8));
+    }
+    KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(config.properties(), false), Time.SYSTEM);
+    server.startup();
+    return new EmbeddedKafka(server, config.bootstrapServers());
+  }
+
+  /** A broker configuration written to {@code server.properties}, and the address clients use. */
+  public record Config(Properties properties, Path file, String bootstrapServers) {}
+
+  /**
+   * Chooses free loopback ports and writes the single-node configuration into {@code stateDir}
+   * ({@code server.properties}, data under {@code data/}): what {@link #start} runs in-process and
+   * what {@code kafka.Kafka} can run as a child process.
+   */
+  public static Config writeConfig(Path stateDir) throws IOException {
     Files.createDirectories(stateDir);
     int brokerPort = freePort();
     int controllerPort = freePort();
@@ -65,19 +86,11 @@ public final class EmbeddedKafka implements AutoCloseable {
     props.put("log.segment.bytes", String.valueOf(16 * 1024 * 1024));
     props.put("log.retention.bytes", String.valueOf(256L * 1024 * 1024));
     props.put("log.retention.check.interval.ms", "60000");
-    Path config = stateDir.resolve("server.properties");
-    try (OutputStream out = Files.newOutputStream(config)) {
+    Path file = stateDir.resolve("server.properties");
+    try (OutputStream out = Files.newOutputStream(file)) {
       props.store(out, "Mentor's embedded single-node KRaft broker");
     }
-    ByteArrayOutputStream formatOutput = new ByteArrayOutputStream();
-    int status = StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", config.toString(), "--ignore-formatted"},
-        new PrintStream(formatOutput, true, StandardCharsets.UTF_8));
-    if (status != 0) {
-      throw new IOException("formatting the embedded broker's storage in " + stateDir + " failed: " + formatOutput.toString(StandardCharsets.UTF_8));
-    }
-    KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
-    server.startup();
-    return new EmbeddedKafka(server, LOOPBACK + ":" + brokerPort);
+    return new Config(props, file, LOOPBACK + ":" + brokerPort);
   }
 
   /** {@code host:port} for clients' {@code bootstrap.servers}. */

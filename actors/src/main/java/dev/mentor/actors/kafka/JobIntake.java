@@ -66,7 +66,7 @@ public final class JobIntake implements AutoCloseable {
     producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
     producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     this.producer = new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer());
-    this.jobsDir = stateDir.resolve("jobs");
+    this.jobsDir = jobsDir(stateDir);
     this.listener = listener;
     this.thread = new Thread(this::run, "mentor-job-intake");
   }
@@ -78,9 +78,14 @@ public final class JobIntake implements AutoCloseable {
     return intake;
   }
 
+  /** Where accepted jobs are kept under a service's state folder. */
+  public static Path jobsDir(Path stateDir) {
+    return stateDir.resolve("jobs");
+  }
+
   /** Where an accepted job's resolved spec is kept. */
   public static Path jobFile(Path stateDir, String experimentId) {
-    return stateDir.resolve("jobs").resolve(experimentId + ".json");
+    return jobsDir(stateDir).resolve(experimentId + ".json");
   }
 
   private void run() {

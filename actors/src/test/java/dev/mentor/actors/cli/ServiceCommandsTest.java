@@ -2,16 +2,13 @@ package dev.mentor.actors.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.mentor.actors.MentorNode;
-import dev.mentor.actors.kafka.EmbeddedKafka;
+import dev.mentor.actors.ServiceFixture;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,23 +17,17 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code mentor submit}, {@code status} and {@code cancel} against a service node on a real broker. */
 class ServiceCommandsTest {
   @TempDir static Path state;
-  private static EmbeddedKafka kafka;
-  private static MentorNode node;
+  private static ServiceFixture service;
 
   @BeforeAll
   static void startService() throws Exception {
-    kafka = EmbeddedKafka.start(state.resolve("broker"));
-    node = MentorNode.start(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), state.resolve("service"),
-        state.resolve("runs"), (short) 1);
+    service = ServiceFixture.start(state);
   }
 
   @AfterAll
   static void stopService() throws Exception {
-    if (node != null) {
-      node.close();
-    }
-    if (kafka != null) {
-      kafka.close();
+    if (service != null) {
+      service.close();
     }
   }
 
@@ -65,16 +56,16 @@ class ServiceCommandsTest {
         arms:
           - {name: a, task: t, model: {type: mlp, widths: [8]}, epochs: 2}
         """);
-    assertThat(run("submit", spec.toString(), "--bootstrap-servers", kafka.bootstrapServers())).contains("submitted cli-job (1 runs)");
+    assertThat(run("submit", spec.toString(), "--bootstrap-servers", service.bootstrapServers())).contains("submitted cli-job (1 runs)");
     String status = "";
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (!status.contains("finished:") && System.nanoTime() < deadline) {
       Thread.sleep(300);
-      status = run("status", "cli-job", "--bootstrap-servers", kafka.bootstrapServers());
+      status = run("status", "cli-job", "--bootstrap-servers", service.bootstrapServers());
     }
     assertThat(status).contains("queued", "started", "run-started a seed 1", "epoch a seed 1 epoch 2", "run-finished a seed 1", "finished: 1 runs");
-    assertThat(run("status", "--bootstrap-servers", kafka.bootstrapServers())).contains("cli-job: finished");
-    assertThat(run("cancel", "cli-job", "--bootstrap-servers", kafka.bootstrapServers())).contains("cancel requested for cli-job");
+    assertThat(run("status", "--bootstrap-servers", service.bootstrapServers())).contains("cli-job: finished");
+    assertThat(run("cancel", "cli-job", "--bootstrap-servers", service.bootstrapServers())).contains("cancel requested for cli-job");
   }
 
   @Test
@@ -82,9 +73,9 @@ class ServiceCommandsTest {
     Path config = state.resolve("client.properties");
     Files.writeString(config, "client.id=mentor-cli-test\nsecurity.protocol=PLAINTEXT\n");
     ServiceCommands.Connection connection = new ServiceCommands.Connection();
-    connection.bootstrapServers = kafka.bootstrapServers();
+    connection.bootstrapServers = service.bootstrapServers();
     connection.clientConfig = config;
     assertThat(connection.clientProperties()).containsEntry("client.id", "mentor-cli-test").containsEntry("security.protocol", "PLAINTEXT")
-        .containsEntry("bootstrap.servers", kafka.bootstrapServers());
+        .containsEntry("bootstrap.servers", service.bootstrapServers());
   }
 }

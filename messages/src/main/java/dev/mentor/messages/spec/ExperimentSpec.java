@@ -106,9 +106,6 @@ public record ExperimentSpec(
         throw new SpecException(at + ".teacher.arm", "arm '" + name + "' predicts classes " + teacherClasses + " but this student's task has "
             + studentClasses + ": soft targets would not line up with the labels; give both tasks the same classes in the same order");
       }
-      if (teacher.distill() != null && teacher.distill().teacher().arm() != null && teacher.distill().teacher().arm().equals(arm.name())) {
-        throw new SpecException(at + ".teacher.arm", "arms cannot teach each other");
-      }
       if (teacher.ensemble() != null && !distill.features().isEmpty()) {
         throw new SpecException(at + ".features", "feature terms match one teacher's stages, and arm '" + name + "' is an ensemble of "
             + teacher.ensemble().members() + "; distil its averaged predictions (logits) or use one member's checkpoint");

@@ -34,6 +34,7 @@ import dev.mentor.training.model.ModelZoo;
 import dev.mentor.training.model.StagedModel;
 import dev.mentor.training.optim.MentorOptimizer;
 import dev.mentor.training.run.Environment;
+import dev.mentor.training.run.InferenceCosts;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.GarbageCollectorMXBean;
@@ -320,19 +321,7 @@ public final class Benchmark implements Callable<Integer> {
         }
         ParameterStore store = new ParameterStore(manager, false);
         Batches one = new Batches(test.subset(range(1)), 1, norm, Augmentation.none());
-        double[] latency = new double[101];
-        for (int r = -10; r < latency.length; r++) {
-          long start = System.nanoTime();
-          try (NDManager step = manager.newSubManager()) {
-            NDArray x = one.get(0, step).inputs();
-            for (StagedModel model : built) {
-              model.forward(store, x, false, Set.of()).logits().toFloatArray();
-            }
-          }
-          if (r >= 0) {
-            latency[r] = (System.nanoTime() - start) / 1e6;
-          }
-        }
+        double latency = InferenceCosts.latencyMs(built, store, one, manager, 101);
         Batches all = new Batches(test, 500, norm, Augmentation.none());
         long start = System.nanoTime();
         for (int i = 0; i < all.count(); i++) {
@@ -344,7 +333,7 @@ public final class Benchmark implements Callable<Integer> {
           }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        System.out.printf(Locale.ROOT, "| %s | %,d | %,d | %.3f | %.0f |%n", entry.getKey(), params, macs, median(latency), test.size() / seconds);
+        System.out.printf(Locale.ROOT, "| %s | %,d | %,d | %.3f | %.0f |%n", entry.getKey(), params, macs, latency, test.size() / seconds);
       }
     }
   }

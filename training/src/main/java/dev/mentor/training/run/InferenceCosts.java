@@ -15,33 +15,35 @@ import java.util.Set;
  * model of a run (a single model or all ensemble members), after a warm-up, with the logits read
  * back as a caller would. Throughput at the evaluation batch size comes from timing the test pass.
  */
-final class InferenceCosts {
+public final class InferenceCosts {
   private static final int WARMUP = 5;
   private static final int REPEATS = 31;
 
   private InferenceCosts() {}
 
-  /** Median milliseconds for one sample (the first of {@code samples}) through all {@code models}. */
-  static double latencyMs(List<StagedModel> models, ParameterStore store, Batches samples, NDManager manager) {
+  /** Median milliseconds for one sample (the first of {@code samples}) through all {@code models}, the logits read back. */
+  public static double latencyMs(List<StagedModel> models, ParameterStore store, Batches samples, NDManager manager) {
+    return latencyMs(models, store, samples, manager, REPEATS);
+  }
+
+  /** As above, over {@code repeats} timed passes after the warm-up. */
+  public static double latencyMs(List<StagedModel> models, ParameterStore store, Batches samples, NDManager manager, int repeats) {
     samples.inOrder();
-    double[] times = new double[REPEATS];
-    try (NDManager scope = manager.newSubManager(); GradMode off = GradMode.off()) {
-      NDArray one = samples.get(0, scope).inputs().get("0:1");
-      for (int r = -WARMUP; r < REPEATS; r++) {
-        long start = System.nanoTime();
+    double[] times = new double[repeats];
+    for (int r = -WARMUP; r < repeats; r++) {
+      long start = System.nanoTime();
+      // Each pass in its own scope: its input and every intermediate array die with it.
+      try (NDManager step = manager.newSubManager(); GradMode off = GradMode.off()) {
+        NDArray one = samples.get(0, step).inputs().get("0:1");
         for (StagedModel model : models) {
-          try (NDManager step = scope.newSubManager()) {
-            NDArray logits = model.forward(store, one, false, Set.of()).logits();
-            logits.attach(step);
-            logits.toFloatArray();
-          }
+          model.forward(store, one, false, Set.of()).logits().toFloatArray();
         }
-        if (r >= 0) {
-          times[r] = (System.nanoTime() - start) / 1e6;
-        }
+      }
+      if (r >= 0) {
+        times[r] = (System.nanoTime() - start) / 1e6;
       }
     }
     Arrays.sort(times);
-    return times[REPEATS / 2];
+    return times[repeats / 2];
   }
 }

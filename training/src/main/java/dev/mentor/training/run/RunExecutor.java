@@ -246,6 +246,8 @@ public final class RunExecutor {
     private Batches teacherBatches;
     private TaskData teacherView;
     private String cacheNote;
+    /** The objective of the phase trained last in this process (null until a phase trains). */
+    private Objective lastObjective;
 
     /**
      * {@code seed} draws the model and its training; {@code runSeed} is the run's (equal but for
@@ -365,6 +367,7 @@ public final class RunExecutor {
       FreezePlan plan = FreezePlan.apply(model, phase.trainedStages(), arm.batchNorm());
       trainableCount = Math.max(trainableCount, plan.trainableCount());
       Objective objective = objectiveFor(phase);
+      lastObjective = objective;
       trainer.setObjective(objective);
       MentorOptimizer optimizer = MentorOptimizer.create(model, phase.optimizer(), phase.schedule(), trainBatches.count(), phase.epochs(),
           objective.extraParameters());
@@ -465,7 +468,10 @@ public final class RunExecutor {
         teacherPredictions.add(new Trainer(member, manager, seed).predict(evaluationBatches(teacherView.test())));
       }
       double teacherAccuracy = Metrics.of(Ensembles.average(teacherPredictions)).accuracy();
-      List<String> terms = new ArrayList<>(objectiveFor(Phase.of(arm).get(Phase.of(arm).size() - 1)) instanceof DistillationObjective d
+      List<Phase> phases = Phase.of(arm);
+      // A run resumed after its last phase ended trains nothing here: its final objective is built only to name the terms.
+      Objective last = lastObjective != null ? lastObjective : objectiveFor(phases.get(phases.size() - 1));
+      List<String> terms = new ArrayList<>(last instanceof DistillationObjective d
           ? d.compositeLoss().terms().stream().map(t -> t.name() + " ×" + t.weight()).toList() : List.of());
       if (distill.hintEpochs() > 0) {
         terms.add(0, DistillationObjective.termName("fitnets", distill.hintTerm().pairs().get(0)) + " (hint phase, " + distill.hintEpochs() + " epochs)");
