@@ -21,7 +21,11 @@ public final class InferenceCosts {
 
   private InferenceCosts() {}
 
-  /** Median milliseconds for one sample (the first of {@code samples}) through all {@code models}, the logits read back. */
+  /**
+   * Median milliseconds for one sample through all {@code models}, the logits read back;
+   * {@code samples} must have batch size 1 (its first batch is the sample, copied in each pass as
+   * a caller would).
+   */
   public static double latencyMs(List<StagedModel> models, ParameterStore store, Batches samples, NDManager manager) {
     return latencyMs(models, store, samples, manager, REPEATS);
   }
@@ -34,7 +38,7 @@ public final class InferenceCosts {
       long start = System.nanoTime();
       // Each pass in its own scope: its input and every intermediate array die with it.
       try (NDManager step = manager.newSubManager(); GradMode off = GradMode.off()) {
-        NDArray one = samples.get(0, step).inputs().get("0:1");
+        NDArray one = samples.get(0, step).inputs();
         for (StagedModel model : models) {
           model.forward(store, one, false, Set.of()).logits().toFloatArray();
         }

@@ -182,7 +182,7 @@ public final class RunExecutor {
         for (int m = 0; m < n; m++) {
           bytes += Files.size(paths.memberWeights(arm.name(), seed, m));
         }
-        InferenceCost cost = new InferenceCost(InferenceCosts.latencyMs(models, store, testBatches, manager), data.test().size() / testSeconds, bytes);
+        InferenceCost cost = new InferenceCost(InferenceCosts.latencyMs(models, store, firstSample(data.test()), manager), data.test().size() / testSeconds, bytes);
         RunRecord first = members.get(0);
         List<RunEvent> events = new ArrayList<>();
         for (int m = 0; m < n; m++) {
@@ -449,7 +449,7 @@ public final class RunExecutor {
         shifted.put(ood.getKey(), Metrics.of(trainer.predict(evaluationBatches(ood.getValue()))));
       }
       ModelWeights.save(model, dir.resolve("model.params"));
-      InferenceCost cost = new InferenceCost(InferenceCosts.latencyMs(List.of(model), new ParameterStore(manager, false), testBatches, manager),
+      InferenceCost cost = new InferenceCost(InferenceCosts.latencyMs(List.of(model), new ParameterStore(manager, false), firstSample(data.test()), manager),
           data.test().size() / testSeconds, Files.size(dir.resolve("model.params")));
       ModelStats stats = ModelStats.of(model);
       double seconds = history.stream().mapToDouble(EpochMetrics::seconds).sum();
@@ -481,6 +481,11 @@ public final class RunExecutor {
           distill.teacherInput().equals("clean") ? "clean inputs of the student's samples (the task without its shift)" : "the student's inputs",
           cacheNote, cacheCounter.lookups(), cacheCounter.hits());
     }
+  }
+
+  /** The first sample of {@code set} alone, for latency measurements. */
+  private Batches firstSample(ImageSet set) {
+    return new Batches(set.subset(new int[] {0}), 1, normalization, Augmentation.none());
   }
 
   private Batches evaluationBatches(ImageSet set) {
