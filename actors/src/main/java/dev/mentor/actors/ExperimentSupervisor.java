@@ -4,82 +4,131 @@ import dev.mentor.messages.job.StatusEvent;
 import dev.mentor.messages.record.EpochMetrics;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.ExperimentSpec;
+import dev.mentor.training.loop.TrainingDivergedException;
 import dev.mentor.training.run.ExperimentRunner;
+import dev.mentor.training.run.ExperimentRunner.RunKey;
 import dev.mentor.training.run.RunExecutor;
 import dev.mentor.training.run.RunListener;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * Runs one experiment: prepares it (data, validation), then its runs one at a time in spec order
- * on the training dispatcher, each as one blocking task whose result comes back as a message. A
- * cancel request (or the supervisor stopping with its service) is honoured at the end of the
- * epoch in progress: the run stops there, its last checkpoint kept for a later resume. Every step is published through the
- * {@link StatusSink}: started, each run's start, epochs and record, and finished — or failed
- * (naming the runs that failed; the other runs still go on) or cancelled. A run that fails is
- * started again after a backoff (500 ms, then doubled) up to {@value #MAX_RESTARTS} times,
- * resuming from its last checkpoint; a diverged loss (NaN or infinite) fails at once, with the
- * step it happened at.
+ * Runs one experiment. It prepares it (data, validation) off the actor threads, then plans its
+ * runs as a graph — a student after its teacher arm's run of the same seed, a fine-tuned arm
+ * after the arm it starts from — and runs every run whose dependencies have finished at the same
+ * time, each in a {@link TrainerActor} child on a device slot granted by the service's
+ * {@link DeviceAllocator}. Every step is published through the {@link StatusSink}.
+ *
+ * <p>Supervision: a run that fails is started again after a backoff ({@link #FIRST_BACKOFF},
+ * doubled each time) from its last checkpoint, up to {@link #MAX_RESTARTS} times; past that its
+ * arm fails with the cause, the runs depending on it are not run, and the other runs go on — the
+ * experiment then ends as {@code failed}, naming every failed run and why. A diverged loss (NaN
+ * or infinite) fails at once: restarting would diverge again. Cancel and service shutdown stop
+ * every run at the end of its current epoch (checkpoint kept); pause holds them there.
  */
 public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSupervisor.Command> {
-  /** The dispatcher training runs on (configured in application.conf; a fixed pool, one thread per slot). */
+  /** The dispatcher training runs on (application.conf; a fixed pool sized to the device slots). */
   public static final String TRAINING_DISPATCHER = "mentor.training-dispatcher";
-
-  public interface Command {}
-
-  /** Stop after the run in progress. */
-  public enum Cancel implements Command {
-    INSTANCE
-  }
-
-  private record Prepared(ExperimentRunner runner, RunExecutor executor) implements Command {}
-
-  private record RunDone(ExperimentRunner.RunKey run, RunRecord record) implements Command {}
-
-  private record RunFailed(ExperimentRunner.RunKey run, Throwable cause) implements Command {}
-
-  private record Retry(ExperimentRunner.RunKey run) implements Command {}
 
   /** How often a failed run is started again (from its last checkpoint) before its arm counts as failed. */
   public static final int MAX_RESTARTS = 2;
 
   /** Wait before the first restart; doubled for each further one. */
-  public static final java.time.Duration FIRST_BACKOFF = java.time.Duration.ofMillis(500);
+  public static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
+
+  public interface Command {}
+
+  /** Stop every run at the end of its epoch and end the experiment as cancelled. */
+  public enum Cancel implements Command {
+    INSTANCE
+  }
+
+  /** Hold every run at the end of its epoch, and start no new one, until {@link Resume}. */
+  public enum Pause implements Command {
+    INSTANCE
+  }
+
+  public enum Resume implements Command {
+    INSTANCE
+  }
+
+  /** A trainer's run ended: with its record, or with the failure that ended it. */
+  record TrainerEnded(RunKey run, DeviceAllocator.Slot slot, RunRecord record, Throwable failure) implements Command {}
+
+  private record Prepared(ExperimentRunner runner, RunExecutor executor) implements Command {}
+
+  private record PrepareFailed(Throwable cause) implements Command {}
+
+  private record SlotGranted(DeviceAllocator.Granted granted) implements Command {}
+
+  private record Retry(RunKey run) implements Command {}
+
+  /**
+   * Called on the training thread at the end of every epoch of every run, before its checkpoint
+   * is written (a fault here repeats that epoch on restart); {@code attempt} is 0 for a run's first start. For tests that inject faults.
+   */
+  public interface EpochHook {
+    void epochEnded(String experimentId, RunKey run, int epoch, int attempt);
+
+    EpochHook NONE = (experimentId, run, epoch, attempt) -> {};
+  }
 
   private final String id;
   private final StatusSink sink;
+  private final Path jobsDir;
+  private final ActorRef<DeviceAllocator.Command> devices;
+  private final EpochHook hook;
+  private final TimerScheduler<Command> timers;
   private final Executor training;
-  private final Deque<ExperimentRunner.RunKey> pending = new ArrayDeque<>();
-  private final List<RunRecord> records = new ArrayList<>();
-  private final List<String> failures = new ArrayList<>();
+  private final ActorRef<DeviceAllocator.Granted> grants;
+
   private ExperimentRunner runner;
   private RunExecutor executor;
+  private List<RunKey> order = List.of();
+  /** Runs not started yet (waiting for their dependencies or a slot). */
+  private final Set<RunKey> waiting = new LinkedHashSet<>();
+  /** Runs that asked for a slot and have not got one yet. */
+  private final Set<RunKey> requested = new LinkedHashSet<>();
+  private final Map<RunKey, ActorRef<TrainerActor.Command>> running = new HashMap<>();
+  private final Map<RunKey, RunRecord> finished = new HashMap<>();
+  private final Map<RunKey, String> failed = new HashMap<>();
+  /** Restarts per run; written by the actor, read by training threads (the epoch hook). */
+  private final Map<RunKey, Integer> restarts = new ConcurrentHashMap<>();
+  /** Failed runs waiting out their backoff before they ask for a slot again. */
+  private final Set<RunKey> backingOff = new LinkedHashSet<>();
+  /** The gates of the runs training now, by run, for the listener to reach from the training threads. */
+  private final Map<RunKey, TrainerActor.Gate> gates = new ConcurrentHashMap<>();
   private boolean cancelled;
-  /** Read by the training thread at each epoch's end: the run in progress stops there (its last checkpoint stays). */
-  private volatile boolean stopRequested;
-  private final Path jobsDir;
-  private final java.util.Map<ExperimentRunner.RunKey, Integer> restarts = new java.util.HashMap<>();
-  private final org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers;
+  private boolean paused;
 
-  private ExperimentSupervisor(ActorContext<Command> context, org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers, String id,
-      StatusSink sink, Path jobsDir) {
+  private ExperimentSupervisor(ActorContext<Command> context, TimerScheduler<Command> timers, String id, StatusSink sink, Path jobsDir,
+      ActorRef<DeviceAllocator.Command> devices, EpochHook hook) {
     super(context);
     this.timers = timers;
-    this.jobsDir = jobsDir;
     this.id = id;
     this.sink = sink;
+    this.jobsDir = jobsDir;
+    this.devices = devices;
+    this.hook = hook;
     this.training = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(TRAINING_DISPATCHER));
+    this.grants = context.messageAdapter(DeviceAllocator.Granted.class, SlotGranted::new);
   }
 
   /**
@@ -87,10 +136,12 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
    * the job ended there ({@code <id>.ended}) when it finishes, fails or is cancelled, so a service
    * that restarts resumes only the experiments that were still running.
    */
-  public static Behavior<Command> create(String id, ExperimentSpec spec, Path baseDir, Path outputRoot, StatusSink sink, Path jobsDir) {
+  public static Behavior<Command> create(String id, ExperimentSpec spec, Path baseDir, Path outputRoot, StatusSink sink, Path jobsDir,
+      ActorRef<DeviceAllocator.Command> devices, EpochHook hook) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
-      ExperimentSupervisor supervisor = new ExperimentSupervisor(context, timers, id, sink, jobsDir);
+      ExperimentSupervisor supervisor = new ExperimentSupervisor(context, timers, id, sink, jobsDir, devices, hook);
       sink.status(StatusEvent.of(id, "started", spec.arms().size() + " arms x " + spec.seeds().size() + " seeds"));
+      Executor blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
       context.pipeToSelf(CompletableFuture.supplyAsync(() -> {
         ExperimentRunner prepared = new ExperimentRunner(spec, baseDir, outputRoot);
         try {
@@ -98,7 +149,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
         } catch (java.io.IOException e) {
           throw new java.io.UncheckedIOException(e);
         }
-      }, supervisor.training), (prepared, failure) -> failure == null ? prepared : new RunFailed(null, failure));
+      }, blocking), (prepared, failure) -> failure == null ? prepared : new PrepareFailed(failure));
       return supervisor;
     }));
   }
@@ -107,69 +158,165 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Prepared.class, this::onPrepared)
-        .onMessage(RunDone.class, this::onRunDone)
-        .onMessage(RunFailed.class, this::onRunFailed)
-        .onMessage(Retry.class, retry -> start(retry.run()))
+        .onMessage(PrepareFailed.class, f -> end("failed", "could not prepare the experiment: " + rootMessage(f.cause())))
+        .onMessage(SlotGranted.class, this::onGranted)
+        .onMessage(TrainerEnded.class, this::onTrainerEnded)
+        .onMessage(Retry.class, this::onRetry)
         .onMessageEquals(Cancel.INSTANCE, this::onCancel)
-        .onSignal(org.apache.pekko.actor.typed.PostStop.class, signal -> {
-          stopRequested = true;
-          return this;
-        })
+        .onMessageEquals(Pause.INSTANCE, this::onPause)
+        .onMessageEquals(Resume.INSTANCE, this::onResume)
         .build();
   }
 
   private Behavior<Command> onPrepared(Prepared prepared) {
     runner = prepared.runner();
     executor = prepared.executor();
-    pending.addAll(runner.runs());
-    return next();
+    order = runner.runs();
+    waiting.addAll(order);
+    return schedule();
   }
 
-  private Behavior<Command> onRunDone(RunDone done) {
-    records.add(done.record());
-    sink.result(id, done.record());
-    return next();
+  /** Asks a slot for every run whose dependencies finished; gives up the runs whose dependencies failed; ends when nothing is left. */
+  private Behavior<Command> schedule() {
+    if (runner == null) {
+      return cancelled ? end("cancelled", "cancelled before any run started") : this;
+    }
+    if (!cancelled && !paused) {
+      for (RunKey run : List.copyOf(waiting)) {
+        List<RunKey> needs = runner.dependencies(run);
+        RunKey broken = needs.stream().filter(failed::containsKey).findFirst().orElse(null);
+        if (broken != null) {
+          waiting.remove(run);
+          fail(run, "not run: it needs " + broken.arm() + " seed " + broken.seed() + ", which failed");
+        } else if (finished.keySet().containsAll(needs)) {
+          waiting.remove(run);
+          requested.add(run);
+          devices.tell(new DeviceAllocator.Acquire(id + "/" + run.arm() + "/s" + run.seed(), grants, getContext().getSelf()));
+        }
+      }
+    }
+    if (!running.isEmpty() || !requested.isEmpty() || !backingOff.isEmpty()) {
+      return this;
+    }
+    if (cancelled) {
+      return end("cancelled", finished.size() + " runs finished before the cancel request, " + (order.size() - finished.size() - failed.size())
+          + " not run or stopped (a run in progress stopped at the end of an epoch; its checkpoint is kept)");
+    }
+    if (paused || !waiting.isEmpty()) {
+      return this;
+    }
+    List<RunRecord> records = order.stream().filter(finished::containsKey).map(finished::get).toList();
+    runner.writeReport(records);
+    if (failed.isEmpty()) {
+      return end("finished", records.size() + " runs; report: " + runner.paths().experimentDir().resolve("report.md"));
+    }
+    List<String> reasons = order.stream().filter(failed::containsKey).map(r -> r.arm() + " seed " + r.seed() + ": " + failed.get(r)).toList();
+    return end("failed", failed.size() + " of " + order.size() + " runs failed: " + String.join("; ", reasons));
   }
 
-  private Behavior<Command> onRunFailed(RunFailed failed) {
-    String cause = rootMessage(failed.cause());
-    if (failed.run() == null) {
-      return end("failed", "could not prepare the experiment: " + cause);
+  private Behavior<Command> onGranted(SlotGranted granted) {
+    RunKey run = requested.stream().filter(r -> (id + "/" + r.arm() + "/s" + r.seed()).equals(granted.granted().work())).findFirst().orElse(null);
+    DeviceAllocator.Slot slot = granted.granted().slot();
+    if (run == null || cancelled) {
+      devices.tell(new DeviceAllocator.Release(slot));
+      if (run != null) {
+        requested.remove(run);
+      }
+      return schedule();
     }
-    ExperimentRunner.RunKey run = failed.run();
-    if (rootCause(failed.cause()) instanceof RunStopped) {
-      return next();
-    }
+    requested.remove(run);
     int attempt = restarts.getOrDefault(run, 0);
-    // A diverged loss is a property of the arm's settings, not a transient fault: restarting would diverge again.
-    boolean diverged = rootCause(failed.cause()) instanceof dev.mentor.training.loop.TrainingDivergedException;
+    String role = runner.role(run.arm());
+    TrainerActor.Work work = gate -> {
+      gates.put(run, gate);
+      try {
+        return executor.execute(runner.spec().arm(run.arm()), run.seed(), slot.djlDevice());
+      } finally {
+        gates.remove(run);
+      }
+    };
+    ActorRef<TrainerActor.Command> trainer = getContext().spawn(TrainerActor.create(run, slot, work, training, getContext().getSelf(), paused),
+        role + "-" + safeName(run.arm()) + "-s" + run.seed() + (attempt > 0 ? "-r" + attempt : ""));
+    running.put(run, trainer);
+    sink.status(new StatusEvent(StatusEvent.SCHEMA_VERSION, id, "run-scheduled", run.arm(), run.seed(), null,
+        role + " on " + slot, null, System.currentTimeMillis()));
+    return this;
+  }
+
+  private Behavior<Command> onTrainerEnded(TrainerEnded ended) {
+    RunKey run = ended.run();
+    running.remove(run);
+    devices.tell(new DeviceAllocator.Release(ended.slot()));
+    if (ended.failure() == null) {
+      finished.put(run, ended.record());
+      sink.result(id, ended.record());
+      return schedule();
+    }
+    Throwable root = rootCause(ended.failure());
+    if (root instanceof TrainerActor.RunStopped) {
+      if (!cancelled) {
+        waiting.add(run);
+      }
+      return schedule();
+    }
+    String cause = rootMessage(ended.failure());
+    int attempt = restarts.getOrDefault(run, 0);
+    boolean diverged = root instanceof TrainingDivergedException;
     if (!diverged && !cancelled && attempt < MAX_RESTARTS) {
       restarts.put(run, attempt + 1);
-      java.time.Duration backoff = FIRST_BACKOFF.multipliedBy(1L << attempt);
+      Duration backoff = FIRST_BACKOFF.multipliedBy(1L << attempt);
       sink.status(new StatusEvent(StatusEvent.SCHEMA_VERSION, id, "retrying", run.arm(), run.seed(), null,
           "attempt " + (attempt + 2) + " of " + (MAX_RESTARTS + 1) + " in " + backoff.toMillis() + " ms, from the last checkpoint, after: " + cause,
           null, System.currentTimeMillis()));
+      backingOff.add(run);
       timers.startSingleTimer(new Retry(run), backoff);
       return this;
     }
-    String reason = diverged ? cause : cause + (attempt > 0 ? " (after " + attempt + " restarts)" : "");
-    failures.add(run.arm() + " seed " + run.seed() + ": " + reason);
-    sink.status(new StatusEvent(StatusEvent.SCHEMA_VERSION, id, "failed", run.arm(), run.seed(), null, reason, null,
-        System.currentTimeMillis()));
-    return next();
+    fail(run, diverged ? cause : cause + (attempt > 0 ? " (after " + attempt + " restarts)" : ""));
+    return schedule();
+  }
+
+  private Behavior<Command> onRetry(Retry retry) {
+    backingOff.remove(retry.run());
+    if (cancelled) {
+      return schedule();
+    }
+    requested.add(retry.run());
+    devices.tell(new DeviceAllocator.Acquire(id + "/" + retry.run().arm() + "/s" + retry.run().seed(), grants, getContext().getSelf()));
+    return this;
+  }
+
+  private void fail(RunKey run, String reason) {
+    failed.put(run, reason);
+    sink.status(new StatusEvent(StatusEvent.SCHEMA_VERSION, id, "failed", run.arm(), run.seed(), null, reason, null, System.currentTimeMillis()));
   }
 
   private Behavior<Command> onCancel() {
     cancelled = true;
-    stopRequested = true;
+    running.values().forEach(t -> t.tell(TrainerActor.Stop.INSTANCE));
+    timers.cancelAll();
+    backingOff.clear();
+    // Requests still queued at the allocator are answered later; those slots are handed straight back.
+    requested.clear();
+    return schedule();
+  }
+
+  private Behavior<Command> onPause() {
+    if (!paused) {
+      paused = true;
+      running.values().forEach(t -> t.tell(TrainerActor.Pause.INSTANCE));
+      sink.status(StatusEvent.of(id, "paused", running.size() + " runs held at the end of their epoch; no new run starts"));
+    }
     return this;
   }
 
-  /** Thrown from the run listener to stop a run at the end of an epoch. */
-  private static final class RunStopped extends RuntimeException {
-    RunStopped() {
-      super("stopped at the end of an epoch", null, false, false);
+  private Behavior<Command> onResume() {
+    if (paused) {
+      paused = false;
+      running.values().forEach(t -> t.tell(TrainerActor.Resume.INSTANCE));
+      sink.status(StatusEvent.of(id, "resumed", running.size() + " runs go on"));
     }
+    return schedule();
   }
 
   private Behavior<Command> end(String kind, String message) {
@@ -178,32 +325,6 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
       dev.mentor.training.files.AtomicFiles.writeString(jobsDir.resolve(id + ".ended"), kind + "\n");
     }
     return Behaviors.stopped();
-  }
-
-  private Behavior<Command> next() {
-    if (cancelled) {
-      return end("cancelled", records.size() + " runs finished before the cancel request, " + pending.size() + " not run"
-          + " (the run in progress stopped at the end of an epoch; its checkpoint is kept)");
-    }
-    if (pending.isEmpty()) {
-      runner.writeReport(records);
-      if (failures.isEmpty()) {
-        return end("finished", records.size() + " runs; report: " + runner.paths().experimentDir().resolve("report.md"));
-      }
-      return end("failed", failures.size() + " of " + (failures.size() + records.size()) + " runs failed: " + String.join("; ", failures));
-    }
-    return start(pending.poll());
-  }
-
-  private Behavior<Command> start(ExperimentRunner.RunKey run) {
-    getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
-      try {
-        return executor.execute(runner.spec().arm(run.arm()), run.seed());
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }, training), (record, failure) -> failure == null ? new RunDone(run, record) : new RunFailed(run, failure));
-    return this;
   }
 
   private RunListener listener() {
@@ -218,23 +339,44 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
       public void epochFinished(String arm, long seed, EpochMetrics metrics) {
         sink.status(new StatusEvent(StatusEvent.SCHEMA_VERSION, id, "epoch", arm, seed, metrics.epoch(), null, metrics,
             System.currentTimeMillis()));
-        if (stopRequested) {
-          throw new RunStopped();
+        RunKey run = runOf(arm, seed);
+        hook.epochEnded(id, run, metrics.epoch(), attemptOf(run));
+      }
+
+      @Override
+      public void epochSaved(String arm, long seed, int epoch) {
+        TrainerActor.Gate gate = gates.get(runOf(arm, seed));
+        if (gate != null) {
+          gate.epochEnded(epoch);
         }
       }
 
       @Override
       public void runFinished(RunRecord record, boolean fromCache) {
         sink.status(new StatusEvent(StatusEvent.SCHEMA_VERSION, id, "run-finished", record.arm(), record.seed(), record.epochsRun(),
-            String.format(java.util.Locale.ROOT, "test accuracy %.4f%s", record.test().accuracy(), fromCache ? " (finished earlier)" : ""),
+            String.format(Locale.ROOT, "test accuracy %.4f%s", record.test().accuracy(), fromCache ? " (finished earlier)" : ""),
             null, System.currentTimeMillis()));
       }
     };
   }
 
-  private static Throwable rootCause(Throwable t) {
+  /** The run of a listener's label: an ensemble member reports as "arm/member-m" and shares its ensemble run's gate. */
+  private static RunKey runOf(String label, long seed) {
+    return new RunKey(label.contains("/") ? label.substring(0, label.indexOf('/')) : label, seed);
+  }
+
+  private int attemptOf(RunKey run) {
+    return restarts.getOrDefault(run, 0);
+  }
+
+  private static String safeName(String arm) {
+    return java.net.URLEncoder.encode(arm, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  static Throwable rootCause(Throwable t) {
     Throwable root = t;
-    while ((root instanceof java.util.concurrent.CompletionException || root instanceof java.io.UncheckedIOException) && root.getCause() != null) {
+    while ((root instanceof java.util.concurrent.CompletionException || root instanceof java.io.UncheckedIOException
+        || root instanceof java.util.concurrent.ExecutionException) && root.getCause() != null) {
       root = root.getCause();
     }
     return root;

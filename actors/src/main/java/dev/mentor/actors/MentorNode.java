@@ -45,14 +45,28 @@ public final class MentorNode implements AutoCloseable {
   /** As above, resolving relative paths in specs (data, checkpoints) against {@code baseDir}. */
   public static MentorNode start(Map<String, Object> clientProperties, Path stateDir, Path baseDir, Path outputRoot, short replicationFactor)
       throws Exception {
+    return start(clientProperties, stateDir, baseDir, outputRoot, replicationFactor, ServiceSettings.defaults());
+  }
+
+  /** As above, with the device slots (and test hooks) of {@code settings}. */
+  public static MentorNode start(Map<String, Object> clientProperties, Path stateDir, Path baseDir, Path outputRoot, short replicationFactor,
+      ServiceSettings settings) throws Exception {
     try (Admin admin = Admin.create(clientProperties)) {
       MentorTopics.ensure(admin, replicationFactor);
     }
     KafkaStatusSink sink = new KafkaStatusSink(clientProperties);
+    // One training thread per device slot: a run holds its slot's thread while it trains.
+    com.typesafe.config.Config config = com.typesafe.config.ConfigFactory.parseMap(Map.of(
+        ExperimentSupervisor.TRAINING_DISPATCHER + ".thread-pool-executor.fixed-pool-size", settings.slots().size()))
+        .withFallback(com.typesafe.config.ConfigFactory.load());
     ActorSystem<MentorService.Command> system = ActorSystem.create(MentorService.create(baseDir, outputRoot, sink,
-        JobIntake.jobsDir(stateDir)), "mentor");
+        JobIntake.jobsDir(stateDir), settings), "mentor", config);
     resumeUnfinished(stateDir, system);
-    ControlListener control = ControlListener.start(clientProperties, request -> system.tell(new MentorService.CancelJob(request.experimentId())));
+    ControlListener control = ControlListener.start(clientProperties, request -> system.tell(switch (request.action()) {
+      case "pause" -> new MentorService.PauseJob(request.experimentId(), true);
+      case "resume" -> new MentorService.PauseJob(request.experimentId(), false);
+      default -> new MentorService.CancelJob(request.experimentId());
+    }));
     JobIntake intake = JobIntake.start(clientProperties, stateDir, new JobIntake.Listener() {
       @Override
       public void accepted(JobCodec.Job job) {

@@ -14,9 +14,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
  * The guardian of a Mentor service: for every job the intake accepts it publishes {@code queued}
- * and spawns that experiment's {@link ExperimentSupervisor}; it forwards cancel requests and
- * forgets a supervisor when it ends. Experiments run side by side, their training sharing the
- * training dispatcher's slots.
+ * and spawns that experiment's {@link ExperimentSupervisor}; it forwards cancel, pause and resume
+ * requests and forgets a supervisor when it ends. It owns the {@link DeviceAllocator}: the runs of
+ * all experiments share its device slots, so experiments run side by side up to the slots and
+ * queue beyond them.
  */
 public final class MentorService extends AbstractBehavior<MentorService.Command> {
   public interface Command {}
@@ -33,16 +34,24 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
 
   public record CancelJob(String experimentId) implements Command {}
 
-  private record SupervisorEnded(String experimentId) implements Command {}
+  /** {@code pause} or {@code resume} an experiment this service runs. */
+  public record PauseJob(String experimentId, boolean pause) implements Command {}
+
+  /** Asks for the device slots' usage. */
+  public record GetDeviceUsage(ActorRef<DeviceAllocator.Usage> replyTo) implements Command {}
 
   private final Path baseDir;
   private final Path outputRoot;
   private final StatusSink sink;
   private final Path jobsDir;
   private final Map<String, ActorRef<ExperimentSupervisor.Command>> running = new HashMap<>();
+  private final ActorRef<DeviceAllocator.Command> devices;
+  private final ServiceSettings settings;
 
-  private MentorService(ActorContext<Command> context, Path baseDir, Path outputRoot, StatusSink sink, Path jobsDir) {
+  private MentorService(ActorContext<Command> context, Path baseDir, Path outputRoot, StatusSink sink, Path jobsDir, ServiceSettings settings) {
     super(context);
+    this.settings = settings;
+    this.devices = context.spawn(DeviceAllocator.create(settings.slots()), "devices");
     this.jobsDir = jobsDir;
     this.baseDir = baseDir;
     this.outputRoot = outputRoot;
@@ -50,8 +59,8 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
   }
 
   /** {@code jobsDir}: where accepted jobs are kept (ended ones get a marker there); null to keep no markers. */
-  public static Behavior<Command> create(Path baseDir, Path outputRoot, StatusSink sink, Path jobsDir) {
-    return Behaviors.setup(context -> new MentorService(context, baseDir, outputRoot, sink, jobsDir));
+  public static Behavior<Command> create(Path baseDir, Path outputRoot, StatusSink sink, Path jobsDir, ServiceSettings settings) {
+    return Behaviors.setup(context -> new MentorService(context, baseDir, outputRoot, sink, jobsDir, settings));
   }
 
   @Override
@@ -60,7 +69,13 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
         .onMessage(JobAccepted.class, this::onAccepted)
         .onMessage(JobDuplicate.class, this::onDuplicate)
         .onMessage(CancelJob.class, this::onCancel)
-        .onMessage(SupervisorEnded.class, this::onEnded)
+        .onMessage(PauseJob.class, this::onPause)
+        .onMessage(GetDeviceUsage.class, get -> {
+          devices.tell(new DeviceAllocator.GetUsage(get.replyTo()));
+          return this;
+        })
+        .onSignal(org.apache.pekko.actor.typed.ChildFailed.class, this::onSupervisorCrashed)
+        .onSignal(org.apache.pekko.actor.typed.Terminated.class, t -> onEnded(t.getRef()))
         .build();
   }
 
@@ -72,8 +87,9 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
     }
     sink.status(StatusEvent.of(id, "queued", accepted.resumed() ? "resumed after a restart of the service" : "accepted"));
     ActorRef<ExperimentSupervisor.Command> supervisor = getContext().spawn(
-        ExperimentSupervisor.create(id, accepted.job().spec(), baseDir, outputRoot, sink, jobsDir), "experiment-" + id);
-    getContext().watchWith(supervisor, new SupervisorEnded(id));
+        ExperimentSupervisor.create(id, accepted.job().spec(), baseDir, outputRoot, sink, jobsDir, devices,
+            settings.epochHook()), "experiment-" + id);
+    getContext().watch(supervisor);
     running.put(id, supervisor);
     return this;
   }
@@ -91,8 +107,29 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
     return this;
   }
 
-  private Behavior<Command> onEnded(SupervisorEnded ended) {
-    running.remove(ended.experimentId());
+  private Behavior<Command> onPause(PauseJob pause) {
+    ActorRef<ExperimentSupervisor.Command> supervisor = running.get(pause.experimentId());
+    if (supervisor != null) {
+      supervisor.tell(pause.pause() ? ExperimentSupervisor.Pause.INSTANCE : ExperimentSupervisor.Resume.INSTANCE);
+    }
     return this;
+  }
+
+  /** A supervisor that throws (a bug, not a failed run: those it handles) must not leave its experiment silently hanging. */
+  private Behavior<Command> onSupervisorCrashed(org.apache.pekko.actor.typed.ChildFailed crashed) {
+    String id = idOf(crashed.getRef());
+    if (id != null) {
+      sink.status(StatusEvent.of(id, "failed", "the experiment's supervisor stopped on an internal error: " + crashed.cause()));
+    }
+    return onEnded(crashed.getRef());
+  }
+
+  private Behavior<Command> onEnded(ActorRef<?> supervisor) {
+    running.values().remove(supervisor);
+    return this;
+  }
+
+  private String idOf(ActorRef<?> supervisor) {
+    return running.entrySet().stream().filter(e -> e.getValue().equals(supervisor)).map(Map.Entry::getKey).findFirst().orElse(null);
   }
 }

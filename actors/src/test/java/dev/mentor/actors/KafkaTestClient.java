@@ -49,6 +49,12 @@ record KafkaTestClient(String bootstrapServers) {
    * {@code last} or, when {@code finalMessage} is given, a message containing it.
    */
   List<JsonNode> follow(String topic, String id, List<String> last, String finalMessage) throws Exception {
+    return followUntil(topic, id, node -> last.contains(node.path("kind").asText())
+        || (finalMessage != null && node.path("message").asText().contains(finalMessage)), last.toString());
+  }
+
+  /** Reads {@code topic} from the beginning for records of {@code id} until one matches {@code end}. */
+  List<JsonNode> followUntil(String topic, String id, java.util.function.Predicate<JsonNode> end, String what) throws Exception {
     List<JsonNode> events = new ArrayList<>();
     try (KafkaConsumer<String, String> consumer = consumer(topic)) {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -57,15 +63,35 @@ record KafkaTestClient(String bootstrapServers) {
           if (id.equals(r.key())) {
             JsonNode node = SpecReader.json().readTree(r.value());
             events.add(node);
-            if (last.contains(node.path("kind").asText())
-                || (finalMessage != null && node.path("message").asText().contains(finalMessage))) {
+            if (end.test(node)) {
               return events;
             }
           }
         }
       }
     }
-    throw new AssertionError("no " + last + " event for " + id + " within 120 s; saw " + events.stream().map(e -> e.path("kind").asText()).toList());
+    throw new AssertionError("no " + what + " event for " + id + " within 120 s; saw " + events.stream().map(e -> e.path("kind").asText()).toList());
+  }
+
+  /** Every record of {@code id} on {@code topic} up to the topic's end at the time of the call. */
+  List<JsonNode> readAll(String topic, String id) throws Exception {
+    List<JsonNode> events = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer = consumer(topic)) {
+      consumer.unsubscribe();
+      List<org.apache.kafka.common.TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+          .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      java.util.Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions);
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        for (var r : consumer.poll(Duration.ofMillis(200))) {
+          if (id.equals(r.key())) {
+            events.add(SpecReader.json().readTree(r.value()));
+          }
+        }
+      }
+    }
+    return events;
   }
 
   /** The run records of {@code id} on the results topic (waits for {@code expected} of them, at most 30 s). */

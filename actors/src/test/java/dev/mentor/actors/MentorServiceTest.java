@@ -34,11 +34,18 @@ class MentorServiceTest {
       """;
 
   @TempDir static Path state;
+
+  /** The "flaky" experiment's trainer throws at the end of its second epoch, on its first attempt only. */
+  private static void injectFaults(String experiment, dev.mentor.training.run.ExperimentRunner.RunKey run, int epoch, int attempt) {
+    if (experiment.equals("flaky") && run.arm().equals("scratch") && epoch == 2 && attempt == 0) {
+      throw new IllegalStateException("injected fault at the end of epoch 2");
+    }
+  }
   private static ServiceFixture service;
 
   @BeforeAll
   static void startService() throws Exception {
-    service = ServiceFixture.start(state);
+    service = ServiceFixture.start(state, ServiceSettings.defaults().withCpuSlots(2).withEpochHook(MentorServiceTest::injectFaults));
   }
 
   @AfterAll
@@ -78,7 +85,15 @@ class MentorServiceTest {
     assertThat(epoch.path("metrics").path("terms").has("kd")).isTrue();
 
     List<JsonNode> results = records("served", 3);
-    assertThat(results).extracting(r -> r.path("arm").asText()).containsExactly("teacher", "student", "scratch");
+    assertThat(results).extracting(r -> r.path("arm").asText()).containsExactlyInAnyOrder("teacher", "student", "scratch");
+    results.sort(java.util.Comparator.comparing(r -> List.of("teacher", "student", "scratch").indexOf(r.path("arm").asText())));
+    JsonNode studentScheduled = events.stream().filter(e -> e.path("kind").asText().equals("run-scheduled") && e.path("arm").asText().equals("student"))
+        .findFirst().orElseThrow();
+    assertThat(studentScheduled.path("message").asText()).startsWith("student on cpu#");
+    assertThat(events.indexOf(studentScheduled)).as("the student starts after its teacher's run finished")
+        .isGreaterThan(indexOf(events, "run-finished", "teacher"));
+    assertThat(indexOf(events, "run-started", "scratch")).as("scratch, independent of the teacher, trains at the same time")
+        .isLessThan(indexOf(events, "run-finished", "teacher"));
     assertThat(results.get(1).path("distillation").path("teacher").asText()).isEqualTo("arm teacher seed 1");
     assertThat(state.resolve("runs").resolve("served").resolve("report.md")).isRegularFile();
 
@@ -100,19 +115,64 @@ class MentorServiceTest {
     assertThat(events.stream().filter(e -> e.path("kind").asText().equals("run-finished")).count()).isLessThan(3);
   }
 
+  private static int indexOf(List<JsonNode> events, String kind, String arm) {
+    for (int i = 0; i < events.size(); i++) {
+      if (events.get(i).path("kind").asText().equals(kind) && events.get(i).path("arm").asText().equals(arm)) {
+        return i;
+      }
+    }
+    throw new AssertionError("no " + kind + " event of " + arm);
+  }
+
   @Test
-  void aFailingRunIsRetriedThenFailsWhileTheOtherArmsGoOn() throws Exception {
+  void aDivergedArmFailsAtOnceItsStudentIsNotRunAndTheOtherArmsGoOn() throws Exception {
     String spec = SPEC.formatted("failing").replace("- {name: teacher, model: {type: cnn, channels: [4, 8], hidden: 16}}",
         "- {name: teacher, model: {type: cnn, channels: [4, 8], hidden: 16}, optimizer: {lr: 1.0e12}}");
     submit("failing", spec);
     List<JsonNode> events = follow(MentorTopics.STATUS, "failing", List.of("finished", "cancelled"), "2 of 3 runs failed");
     List<String> kinds = events.stream().map(e -> e.path("kind").asText() + " " + e.path("arm").asText()).toList();
-    assertThat(kinds).containsSubsequence("failed teacher", "retrying student", "retrying student", "failed student", "run-finished scratch");
+    assertThat(kinds).contains("failed teacher", "failed student", "run-finished scratch");
+    assertThat(kinds).doesNotContain("run-started student", "retrying teacher");
     JsonNode teacherFailure = events.stream().filter(e -> e.path("kind").asText().equals("failed") && e.path("arm").asText().equals("teacher"))
         .findFirst().orElseThrow();
     assertThat(teacherFailure.path("message").asText()).as("a diverged loss fails at once, with its reason")
         .contains("TrainingDivergedException").contains("loss became");
-    assertThat(events.stream().filter(e -> e.path("kind").asText().equals("retrying") && e.path("arm").asText().equals("teacher"))).isEmpty();
-    assertThat(events).last().satisfies(e -> assertThat(e.path("message").asText()).contains("student seed 1", "after 2 restarts"));
+    assertThat(events).last().satisfies(e -> assertThat(e.path("message").asText())
+        .contains("teacher seed 1: TrainingDivergedException", "student seed 1: not run: it needs teacher seed 1, which failed"));
+  }
+
+  @Test
+  void aTrainerThatThrowsOnItsSecondEpochIsRestartedFromItsCheckpointAndTheExperimentCompletes() throws Exception {
+    submit("flaky", SPEC.formatted("flaky"));
+    List<JsonNode> events = follow(MentorTopics.STATUS, "flaky", List.of("finished", "failed", "cancelled"));
+    assertThat(events).last().satisfies(e -> assertThat(e.path("kind").asText()).isEqualTo("finished"));
+    List<String> scratch = events.stream().filter(e -> e.path("arm").asText().equals("scratch"))
+        .map(e -> e.path("kind").asText() + (e.path("kind").asText().equals("epoch") ? " " + e.path("epoch").asInt() : "")).toList();
+    assertThat(scratch).containsSubsequence("run-started", "epoch 1", "epoch 2", "retrying", "run-started", "epoch 2", "run-finished");
+    assertThat(scratch).as("resumed from the checkpoint of epoch 1: epoch 1 is not trained again").containsOnlyOnce("epoch 1");
+    JsonNode retry = events.stream().filter(e -> e.path("kind").asText().equals("retrying")).findFirst().orElseThrow();
+    assertThat(retry.path("message").asText()).contains("attempt 2 of 3", "injected fault at the end of epoch 2");
+    assertThat(records("flaky", 3)).hasSize(3);
+  }
+
+  @Test
+  void aPausedExperimentHoldsItsRunsUntilResumed() throws Exception {
+    String spec = SPEC.formatted("paused").replace("epochs: 2", "epochs: 30");
+    submit("paused", spec);
+    follow(MentorTopics.STATUS, "paused", List.of("epoch"));
+    KafkaTestClient client = new KafkaTestClient(service.bootstrapServers());
+    client.send(MentorTopics.CONTROL, "paused", SpecReader.toJson(ControlRequest.of("paused", "pause")));
+    follow(MentorTopics.STATUS, "paused", List.of("paused"));
+    // A run may end the epoch it was in when the pause arrived; after that, nothing moves.
+    Thread.sleep(2000);
+    long epochsWhenPaused = client.readAll(MentorTopics.STATUS, "paused").stream().filter(e -> e.path("kind").asText().equals("epoch")).count();
+    Thread.sleep(2000);
+    long epochsLater = client.readAll(MentorTopics.STATUS, "paused").stream().filter(e -> e.path("kind").asText().equals("epoch")).count();
+    assertThat(epochsLater).as("no epoch ends while paused").isEqualTo(epochsWhenPaused);
+    assertThat(epochsWhenPaused).as("paused mid-run").isLessThan(90);
+    client.send(MentorTopics.CONTROL, "paused", SpecReader.toJson(ControlRequest.of("paused", "resume")));
+    List<JsonNode> events = follow(MentorTopics.STATUS, "paused", List.of("finished", "failed", "cancelled"));
+    assertThat(events).last().satisfies(e -> assertThat(e.path("kind").asText()).isEqualTo("finished"));
+    assertThat(events.stream().filter(e -> e.path("kind").asText().equals("epoch"))).hasSize(90);
   }
 }

@@ -37,16 +37,23 @@ class RestartTest {
           arms:
             - {name: a, model: {type: cnn, channels: [4, 8], hidden: 16}}
           """;
-      try (MentorNode first = MentorNode.start(client, state.resolve("service"), state.resolve("runs"), (short) 1)) {
+      try (MentorNode first = MentorNode.start(client, state.resolve("service"), state.resolve("service"), state.resolve("runs"), (short) 1,
+          ServiceSettings.defaults().withCpuSlots(1))) {
         test.submit("restarted", spec);
         test.follow(MentorTopics.STATUS, "restarted", List.of("run-finished"), null);
       }
       awaitTrainingThreadsGone();
       assertThat(JobIntake.jobFile(state.resolve("service"), "restarted").resolveSibling("restarted.ended")).doesNotExist();
 
-      try (MentorNode second = MentorNode.start(client, state.resolve("service"), state.resolve("runs"), (short) 1)) {
+      try (MentorNode second = MentorNode.start(client, state.resolve("service"), state.resolve("service"), state.resolve("runs"), (short) 1,
+          ServiceSettings.defaults().withCpuSlots(1))) {
         List<JsonNode> events = test.follow(MentorTopics.STATUS, "restarted", List.of("finished", "failed", "cancelled"), null);
         List<JsonNode> afterRestart = events.subList(lastIndexOfQueued(events), events.size());
+        int lastBefore = events.subList(0, lastIndexOfQueued(events)).stream().filter(e -> e.path("kind").asText().equals("epoch")
+            && e.path("seed").asLong() == 2).mapToInt(e -> e.path("epoch").asInt()).max().orElseThrow();
+        int firstAfter = afterRestart.stream().filter(e -> e.path("kind").asText().equals("epoch") && e.path("seed").asLong() == 2)
+            .mapToInt(e -> e.path("epoch").asInt()).findFirst().orElseThrow();
+        assertThat(firstAfter).as("a stopped service loses no epoch: the run stops after its epoch's checkpoint").isEqualTo(lastBefore + 1);
         assertThat(afterRestart.get(0).path("message").asText()).contains("resumed after a restart");
         assertThat(afterRestart).last().satisfies(e -> {
           assertThat(e.path("kind").asText()).isEqualTo("finished");

@@ -16,10 +16,14 @@ public final class ServiceFixture implements AutoCloseable {
   }
 
   public static ServiceFixture start(Path state) throws Exception {
+    return start(state, ServiceSettings.defaults());
+  }
+
+  public static ServiceFixture start(Path state, ServiceSettings settings) throws Exception {
     EmbeddedKafka kafka = EmbeddedKafka.start(state.resolve("broker"));
     try {
       return new ServiceFixture(kafka, MentorNode.start(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
-          state.resolve("service"), state.resolve("runs"), (short) 1));
+          state.resolve("service"), state.resolve("service"), state.resolve("runs"), (short) 1, settings));
     } catch (Exception e) {
       kafka.close();
       throw e;

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  * The full {@code mentor} command line: {@code run} (through an embedded broker and the actor
  * runtime, see {@link RunCommand}), {@code validate} and {@code bench} from the training
  * library, and the service commands that talk to Kafka ({@code serve}, {@code submit},
- * {@code status}, {@code cancel}).
+ * {@code status}, {@code cancel}, {@code pause}, {@code resume}).
  */
 public final class MentorMain {
   private MentorMain() {}
@@ -23,6 +23,8 @@ public final class MentorMain {
     cli.addSubcommand(new ServiceCommands.Submit());
     cli.addSubcommand(new ServiceCommands.Status());
     cli.addSubcommand(new ServiceCommands.Cancel());
+    cli.addSubcommand(new ServiceCommands.Pause());
+    cli.addSubcommand(new ServiceCommands.Resume());
     cli.addSubcommand(new BrokerBenchmark());
     return cli;
   }

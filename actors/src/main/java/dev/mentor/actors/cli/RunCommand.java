@@ -54,6 +54,9 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--in-process", description = "run directly in this process, without Kafka or actors")
   boolean inProcess;
 
+  @picocli.CommandLine.Mixin
+  ServiceCommands.Slots slots = new ServiceCommands.Slots();
+
   @Override
   public Integer call() throws Exception {
     if (inProcess) {
@@ -72,7 +75,7 @@ final class RunCommand implements Callable<Integer> {
       }
       Map<String, Object> client = new HashMap<>();
       client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers == null ? kafka.bootstrapServers() : bootstrapServers);
-      try (MentorNode node = MentorNode.start(client, temp.resolve("service"), baseDir, output, (short) 1)) {
+      try (MentorNode node = MentorNode.start(client, temp.resolve("service"), baseDir, output, (short) 1, slots.settings())) {
         return submitAndFollow(client, spec.name(), text);
       }
     } finally {

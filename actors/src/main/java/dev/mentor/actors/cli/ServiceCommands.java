@@ -67,6 +67,25 @@ final class ServiceCommands {
     }
   }
 
+  /** Device slots of a service process. */
+  static class Slots {
+    @Option(names = "--cpu-slots", defaultValue = "" + dev.mentor.actors.ServiceSettings.DEFAULT_CPU_SLOTS,
+        description = "trainers at a time on a machine without GPU (default: ${DEFAULT-VALUE})")
+    int cpuSlots;
+
+    @Option(names = "--slots-per-gpu", defaultValue = "" + dev.mentor.actors.ServiceSettings.DEFAULT_SLOTS_PER_GPU,
+        description = "trainers at a time on each GPU the engine sees (default: ${DEFAULT-VALUE})")
+    int slotsPerGpu;
+
+    dev.mentor.actors.ServiceSettings settings() {
+      if (cpuSlots < 1 || slotsPerGpu < 1) {
+        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--cpu-slots and --slots-per-gpu must be >= 1, got "
+            + cpuSlots + " and " + slotsPerGpu);
+      }
+      return dev.mentor.actors.ServiceSettings.detect(slotsPerGpu, cpuSlots);
+    }
+  }
+
   @Command(name = "serve", description = "Run the long-lived service: take experiments from Kafka and run them.")
   static final class Serve extends Connection implements Callable<Integer> {
     @Option(names = "--state", defaultValue = "mentor-state", description = "folder for accepted jobs (default: ${DEFAULT-VALUE})")
@@ -78,12 +97,16 @@ final class ServiceCommands {
     @Option(names = "--replication-factor", defaultValue = "1", description = "replication factor of the topics Mentor creates")
     short replicationFactor;
 
+    @picocli.CommandLine.Mixin
+    Slots slots = new Slots();
+
     @Override
     public Integer call() throws Exception {
       CountDownLatch stopped = new CountDownLatch(1);
-      try (MentorNode node = MentorNode.start(clientProperties(), state, output, replicationFactor)) {
+      dev.mentor.actors.ServiceSettings settings = slots.settings();
+      try (MentorNode node = MentorNode.start(clientProperties(), state, state, output, replicationFactor, settings)) {
         Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
-        System.out.println("mentor: serving on " + bootstrapServers + " (jobs topic " + MentorTopics.JOBS + ")");
+        System.out.println("mentor: serving on " + bootstrapServers + " (jobs topic " + MentorTopics.JOBS + "), device slots " + settings.slots());
         stopped.await();
       }
       return 0;
@@ -156,16 +179,42 @@ final class ServiceCommands {
     }
   }
 
-  @Command(name = "cancel", description = "Ask the service running an experiment to stop it after the run in progress.")
-  static final class Cancel extends Connection implements Callable<Integer> {
+  /** Sends one control request for an experiment. */
+  abstract static class Control extends Connection implements Callable<Integer> {
     @Parameters(paramLabel = "EXPERIMENT", description = "experiment id")
     String experiment;
 
+    abstract String action();
+
     @Override
     public Integer call() throws Exception {
-      send(MentorTopics.CONTROL, experiment, SpecReader.toJson(ControlRequest.cancel(experiment)));
-      System.out.println("cancel requested for " + experiment);
+      send(MentorTopics.CONTROL, experiment, SpecReader.toJson(ControlRequest.of(experiment, action())));
+      System.out.println(action() + " requested for " + experiment);
       return 0;
+    }
+  }
+
+  @Command(name = "cancel", description = "Stop an experiment: every run at the end of its epoch (checkpoints kept), no new run.")
+  static final class Cancel extends Control {
+    @Override
+    String action() {
+      return "cancel";
+    }
+  }
+
+  @Command(name = "pause", description = "Hold an experiment's runs at the end of their epoch, and start no new run, until resume.")
+  static final class Pause extends Control {
+    @Override
+    String action() {
+      return "pause";
+    }
+  }
+
+  @Command(name = "resume", description = "Let a paused experiment go on.")
+  static final class Resume extends Control {
+    @Override
+    String action() {
+      return "resume";
     }
   }
 }

@@ -25,7 +25,8 @@ public record StatusEvent(
 
   public static final int SCHEMA_VERSION = 1;
   public static final List<String> KINDS =
-      List.of("queued", "started", "run-started", "epoch", "run-finished", "retrying", "finished", "failed", "cancelled", "duplicate");
+      List.of("queued", "started", "run-scheduled", "run-started", "epoch", "run-finished", "retrying", "paused", "resumed", "finished", "failed",
+          "cancelled", "duplicate");
 
   public StatusEvent {
     if (!KINDS.contains(kind)) {

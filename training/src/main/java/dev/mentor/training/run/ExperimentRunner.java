@@ -134,9 +134,50 @@ public final class ExperimentRunner {
   }
 
   /**
+   * The runs {@code run} needs finished before it starts: the same seed of the arm it starts from
+   * ({@code init.from}) and of its teacher arm ({@code distill.teacher.arm}). Spec validation
+   * guarantees these are earlier arms, so the graph has no cycle.
+   */
+  public List<RunKey> dependencies(RunKey run) {
+    ArmSpec arm = spec.arm(run.arm());
+    List<RunKey> needs = new ArrayList<>();
+    if (arm.init() != null && arm.init().from() != null) {
+      needs.add(new RunKey(arm.init().from(), run.seed()));
+    }
+    if (arm.distill() != null && arm.distill().teacher().arm() != null && !arm.distill().teacher().arm().equals(
+        arm.init() == null ? null : arm.init().from())) {
+      needs.add(new RunKey(arm.distill().teacher().arm(), run.seed()));
+    }
+    return needs;
+  }
+
+  /**
+   * The role of an arm's runs in the experiment: {@code ensemble-member} for a deep ensemble's
+   * members, {@code student} for an arm taught by a teacher, {@code teacher} for an arm other arms
+   * learn from or start from, else {@code trainer}.
+   */
+  public String role(String armName) {
+    ArmSpec arm = spec.arm(armName);
+    if (arm.ensemble() != null) {
+      return "ensemble";
+    }
+    if (arm.distill() != null) {
+      return "student";
+    }
+    for (ArmSpec other : spec.arms()) {
+      if ((other.distill() != null && armName.equals(other.distill().teacher().arm()))
+          || (other.init() != null && armName.equals(other.init().from()))) {
+        return "teacher";
+      }
+    }
+    return "trainer";
+  }
+
+  /**
    * Validates (when not done yet), writes the resolved spec and returns the executor of single
    * runs, for callers that run them one at a time (the actor runtime, to honour cancellation
-   * between runs). Runs must execute in {@link #runs()} order.
+   * between runs). A run may start once its {@link #dependencies} have finished; runs without a
+   * dependency between them may execute at the same time on different threads.
    */
   public RunExecutor prepare(RunListener listener) throws IOException {
     if (source == null) {

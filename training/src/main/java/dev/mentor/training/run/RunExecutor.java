@@ -77,7 +77,8 @@ public final class RunExecutor {
   private final Normalization normalization;
   private final RunListener listener;
   private final TeacherLoader teachers;
-  private final Map<String, TeacherCache> teacherCaches = new HashMap<>();
+  /** Shared by the runs executing at the same time (each cache is itself thread-safe). */
+  private final Map<String, TeacherCache> teacherCaches = new java.util.concurrent.ConcurrentHashMap<>();
 
   public RunExecutor(ExperimentSpec spec, Path baseDir, RunPaths paths, SourceData source, Normalization normalization, RunListener listener) {
     this.spec = spec;
@@ -90,6 +91,15 @@ public final class RunExecutor {
   }
 
   public RunRecord execute(ArmSpec arm, long seed) throws IOException {
+    return execute(arm, seed, ai.djl.engine.Engine.getInstance().defaultDevice());
+  }
+
+  /**
+   * Executes a run with its model, data and teacher on {@code device}. Thread-safe: runs of
+   * different arms or seeds may execute at the same time on different threads (gradient
+   * recording is per thread), as long as a run starts after the runs it depends on finished.
+   */
+  public RunRecord execute(ArmSpec arm, long seed, ai.djl.Device device) throws IOException {
     Path dir = paths.run(arm.name(), seed);
     Path results = dir.resolve("results.json");
     if (Files.exists(results)) {
@@ -101,9 +111,9 @@ public final class RunExecutor {
     TaskData data = TaskSplitter.split(source, spec.tasks().get(arm.task()), seed);
     RunRecord record;
     if (arm.ensemble() != null) {
-      record = new EnsembleRun(arm, seed, dir, data).run();
+      record = new EnsembleRun(arm, seed, dir, data, device).run();
     } else {
-      try (NDManager manager = NDManager.newBaseManager()) {
+      try (NDManager manager = NDManager.newBaseManager(device)) {
         record = new Session(arm, seed, seed, arm.name(), dir, data, manager).run();
       }
     }
@@ -127,8 +137,10 @@ public final class RunExecutor {
     private final long seed;
     private final Path dir;
     private final TaskData data;
+    private final ai.djl.Device device;
 
-    EnsembleRun(ArmSpec arm, long seed, Path dir, TaskData data) {
+    EnsembleRun(ArmSpec arm, long seed, Path dir, TaskData data, ai.djl.Device device) {
+      this.device = device;
       this.arm = arm;
       this.seed = seed;
       this.dir = dir;
@@ -149,14 +161,14 @@ public final class RunExecutor {
           continue;
         }
         Files.createDirectories(memberDir);
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = NDManager.newBaseManager(device)) {
           RunRecord record = new Session(arm, memberSeed, seed, arm.name() + "/member-" + m, memberDir, data, manager).run();
           AtomicFiles.writeString(results, SpecReader.toJson(record));
           Checkpoints.clear(memberDir);
           members.add(record);
         }
       }
-      try (NDManager manager = NDManager.newBaseManager()) {
+      try (NDManager manager = NDManager.newBaseManager(device)) {
         List<StagedModel> models = new ArrayList<>();
         ImageSet train = data.train();
         for (int m = 0; m < n; m++) {
@@ -414,6 +426,7 @@ public final class RunExecutor {
             stopping == null ? epoch : stopping.bestEpoch(), stopRun, history, events,
             new long[] {cacheCounter.lookups(), cacheCounter.hits()}), optimizer);
         CurveFile.write(dir.resolve("metrics.csv"), history);
+        listener.epochSaved(label, runSeed, epoch);
       }
       if (stopping != null && best != null) {
         ModelWeights.restore(model, best);

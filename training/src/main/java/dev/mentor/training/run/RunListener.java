@@ -11,6 +11,12 @@ public interface RunListener {
 
   default void epochFinished(String arm, long seed, EpochMetrics metrics) {}
 
+  /**
+   * The checkpoint of {@code epoch} is written: stopping the run from here loses no work. The
+   * actor runtime decides here whether the run goes on (cancel, pause, shutdown).
+   */
+  default void epochSaved(String arm, long seed, int epoch) {}
+
   default void runFinished(RunRecord record, boolean fromCache) {}
 
   RunListener NONE = new RunListener() {};

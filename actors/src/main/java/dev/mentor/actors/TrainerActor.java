@@ -1,0 +1,186 @@
+package dev.mentor.actors;
+
+import dev.mentor.messages.record.RunRecord;
+import dev.mentor.training.run.ExperimentRunner.RunKey;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * One run of an experiment in one role (teacher, student, ensemble, trainer) on one device slot:
+ * it owns the run's model and trainer, which live on a thread of the training dispatcher. The
+ * thread trains one epoch at a time and, once each epoch's checkpoint is written, asks this actor whether to go on
+ * ({@link EpochEnded}): the actor answers no after {@link Stop} (cancel, service shutdown), and
+ * holds the answer while paused ({@link Pause} … {@link Resume}). So control messages are
+ * honoured between epochs, and the run stops with its checkpoint of the last epoch written.
+ * When the run ends the actor reports {@link ExperimentSupervisor.TrainerEnded} to its parent and stops.
+ */
+public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
+  public interface Command {}
+
+  public enum Stop implements Command {
+    INSTANCE
+  }
+
+  public enum Pause implements Command {
+    INSTANCE
+  }
+
+  public enum Resume implements Command {
+    INSTANCE
+  }
+
+  /** Sent by the training thread at the end of an epoch; completed with true to train the next one. */
+  public record EpochEnded(int epoch, CompletableFuture<Boolean> proceed) implements Command {}
+
+  private record Finished(RunRecord record, Throwable failure) implements Command {}
+
+  /** The training work of a run, given the gate its listener calls at each epoch's end. */
+  public interface Work {
+    RunRecord run(Gate gate) throws Exception;
+  }
+
+  /** Thrown on the training thread when the actor says stop; the run ends there, its checkpoint kept. */
+  public static final class RunStopped extends RuntimeException {
+    RunStopped(int epoch) {
+      super("stopped at the end of epoch " + epoch, null, false, false);
+    }
+  }
+
+  /**
+   * The training thread's side: {@link #epochEnded} blocks until the actor answers, and stops the
+   * run if the actor said so or is gone (the service stopping).
+   */
+  public static final class Gate {
+    private final ActorRef<Command> actor;
+    private volatile boolean closed;
+
+    Gate(ActorRef<Command> actor) {
+      this.actor = actor;
+    }
+
+    /** Marks the actor gone: a training thread waiting here, or coming later, stops. */
+    void close() {
+      closed = true;
+    }
+
+    public void epochEnded(int epoch) {
+      CompletableFuture<Boolean> proceed = new CompletableFuture<>();
+      actor.tell(new EpochEnded(epoch, proceed));
+      while (true) {
+        if (closed) {
+          throw new RunStopped(epoch);
+        }
+        try {
+          if (!proceed.get(200, TimeUnit.MILLISECONDS)) {
+            throw new RunStopped(epoch);
+          }
+          return;
+        } catch (TimeoutException e) {
+          // paused, or the actor is busy: ask again whether it is still there
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new RunStopped(epoch);
+        } catch (java.util.concurrent.ExecutionException e) {
+          throw new IllegalStateException(e.getCause());
+        }
+      }
+    }
+  }
+
+  private final RunKey run;
+  private final DeviceAllocator.Slot slot;
+  private final ActorRef<ExperimentSupervisor.Command> parent;
+  private final Gate gate;
+  private boolean stopping;
+  private boolean paused;
+  private EpochEnded waiting;
+
+  private TrainerActor(ActorContext<Command> context, RunKey run, DeviceAllocator.Slot slot, ActorRef<ExperimentSupervisor.Command> parent,
+      boolean paused) {
+    super(context);
+    this.run = run;
+    this.slot = slot;
+    this.parent = parent;
+    this.paused = paused;
+    this.gate = new Gate(context.getSelf());
+  }
+
+  /** Starts {@code work} on {@code training} at once; {@code paused} holds it at its first epoch's end until {@link Resume}. */
+  public static Behavior<Command> create(RunKey run, DeviceAllocator.Slot slot, Work work, Executor training,
+      ActorRef<ExperimentSupervisor.Command> parent, boolean paused) {
+    return Behaviors.setup(context -> {
+      TrainerActor actor = new TrainerActor(context, run, slot, parent, paused);
+      context.pipeToSelf(CompletableFuture.supplyAsync(() -> {
+        try {
+          return work.run(actor.gate);
+        } catch (RuntimeException e) {
+          throw e;
+        } catch (Exception e) {
+          throw new java.util.concurrent.CompletionException(e);
+        }
+      }, training), Finished::new);
+      return actor;
+    });
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(EpochEnded.class, this::onEpochEnded)
+        .onMessageEquals(Stop.INSTANCE, this::onStop)
+        .onMessageEquals(Pause.INSTANCE, () -> {
+          paused = true;
+          return this;
+        })
+        .onMessageEquals(Resume.INSTANCE, this::onResume)
+        .onMessage(Finished.class, this::onFinished)
+        .onSignal(PostStop.class, signal -> {
+          gate.close();
+          return this;
+        })
+        .build();
+  }
+
+  private Behavior<Command> onEpochEnded(EpochEnded ended) {
+    if (stopping) {
+      ended.proceed().complete(false);
+    } else if (paused) {
+      waiting = ended;
+    } else {
+      ended.proceed().complete(true);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onStop() {
+    stopping = true;
+    if (waiting != null) {
+      waiting.proceed().complete(false);
+      waiting = null;
+    }
+    return this;
+  }
+
+  private Behavior<Command> onResume() {
+    paused = false;
+    if (waiting != null) {
+      waiting.proceed().complete(!stopping);
+      waiting = null;
+    }
+    return this;
+  }
+
+  private Behavior<Command> onFinished(Finished finished) {
+    parent.tell(new ExperimentSupervisor.TrainerEnded(run, slot, finished.record(), finished.failure()));
+    return Behaviors.stopped();
+  }
+}
