@@ -134,10 +134,11 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   /**
    * {@code jobsDir}, when not null, is where the service keeps accepted jobs: the supervisor marks
    * the job ended there ({@code <id>.ended}) when it finishes, fails or is cancelled, so a service
-   * that restarts resumes only the experiments that were still running.
+   * that restarts resumes only the experiments that were still running. {@code teacherStreams},
+   * when not null, gives students of live logits-only distillation their teacher from elsewhere.
    */
   public static Behavior<Command> create(String id, ExperimentSpec spec, Path baseDir, Path outputRoot, StatusSink sink, Path jobsDir,
-      ActorRef<DeviceAllocator.Command> devices, EpochHook hook) {
+      ActorRef<DeviceAllocator.Command> devices, EpochHook hook, dev.mentor.training.distill.TeacherStreams teacherStreams) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       ExperimentSupervisor supervisor = new ExperimentSupervisor(context, timers, id, sink, jobsDir, devices, hook);
       sink.status(StatusEvent.of(id, "started", spec.arms().size() + " arms x " + spec.seeds().size() + " seeds"));
@@ -145,7 +146,9 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
       context.pipeToSelf(CompletableFuture.supplyAsync(() -> {
         ExperimentRunner prepared = new ExperimentRunner(spec, baseDir, outputRoot);
         try {
-          return new Prepared(prepared, prepared.prepare(supervisor.listener()));
+          RunExecutor executor = prepared.prepare(supervisor.listener());
+          executor.setTeacherStreams(teacherStreams);
+          return new Prepared(prepared, executor);
         } catch (java.io.IOException e) {
           throw new java.io.UncheckedIOException(e);
         }

@@ -4,6 +4,7 @@ import dev.mentor.actors.kafka.ControlListener;
 import dev.mentor.actors.kafka.JobIntake;
 import dev.mentor.actors.kafka.KafkaStatusSink;
 import dev.mentor.actors.kafka.MentorTopics;
+import dev.mentor.actors.kafka.TeacherRequestListener;
 import dev.mentor.messages.job.JobCodec;
 import dev.mentor.messages.job.JobRejection;
 import java.nio.file.Path;
@@ -15,7 +16,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
 /**
  * One Mentor service process wired to a broker: creates the topics, then runs the actor system
  * (guardian {@link MentorService}), the job intake feeding it, the control listener forwarding
- * cancel requests, and the sink publishing status and results. Experiments accepted before and
+ * cancel, pause and resume requests, the listener taking teacher-stream requests (each role
+ * only when the settings give the process that role), and the sink publishing status and results. Experiments accepted before and
  * not ended (the service stopped or crashed while they ran) are resumed at start, from their
  * runs' checkpoints. {@link #close()} stops intake and
  * control first, so no new work arrives, then the actors, the sink last.
@@ -25,8 +27,11 @@ public final class MentorNode implements AutoCloseable {
   private final ActorSystem<MentorService.Command> system;
   private final JobIntake intake;
   private final ControlListener control;
+  private final TeacherRequestListener teachers;
 
-  private MentorNode(KafkaStatusSink sink, ActorSystem<MentorService.Command> system, JobIntake intake, ControlListener control) {
+  private MentorNode(KafkaStatusSink sink, ActorSystem<MentorService.Command> system, JobIntake intake, ControlListener control,
+      TeacherRequestListener teachers) {
+    this.teachers = teachers;
     this.sink = sink;
     this.system = system;
     this.intake = intake;
@@ -60,7 +65,12 @@ public final class MentorNode implements AutoCloseable {
         ExperimentSupervisor.TRAINING_DISPATCHER + ".thread-pool-executor.fixed-pool-size", settings.slots().size()))
         .withFallback(com.typesafe.config.ConfigFactory.load());
     ActorSystem<MentorService.Command> system = ActorSystem.create(MentorService.create(baseDir, outputRoot, sink,
-        JobIntake.jobsDir(stateDir), settings), "mentor", config);
+        JobIntake.jobsDir(stateDir), settings, clientProperties), "mentor", config);
+    TeacherRequestListener teachers = settings.roles().contains(ServiceSettings.TEACHERS)
+        ? TeacherRequestListener.start(clientProperties, request -> system.tell(new MentorService.StreamTeacher(request))) : null;
+    if (!settings.roles().contains(ServiceSettings.EXPERIMENTS)) {
+      return new MentorNode(sink, system, null, null, teachers);
+    }
     resumeUnfinished(stateDir, system);
     ControlListener control = ControlListener.start(clientProperties, request -> system.tell(switch (request.action()) {
       case "pause" -> new MentorService.PauseJob(request.experimentId(), true);
@@ -84,7 +94,7 @@ public final class MentorNode implements AutoCloseable {
         system.tell(new MentorService.JobDuplicate(experimentId));
       }
     });
-    return new MentorNode(sink, system, intake, control);
+    return new MentorNode(sink, system, intake, control, teachers);
   }
 
   /** Experiments accepted earlier whose supervisor never marked them ended: the service stopped while they ran. */
@@ -105,7 +115,7 @@ public final class MentorNode implements AutoCloseable {
 
   /** The jobs partitions this node consumes now. */
   public java.util.Set<Integer> jobPartitions() {
-    return intake.assignedPartitions();
+    return intake == null ? java.util.Set.of() : intake.assignedPartitions();
   }
 
   public ActorSystem<MentorService.Command> system() {
@@ -114,8 +124,13 @@ public final class MentorNode implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    intake.close();
-    control.close();
+    if (intake != null) {
+      intake.close();
+      control.close();
+    }
+    if (teachers != null) {
+      teachers.close();
+    }
     system.terminate();
     system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
     sink.close();

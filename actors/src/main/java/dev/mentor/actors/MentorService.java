@@ -37,6 +37,9 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
   /** {@code pause} or {@code resume} an experiment this service runs. */
   public record PauseJob(String experimentId, boolean pause) implements Command {}
 
+  /** A student's request for a teacher stream, taken by this process. */
+  public record StreamTeacher(dev.mentor.messages.tensor.TeacherStreamRequest request) implements Command {}
+
   /** Asks for the device slots' usage. */
   public record GetDeviceUsage(ActorRef<DeviceAllocator.Usage> replyTo) implements Command {}
 
@@ -47,9 +50,12 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
   private final Map<String, ActorRef<ExperimentSupervisor.Command>> running = new HashMap<>();
   private final ActorRef<DeviceAllocator.Command> devices;
   private final ServiceSettings settings;
+  private final Map<String, Object> clientProperties;
 
-  private MentorService(ActorContext<Command> context, Path baseDir, Path outputRoot, StatusSink sink, Path jobsDir, ServiceSettings settings) {
+  private MentorService(ActorContext<Command> context, Path baseDir, Path outputRoot, StatusSink sink, Path jobsDir, ServiceSettings settings,
+      Map<String, Object> clientProperties) {
     super(context);
+    this.clientProperties = clientProperties;
     this.settings = settings;
     this.devices = context.spawn(DeviceAllocator.create(settings.slots()), "devices");
     this.jobsDir = jobsDir;
@@ -59,8 +65,10 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
   }
 
   /** {@code jobsDir}: where accepted jobs are kept (ended ones get a marker there); null to keep no markers. */
-  public static Behavior<Command> create(Path baseDir, Path outputRoot, StatusSink sink, Path jobsDir, ServiceSettings settings) {
-    return Behaviors.setup(context -> new MentorService(context, baseDir, outputRoot, sink, jobsDir, settings));
+  /** {@code clientProperties}: how to reach the broker for tensor streams (null when the service streams no teacher). */
+  public static Behavior<Command> create(Path baseDir, Path outputRoot, StatusSink sink, Path jobsDir, ServiceSettings settings,
+      Map<String, Object> clientProperties) {
+    return Behaviors.setup(context -> new MentorService(context, baseDir, outputRoot, sink, jobsDir, settings, clientProperties));
   }
 
   @Override
@@ -70,6 +78,7 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
         .onMessage(JobDuplicate.class, this::onDuplicate)
         .onMessage(CancelJob.class, this::onCancel)
         .onMessage(PauseJob.class, this::onPause)
+        .onMessage(StreamTeacher.class, this::onStreamTeacher)
         .onMessage(GetDeviceUsage.class, get -> {
           devices.tell(new DeviceAllocator.GetUsage(get.replyTo()));
           return this;
@@ -88,7 +97,8 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
     sink.status(StatusEvent.of(id, "queued", accepted.resumed() ? "resumed after a restart of the service" : "accepted"));
     ActorRef<ExperimentSupervisor.Command> supervisor = getContext().spawn(
         ExperimentSupervisor.create(id, accepted.job().spec(), baseDir, outputRoot, sink, jobsDir, devices,
-            settings.epochHook()), "experiment-" + id);
+            settings.epochHook(), settings.streamTeachers() && clientProperties != null
+                ? new dev.mentor.actors.kafka.KafkaTeacherStreams(clientProperties, id, accepted.job().spec(), STREAM_TIMEOUT) : null), "experiment-" + id);
     getContext().watch(supervisor);
     running.put(id, supervisor);
     return this;
@@ -104,6 +114,17 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
     if (supervisor != null) {
       supervisor.tell(ExperimentSupervisor.Cancel.INSTANCE);
     }
+    return this;
+  }
+
+  /** How long a student waits for its teacher's next frame before its run fails (and is restarted). */
+  static final java.time.Duration STREAM_TIMEOUT = java.time.Duration.ofSeconds(120);
+
+  private Behavior<Command> onStreamTeacher(StreamTeacher stream) {
+    if (clientProperties == null) {
+      return this;
+    }
+    getContext().spawnAnonymous(TeacherStreamer.create(stream.request(), clientProperties, baseDir, outputRoot, devices));
     return this;
   }
 

@@ -3,11 +3,21 @@ package dev.mentor.actors;
 import java.util.List;
 
 /**
- * How a service process trains: the device slots it hands out (see {@link DeviceAllocator#slots})
- * and a hook called at every epoch's end (tests inject faults with it; {@link
- * ExperimentSupervisor.EpochHook#NONE} otherwise).
+ * How a service process trains: the device slots it hands out (see {@link DeviceAllocator#slots}),
+ * a hook called at every epoch's end (tests inject faults with it; {@link
+ * ExperimentSupervisor.EpochHook#NONE} otherwise), its roles (running experiments, serving
+ * teacher streams, or both) and whether its students take live teachers as streams over Kafka.
  */
-public record ServiceSettings(List<DeviceAllocator.Slot> slots, ExperimentSupervisor.EpochHook epochHook) {
+public record ServiceSettings(List<DeviceAllocator.Slot> slots, ExperimentSupervisor.EpochHook epochHook, java.util.Set<String> roles,
+    boolean streamTeachers) {
+  /** Runs experiments taken from the jobs topic. */
+  public static final String EXPERIMENTS = "experiments";
+
+  /** Streams teachers' outputs to students that ask on the teacher-requests topic (of any process). */
+  public static final String TEACHERS = "teachers";
+
+  public static final java.util.Set<String> ROLES = java.util.Set.of(EXPERIMENTS, TEACHERS);
+
   /** CPU slots when the machine has no GPU: two trainers at a time (see docs/benchmarks.md, "Two trainers at the same time"). */
   public static final int DEFAULT_CPU_SLOTS = 2;
 
@@ -18,12 +28,16 @@ public record ServiceSettings(List<DeviceAllocator.Slot> slots, ExperimentSuperv
     if (slots.isEmpty()) {
       throw new IllegalArgumentException("at least one device slot is needed");
     }
+    roles = java.util.Set.copyOf(roles);
+    if (roles.isEmpty() || !ROLES.containsAll(roles)) {
+      throw new IllegalArgumentException("roles must be a non-empty subset of " + ROLES + ", got " + roles);
+    }
   }
 
   /** The slots of this machine: every GPU the engine sees ({@code slotsPerGpu} each), else {@code cpuSlots}. */
   public static ServiceSettings detect(int slotsPerGpu, int cpuSlots) {
     int gpus = ai.djl.engine.Engine.getInstance().getGpuCount();
-    return new ServiceSettings(DeviceAllocator.slots(gpus, slotsPerGpu, cpuSlots), ExperimentSupervisor.EpochHook.NONE);
+    return new ServiceSettings(DeviceAllocator.slots(gpus, slotsPerGpu, cpuSlots), ExperimentSupervisor.EpochHook.NONE, ROLES, false);
   }
 
   public static ServiceSettings defaults() {
@@ -31,10 +45,19 @@ public record ServiceSettings(List<DeviceAllocator.Slot> slots, ExperimentSuperv
   }
 
   public ServiceSettings withEpochHook(ExperimentSupervisor.EpochHook hook) {
-    return new ServiceSettings(slots, hook);
+    return new ServiceSettings(slots, hook, roles, streamTeachers);
   }
 
   public ServiceSettings withCpuSlots(int cpuSlots) {
-    return new ServiceSettings(DeviceAllocator.slots(0, 1, cpuSlots), epochHook);
+    return new ServiceSettings(DeviceAllocator.slots(0, 1, cpuSlots), epochHook, roles, streamTeachers);
+  }
+
+  public ServiceSettings withRoles(java.util.Set<String> roles) {
+    return new ServiceSettings(slots, epochHook, roles, streamTeachers);
+  }
+
+  /** Students of live logits-only distillation get their teacher from a teacher stream (any process serving teachers). */
+  public ServiceSettings withStreamTeachers(boolean stream) {
+    return new ServiceSettings(slots, epochHook, roles, stream);
   }
 }

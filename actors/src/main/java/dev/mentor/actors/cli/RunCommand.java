@@ -62,6 +62,10 @@ final class RunCommand implements Callable<Integer> {
     if (inProcess) {
       return MentorCli.runInProcess(file, output);
     }
+    dev.mentor.actors.ServiceSettings settings = slots.settings();
+    if (!settings.roles().contains(dev.mentor.actors.ServiceSettings.EXPERIMENTS)) {
+      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--roles of mentor run must include experiments");
+    }
     String text = Files.readString(file);
     ExperimentSpec spec = SpecReader.parse(text);
     Path baseDir = MentorCli.baseDir(file);
@@ -75,7 +79,7 @@ final class RunCommand implements Callable<Integer> {
       }
       Map<String, Object> client = new HashMap<>();
       client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers == null ? kafka.bootstrapServers() : bootstrapServers);
-      try (MentorNode node = MentorNode.start(client, temp.resolve("service"), baseDir, output, (short) 1, slots.settings())) {
+      try (MentorNode node = MentorNode.start(client, temp.resolve("service"), baseDir, output, (short) 1, settings)) {
         return submitAndFollow(client, spec.name(), text);
       }
     } finally {

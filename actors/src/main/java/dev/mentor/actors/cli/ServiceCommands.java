@@ -77,12 +77,24 @@ final class ServiceCommands {
         description = "trainers at a time on each GPU the engine sees (default: ${DEFAULT-VALUE})")
     int slotsPerGpu;
 
+    @Option(names = "--roles", split = ",", defaultValue = "experiments,teachers",
+        description = "what this process does: experiments (run jobs), teachers (serve teacher streams to students of any process); default: ${DEFAULT-VALUE}")
+    java.util.Set<String> roles;
+
+    @Option(names = "--stream-teachers", description = "students whose teacher runs live on logits only (augmented inputs) take it as a "
+        + "stream over Kafka from a process serving teachers, instead of running it in their own loop")
+    boolean streamTeachers;
+
     dev.mentor.actors.ServiceSettings settings() {
       if (cpuSlots < 1 || slotsPerGpu < 1) {
         throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--cpu-slots and --slots-per-gpu must be >= 1, got "
             + cpuSlots + " and " + slotsPerGpu);
       }
-      return dev.mentor.actors.ServiceSettings.detect(slotsPerGpu, cpuSlots);
+      if (roles.isEmpty() || !dev.mentor.actors.ServiceSettings.ROLES.containsAll(roles)) {
+        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--roles must be one or both of experiments, teachers; got "
+            + roles);
+      }
+      return dev.mentor.actors.ServiceSettings.detect(slotsPerGpu, cpuSlots).withRoles(roles).withStreamTeachers(streamTeachers);
     }
   }
 

@@ -23,7 +23,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * each batch used, so the publisher runs at most its bounded lead ahead. Called from the
  * training thread only.
  */
-public final class KafkaRemoteTeacher implements RemoteTeacher, AutoCloseable {
+public final class KafkaRemoteTeacher implements RemoteTeacher {
   private final String stream;
   private final KafkaConsumer<String, byte[]> consumer;
   private final KafkaProducer<String, String> acks;
@@ -36,10 +36,18 @@ public final class KafkaRemoteTeacher implements RemoteTeacher, AutoCloseable {
     this.timeout = timeout;
     Map<String, Object> consumerProps = new HashMap<>(clientProperties);
     consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, "mentor-student-" + UUID.randomUUID());
-    consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     consumerProps.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 << 20);
     this.consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
-    this.consumer.subscribe(List.of(MentorTopics.TENSORS));
+    // Read only the stream's partition (where its key's records go), from its end now: frames are
+    // published after this point, and the topic's older frames belong to other streams.
+    int partitions = consumer.partitionsFor(MentorTopics.TENSORS).size();
+    org.apache.kafka.common.TopicPartition partition = new org.apache.kafka.common.TopicPartition(MentorTopics.TENSORS,
+        org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
+            stream.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % partitions);
+    this.consumer.assign(List.of(partition));
+    this.consumer.seekToEnd(List.of(partition));
+    this.consumer.position(partition);
     Map<String, Object> producerProps = new HashMap<>(clientProperties);
     producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 0);
     this.acks = new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer());
@@ -88,9 +96,14 @@ public final class KafkaRemoteTeacher implements RemoteTeacher, AutoCloseable {
     acks.send(TensorPublisher.ack(stream, used));
   }
 
+  /** Tells the publisher no more frames are needed (the student finished, stopped early or failed), then closes. */
   @Override
   public void close() {
-    consumer.close();
-    acks.close();
+    try {
+      acks.send(new org.apache.kafka.clients.producer.ProducerRecord<>(MentorTopics.TENSOR_ACKS, stream, TensorPublisher.END));
+    } finally {
+      consumer.close();
+      acks.close();
+    }
   }
 }

@@ -24,6 +24,8 @@ public final class MentorTopics {
   public static final String RESULTS = "mentor.results";
   public static final String CONTROL = "mentor.control";
   public static final String TENSORS = "mentor.tensors";
+  /** Students' requests for a teacher stream, shared by the processes that serve teachers (one consumer group). */
+  public static final String TEACHER_REQUESTS = "mentor.teacher-requests";
   public static final String TEACHER_OUTPUTS = "mentor.teacher-outputs";
   /** Students' progress through a tensor stream ("consumed n frames"), which bounds how far the producer runs ahead. */
   public static final String TENSOR_ACKS = "mentor.tensor-acks";
@@ -43,6 +45,7 @@ public final class MentorTopics {
     // Jobs are spread over partitions by experiment id, so the service processes of one consumer
     // group share them (a partition per process at most); one id always lands on one partition.
     topics.add(new NewTopic(JOBS, JOB_PARTITIONS, replicationFactor).configs(events));
+    topics.add(new NewTopic(TEACHER_REQUESTS, JOB_PARTITIONS, replicationFactor).configs(events));
     for (String name : List.of(REJECTED_JOBS, STATUS, RESULTS, CONTROL, TENSOR_ACKS)) {
       topics.add(new NewTopic(name, 1, replicationFactor).configs(events));
     }
@@ -56,7 +59,7 @@ public final class MentorTopics {
   }
 
   public static Set<String> names() {
-    return Set.of(JOBS, REJECTED_JOBS, STATUS, RESULTS, CONTROL, TENSORS, TEACHER_OUTPUTS, TENSOR_ACKS);
+    return Set.of(JOBS, TEACHER_REQUESTS, REJECTED_JOBS, STATUS, RESULTS, CONTROL, TENSORS, TEACHER_OUTPUTS, TENSOR_ACKS);
   }
 
   /** Creates whichever of Mentor's topics do not exist yet; existing ones are left as they are. */

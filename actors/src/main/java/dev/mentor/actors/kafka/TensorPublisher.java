@@ -36,6 +36,7 @@ public final class TensorPublisher implements AutoCloseable {
   private long sent;
   private long acknowledged;
   private long maxLeadSeen;
+  private boolean ended;
 
   public TensorPublisher(Map<String, Object> clientProperties, String stream, int maxLead) {
     if (maxLead < 1) {
@@ -52,9 +53,14 @@ public final class TensorPublisher implements AutoCloseable {
     this.producer = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
     Map<String, Object> consumerProps = new HashMap<>(clientProperties);
     consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, "mentor-acks-" + UUID.randomUUID());
-    consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     this.acks = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new StringDeserializer());
-    this.acks.subscribe(List.of(MentorTopics.TENSOR_ACKS));
+    // Acknowledgements come after this stream's first frame: read them from the acks topic's end now, not its history.
+    List<org.apache.kafka.common.TopicPartition> partitions = acks.partitionsFor(MentorTopics.TENSOR_ACKS).stream()
+        .map(p -> new org.apache.kafka.common.TopicPartition(MentorTopics.TENSOR_ACKS, p.partition())).toList();
+    this.acks.assign(partitions);
+    this.acks.seekToEnd(partitions);
+    partitions.forEach(this.acks::position);
     this.ackReader = new Thread(this::readAcks, "mentor-acks-" + stream);
     this.ackReader.start();
   }
@@ -64,14 +70,25 @@ public final class TensorPublisher implements AutoCloseable {
     return experiment + "/" + producerArm + "->" + consumerArm + "/s" + seed;
   }
 
-  /** Sends the next frame, first waiting while more than {@code maxLead} frames are unacknowledged. */
-  public void publish(TensorFrame frame) throws InterruptedException {
+  /**
+   * Sends the next frame, first waiting while more than {@code maxLead} frames are
+   * unacknowledged; returns false, sending nothing, once the consumer said it needs no more.
+   */
+  public boolean publish(TensorFrame frame) throws InterruptedException {
     synchronized (lock) {
-      while (sent - acknowledged >= maxLead) {
+      long waitingSince = System.nanoTime();
+      while (sent - acknowledged >= maxLead && !ended) {
         lock.wait(1000);
         if (!running) {
           throw new InterruptedException("publisher closed");
         }
+        if (System.nanoTime() - waitingSince > IDLE_CONSUMER.toNanos()) {
+          // The consumer stopped acknowledging without saying so (its process died): stop streaming.
+          ended = true;
+        }
+      }
+      if (ended) {
+        return false;
       }
       sent++;
       maxLeadSeen = Math.max(maxLeadSeen, sent - acknowledged);
@@ -81,6 +98,7 @@ public final class TensorPublisher implements AutoCloseable {
     } catch (ExecutionException e) {
       throw new IllegalStateException("cannot publish " + frame.describe() + ": " + e.getCause().getMessage(), e.getCause());
     }
+    return true;
   }
 
   /** The largest number of frames that were published and not yet acknowledged at any time. */
@@ -95,9 +113,12 @@ public final class TensorPublisher implements AutoCloseable {
       while (running) {
         for (var record : acks.poll(Duration.ofMillis(200))) {
           if (stream.equals(record.key())) {
-            long count = Long.parseLong(record.value());
             synchronized (lock) {
-              acknowledged = Math.max(acknowledged, count);
+              if (record.value().equals(END)) {
+                ended = true;
+              } else {
+                acknowledged = Math.max(acknowledged, Long.parseLong(record.value()));
+              }
               lock.notifyAll();
             }
           }
@@ -111,6 +132,12 @@ public final class TensorPublisher implements AutoCloseable {
       acks.close();
     }
   }
+
+  /** A consumer silent this long while the publisher waits on it is taken as gone. */
+  public static final Duration IDLE_CONSUMER = Duration.ofMinutes(2);
+
+  /** The acknowledgement that ends a stream: its consumer needs no more frames. */
+  static final String END = "end";
 
   /** Sends an acknowledgement: the consumer of {@code stream} has used {@code count} frames. */
   static ProducerRecord<String, String> ack(String stream, long count) {

@@ -79,6 +79,7 @@ public final class RunExecutor {
   private final TeacherLoader teachers;
   /** Shared by the runs executing at the same time (each cache is itself thread-safe). */
   private final Map<String, TeacherCache> teacherCaches = new java.util.concurrent.ConcurrentHashMap<>();
+  private dev.mentor.training.distill.TeacherStreams streams;
 
   public RunExecutor(ExperimentSpec spec, Path baseDir, RunPaths paths, SourceData source, Normalization normalization, RunListener listener) {
     this.spec = spec;
@@ -88,6 +89,61 @@ public final class RunExecutor {
     this.normalization = normalization;
     this.listener = listener;
     this.teachers = new TeacherLoader(spec, baseDir, paths);
+  }
+
+  /**
+   * Lets students whose teacher must run live every epoch on logits only (augmented inputs, no
+   * feature terms, the student's own inputs) get it from {@code streams} instead of running it in
+   * their own loop; null (the default) keeps every teacher in the student's loop.
+   */
+  public void setTeacherStreams(dev.mentor.training.distill.TeacherStreams streams) {
+    this.streams = streams;
+  }
+
+  /** Receives a streamed teacher's frames; returns false when the student no longer needs more. */
+  public interface FrameSink {
+    boolean frame(int epoch, int batch, long[] sampleIds, long[] shape, float[] sampleMajorLogits) throws InterruptedException;
+  }
+
+  /**
+   * The teacher's side of a stream: replays the student run's training batches — the same task
+   * split, order and augmentation draws per (seed, epoch) as the student's trainer — from epoch
+   * {@code epochsDone + 1} to the student's last planned epoch, and hands the teacher's logits of
+   * each batch (samples × members × classes, with the batch's sample ids) to {@code sink}.
+   */
+  public void streamTeacher(dev.mentor.training.distill.TeacherStreams.Request request, ai.djl.Device device, FrameSink sink)
+      throws IOException, InterruptedException {
+    ArmSpec arm = spec.arm(request.studentArm());
+    if (arm == null || arm.distill() == null) {
+      throw new IllegalArgumentException("arm '" + request.studentArm() + "' of experiment '" + spec.name() + "' has no teacher");
+    }
+    TaskData data = TaskSplitter.split(source, spec.tasks().get(arm.task()), request.seed());
+    ImageSet train = data.train();
+    try (NDManager manager = NDManager.newBaseManager(device)) {
+      Teacher teacher = teachers.load(arm.distill().teacher(), request.seed(), data.numClasses(),
+          new Shape(train.channels(), train.height(), train.width()), manager);
+      Batches batches = new Batches(train, arm.batchSize(), normalization, augmentation(arm.augmentation()));
+      int planned = plannedEpochs(arm);
+      for (int epoch = request.epochsDone() + 1; epoch <= planned; epoch++) {
+        // The student's trainer draws order and augmentation from (its seed, epoch); a student is not an ensemble, so its seed is the run's.
+        batches.shuffle(request.seed(), epoch);
+        for (int i = 0; i < batches.count(); i++) {
+          long[] ids;
+          long[] shape;
+          float[] values;
+          try (NDManager step = manager.newSubManager(); dev.mentor.training.engine.GradMode off = dev.mentor.training.engine.GradMode.off()) {
+            Batches.Batch batch = batches.get(i, step);
+            ai.djl.ndarray.NDArray sampleMajor = teacher.forward(batch.inputs(), java.util.Set.of()).memberLogits().transpose(1, 0, 2);
+            ids = batch.sampleIds();
+            shape = sampleMajor.getShape().getShape();
+            values = sampleMajor.toFloatArray();
+          }
+          if (!sink.frame(epoch, i, ids, shape, values)) {
+            return;
+          }
+        }
+      }
+    }
   }
 
   public RunRecord execute(ArmSpec arm, long seed) throws IOException {
@@ -254,6 +310,9 @@ public final class RunExecutor {
     private Teacher teacher;
     private final Map<String, HintRegressor> regressors = new LinkedHashMap<>();
     private TeacherCache cache;
+    /** A teacher running elsewhere (see {@link #setTeacherStreams}), opened when the run starts; null when the teacher runs here. */
+    private dev.mentor.training.distill.RemoteTeacher remote;
+    private boolean streamable;
     private final TeacherCache.Counter cacheCounter = new TeacherCache.Counter();
     private Batches teacherBatches;
     private TaskData teacherView;
@@ -316,6 +375,7 @@ public final class RunExecutor {
         }
       }
       if (!augmentation(arm.augmentation()).isIdentity()) {
+        streamable = streams != null && distill.features().isEmpty() && !clean && arm.ensemble() == null;
         cacheNote = "live: augmentation changes the teacher's inputs every epoch";
       } else if (!distill.features().isEmpty()) {
         cacheNote = "live: feature terms need the teacher's stage outputs";
@@ -336,6 +396,9 @@ public final class RunExecutor {
           .optHintPhase(phase.name().equals(Phase.HINT));
       if (cache != null) {
         builder.optCache(cache, cacheCounter);
+      }
+      if (remote != null) {
+        builder.optRemoteTeacher(remote, teacher.members().size(), data.numClasses());
       }
       return builder.build();
     }
@@ -358,8 +421,21 @@ public final class RunExecutor {
       }
       listener.runStarted(label, runSeed, plannedEpochs(arm), state != null);
       boolean stopRun = state != null && state.stopped();
-      for (int p = state == null ? 0 : state.phase(); p < phases.size() && !stopRun; p++) {
-        stopRun = trainPhase(p, phases.get(p), state != null && state.phase() == p ? state : null);
+      if (streamable && !stopRun && epochsDone < plannedEpochs(arm)) {
+        remote = streams.open(new dev.mentor.training.distill.TeacherStreams.Request(spec.name(), arm.name(), runSeed, epochsDone,
+            teacher.members().size(), data.numClasses()));
+        if (remote != null) {
+          cacheNote = "live, streamed: the teacher runs elsewhere and sends its logits for each of the student's batches";
+        }
+      }
+      try {
+        for (int p = state == null ? 0 : state.phase(); p < phases.size() && !stopRun; p++) {
+          stopRun = trainPhase(p, phases.get(p), state != null && state.phase() == p ? state : null);
+        }
+      } finally {
+        if (remote != null) {
+          remote.close();
+        }
       }
       switch (arm.strategy()) {
         case "bn-adapt" -> {

@@ -1,0 +1,79 @@
+package dev.mentor.actors;
+
+import dev.mentor.actors.kafka.TensorPublisher;
+import dev.mentor.messages.spec.ExperimentSpec;
+import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.messages.tensor.TeacherStreamRequest;
+import dev.mentor.messages.tensor.TensorFrame;
+import dev.mentor.training.distill.TeacherStreams;
+import dev.mentor.training.run.ExperimentRunner;
+import dev.mentor.training.run.RunExecutor;
+import dev.mentor.training.run.RunListener;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * A teacher actor serving one student's request: takes a device slot from the {@link
+ * DeviceAllocator}, loads the teacher (from the shared output folder) and replays the student
+ * run's batches, publishing the teacher's logits of each as a frame on the tensor topic, at most
+ * the request's lead ahead of the student. It ends when the student's last epoch is sent or the
+ * student says it needs no more, then gives its slot back and stops.
+ */
+final class TeacherStreamer {
+  private TeacherStreamer() {}
+
+  private record Granted(DeviceAllocator.Granted granted) {}
+
+  private record Done(Throwable failure) {}
+
+  static Behavior<Object> create(TeacherStreamRequest request, Map<String, Object> clientProperties, Path baseDir, Path outputRoot,
+      ActorRef<DeviceAllocator.Command> devices) {
+    return Behaviors.<Object>setup(context -> {
+      ActorRef<DeviceAllocator.Granted> grants = context.messageAdapter(DeviceAllocator.Granted.class, Granted::new);
+      devices.tell(new DeviceAllocator.Acquire("teacher for " + request.stream(), grants, context.getSelf()));
+      Executor training = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(ExperimentSupervisor.TRAINING_DISPATCHER));
+      return Behaviors.receive(Object.class)
+          .onMessage(Granted.class, granted -> {
+            DeviceAllocator.Slot slot = granted.granted().slot();
+            context.pipeToSelf(CompletableFuture.runAsync(() -> stream(request, clientProperties, baseDir, outputRoot, slot), training),
+                (ok, failure) -> new Done(failure));
+            return Behaviors.receive(Object.class)
+                .onMessage(Done.class, done -> {
+                  devices.tell(new DeviceAllocator.Release(slot));
+                  if (done.failure() != null) {
+                    System.err.println("mentor: teacher stream " + request.stream() + " failed: " + ExperimentSupervisor.rootCause(done.failure()));
+                  }
+                  return Behaviors.stopped();
+                })
+                .build();
+          })
+          .build();
+    });
+  }
+
+  private static void stream(TeacherStreamRequest request, Map<String, Object> clientProperties, Path baseDir, Path outputRoot,
+      DeviceAllocator.Slot slot) {
+    try {
+      ExperimentSpec spec = SpecReader.parse(request.spec());
+      RunExecutor executor = new ExperimentRunner(spec, baseDir, outputRoot).prepare(RunListener.NONE);
+      TeacherStreams.Request run = new TeacherStreams.Request(request.experimentId(), request.studentArm(), request.seed(),
+          request.epochsDone(), 0, 0);
+      var teacher = spec.arm(request.studentArm()).distill().teacher();
+      String producer = teacher.arm() != null ? teacher.arm() : "checkpoint";
+      try (TensorPublisher publisher = new TensorPublisher(clientProperties, request.stream(), request.maxLead())) {
+        executor.streamTeacher(run, slot.djlDevice(), (epoch, batch, ids, shape, values) -> publisher.publish(new TensorFrame(
+            request.experimentId(), producer, "teacher", "logits", epoch, batch, ids, TensorFrame.DType.FLOAT32, shape, values)));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}
