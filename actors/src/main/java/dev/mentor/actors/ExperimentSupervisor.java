@@ -135,10 +135,12 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
    * {@code jobsDir}, when not null, is where the service keeps accepted jobs: the supervisor marks
    * the job ended there ({@code <id>.ended}) when it finishes, fails or is cancelled, so a service
    * that restarts resumes only the experiments that were still running. {@code teacherStreams},
-   * when not null, gives students of live logits-only distillation their teacher from elsewhere.
+   * when not null, gives students of live logits-only distillation their teacher from elsewhere;
+   * {@code teacherOutputs}, when not null, shares cached teachers' logits across experiments.
    */
   public static Behavior<Command> create(String id, ExperimentSpec spec, Path baseDir, Path outputRoot, StatusSink sink, Path jobsDir,
-      ActorRef<DeviceAllocator.Command> devices, EpochHook hook, dev.mentor.training.distill.TeacherStreams teacherStreams) {
+      ActorRef<DeviceAllocator.Command> devices, EpochHook hook, dev.mentor.training.distill.TeacherStreams teacherStreams,
+      dev.mentor.training.distill.TeacherOutputStore teacherOutputs) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       ExperimentSupervisor supervisor = new ExperimentSupervisor(context, timers, id, sink, jobsDir, devices, hook);
       sink.status(StatusEvent.of(id, "started", spec.arms().size() + " arms x " + spec.seeds().size() + " seeds"));
@@ -148,6 +150,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
         try {
           RunExecutor executor = prepared.prepare(supervisor.listener());
           executor.setTeacherStreams(teacherStreams);
+          executor.setTeacherOutputStore(teacherOutputs);
           return new Prepared(prepared, executor);
         } catch (java.io.IOException e) {
           throw new java.io.UncheckedIOException(e);

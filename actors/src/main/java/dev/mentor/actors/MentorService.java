@@ -98,7 +98,8 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
     ActorRef<ExperimentSupervisor.Command> supervisor = getContext().spawn(
         ExperimentSupervisor.create(id, accepted.job().spec(), baseDir, outputRoot, sink, jobsDir, devices,
             settings.epochHook(), settings.streamTeachers() && clientProperties != null
-                ? new dev.mentor.actors.kafka.KafkaTeacherStreams(clientProperties, id, accepted.job().spec(), STREAM_TIMEOUT) : null), "experiment-" + id);
+                ? new dev.mentor.actors.kafka.KafkaTeacherStreams(clientProperties, id, accepted.job().spec(), STREAM_TIMEOUT) : null,
+            clientProperties == null ? null : new dev.mentor.actors.kafka.KafkaTeacherOutputStore(clientProperties)), "experiment-" + id);
     getContext().watch(supervisor);
     running.put(id, supervisor);
     return this;

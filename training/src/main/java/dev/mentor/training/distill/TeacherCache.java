@@ -38,6 +38,11 @@ public final class TeacherCache {
     return logits.size();
   }
 
+  /** A copy of every cached sample's logits. */
+  public synchronized Map<Long, float[]> snapshot() {
+    return new HashMap<>(logits);
+  }
+
   /** Lookups and hits of one user of the cache. */
   public static final class Counter {
     private long lookups;

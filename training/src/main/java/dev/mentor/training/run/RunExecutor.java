@@ -80,6 +80,7 @@ public final class RunExecutor {
   /** Shared by the runs executing at the same time (each cache is itself thread-safe). */
   private final Map<String, TeacherCache> teacherCaches = new java.util.concurrent.ConcurrentHashMap<>();
   private dev.mentor.training.distill.TeacherStreams streams;
+  private dev.mentor.training.distill.TeacherOutputStore outputStore;
 
   public RunExecutor(ExperimentSpec spec, Path baseDir, RunPaths paths, SourceData source, Normalization normalization, RunListener listener) {
     this.spec = spec;
@@ -98,6 +99,16 @@ public final class RunExecutor {
    */
   public void setTeacherStreams(dev.mentor.training.distill.TeacherStreams streams) {
     this.streams = streams;
+  }
+
+  /**
+   * Keeps cached teachers' logits in {@code store} too: a student whose teacher, data view and
+   * weights match stored outputs starts with them (its teacher never runs), and a student that
+   * computed new ones saves them for later students of any experiment. Null (the default): the
+   * cache lives in this executor only.
+   */
+  public void setTeacherOutputStore(dev.mentor.training.distill.TeacherOutputStore store) {
+    this.outputStore = store;
   }
 
   /** Receives a streamed teacher's frames; returns false when the student no longer needs more. */
@@ -310,6 +321,9 @@ public final class RunExecutor {
     private Teacher teacher;
     private final Map<String, HintRegressor> regressors = new LinkedHashMap<>();
     private TeacherCache cache;
+    /** The content key of the cache in the shared output store (null without a store), and how many samples it held when loaded. */
+    private String storeKey;
+    private int storedSamples;
     /** A teacher running elsewhere (see {@link #setTeacherStreams}), opened when the run starts; null when the teacher runs here. */
     private dev.mentor.training.distill.RemoteTeacher remote;
     private boolean streamable;
@@ -384,6 +398,17 @@ public final class RunExecutor {
             + SpecReader.toJson(teacherTask) + "|seed " + runSeed;
         cache = teacherCaches.computeIfAbsent(key, k -> new TeacherCache(teacher.members().size() * data.numClasses()));
         cacheNote = "cached: teacher logits computed once per sample, reused across epochs and students";
+        if (outputStore != null) {
+          storeKey = teachers.contentDigest(distill.teacher(), runSeed) + "|" + SpecReader.toJson(teachers.model(distill.teacher())) + "|"
+              + SpecReader.toJson(spec.data()) + "|" + SpecReader.toJson(teacherTask) + "|seed " + runSeed;
+          int before = cache.size();
+          outputStore.load(storeKey, cache.floatsPerSample()).forEach(cache::put);
+          storedSamples = cache.size();
+          if (storedSamples > before) {
+            cacheNote = "cached: teacher logits of " + (storedSamples - before) + " samples from the shared teacher-output store "
+                + "(published by an earlier student of this teacher), the rest computed once";
+          }
+        }
       }
     }
 
@@ -436,6 +461,9 @@ public final class RunExecutor {
         if (remote != null) {
           remote.close();
         }
+      }
+      if (storeKey != null && cache.size() > storedSamples) {
+        outputStore.save(storeKey, cache.snapshot(), cache.floatsPerSample());
       }
       switch (arm.strategy()) {
         case "bn-adapt" -> {

@@ -70,6 +70,25 @@ final class TeacherLoader {
         + (arm.ensemble() == null ? "" : " (" + arm.ensemble().members() + " members)");
   }
 
+  /** A digest of the teacher's weight files' bytes: equal for the same weights in any experiment or process. */
+  String contentDigest(TeacherSpec teacher, long seed) throws IOException {
+    try {
+      java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+      for (Path file : files(teacher, seed)) {
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+          byte[] buffer = new byte[1 << 16];
+          for (int n; (n = in.read(buffer)) > 0; ) {
+            digest.update(buffer, 0, n);
+          }
+        }
+        digest.update((byte) ';');
+      }
+      return java.util.HexFormat.of().formatHex(digest.digest());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** A key that names this teacher's weights uniquely within the process, for the output cache. */
   String identity(TeacherSpec teacher, long seed) throws IOException {
     StringBuilder id = new StringBuilder();
