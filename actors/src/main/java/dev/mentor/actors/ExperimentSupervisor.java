@@ -32,8 +32,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 /**
  * Runs one experiment. It prepares it (data, validation) off the actor threads, then plans its
  * runs as a graph — a student after its teacher arm's run of the same seed, a fine-tuned arm
- * after the arm it starts from — and runs every run whose dependencies have finished at the same
- * time, each in a {@link TrainerActor} child on a device slot granted by the service's
+ * after the arm it starts from, each member of a deep ensemble as a task of its own and the
+ * ensemble's evaluation after its members — and runs every task whose dependencies have finished
+ * at the same time, each in a {@link TrainerActor} child on a device slot granted by the service's
  * {@link DeviceAllocator}. Every step is published through the {@link StatusSink}.
  *
  * <p>Supervision: a run that fails is started again after a backoff ({@link #FIRST_BACKOFF},
@@ -177,7 +178,15 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   private Behavior<Command> onPrepared(Prepared prepared) {
     runner = prepared.runner();
     executor = prepared.executor();
-    order = runner.runs();
+    List<RunKey> tasks = new java.util.ArrayList<>();
+    for (RunKey run : runner.runs()) {
+      var ensemble = runner.spec().arm(run.arm()).ensemble();
+      for (int m = 0; ensemble != null && m < ensemble.members(); m++) {
+        tasks.add(new RunKey(RunExecutor.memberLabel(run.arm(), m), run.seed()));
+      }
+      tasks.add(run);
+    }
+    order = List.copyOf(tasks);
     waiting.addAll(order);
     return schedule();
   }
@@ -189,7 +198,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     }
     if (!cancelled && !paused) {
       for (RunKey run : List.copyOf(waiting)) {
-        List<RunKey> needs = runner.dependencies(run);
+        List<RunKey> needs = dependencies(run);
         RunKey broken = needs.stream().filter(failed::containsKey).findFirst().orElse(null);
         if (broken != null) {
           waiting.remove(run);
@@ -211,7 +220,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     if (paused || !waiting.isEmpty()) {
       return this;
     }
-    List<RunRecord> records = order.stream().filter(finished::containsKey).map(finished::get).toList();
+    List<RunRecord> records = order.stream().filter(r -> member(r) < 0).filter(finished::containsKey).map(finished::get).toList();
     runner.writeReport(records);
     if (failed.isEmpty()) {
       return end("finished", records.size() + " runs; report: " + runner.paths().experimentDir().resolve("report.md"));
@@ -232,11 +241,13 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     }
     requested.remove(run);
     int attempt = restarts.getOrDefault(run, 0);
-    String role = runner.role(run.arm());
+    int member = member(run);
+    String role = member >= 0 ? "ensemble-member" : runner.role(run.arm());
     TrainerActor.Work work = gate -> {
       gates.put(run, gate);
       try {
-        return executor.execute(runner.spec().arm(run.arm()), run.seed(), slot.djlDevice());
+        return member >= 0 ? executor.executeMember(runner.spec().arm(armOf(run)), run.seed(), member, slot.djlDevice())
+            : executor.execute(runner.spec().arm(run.arm()), run.seed(), slot.djlDevice());
       } finally {
         gates.remove(run);
       }
@@ -255,7 +266,9 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     devices.tell(new DeviceAllocator.Release(ended.slot()));
     if (ended.failure() == null) {
       finished.put(run, ended.record());
-      sink.result(id, ended.record());
+      if (member(run) < 0) {
+        sink.result(id, ended.record());
+      }
       return schedule();
     }
     Throwable root = rootCause(ended.failure());
@@ -366,9 +379,41 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     };
   }
 
-  /** The run of a listener's label: an ensemble member reports as "arm/member-m" and shares its ensemble run's gate. */
+  /** The task of a listener's label: an arm's run, or an ensemble member's ("arm/member-m"), each a task of its own. */
   private static RunKey runOf(String label, long seed) {
-    return new RunKey(label.contains("/") ? label.substring(0, label.indexOf('/')) : label, seed);
+    return new RunKey(label, seed);
+  }
+
+  private static final String MEMBER = "/member-";
+
+  /** The member index of an ensemble member's task, or -1 for an arm's run. */
+  static int member(RunKey task) {
+    int at = task.arm().lastIndexOf(MEMBER);
+    return at < 0 ? -1 : Integer.parseInt(task.arm().substring(at + MEMBER.length()));
+  }
+
+  static String armOf(RunKey task) {
+    int at = task.arm().lastIndexOf(MEMBER);
+    return at < 0 ? task.arm() : task.arm().substring(0, at);
+  }
+
+  /**
+   * What a task needs finished first: an ensemble member what its arm needs; an ensemble arm's
+   * run (the evaluation of the ensemble) its members; any other run its teacher's or source arm's run.
+   */
+  private List<RunKey> dependencies(RunKey task) {
+    if (member(task) >= 0) {
+      return runner.dependencies(new RunKey(armOf(task), task.seed()));
+    }
+    var ensemble = runner.spec().arm(task.arm()).ensemble();
+    if (ensemble == null) {
+      return runner.dependencies(task);
+    }
+    List<RunKey> members = new java.util.ArrayList<>();
+    for (int m = 0; m < ensemble.members(); m++) {
+      members.add(new RunKey(RunExecutor.memberLabel(task.arm(), m), task.seed()));
+    }
+    return members;
   }
 
   private int attemptOf(RunKey run) {

@@ -156,6 +156,45 @@ class MentorServiceTest {
   }
 
   @Test
+  void anEnsemblesMembersTrainAtTheSameTimeAndTheEnsembleMatchesAnInProcessRun() throws Exception {
+    String spec = """
+        name: ensemble
+        seeds: [2]
+        data: {source: synthetic, syntheticClasses: 3, syntheticPerClass: 30}
+        tasks:
+          t: {classes: [0, 1, 2]}
+        defaults: {task: t, epochs: 3, batchSize: 16, optimizer: {lr: 0.01}}
+        arms:
+          - {name: deep, model: {type: mlp, widths: [8]}, ensemble: {members: 3}}
+        """;
+    submit("ensemble", spec);
+    List<JsonNode> events = follow(MentorTopics.STATUS, "ensemble", List.of("finished", "failed", "cancelled"));
+    assertThat(events).last().satisfies(e -> assertThat(e.path("kind").asText()).isEqualTo("finished"));
+    assertThat(events.stream().filter(e -> e.path("kind").asText().equals("run-scheduled")).map(e -> e.path("message").asText()))
+        .filteredOn(m -> m.startsWith("ensemble-member on")).hasSize(3);
+    assertThat(indexOf(events, "run-started", "deep/member-1")).as("member 1 starts while member 0 trains")
+        .isLessThan(lastIndexOf(events, "epoch", "deep/member-0"));
+    assertThat(indexOf(events, "run-scheduled", "deep")).as("the ensemble is evaluated after its members")
+        .isGreaterThan(lastIndexOf(events, "epoch", "deep/member-2"));
+    List<JsonNode> results = records("ensemble", 1);
+    assertThat(results).hasSize(1);
+    dev.mentor.messages.record.RunRecord alone = new dev.mentor.training.run.ExperimentRunner(SpecReader.parse(spec), state,
+        state.resolve("alone")).run(dev.mentor.training.run.RunListener.NONE).get(0);
+    assertThat(results.get(0).path("test").path("accuracy").asDouble()).isEqualTo(alone.test().accuracy());
+    assertThat(results.get(0).path("test").path("nll").asDouble()).as("members trained at the same time are those trained one by one")
+        .isEqualTo(alone.test().nll());
+  }
+
+  private static int lastIndexOf(List<JsonNode> events, String kind, String arm) {
+    for (int i = events.size() - 1; i >= 0; i--) {
+      if (events.get(i).path("kind").asText().equals(kind) && events.get(i).path("arm").asText().equals(arm)) {
+        return i;
+      }
+    }
+    throw new AssertionError("no " + kind + " event of " + arm);
+  }
+
+  @Test
   void aPausedExperimentHoldsItsRunsUntilResumed() throws Exception {
     String spec = SPEC.formatted("paused").replace("epochs: 2", "epochs: 30");
     submit("paused", spec);

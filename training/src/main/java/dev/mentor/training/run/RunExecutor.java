@@ -190,6 +190,25 @@ public final class RunExecutor {
     return record;
   }
 
+  /** How an ensemble member's run is named to the listener: {@code arm/member-m}. */
+  public static String memberLabel(String arm, int m) {
+    return arm + "/member-" + m;
+  }
+
+  /**
+   * Trains member {@code m} of ensemble arm {@code arm} at {@code seed} alone (or reads it when
+   * finished), so members can train at the same time on different threads; {@link #execute}
+   * then only evaluates the ensemble. Thread-safe for different members.
+   */
+  public RunRecord executeMember(ArmSpec arm, long seed, int m, ai.djl.Device device) throws IOException {
+    if (arm.ensemble() == null || m < 0 || m >= arm.ensemble().members()) {
+      throw new IllegalArgumentException("arm '" + arm.name() + "' has no ensemble member " + m);
+    }
+    Files.createDirectories(paths.run(arm.name(), seed));
+    TaskData data = TaskSplitter.split(source, spec.tasks().get(arm.task()), seed);
+    return new EnsembleRun(arm, seed, paths.run(arm.name(), seed), data, device).member(m);
+  }
+
   /** The seed of ensemble member {@code m}: the run's own seed for member 0, so a 1-member ensemble is the plain arm. */
   static long memberSeed(long seed, int m) {
     return m == 0 ? seed : Seeds.mix(seed, m);
@@ -219,21 +238,8 @@ public final class RunExecutor {
       List<RunRecord> members = new ArrayList<>();
       List<Long> seeds = new ArrayList<>();
       for (int m = 0; m < n; m++) {
-        long memberSeed = memberSeed(seed, m);
-        seeds.add(memberSeed);
-        Path memberDir = paths.member(arm.name(), seed, m);
-        Path results = memberDir.resolve("results.json");
-        if (Files.exists(results)) {
-          members.add(JSON.readValue(results.toFile(), RunRecord.class));
-          continue;
-        }
-        Files.createDirectories(memberDir);
-        try (NDManager manager = NDManager.newBaseManager(device)) {
-          RunRecord record = new Session(arm, memberSeed, seed, arm.name() + "/member-" + m, memberDir, data, manager).run();
-          AtomicFiles.writeString(results, SpecReader.toJson(record));
-          Checkpoints.clear(memberDir);
-          members.add(record);
-        }
+        seeds.add(memberSeed(seed, m));
+        members.add(member(m));
       }
       try (NDManager manager = NDManager.newBaseManager(device)) {
         List<StagedModel> models = new ArrayList<>();
@@ -276,6 +282,22 @@ public final class RunExecutor {
             0, members.stream().mapToDouble(RunRecord::trainSeconds).sum(), first.samplesPerSecond(),
             Metrics.of(Ensembles.average(validation)), Metrics.of(Ensembles.average(test)), shifted, first.history(), events,
             null, ensemble, cost);
+      }
+    }
+
+    /** Member {@code m}'s record: read when it finished before, else trained now (resuming from its checkpoint). */
+    RunRecord member(int m) throws IOException {
+      Path memberDir = paths.member(arm.name(), seed, m);
+      Path results = memberDir.resolve("results.json");
+      if (Files.exists(results)) {
+        return JSON.readValue(results.toFile(), RunRecord.class);
+      }
+      Files.createDirectories(memberDir);
+      try (NDManager manager = NDManager.newBaseManager(device)) {
+        RunRecord record = new Session(arm, memberSeed(seed, m), seed, memberLabel(arm.name(), m), memberDir, data, manager).run();
+        AtomicFiles.writeString(results, SpecReader.toJson(record));
+        Checkpoints.clear(memberDir);
+        return record;
       }
     }
 
