@@ -181,7 +181,8 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     List<RunKey> tasks = new java.util.ArrayList<>();
     for (RunKey run : runner.runs()) {
       var ensemble = runner.spec().arm(run.arm()).ensemble();
-      for (int m = 0; ensemble != null && m < ensemble.members(); m++) {
+      // Co-distilled members must train together (each waits for the others' weights): they stay one task, a thread per member.
+      for (int m = 0; ensemble != null && ensemble.codistill() == null && m < ensemble.members(); m++) {
         tasks.add(new RunKey(RunExecutor.memberLabel(run.arm(), m), run.seed()));
       }
       tasks.add(run);
@@ -364,7 +365,8 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
 
       @Override
       public void epochSaved(String arm, long seed, int epoch) {
-        TrainerActor.Gate gate = gates.get(runOf(arm, seed));
+        // A co-distilled member reports as "arm/member-m" from inside its arm's task: that task's gate holds it.
+        TrainerActor.Gate gate = gates.getOrDefault(runOf(arm, seed), gates.get(new RunKey(armOf(new RunKey(arm, seed)), seed)));
         if (gate != null) {
           gate.epochEnded(epoch);
         }
@@ -406,7 +408,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
       return runner.dependencies(new RunKey(armOf(task), task.seed()));
     }
     var ensemble = runner.spec().arm(task.arm()).ensemble();
-    if (ensemble == null) {
+    if (ensemble == null || ensemble.codistill() != null) {
       return runner.dependencies(task);
     }
     List<RunKey> members = new java.util.ArrayList<>();

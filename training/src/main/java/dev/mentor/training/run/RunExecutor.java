@@ -239,7 +239,20 @@ public final class RunExecutor {
       List<Long> seeds = new ArrayList<>();
       for (int m = 0; m < n; m++) {
         seeds.add(memberSeed(seed, m));
-        members.add(member(m));
+      }
+      if (arm.ensemble().codistill() == null) {
+        for (int m = 0; m < n; m++) {
+          members.add(member(m));
+        }
+      } else {
+        members.addAll(membersTogether(n));
+        for (int m = 0; m < n; m++) {
+          try (var published = Files.list(paths.member(arm.name(), seed, m))) {
+            for (Path f : published.filter(f -> f.getFileName().toString().startsWith("peer")).toList()) {
+              Files.deleteIfExists(f);
+            }
+          }
+        }
       }
       try (NDManager manager = NDManager.newBaseManager(device)) {
         List<StagedModel> models = new ArrayList<>();
@@ -282,6 +295,40 @@ public final class RunExecutor {
             0, members.stream().mapToDouble(RunRecord::trainSeconds).sum(), first.samplesPerSecond(),
             Metrics.of(Ensembles.average(validation)), Metrics.of(Ensembles.average(test)), shifted, first.history(), events,
             null, ensemble, cost);
+      }
+    }
+
+    /** Co-distilled members must train at the same time (each waits for its peers' recent weights): one thread each. */
+    private List<RunRecord> membersTogether(int n) throws IOException {
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n, r -> {
+        Thread t = new Thread(r, "mentor-codistill-" + arm.name());
+        t.setDaemon(true);
+        return t;
+      });
+      try {
+        List<java.util.concurrent.Future<RunRecord>> futures = new ArrayList<>();
+        for (int m = 0; m < n; m++) {
+          int member = m;
+          futures.add(pool.submit(() -> member(member)));
+        }
+        List<RunRecord> records = new ArrayList<>();
+        for (java.util.concurrent.Future<RunRecord> f : futures) {
+          records.add(f.get());
+        }
+        return records;
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (e.getCause() instanceof IOException io) {
+          throw io;
+        }
+        if (e.getCause() instanceof RuntimeException re) {
+          throw re;
+        }
+        throw new IllegalStateException(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while the co-distilled members trained", e);
+      } finally {
+        pool.shutdownNow();
       }
     }
 
@@ -355,6 +402,8 @@ public final class RunExecutor {
     private String cacheNote;
     /** The objective of the phase trained last in this process (null until a phase trains). */
     private Objective lastObjective;
+    /** This member's co-distillation peers (null unless the arm co-distils its ensemble's members). */
+    private Peers peers;
 
     /**
      * {@code seed} draws the model and its training; {@code runSeed} is the run's (equal but for
@@ -384,6 +433,9 @@ public final class RunExecutor {
       }
       checkpoints = new Checkpoints(dir, model, extra);
       overfitting = new OverfittingDetector(arm.overfitting().epochs());
+      if (arm.ensemble() != null && arm.ensemble().codistill() != null) {
+        peers = new Peers(this);
+      }
     }
 
     private void setUpTeacher() throws IOException {
@@ -468,6 +520,9 @@ public final class RunExecutor {
       }
       listener.runStarted(label, runSeed, plannedEpochs(arm), state != null);
       boolean stopRun = state != null && state.stopped();
+      if (peers != null) {
+        peers.publish(epochsDone, false);
+      }
       if (streamable && !stopRun && epochsDone < plannedEpochs(arm)) {
         remote = streams.open(new dev.mentor.training.distill.TeacherStreams.Request(spec.name(), arm.name(), runSeed, epochsDone,
             teacher.members().size(), data.numClasses()));
@@ -483,6 +538,15 @@ public final class RunExecutor {
         if (remote != null) {
           remote.close();
         }
+        if (peers != null) {
+          // Peers waiting for this member's next epoch go on with its last weights.
+          peers.publish(epochsDone, true);
+        }
+      }
+      if (peers != null && peers.epochsUsed > 0) {
+        events.add(new RunEvent(epochsDone, "note", String.format(java.util.Locale.ROOT,
+            "co-distillation: peers' weights were %d to %d epochs old (mean %.2f) over %d epochs; bound %d", peers.minStaleness,
+            peers.maxStaleness, peers.stalenessSum / (double) peers.epochsUsed, peers.epochsUsed, arm.ensemble().codistill().staleness())));
       }
       if (storeKey != null && cache.size() > storedSamples) {
         outputStore.save(storeKey, cache.snapshot(), cache.floatsPerSample());
@@ -528,6 +592,9 @@ public final class RunExecutor {
       while (phaseDone < phase.epochs() && !stopPhase) {
         int epoch = ++epochsDone;
         phaseDone++;
+        if (peers != null) {
+          trainer.setObjective(peers.objective(epoch, objective));
+        }
         EpochMetrics row = trainEpoch(epoch, phase);
         // The hint phase's training loss is the FitNets hint, not comparable with validation cross-entropy.
         if (!phase.name().equals(Phase.HINT) && overfitting.record(row.trainLoss(), row.validationLoss())) {
@@ -552,6 +619,9 @@ public final class RunExecutor {
             stopping == null ? epoch : stopping.bestEpoch(), stopRun, history, events,
             new long[] {cacheCounter.lookups(), cacheCounter.hits()}), optimizer);
         CurveFile.write(dir.resolve("metrics.csv"), history);
+        if (peers != null) {
+          peers.publish(epoch, false);
+        }
         listener.epochSaved(label, runSeed, epoch);
       }
       if (stopping != null && best != null) {
@@ -619,6 +689,109 @@ public final class RunExecutor {
           DistillationObjective.describeLoss(distill, teacher.members().size()), terms, distill.temperature(), distill.alpha(), Teacher.MODE,
           distill.teacherInput().equals("clean") ? "clean inputs of the student's samples (the task without its shift)" : "the student's inputs",
           cacheNote, cacheCounter.lookups(), cacheCounter.hits());
+    }
+  }
+
+  /**
+   * One co-distilled member's view of its peers (the ensemble's other members, training at the
+   * same time): it publishes its own weights after every epoch into its member folder
+   * ({@code peer-<epoch>.params}, then {@code peer.epoch}), and before each epoch loads every
+   * peer's latest published weights — waiting while a peer is more than the staleness bound
+   * behind — as a frozen teacher whose averaged prediction is the member's soft target.
+   */
+  private final class Peers {
+    private static final java.time.Duration PATIENCE = java.time.Duration.ofMinutes(10);
+    private final Session self;
+    private final dev.mentor.messages.spec.CodistillSpec spec;
+    private final List<Integer> others = new ArrayList<>();
+    private final List<StagedModel> models = new ArrayList<>();
+    private final DistillSpec distill;
+    int minStaleness = Integer.MAX_VALUE;
+    int maxStaleness;
+    long stalenessSum;
+    int epochsUsed;
+
+    Peers(Session self) {
+      this.self = self;
+      this.spec = self.arm.ensemble().codistill();
+      int me = Integer.parseInt(self.label.substring(self.label.lastIndexOf('-') + 1));
+      ImageSet train = self.data.train();
+      for (int m = 0; m < self.arm.ensemble().members(); m++) {
+        if (m != me) {
+          others.add(m);
+          models.add(ModelZoo.create(self.arm.model(), self.data.numClasses(), new Shape(train.channels(), train.height(), train.width()),
+              self.manager, 0));
+        }
+      }
+      distill = new DistillSpec(new dev.mentor.messages.spec.TeacherSpec("peers", null, null), "soft-targets", spec.temperature(),
+          spec.weight(), null, null, null, null);
+    }
+
+    private Path dir(int m) {
+      return paths.member(self.arm.name(), self.runSeed, m);
+    }
+
+    void publish(int epoch, boolean last) throws IOException {
+      Path weights = self.dir.resolve("peer-" + epoch + ".params");
+      Path temp = self.dir.resolve("peer-" + epoch + ".params.tmp");
+      ModelWeights.save(self.model, temp);
+      Files.move(temp, weights, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      AtomicFiles.writeString(self.dir.resolve("peer.epoch"), epoch + (last ? " final" : "") + "\n");
+      // Keep the two latest: a peer may be loading the previous one right now.
+      Files.deleteIfExists(self.dir.resolve("peer-" + (epoch - 2) + ".params"));
+    }
+
+    /** The objective of {@code epoch}: cross-entropy during burn-in, else distillation towards the peers' fresh weights. */
+    Objective objective(int epoch, Objective plain) throws IOException {
+      if (epoch <= spec.burnIn()) {
+        return plain;
+      }
+      int oldest = Integer.MAX_VALUE;
+      for (int i = 0; i < others.size(); i++) {
+        oldest = Math.min(oldest, load(others.get(i), models.get(i), epoch));
+      }
+      int staleness = Math.max(0, epoch - 1 - oldest);
+      minStaleness = Math.min(minStaleness, staleness);
+      maxStaleness = Math.max(maxStaleness, staleness);
+      stalenessSum += staleness;
+      epochsUsed++;
+      Teacher teacher = new Teacher(models, new ParameterStore(self.manager, false), "co-distillation peers");
+      return DistillationObjective.builder().setSpec(distill).setTeacher(teacher).setStore(new ParameterStore(self.manager, false)).build();
+    }
+
+    /** Loads peer {@code m}'s newest weights once they are recent enough for {@code epoch}; returns their epoch. */
+    private int load(int m, StagedModel into, int epoch) throws IOException {
+      long deadline = System.nanoTime() + PATIENCE.toNanos();
+      int needed = epoch - 1 - spec.staleness();
+      while (true) {
+        Path marker = dir(m).resolve("peer.epoch");
+        if (Files.exists(marker)) {
+          String[] published = Files.readString(marker).trim().split(" ");
+          int at = Integer.parseInt(published[0]);
+          boolean last = published.length > 1;
+          if (at >= needed || last) {
+            // Bound 0 is synchronous mutual learning: exactly the peers' previous epoch, so the run is reproducible.
+            int use = spec.staleness() == 0 ? Math.min(at, epoch - 1) : at;
+            try {
+              ModelWeights.loadBackbone(into, dir(m).resolve("peer-" + use + ".params"), true);
+              return use;
+            } catch (java.nio.file.NoSuchFileException e) {
+              // replaced by a newer epoch meanwhile: read the marker again
+              continue;
+            }
+          }
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("co-distillation: member " + m + " of arm '" + self.arm.name() + "' has not published epoch "
+              + needed + " within " + PATIENCE.toMinutes() + " minutes (members must train at the same time)");
+        }
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for co-distillation peers", e);
+        }
+      }
     }
   }
 
