@@ -26,6 +26,8 @@ public final class MentorMain {
     cli.addSubcommand(new ServiceCommands.Pause());
     cli.addSubcommand(new ServiceCommands.Resume());
     cli.addSubcommand(new BrokerBenchmark());
+    cli.addSubcommand(new ServiceBenchmark());
+    cli.addSubcommand(new TensorBenchmark());
     return cli;
   }
 

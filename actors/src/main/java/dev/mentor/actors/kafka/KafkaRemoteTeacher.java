@@ -57,8 +57,8 @@ public final class KafkaRemoteTeacher implements RemoteTeacher {
     return ((long) epoch << 32) | batch;
   }
 
-  @Override
-  public float[] memberLogits(int epoch, int batch, long[] sampleIds) {
+  /** The frame of batch {@code batch} of {@code epoch}, waiting for it; throws unless it holds exactly {@code sampleIds}. */
+  public TensorFrame frame(int epoch, int batch, long[] sampleIds) {
     long key = position(epoch, batch);
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!buffered.containsKey(key)) {
@@ -75,6 +75,12 @@ public final class KafkaRemoteTeacher implements RemoteTeacher {
     }
     TensorFrame frame = buffered.remove(key);
     frame.requireAligned(sampleIds);
+    return frame;
+  }
+
+  @Override
+  public float[] memberLogits(int epoch, int batch, long[] sampleIds) {
+    TensorFrame frame = frame(epoch, batch, sampleIds);
     // Frames are sample-major (samples × members × classes); the loss wants members first.
     long[] shape = frame.shape();
     int samples = (int) shape[0];

@@ -38,7 +38,15 @@ public final class TensorPublisher implements AutoCloseable {
   private long maxLeadSeen;
   private boolean ended;
 
+  /** The compression frames are sent with, chosen from measurements (docs/benchmarks.md, "Tensor frames through the broker"). */
+  public static final String COMPRESSION = "lz4";
+
   public TensorPublisher(Map<String, Object> clientProperties, String stream, int maxLead) {
+    this(clientProperties, stream, maxLead, COMPRESSION);
+  }
+
+  /** As above, with another producer compression ({@code none}, {@code lz4}, {@code zstd}...): for the benchmark. */
+  public TensorPublisher(Map<String, Object> clientProperties, String stream, int maxLead, String compression) {
     if (maxLead < 1) {
       throw new IllegalArgumentException("maxLead must be >= 1, got " + maxLead);
     }
@@ -46,7 +54,7 @@ public final class TensorPublisher implements AutoCloseable {
     this.maxLead = maxLead;
     Map<String, Object> producerProps = new HashMap<>(clientProperties);
     producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
-    producerProps.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    producerProps.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
     producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 2);
     producerProps.put(ProducerConfig.BATCH_SIZE_CONFIG, 1 << 20);
     producerProps.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 << 20);

@@ -38,6 +38,11 @@ public record TensorFrame(
       this.bytes = bytes;
     }
 
+    /** Bytes per value on the wire. */
+    public int bytes() {
+      return bytes;
+    }
+
     static DType of(int code) {
       for (DType d : values()) {
         if (d.code == code) {
