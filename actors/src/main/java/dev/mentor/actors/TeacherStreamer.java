@@ -21,8 +21,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 /**
  * A teacher actor serving one student's request: takes a device slot from the {@link
  * DeviceAllocator}, loads the teacher (from the shared output folder) and replays the student
- * run's batches, publishing the teacher's logits of each as a frame on the tensor topic, at most
- * the request's lead ahead of the student. It ends when the student's last epoch is sent or the
+ * run's batches, publishing the teacher's logits of each as a frame on the tensor topic — and the
+ * outputs of the teacher stages the student's feature terms need, a features frame per stage —
+ * at most the request's lead of frames ahead of the student. It ends when the student's last epoch is sent or the
  * student says it needs no more, then gives its slot back and stops.
  */
 final class TeacherStreamer {
@@ -67,8 +68,19 @@ final class TeacherStreamer {
       var teacher = spec.arm(request.studentArm()).distill().teacher();
       String producer = teacher.arm() != null ? teacher.arm() : "checkpoint";
       try (TensorPublisher publisher = new TensorPublisher(clientProperties, request.stream(), request.maxLead())) {
-        executor.streamTeacher(run, slot.djlDevice(), (epoch, batch, ids, shape, values) -> publisher.publish(new TensorFrame(
-            request.experimentId(), producer, "teacher", "logits", epoch, batch, ids, TensorFrame.DType.FLOAT32, shape, values)));
+        executor.streamTeacher(run, slot.djlDevice(), new RunExecutor.FrameSink() {
+          @Override
+          public boolean frame(int epoch, int batch, long[] ids, long[] shape, float[] values) throws InterruptedException {
+            return publisher.publish(new TensorFrame(request.experimentId(), producer, "teacher", "logits", epoch, batch, ids,
+                TensorFrame.DType.FLOAT32, shape, values));
+          }
+
+          @Override
+          public boolean stage(int epoch, int batch, String stage, long[] ids, long[] shape, float[] values) throws InterruptedException {
+            return publisher.publish(new TensorFrame(request.experimentId(), producer, "teacher", "features", epoch, batch, ids,
+                TensorFrame.DType.FLOAT32, shape, values, stage));
+          }
+        });
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

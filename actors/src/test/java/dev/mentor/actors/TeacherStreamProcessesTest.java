@@ -25,7 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
  * A teacher running in one process feeds a student training in another: a {@code mentor serve
  * --roles teachers} child process takes the student's request from the teacher-requests topic
  * and streams the teacher's logits for each of the student's augmented batches over the tensor
- * topic, while this process (role experiments) trains the teacher arm, then the student. The
+ * topic, while this process (role experiments) trains the teacher arm, then the students: one
+ * on logits of augmented batches, one on feature terms (attention, similarity, two-stage FitNets,
+ * so stage outputs travel as features frames and the hint phase reads a subset of them). Each
  * student ends with exactly the weights and metrics of the same experiment run in-process with
  * the teacher in the student's own loop: no frame was lost, reordered or misaligned.
  */
@@ -41,6 +43,14 @@ class TeacherStreamProcessesTest {
         - {name: teacher, model: {type: cnn, channels: [4, 8], hidden: 16}}
         - {name: student, model: {type: mlp, widths: [8]}, augmentation: {cropPadding: 1, flip: true},
            distill: {teacher: {arm: teacher}, temperature: 4, alpha: 0.9}}
+        - name: features
+          model: {type: cnn, channels: [4, 8], hidden: 16}
+          distill:
+            teacher: {arm: teacher}
+            features:
+              - {method: attention, pairs: [{student: stage1, teacher: stage1}], weight: 10}
+              - {method: similarity, pairs: [{student: stage3, teacher: stage3}]}
+              - {method: fitnets, pairs: [{student: stage2, teacher: stage2}], hintEpochs: 1}
       """;
 
   @TempDir Path state;
@@ -71,14 +81,19 @@ class TeacherStreamProcessesTest {
           teachers.waitFor(60, TimeUnit.SECONDS);
         }
       }
-      RunRecord student = SpecReader.json().readValue(runs.resolve("streamed").resolve("student-s5").resolve("results.json").toFile(), RunRecord.class);
-      assertThat(student.distillation().cache()).as("the teacher was streamed").startsWith("live, streamed");
-      assertThat(Files.readAllBytes(runs.resolve("streamed").resolve("student-s5").resolve("model.params")))
-          .as("the student's final weights").isEqualTo(Files.readAllBytes(state.resolve("reference").resolve("streamed").resolve("student-s5")
-              .resolve("model.params")));
-      assertThat(student.test()).isEqualTo(reference.get(1).test());
-      assertThat(student.history()).extracting(h -> h.trainLoss()).containsExactlyElementsOf(reference.get(1).history().stream()
-          .map(h -> h.trainLoss()).toList());
+      for (int arm = 1; arm <= 2; arm++) {
+        String run = reference.get(arm).arm() + "-s5";
+        RunRecord student = SpecReader.json().readValue(runs.resolve("streamed").resolve(run).resolve("results.json").toFile(), RunRecord.class);
+        assertThat(student.distillation().cache()).as("the teacher was streamed").startsWith("live, streamed");
+        assertThat(Files.readAllBytes(runs.resolve("streamed").resolve(run).resolve("model.params")))
+            .as("%s: the student's final weights", run).isEqualTo(Files.readAllBytes(state.resolve("reference").resolve("streamed").resolve(run)
+                .resolve("model.params")));
+        assertThat(student.test()).isEqualTo(reference.get(arm).test());
+        assertThat(student.history()).extracting(h -> h.trainLoss()).containsExactlyElementsOf(reference.get(arm).history().stream()
+            .map(h -> h.trainLoss()).toList());
+      }
+      assertThat(SpecReader.json().readValue(runs.resolve("streamed").resolve("features-s5").resolve("results.json").toFile(), RunRecord.class)
+          .distillation().cache()).contains("stage outputs [stage1, stage3, stage2]");
     }
   }
 }

@@ -70,7 +70,11 @@ final class RunCommand implements Callable<Integer> {
     ExperimentSpec spec = SpecReader.parse(text);
     Path baseDir = MentorCli.baseDir(file);
     // Everything that can be checked before training is checked here, before any broker starts.
-    new ExperimentRunner(spec, baseDir, output).validate();
+    // On a thread of its own: engine work left on the main thread slows the training threads (see EngineThreads).
+    dev.mentor.training.engine.EngineThreads.onFreshThread("mentor-validate", () -> {
+      new ExperimentRunner(spec, baseDir, output).validate();
+      return null;
+    });
     Path temp = Files.createTempDirectory("mentor-run-");
     EmbeddedKafka kafka = null;
     try {

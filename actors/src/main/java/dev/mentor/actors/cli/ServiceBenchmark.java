@@ -66,7 +66,9 @@ final class ServiceBenchmark implements Callable<Integer> {
         try {
           long start = System.nanoTime();
           if (mode == 0) {
-            List<RunRecord> records = new ExperimentRunner(spec, baseDir, temp.resolve("runs")).run(RunListener.NONE);
+            // On a thread that ends with the run, as the service's training threads do (see EngineThreads).
+            List<RunRecord> records = dev.mentor.training.engine.EngineThreads.onFreshThread("mentor-bench-in-process",
+                () -> new ExperimentRunner(spec, baseDir, temp.resolve("runs")).run(RunListener.NONE));
             samples = records.stream().mapToLong(rec -> (long) rec.trainSamples() * rec.epochsRun()
                 * (rec.ensemble() == null ? 1 : rec.ensemble().members())).sum();
             wall[mode][r] = (System.nanoTime() - start) / 1e9;

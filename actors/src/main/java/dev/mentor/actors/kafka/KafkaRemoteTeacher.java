@@ -27,7 +27,8 @@ public final class KafkaRemoteTeacher implements RemoteTeacher {
   private final String stream;
   private final KafkaConsumer<String, byte[]> consumer;
   private final KafkaProducer<String, String> acks;
-  private final Map<Long, TensorFrame> buffered = new HashMap<>();
+  /** Frames read ahead, by (epoch, batch) and then tensor name ("logits" or a stage). */
+  private final Map<Long, Map<String, TensorFrame>> buffered = new HashMap<>();
   private final Duration timeout;
   private long used;
 
@@ -57,23 +58,28 @@ public final class KafkaRemoteTeacher implements RemoteTeacher {
     return ((long) epoch << 32) | batch;
   }
 
-  /** The frame of batch {@code batch} of {@code epoch}, waiting for it; throws unless it holds exactly {@code sampleIds}. */
+  /** The logits frame of batch {@code batch} of {@code epoch}, waiting for it; throws unless it holds exactly {@code sampleIds}. */
   public TensorFrame frame(int epoch, int batch, long[] sampleIds) {
+    return frame(epoch, batch, "logits", sampleIds);
+  }
+
+  /** The frame named {@code name} of batch {@code batch} of {@code epoch}, waiting for it; throws unless it holds exactly {@code sampleIds}. */
+  public TensorFrame frame(int epoch, int batch, String name, long[] sampleIds) {
     long key = position(epoch, batch);
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (!buffered.containsKey(key)) {
+    while (!buffered.getOrDefault(key, Map.of()).containsKey(name)) {
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("no teacher frame for epoch " + epoch + " batch " + batch + " on stream " + stream + " within "
+        throw new IllegalStateException("no teacher frame " + name + " for epoch " + epoch + " batch " + batch + " on stream " + stream + " within "
             + timeout.toSeconds() + " s");
       }
       for (var record : consumer.poll(Duration.ofMillis(100))) {
         if (stream.equals(record.key())) {
           TensorFrame frame = TensorFrameCodec.decode(record.value());
-          buffered.put(position(frame.epoch(), frame.batch()), frame);
+          buffered.computeIfAbsent(position(frame.epoch(), frame.batch()), k -> new HashMap<>()).put(frame.name(), frame);
         }
       }
     }
-    TensorFrame frame = buffered.remove(key);
+    TensorFrame frame = buffered.get(key).remove(name);
     frame.requireAligned(sampleIds);
     return frame;
   }
@@ -97,7 +103,19 @@ public final class KafkaRemoteTeacher implements RemoteTeacher {
   }
 
   @Override
+  public Map<String, Stage> stages(int epoch, int batch, long[] sampleIds, java.util.Set<String> stages) {
+    Map<String, Stage> out = new HashMap<>();
+    for (String stage : stages) {
+      TensorFrame frame = frame(epoch, batch, stage, sampleIds);
+      out.put(stage, new Stage(frame.values(), frame.shape()));
+    }
+    return out;
+  }
+
+  @Override
   public void consumed(int epoch, int batch) {
+    // Stages this phase's loss did not read (the stream sends every stage any phase needs) go too.
+    buffered.remove(position(epoch, batch));
     used++;
     acks.send(TensorPublisher.ack(stream, used));
   }

@@ -9,6 +9,8 @@ import java.util.Objects;
  * experiment, arm and producer role it comes from, what it holds ({@code kind}: logits, a stage's
  * features, an attention map, a similarity matrix), the epoch and batch index, the ids of the
  * samples in batch order (students align by them), the element type on the wire and the shape.
+ * {@code name} tells tensors of one kind apart within a batch: the stage of a features frame
+ * ("stage2"); {@code logits} for logits.
  * {@code values} are always float32 in memory; {@code dtype} float16 halves the bytes on the wire.
  */
 public record TensorFrame(
@@ -21,7 +23,8 @@ public record TensorFrame(
     long[] sampleIds,
     DType dtype,
     long[] shape,
-    float[] values) {
+    float[] values,
+    String name) {
 
   public static final List<String> KINDS = List.of("logits", "features", "attention", "similarity");
 
@@ -53,7 +56,14 @@ public record TensorFrame(
     }
   }
 
+  /** A frame whose name is its kind (logits). */
+  public TensorFrame(String experiment, String arm, String role, String kind, int epoch, int batch, long[] sampleIds, DType dtype, long[] shape,
+      float[] values) {
+    this(experiment, arm, role, kind, epoch, batch, sampleIds, dtype, shape, values, kind);
+  }
+
   public TensorFrame {
+    Objects.requireNonNull(name, "name");
     Objects.requireNonNull(experiment, "experiment");
     Objects.requireNonNull(arm, "arm");
     Objects.requireNonNull(role, "role");
@@ -91,19 +101,19 @@ public record TensorFrame(
   }
 
   public String describe() {
-    return experiment + "/" + arm + "/" + role + " " + kind + " epoch " + epoch + " batch " + batch;
+    return experiment + "/" + arm + "/" + role + " " + kind + (name.equals(kind) ? "" : " " + name) + " epoch " + epoch + " batch " + batch;
   }
 
   @Override
   public boolean equals(Object o) {
     return o instanceof TensorFrame f && experiment.equals(f.experiment) && arm.equals(f.arm) && role.equals(f.role)
         && kind.equals(f.kind) && epoch == f.epoch && batch == f.batch && Arrays.equals(sampleIds, f.sampleIds) && dtype == f.dtype
-        && Arrays.equals(shape, f.shape) && Arrays.equals(values, f.values);
+        && Arrays.equals(shape, f.shape) && Arrays.equals(values, f.values) && name.equals(f.name);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(experiment, arm, role, kind, epoch, batch, Arrays.hashCode(sampleIds), dtype, Arrays.hashCode(shape),
+    return Objects.hash(experiment, arm, role, kind, name, epoch, batch, Arrays.hashCode(sampleIds), dtype, Arrays.hashCode(shape),
         Arrays.hashCode(values));
   }
 

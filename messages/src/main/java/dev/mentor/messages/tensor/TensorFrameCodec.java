@@ -8,8 +8,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * The binary wire format of a {@link TensorFrame}, little-endian:
  * <pre>
- *   magic "MTF1" (4 bytes) | version u16 (= 1) | dtype u8 (0 float32, 1 float16) | rank u8
- *   experiment, arm, role, kind: each u16 length + UTF-8 bytes
+ *   magic "MTF1" (4 bytes) | version u16 (= 2) | dtype u8 (0 float32, 1 float16) | rank u8
+ *   experiment, arm, role, kind, name: each u16 length + UTF-8 bytes (version 1 frames, still
+ *   read, have no name: it is their kind)
  *   epoch i32 | batch i32 | sample count i32 | sample ids i64 × count
  *   shape i64 × rank | payload: prod(shape) elements of dtype
  * </pre>
@@ -18,13 +19,13 @@ import java.nio.charset.StandardCharsets;
  * disagrees with its payload is rejected with the reason, never decoded into wrong numbers.
  */
 public final class TensorFrameCodec {
-  public static final int VERSION = 1;
+  public static final int VERSION = 2;
   private static final byte[] MAGIC = "MTF1".getBytes(StandardCharsets.US_ASCII);
 
   private TensorFrameCodec() {}
 
   public static byte[] encode(TensorFrame frame) {
-    byte[][] strings = {utf8(frame.experiment()), utf8(frame.arm()), utf8(frame.role()), utf8(frame.kind())};
+    byte[][] strings = {utf8(frame.experiment()), utf8(frame.arm()), utf8(frame.role()), utf8(frame.kind()), utf8(frame.name())};
     int size = MAGIC.length + 2 + 1 + 1 + 4 + 4 + 4 + 8 * frame.sampleIds().length + 8 * frame.shape().length
         + frame.values().length * frame.dtype().bytes;
     for (byte[] s : strings) {
@@ -65,8 +66,8 @@ public final class TensorFrameCodec {
         throw new IllegalArgumentException("not a Mentor tensor frame (bad magic)");
       }
       int version = Short.toUnsignedInt(in.getShort());
-      if (version != VERSION) {
-        throw new IllegalArgumentException("tensor frame version " + version + "; this Mentor reads version " + VERSION);
+      if (version != VERSION && version != 1) {
+        throw new IllegalArgumentException("tensor frame version " + version + "; this Mentor reads versions 1 and " + VERSION);
       }
       TensorFrame.DType dtype = TensorFrame.DType.of(Byte.toUnsignedInt(in.get()));
       int rank = Byte.toUnsignedInt(in.get());
@@ -74,6 +75,7 @@ public final class TensorFrameCodec {
       String arm = string(in);
       String role = string(in);
       String kind = string(in);
+      String name = version == 1 ? kind : string(in);
       int epoch = in.getInt();
       int batch = in.getInt();
       int count = in.getInt();
@@ -104,7 +106,7 @@ public final class TensorFrameCodec {
           values[i] = fromHalf(in.getShort());
         }
       }
-      return new TensorFrame(experiment, arm, role, kind, epoch, batch, ids, dtype, shape, values);
+      return new TensorFrame(experiment, arm, role, kind, epoch, batch, ids, dtype, shape, values, name);
     } catch (BufferUnderflowException e) {
       throw new IllegalArgumentException("truncated tensor frame (" + bytes.length + " bytes)");
     }

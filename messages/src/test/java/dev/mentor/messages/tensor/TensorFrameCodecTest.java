@@ -20,10 +20,11 @@ class TensorFrameCodecTest {
       values[i] = (float) random.nextGaussian() * 10;
     }
     TensorFrame frame = new TensorFrame("exp-é", "kd-t4", "ensemble-member-2", "features", 1, 0, new long[] {5, 9},
-        TensorFrame.DType.FLOAT32, new long[] {2, 16, 7, 7}, values);
+        TensorFrame.DType.FLOAT32, new long[] {2, 16, 7, 7}, values, "stage2");
     byte[] bytes = TensorFrameCodec.encode(frame);
     assertThat(TensorFrameCodec.decode(bytes)).isEqualTo(frame);
-    assertThat(bytes.length).isEqualTo(4 + 2 + 1 + 1 + (2 + 6) + (2 + 5) + (2 + 17) + (2 + 8) + 12 + 16 + 32 + values.length * 4);
+    assertThat(TensorFrameCodec.decode(bytes).name()).isEqualTo("stage2");
+    assertThat(bytes.length).isEqualTo(4 + 2 + 1 + 1 + (2 + 6) + (2 + 5) + (2 + 17) + (2 + 8) + (2 + 6) + 12 + 16 + 32 + values.length * 4);
   }
 
   @Test
@@ -69,8 +70,21 @@ class TensorFrameCodecTest {
     magic[0] = 'X';
     assertThatThrownBy(() -> TensorFrameCodec.decode(magic)).hasMessageContaining("bad magic");
     byte[] version = good.clone();
-    version[4] = 2;
-    assertThatThrownBy(() -> TensorFrameCodec.decode(version)).hasMessageContaining("version 2");
+    version[4] = 3;
+    assertThatThrownBy(() -> TensorFrameCodec.decode(version)).hasMessageContaining("version 3");
+  }
+
+  @Test
+  void versionOneFramesWithoutANameAreStillRead() {
+    TensorFrame frame = logits(TensorFrame.DType.FLOAT32, 1, 2, 3, 4);
+    byte[] v2 = TensorFrameCodec.encode(frame);
+    // Version 1: the same layout without the name string (u16 length + "logits", just before the epoch).
+    int nameAt = 4 + 2 + 1 + 1 + (2 + 3) + (2 + 7) + (2 + 7) + (2 + 6);
+    byte[] v1 = new byte[v2.length - (2 + 6)];
+    System.arraycopy(v2, 0, v1, 0, nameAt);
+    System.arraycopy(v2, nameAt + 2 + 6, v1, nameAt, v2.length - nameAt - 2 - 6);
+    v1[4] = 1;
+    assertThat(TensorFrameCodec.decode(v1)).isEqualTo(frame);
   }
 
   @Test

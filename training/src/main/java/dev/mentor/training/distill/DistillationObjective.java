@@ -77,13 +77,21 @@ public final class DistillationObjective implements Objective {
     this.remote = b.remote;
     this.remoteMembers = b.remoteMembers;
     this.remoteClasses = b.remoteClasses;
-    if (remote != null && !teacherTaps.isEmpty()) {
-      throw new IllegalArgumentException("a remote teacher provides logits only; feature terms need the teacher in this process");
-    }
   }
 
   public static Builder builder() {
     return new Builder();
+  }
+
+  /** Every teacher stage any feature term of {@code spec} reads (the hint phase's included), in spec order. */
+  public static Set<String> teacherStages(DistillSpec spec) {
+    Set<String> stages = new LinkedHashSet<>();
+    for (FeatureTermSpec f : spec.features()) {
+      for (StagePair pair : f.pairs()) {
+        stages.add(pair.teacher());
+      }
+    }
+    return stages;
   }
 
   /** Name of the term for one stage pair of a feature method. */
@@ -184,7 +192,11 @@ public final class DistillationObjective implements Objective {
   private Teacher.Output teacherOutput(int index, Batches.Batch batch, NDManager step) {
     long[] ids = batch.sampleIds();
     if (remote != null) {
-      return new Teacher.Output(wrapMemberLogits(remote.memberLogits(epoch, index, ids), ids.length, step), Map.of());
+      NDArray memberLogits = wrapMemberLogits(remote.memberLogits(epoch, index, ids), ids.length, step);
+      Map<String, NDArray> taps = new java.util.HashMap<>();
+      // Copied (not the reused direct buffer of the logits): several arrays of one step must not share memory.
+      remote.stages(epoch, index, ids, teacherTaps).forEach((stage, out) -> taps.put(stage, step.create(out.values(), new Shape(out.shape()))));
+      return new Teacher.Output(memberLogits, taps);
     }
     if (cache == null) {
       return teacher.forward(teacherInput(index, batch, step), teacherTaps);

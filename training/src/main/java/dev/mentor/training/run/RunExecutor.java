@@ -114,13 +114,19 @@ public final class RunExecutor {
   /** Receives a streamed teacher's frames; returns false when the student no longer needs more. */
   public interface FrameSink {
     boolean frame(int epoch, int batch, long[] sampleIds, long[] shape, float[] sampleMajorLogits) throws InterruptedException;
+
+    /** A teacher stage's output for the batch just sent ({@code stage}: its name; shape batch first). */
+    default boolean stage(int epoch, int batch, String stage, long[] sampleIds, long[] shape, float[] values) throws InterruptedException {
+      throw new UnsupportedOperationException("this sink takes logits only");
+    }
   }
 
   /**
    * The teacher's side of a stream: replays the student run's training batches — the same task
    * split, order and augmentation draws per (seed, epoch) as the student's trainer — from epoch
    * {@code epochsDone + 1} to the student's last planned epoch, and hands the teacher's logits of
-   * each batch (samples × members × classes, with the batch's sample ids) to {@code sink}.
+   * each batch (samples × members × classes, with the batch's sample ids) to {@code sink}, then
+   * the outputs of the teacher stages the student's feature terms need, one per stage.
    */
   public void streamTeacher(dev.mentor.training.distill.TeacherStreams.Request request, ai.djl.Device device, FrameSink sink)
       throws IOException, InterruptedException {
@@ -135,6 +141,7 @@ public final class RunExecutor {
           new Shape(train.channels(), train.height(), train.width()), manager);
       Batches batches = new Batches(train, arm.batchSize(), normalization, augmentation(arm.augmentation()));
       int planned = plannedEpochs(arm);
+      java.util.Set<String> stages = DistillationObjective.teacherStages(arm.distill());
       for (int epoch = request.epochsDone() + 1; epoch <= planned; epoch++) {
         // The student's trainer draws order and augmentation from (its seed, epoch); a student is not an ensemble, so its seed is the run's.
         batches.shuffle(request.seed(), epoch);
@@ -142,15 +149,27 @@ public final class RunExecutor {
           long[] ids;
           long[] shape;
           float[] values;
+          Map<String, float[]> tapValues = new LinkedHashMap<>();
+          Map<String, long[]> tapShapes = new LinkedHashMap<>();
           try (NDManager step = manager.newSubManager(); dev.mentor.training.engine.GradMode off = dev.mentor.training.engine.GradMode.off()) {
             Batches.Batch batch = batches.get(i, step);
-            ai.djl.ndarray.NDArray sampleMajor = teacher.forward(batch.inputs(), java.util.Set.of()).memberLogits().transpose(1, 0, 2);
+            Teacher.Output out = teacher.forward(batch.inputs(), stages);
+            ai.djl.ndarray.NDArray sampleMajor = out.memberLogits().transpose(1, 0, 2);
             ids = batch.sampleIds();
             shape = sampleMajor.getShape().getShape();
             values = sampleMajor.toFloatArray();
+            for (String stage : stages) {
+              tapValues.put(stage, out.taps().get(stage).toFloatArray());
+              tapShapes.put(stage, out.taps().get(stage).getShape().getShape());
+            }
           }
           if (!sink.frame(epoch, i, ids, shape, values)) {
             return;
+          }
+          for (String stage : stages) {
+            if (!sink.stage(epoch, i, stage, ids, tapShapes.get(stage), tapValues.get(stage))) {
+              return;
+            }
           }
         }
       }
@@ -463,9 +482,10 @@ public final class RunExecutor {
         }
       }
       if (!augmentation(arm.augmentation()).isIdentity()) {
-        streamable = streams != null && distill.features().isEmpty() && !clean && arm.ensemble() == null;
+        streamable = streams != null && !clean && arm.ensemble() == null;
         cacheNote = "live: augmentation changes the teacher's inputs every epoch";
       } else if (!distill.features().isEmpty()) {
+        streamable = streams != null && !clean && arm.ensemble() == null;
         cacheNote = "live: feature terms need the teacher's stage outputs";
       } else {
         String key = teachers.identity(distill.teacher(), runSeed) + "|" + SpecReader.toJson(teachers.model(distill.teacher())) + "|"
@@ -527,7 +547,8 @@ public final class RunExecutor {
         remote = streams.open(new dev.mentor.training.distill.TeacherStreams.Request(spec.name(), arm.name(), runSeed, epochsDone,
             teacher.members().size(), data.numClasses()));
         if (remote != null) {
-          cacheNote = "live, streamed: the teacher runs elsewhere and sends its logits for each of the student's batches";
+          cacheNote = "live, streamed: the teacher runs elsewhere and sends its logits" + (arm.distill().features().isEmpty() ? ""
+              : " and stage outputs " + DistillationObjective.teacherStages(arm.distill())) + " for each of the student's batches";
         }
       }
       try {
