@@ -96,6 +96,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   private final Path jobsDir;
   private final ActorRef<DeviceAllocator.Command> devices;
   private final EpochHook hook;
+  private final CpuShare cpuShare;
   private final TimerScheduler<Command> timers;
   private final Executor training;
   private final ActorRef<DeviceAllocator.Granted> grants;
@@ -120,8 +121,9 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   private boolean paused;
 
   private ExperimentSupervisor(ActorContext<Command> context, TimerScheduler<Command> timers, String id, StatusSink sink, Path jobsDir,
-      ActorRef<DeviceAllocator.Command> devices, EpochHook hook) {
+      ActorRef<DeviceAllocator.Command> devices, EpochHook hook, CpuShare cpuShare) {
     super(context);
+    this.cpuShare = cpuShare;
     this.timers = timers;
     this.id = id;
     this.sink = sink;
@@ -141,20 +143,24 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
    */
   public static Behavior<Command> create(String id, ExperimentSpec spec, Path baseDir, Path outputRoot, StatusSink sink, Path jobsDir,
       ActorRef<DeviceAllocator.Command> devices, EpochHook hook, dev.mentor.training.distill.TeacherStreams teacherStreams,
-      dev.mentor.training.distill.TeacherOutputStore teacherOutputs) {
+      dev.mentor.training.distill.TeacherOutputStore teacherOutputs, CpuShare cpuShare) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
-      ExperimentSupervisor supervisor = new ExperimentSupervisor(context, timers, id, sink, jobsDir, devices, hook);
+      ExperimentSupervisor supervisor = new ExperimentSupervisor(context, timers, id, sink, jobsDir, devices, hook, cpuShare);
       sink.status(StatusEvent.of(id, "started", spec.arms().size() + " arms x " + spec.seeds().size() + " seeds"));
       Executor blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
       context.pipeToSelf(CompletableFuture.supplyAsync(() -> {
         ExperimentRunner prepared = new ExperimentRunner(spec, baseDir, outputRoot);
         try {
-          RunExecutor executor = prepared.prepare(supervisor.listener());
+          // Validation runs the models once: on a thread that ends, so no kernel thread team outlives it (see EngineThreads).
+          RunExecutor executor = dev.mentor.training.engine.EngineThreads.onFreshThread("mentor-prepare-" + id,
+              () -> prepared.prepare(supervisor.listener()));
           executor.setTeacherStreams(teacherStreams);
           executor.setTeacherOutputStore(teacherOutputs);
           return new Prepared(prepared, executor);
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
+        } catch (RuntimeException e) {
+          throw e;
+        } catch (Exception e) {
+          throw new java.util.concurrent.CompletionException(e);
         }
       }, blocking), (prepared, failure) -> failure == null ? prepared : new PrepareFailed(failure));
       return supervisor;
@@ -244,7 +250,11 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     int attempt = restarts.getOrDefault(run, 0);
     int member = member(run);
     String role = member >= 0 ? "ensemble-member" : runner.role(run.arm());
+    boolean onCpu = slot.device().equals("cpu");
     TrainerActor.Work work = gate -> {
+      if (onCpu) {
+        cpuShare.enter();
+      }
       gates.put(run, gate);
       try {
         return member >= 0 ? executor.executeMember(runner.spec().arm(armOf(run)), run.seed(), member, slot.djlDevice())
@@ -257,7 +267,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
         role + "-" + safeName(run.arm()) + "-s" + run.seed() + (attempt > 0 ? "-r" + attempt : ""));
     running.put(run, trainer);
     sink.status(new StatusEvent(StatusEvent.SCHEMA_VERSION, id, "run-scheduled", run.arm(), run.seed(), null,
-        role + " on " + slot, null, System.currentTimeMillis()));
+        role + " on " + slot + (onCpu ? " (" + cpuShare.share() + " kernel threads)" : ""), null, System.currentTimeMillis()));
     return this;
   }
 

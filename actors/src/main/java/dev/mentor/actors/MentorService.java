@@ -50,6 +50,7 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
   private final Map<String, ActorRef<ExperimentSupervisor.Command>> running = new HashMap<>();
   private final ActorRef<DeviceAllocator.Command> devices;
   private final ServiceSettings settings;
+  private final CpuShare cpuShare;
   private final Map<String, Object> clientProperties;
 
   private MentorService(ActorContext<Command> context, Path baseDir, Path outputRoot, StatusSink sink, Path jobsDir, ServiceSettings settings,
@@ -57,6 +58,8 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
     super(context);
     this.clientProperties = clientProperties;
     this.settings = settings;
+    this.cpuShare = new CpuShare(settings.cpuThreads(), Math.max(1, (int) settings.slots().stream().filter(slot -> slot.device().equals("cpu"))
+        .count()));
     this.devices = context.spawn(DeviceAllocator.create(settings.slots()), "devices");
     this.jobsDir = jobsDir;
     this.baseDir = baseDir;
@@ -99,7 +102,7 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
         ExperimentSupervisor.create(id, accepted.job().spec(), baseDir, outputRoot, sink, jobsDir, devices,
             settings.epochHook(), settings.streamTeachers() && clientProperties != null
                 ? new dev.mentor.actors.kafka.KafkaTeacherStreams(clientProperties, id, accepted.job().spec(), STREAM_TIMEOUT) : null,
-            clientProperties == null ? null : new dev.mentor.actors.kafka.KafkaTeacherOutputStore(clientProperties)), "experiment-" + id);
+            clientProperties == null ? null : new dev.mentor.actors.kafka.KafkaTeacherOutputStore(clientProperties), cpuShare), "experiment-" + id);
     getContext().watch(supervisor);
     running.put(id, supervisor);
     return this;
@@ -125,7 +128,8 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
     if (clientProperties == null) {
       return this;
     }
-    getContext().spawnAnonymous(TeacherStreamer.create(stream.request(), clientProperties, baseDir, outputRoot, devices));
+    getContext().spawnAnonymous(TeacherStreamer.create(stream.request(), clientProperties, baseDir, outputRoot, devices,
+        cpuShare));
     return this;
   }
 

@@ -6,10 +6,11 @@ import java.util.List;
  * How a service process trains: the device slots it hands out (see {@link DeviceAllocator#slots}),
  * a hook called at every epoch's end (tests inject faults with it; {@link
  * ExperimentSupervisor.EpochHook#NONE} otherwise), its roles (running experiments, serving
- * teacher streams, or both) and whether its students take live teachers as streams over Kafka.
+ * teacher streams, or both), whether its students take live teachers as streams over Kafka, and
+ * the engine kernel threads the trainers on CPU slots share (see {@link CpuShare}).
  */
 public record ServiceSettings(List<DeviceAllocator.Slot> slots, ExperimentSupervisor.EpochHook epochHook, java.util.Set<String> roles,
-    boolean streamTeachers) {
+    boolean streamTeachers, int cpuThreads) {
   /** Runs experiments taken from the jobs topic. */
   public static final String EXPERIMENTS = "experiments";
 
@@ -18,8 +19,16 @@ public record ServiceSettings(List<DeviceAllocator.Slot> slots, ExperimentSuperv
 
   public static final java.util.Set<String> ROLES = java.util.Set.of(EXPERIMENTS, TEACHERS);
 
-  /** CPU slots when the machine has no GPU: two trainers at a time (see docs/benchmarks.md, "Two trainers at the same time"). */
-  public static final int DEFAULT_CPU_SLOTS = 2;
+  /** Kernel threads a trainer gets by default on a machine without GPU: the default CPU slots are the engine's threads / 4. */
+  public static final int THREADS_PER_DEFAULT_CPU_SLOT = 4;
+
+  /**
+   * CPU slots when none are asked for: one per 4 engine threads, at least one (2 cores: one
+   * trainer with both; 16: four with four each). See docs/benchmarks.md, "Orchestrator overhead".
+   */
+  public static int defaultCpuSlots() {
+    return Math.max(1, dev.mentor.training.engine.EngineThreads.configuredIntraOpThreads() / THREADS_PER_DEFAULT_CPU_SLOT);
+  }
 
   public static final int DEFAULT_SLOTS_PER_GPU = 1;
 
@@ -37,27 +46,28 @@ public record ServiceSettings(List<DeviceAllocator.Slot> slots, ExperimentSuperv
   /** The slots of this machine: every GPU the engine sees ({@code slotsPerGpu} each), else {@code cpuSlots}. */
   public static ServiceSettings detect(int slotsPerGpu, int cpuSlots) {
     int gpus = ai.djl.engine.Engine.getInstance().getGpuCount();
-    return new ServiceSettings(DeviceAllocator.slots(gpus, slotsPerGpu, cpuSlots), ExperimentSupervisor.EpochHook.NONE, ROLES, false);
+    return new ServiceSettings(DeviceAllocator.slots(gpus, slotsPerGpu, cpuSlots), ExperimentSupervisor.EpochHook.NONE, ROLES, false,
+        dev.mentor.training.engine.EngineThreads.configuredIntraOpThreads());
   }
 
   public static ServiceSettings defaults() {
-    return detect(DEFAULT_SLOTS_PER_GPU, DEFAULT_CPU_SLOTS);
+    return detect(DEFAULT_SLOTS_PER_GPU, defaultCpuSlots());
   }
 
   public ServiceSettings withEpochHook(ExperimentSupervisor.EpochHook hook) {
-    return new ServiceSettings(slots, hook, roles, streamTeachers);
+    return new ServiceSettings(slots, hook, roles, streamTeachers, cpuThreads);
   }
 
   public ServiceSettings withCpuSlots(int cpuSlots) {
-    return new ServiceSettings(DeviceAllocator.slots(0, 1, cpuSlots), epochHook, roles, streamTeachers);
+    return new ServiceSettings(DeviceAllocator.slots(0, 1, cpuSlots), epochHook, roles, streamTeachers, cpuThreads);
   }
 
   public ServiceSettings withRoles(java.util.Set<String> roles) {
-    return new ServiceSettings(slots, epochHook, roles, streamTeachers);
+    return new ServiceSettings(slots, epochHook, roles, streamTeachers, cpuThreads);
   }
 
   /** Students of live logits-only distillation get their teacher from a teacher stream (any process serving teachers). */
   public ServiceSettings withStreamTeachers(boolean stream) {
-    return new ServiceSettings(slots, epochHook, roles, stream);
+    return new ServiceSettings(slots, epochHook, roles, stream, cpuThreads);
   }
 }

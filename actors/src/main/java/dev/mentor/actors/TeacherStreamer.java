@@ -34,7 +34,7 @@ final class TeacherStreamer {
   private record Done(Throwable failure) {}
 
   static Behavior<Object> create(TeacherStreamRequest request, Map<String, Object> clientProperties, Path baseDir, Path outputRoot,
-      ActorRef<DeviceAllocator.Command> devices) {
+      ActorRef<DeviceAllocator.Command> devices, CpuShare cpuShare) {
     return Behaviors.<Object>setup(context -> {
       ActorRef<DeviceAllocator.Granted> grants = context.messageAdapter(DeviceAllocator.Granted.class, Granted::new);
       devices.tell(new DeviceAllocator.Acquire("teacher for " + request.stream(), grants, context.getSelf()));
@@ -42,7 +42,13 @@ final class TeacherStreamer {
       return Behaviors.receive(Object.class)
           .onMessage(Granted.class, granted -> {
             DeviceAllocator.Slot slot = granted.granted().slot();
-            context.pipeToSelf(CompletableFuture.runAsync(() -> stream(request, clientProperties, baseDir, outputRoot, slot), training),
+            context.pipeToSelf(CompletableFuture.runAsync(() -> {
+              boolean onCpu = slot.device().equals("cpu");
+              if (onCpu) {
+                cpuShare.enter();
+              }
+              stream(request, clientProperties, baseDir, outputRoot, slot);
+            }, training),
                 (ok, failure) -> new Done(failure));
             return Behaviors.receive(Object.class)
                 .onMessage(Done.class, done -> {

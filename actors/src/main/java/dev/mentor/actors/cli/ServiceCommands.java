@@ -69,9 +69,9 @@ final class ServiceCommands {
 
   /** Device slots of a service process. */
   static class Slots {
-    @Option(names = "--cpu-slots", defaultValue = "" + dev.mentor.actors.ServiceSettings.DEFAULT_CPU_SLOTS,
-        description = "trainers at a time on a machine without GPU (default: ${DEFAULT-VALUE})")
-    int cpuSlots;
+    @Option(names = "--cpu-slots", description = "trainers at a time on a machine without GPU, sharing the engine's threads "
+        + "(default: one per 4 threads, at least 1)")
+    Integer cpuSlots;
 
     @Option(names = "--slots-per-gpu", defaultValue = "" + dev.mentor.actors.ServiceSettings.DEFAULT_SLOTS_PER_GPU,
         description = "trainers at a time on each GPU the engine sees (default: ${DEFAULT-VALUE})")
@@ -86,6 +86,7 @@ final class ServiceCommands {
     boolean streamTeachers;
 
     dev.mentor.actors.ServiceSettings settings() {
+      int cpuSlots = this.cpuSlots == null ? dev.mentor.actors.ServiceSettings.defaultCpuSlots() : this.cpuSlots;
       if (cpuSlots < 1 || slotsPerGpu < 1) {
         throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--cpu-slots and --slots-per-gpu must be >= 1, got "
             + cpuSlots + " and " + slotsPerGpu);

@@ -88,8 +88,9 @@ final class TensorBenchmark implements Callable<Integer> {
     for (int i = 0; i < ids.length; i++) {
       ids[i] = (long) batch * ids.length + i;
     }
-    return new TensorFrame("bench", "teacher", "teacher", c.shape().length == 3 ? "logits" : "features", epoch, batch, ids, c.dtype(),
-        c.shape(), values);
+    boolean logits = c.shape().length == 3;
+    return new TensorFrame("bench", "teacher", "teacher", logits ? "logits" : "features", epoch, batch, ids, c.dtype(), c.shape(), values,
+        logits ? "logits" : "stage2");
   }
 
   /** Frames per second over {@code seconds}, publisher and consumer running at the same time. */
@@ -107,7 +108,8 @@ final class TensorBenchmark implements Callable<Integer> {
           while (System.nanoTime() < deadline) {
             int b = sent.get();
             TensorFrame f = frames.get(b % frames.size());
-            publisher.publish(new TensorFrame(f.experiment(), f.arm(), f.role(), f.kind(), 1, b, f.sampleIds(), f.dtype(), f.shape(), f.values()));
+            publisher.publish(new TensorFrame(f.experiment(), f.arm(), f.role(), f.kind(), 1, b, f.sampleIds(), f.dtype(), f.shape(), f.values(),
+                f.name()));
             sent.incrementAndGet();
           }
         } catch (InterruptedException e) {
@@ -117,7 +119,8 @@ final class TensorBenchmark implements Callable<Integer> {
       long start = System.nanoTime();
       int received = 0;
       while (!producing.isDone() || received < sent.get()) {
-        consumer.frame(1, received, frames.get(received % frames.size()).sampleIds());
+        TensorFrame expected = frames.get(received % frames.size());
+        consumer.frame(1, received, expected.name(), expected.sampleIds());
         consumer.consumed(1, received);
         received++;
       }

@@ -23,7 +23,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * topic, keyed by the stream's name so they stay in order on one partition, and applies
  * backpressure: {@link #publish} blocks while the producer is more than {@code maxLead} batches
  * ahead of what its consumer has acknowledged on the acks topic (a batch: its logits frame and
- * the stage frames after it). Frames are sent asynchronously with lz4, a producer batch of 4 MiB
+ * the stage frames after it, all of one epoch and batch index). Frames are sent asynchronously with lz4, a producer batch of 4 MiB
  * (a 128 × 32 × 14 × 14 float32 feature map, 3.1 MB, fits one) and no linger.
  */
 public final class TensorPublisher implements AutoCloseable {
@@ -38,6 +38,7 @@ public final class TensorPublisher implements AutoCloseable {
   private long acknowledged;
   private long maxLeadSeen;
   private boolean ended;
+  private long lastBatch = -1;
   private final java.util.concurrent.atomic.AtomicReference<IllegalStateException> sendFailure = new java.util.concurrent.atomic.AtomicReference<>();
 
   /** The compression frames are sent with, chosen from measurements (docs/benchmarks.md, "Tensor frames through the broker"). */
@@ -81,13 +82,14 @@ public final class TensorPublisher implements AutoCloseable {
   }
 
   /**
-   * Sends the next frame — a logits frame first waiting while more than {@code maxLead} batches
-   * are unacknowledged —; returns false, sending nothing, once the consumer said it needs no more.
+   * Sends the next frame — the first frame of a batch first waiting while more than
+   * {@code maxLead} batches are unacknowledged —; returns false, sending nothing, once the consumer said it needs no more.
    */
   public boolean publish(TensorFrame frame) throws InterruptedException {
     synchronized (lock) {
-      // The lead counts batches: a batch's logits frame opens it, its stages' frames follow without waiting.
-      boolean opensBatch = frame.kind().equals("logits");
+      // The lead counts batches: a batch's first frame opens it, its other frames follow without waiting.
+      long position = ((long) frame.epoch() << 32) | (frame.batch() & 0xFFFFFFFFL);
+      boolean opensBatch = position != lastBatch;
       long waitingSince = System.nanoTime();
       while (opensBatch && sent - acknowledged >= maxLead && !ended) {
         lock.wait(1000);
@@ -103,6 +105,7 @@ public final class TensorPublisher implements AutoCloseable {
         return false;
       }
       if (opensBatch) {
+        lastBatch = position;
         sent++;
         maxLeadSeen = Math.max(maxLeadSeen, sent - acknowledged);
       }

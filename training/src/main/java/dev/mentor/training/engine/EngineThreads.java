@@ -13,6 +13,24 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class EngineThreads {
   private EngineThreads() {}
 
+  /**
+   * Sets how many threads the engine's CPU kernels use for operations called from this thread
+   * (the team size of this thread; other threads keep theirs). Trainers sharing a machine's cores
+   * each take their share, so two trainers on 2 cores run one kernel thread each instead of
+   * four threads competing for two cores.
+   */
+  public static void setIntraOpThreads(int threads) {
+    if (threads < 1) {
+      throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+    }
+    ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+  }
+
+  /** The engine's kernel threads as configured for the process ({@code ai.djl.pytorch.num_threads}, else every core). */
+  public static int configuredIntraOpThreads() {
+    return Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors());
+  }
+
   /** Runs {@code work} on a new thread that ends with it; returns its result or rethrows what it threw. */
   public static <T> T onFreshThread(String name, Callable<T> work) throws Exception {
     AtomicReference<T> result = new AtomicReference<>();
