@@ -10,6 +10,7 @@ import dev.mentor.training.run.ExperimentRunner;
 import dev.mentor.training.run.RunExecutor;
 import dev.mentor.training.run.RunListener;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -47,7 +48,7 @@ final class TeacherStreamer {
               if (onCpu) {
                 cpuShare.enter();
               }
-              stream(request, clientProperties, baseDir, outputRoot, slot);
+              stream(request, clientProperties, baseDir, outputRoot, slot, cpuShare);
             }, training),
                 (ok, failure) -> new Done(failure));
             return Behaviors.receive(Object.class)
@@ -65,7 +66,7 @@ final class TeacherStreamer {
   }
 
   private static void stream(TeacherStreamRequest request, Map<String, Object> clientProperties, Path baseDir, Path outputRoot,
-      DeviceAllocator.Slot slot) {
+      DeviceAllocator.Slot slot, CpuShare cpuShare) {
     try {
       ExperimentSpec spec = SpecReader.parse(request.spec());
       RunExecutor executor = new ExperimentRunner(spec, baseDir, outputRoot).prepare(RunListener.NONE);
@@ -73,25 +74,57 @@ final class TeacherStreamer {
           request.epochsDone(), 0, 0);
       var teacher = spec.arm(request.studentArm()).distill().teacher();
       String producer = teacher.arm() != null ? teacher.arm() : "checkpoint";
-      try (TensorPublisher publisher = new TensorPublisher(clientProperties, request.stream(), request.maxLead())) {
-        executor.streamTeacher(run, slot.djlDevice(), new RunExecutor.FrameSink() {
-          @Override
-          public boolean frame(int epoch, int batch, long[] ids, long[] shape, float[] values) throws InterruptedException {
-            return publisher.publish(new TensorFrame(request.experimentId(), producer, "teacher", "logits", epoch, batch, ids,
-                TensorFrame.DType.FLOAT32, shape, values));
-          }
-
-          @Override
-          public boolean stage(int epoch, int batch, String stage, long[] ids, long[] shape, float[] values) throws InterruptedException {
-            return publisher.publish(new TensorFrame(request.experimentId(), producer, "teacher", "features", epoch, batch, ids,
-                TensorFrame.DType.FLOAT32, shape, values, stage));
-          }
-        });
+      if (request.memberStreams() == 0) {
+        publish(request, clientProperties, executor, run, -1, producer, slot);
+        return;
+      }
+      // An ensemble's members side by side on this slot, each publishing its own frames.
+      java.util.concurrent.ExecutorService members = java.util.concurrent.Executors.newFixedThreadPool(request.memberStreams());
+      try {
+        List<java.util.concurrent.Future<?>> running = new java.util.ArrayList<>();
+        for (int m = 0; m < request.memberStreams(); m++) {
+          int member = m;
+          running.add(members.submit(() -> {
+            if (slot.device().equals("cpu")) {
+              cpuShare.enter();
+            }
+            publish(request, clientProperties, executor, run, member, producer, slot);
+            return null;
+          }));
+        }
+        for (java.util.concurrent.Future<?> f : running) {
+          f.get();
+        }
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new IllegalStateException(e.getCause());
+      } finally {
+        members.shutdownNow();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** Streams the whole teacher ({@code member} -1) or one member of an ensemble teacher to the request's stream. */
+  private static void publish(TeacherStreamRequest request, Map<String, Object> clientProperties, RunExecutor executor,
+      TeacherStreams.Request run, int member, String producer, DeviceAllocator.Slot slot) throws java.io.IOException, InterruptedException {
+    String logitsName = member < 0 ? "logits" : dev.mentor.actors.kafka.KafkaRemoteTeacher.memberName(member);
+    try (TensorPublisher publisher = new TensorPublisher(clientProperties, request.stream(), request.maxLead())) {
+      executor.streamTeacher(run, member, slot.djlDevice(), new RunExecutor.FrameSink() {
+        @Override
+        public boolean frame(int epoch, int batch, long[] ids, long[] shape, float[] values) throws InterruptedException {
+          return publisher.publish(new TensorFrame(request.experimentId(), producer, member < 0 ? "teacher" : "ensemble-member", "logits", epoch,
+              batch, ids, TensorFrame.DType.FLOAT32, shape, values, logitsName));
+        }
+
+        @Override
+        public boolean stage(int epoch, int batch, String stage, long[] ids, long[] shape, float[] values) throws InterruptedException {
+          return publisher.publish(new TensorFrame(request.experimentId(), producer, "teacher", "features", epoch, batch, ids,
+              TensorFrame.DType.FLOAT32, shape, values, stage));
+        }
+      });
     }
   }
 }

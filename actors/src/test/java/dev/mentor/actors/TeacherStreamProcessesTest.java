@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * and streams the teacher's logits for each of the student's augmented batches over the tensor
  * topic, while this process (role experiments) trains the teacher arm, then the students: one
  * on logits of augmented batches, one on feature terms (attention, similarity, two-stage FitNets,
- * so stage outputs travel as features frames and the hint phase reads a subset of them). Each
+ * so stage outputs travel as features frames and the hint phase reads a subset of them), and one
+ * of a two-member ensemble whose members publish their own frames side by side. Each
  * student ends with exactly the weights and metrics of the same experiment run in-process with
  * the teacher in the student's own loop: no frame was lost, reordered or misaligned.
  */
@@ -51,6 +52,9 @@ class TeacherStreamProcessesTest {
               - {method: attention, pairs: [{student: stage1, teacher: stage1}], weight: 10}
               - {method: similarity, pairs: [{student: stage3, teacher: stage3}]}
               - {method: fitnets, pairs: [{student: stage2, teacher: stage2}], hintEpochs: 1}
+        - {name: deep, model: {type: mlp, widths: [8]}, ensemble: {members: 2}}
+        - {name: from-deep, model: {type: mlp, widths: [6]}, augmentation: {flip: true},
+           distill: {teacher: {arm: deep}, temperature: 2, alpha: 0.7}}
       """;
 
   @TempDir Path state;
@@ -81,7 +85,7 @@ class TeacherStreamProcessesTest {
           teachers.waitFor(60, TimeUnit.SECONDS);
         }
       }
-      for (int arm = 1; arm <= 2; arm++) {
+      for (int arm : new int[] {1, 2, 4}) {
         String run = reference.get(arm).arm() + "-s5";
         RunRecord student = SpecReader.json().readValue(runs.resolve("streamed").resolve(run).resolve("results.json").toFile(), RunRecord.class);
         assertThat(student.distillation().cache()).as("the teacher was streamed").startsWith("live, streamed");

@@ -31,8 +31,19 @@ public final class KafkaRemoteTeacher implements RemoteTeacher {
   private final Map<Long, Map<String, TensorFrame>> buffered = new HashMap<>();
   private final Duration timeout;
   private long used;
+  private final int memberStreams;
 
   public KafkaRemoteTeacher(Map<String, Object> clientProperties, String stream, Duration timeout) {
+    this(clientProperties, stream, timeout, 0);
+  }
+
+  /**
+   * {@code memberStreams} > 0: the teacher is an ensemble whose members publish their own logits
+   * frames ({@code member-0}, {@code member-1}, ...) side by side; {@link #memberLogits} waits for
+   * every member's frame of the batch. 0: one {@code logits} frame holds all members.
+   */
+  public KafkaRemoteTeacher(Map<String, Object> clientProperties, String stream, Duration timeout, int memberStreams) {
+    this.memberStreams = memberStreams;
     this.stream = stream;
     this.timeout = timeout;
     Map<String, Object> consumerProps = new HashMap<>(clientProperties);
@@ -52,6 +63,11 @@ public final class KafkaRemoteTeacher implements RemoteTeacher {
     Map<String, Object> producerProps = new HashMap<>(clientProperties);
     producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 0);
     this.acks = new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer());
+  }
+
+  /** The frame name of ensemble member {@code m}'s logits. */
+  public static String memberName(int m) {
+    return "member-" + m;
   }
 
   private static long position(int epoch, int batch) {
@@ -86,6 +102,22 @@ public final class KafkaRemoteTeacher implements RemoteTeacher {
 
   @Override
   public float[] memberLogits(int epoch, int batch, long[] sampleIds) {
+    if (memberStreams > 0) {
+      // The ensemble's average is taken by the loss once every member's frame of the batch is here.
+      float[][] members = new float[memberStreams][];
+      int length = 0;
+      for (int m = 0; m < memberStreams; m++) {
+        members[m] = frame(epoch, batch, memberName(m), sampleIds).values();
+        length += members[m].length;
+      }
+      float[] memberMajor = new float[length];
+      int at = 0;
+      for (float[] values : members) {
+        System.arraycopy(values, 0, memberMajor, at, values.length);
+        at += values.length;
+      }
+      return memberMajor;
+    }
     TensorFrame frame = frame(epoch, batch, sampleIds);
     // Frames are sample-major (samples × members × classes); the loss wants members first.
     long[] shape = frame.shape();

@@ -39,14 +39,16 @@ public final class KafkaTeacherStreams implements TeacherStreams {
   @Override
   public RemoteTeacher open(Request request) {
     String stream = TensorPublisher.streamName(experimentId, "teacher", request.studentArm(), request.seed()) + "/" + UUID.randomUUID();
-    KafkaRemoteTeacher teacher = new KafkaRemoteTeacher(clientProperties, stream, timeout);
+    // An ensemble teacher's members publish side by side, each its own frames; the student averages them as they arrive.
+    int memberStreams = request.members() > 1 ? request.members() : 0;
+    KafkaRemoteTeacher teacher = new KafkaRemoteTeacher(clientProperties, stream, timeout, memberStreams);
     try {
       Map<String, Object> props = new HashMap<>(clientProperties);
       props.put(ProducerConfig.ACKS_CONFIG, "all");
       try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
         producer.send(new ProducerRecord<>(MentorTopics.TEACHER_REQUESTS, stream, SpecReader.toJson(new TeacherStreamRequest(
             TeacherStreamRequest.SCHEMA_VERSION, experimentId, specJson, request.studentArm(), request.seed(), request.epochsDone(), stream,
-            MAX_LEAD)))).get();
+            MAX_LEAD, memberStreams)))).get();
       }
       return teacher;
     } catch (Exception e) {

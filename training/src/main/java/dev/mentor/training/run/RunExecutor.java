@@ -127,8 +127,10 @@ public final class RunExecutor {
    * {@code epochsDone + 1} to the student's last planned epoch, and hands the teacher's logits of
    * each batch (samples × members × classes, with the batch's sample ids) to {@code sink}, then
    * the outputs of the teacher stages the student's feature terms need, one per stage.
+   * {@code member} ≥ 0 streams that member of an ensemble teacher alone (samples × 1 × classes),
+   * so an ensemble's members can publish side by side; -1 streams the whole teacher.
    */
-  public void streamTeacher(dev.mentor.training.distill.TeacherStreams.Request request, ai.djl.Device device, FrameSink sink)
+  public void streamTeacher(dev.mentor.training.distill.TeacherStreams.Request request, int member, ai.djl.Device device, FrameSink sink)
       throws IOException, InterruptedException {
     ArmSpec arm = spec.arm(request.studentArm());
     if (arm == null || arm.distill() == null) {
@@ -137,8 +139,13 @@ public final class RunExecutor {
     TaskData data = TaskSplitter.split(source, spec.tasks().get(arm.task()), request.seed());
     ImageSet train = data.train();
     try (NDManager manager = NDManager.newBaseManager(device)) {
-      Teacher teacher = teachers.load(arm.distill().teacher(), request.seed(), data.numClasses(),
+      Teacher whole = teachers.load(arm.distill().teacher(), request.seed(), data.numClasses(),
           new Shape(train.channels(), train.height(), train.width()), manager);
+      if (member >= whole.members().size()) {
+        throw new IllegalArgumentException("the teacher of arm '" + arm.name() + "' has " + whole.members().size() + " members, not " + (member + 1));
+      }
+      Teacher teacher = member < 0 ? whole
+          : new Teacher(List.of(whole.members().get(member)), new ParameterStore(manager, false), whole.source() + " member " + member);
       Batches batches = new Batches(train, arm.batchSize(), normalization, augmentation(arm.augmentation()));
       int planned = plannedEpochs(arm);
       java.util.Set<String> stages = DistillationObjective.teacherStages(arm.distill());
