@@ -163,7 +163,7 @@ class MentorServiceTest {
         data: {source: synthetic, syntheticClasses: 3, syntheticPerClass: 30}
         tasks:
           t: {classes: [0, 1, 2]}
-        defaults: {task: t, epochs: 3, batchSize: 16, optimizer: {lr: 0.01}}
+        defaults: {task: t, epochs: 8, batchSize: 16, optimizer: {lr: 0.01}}
         arms:
           - {name: deep, model: {type: mlp, widths: [8]}, ensemble: {members: 3}}
         """;
