@@ -28,10 +28,12 @@ public final class MentorNode implements AutoCloseable {
   private final JobIntake intake;
   private final ControlListener control;
   private final TeacherRequestListener teachers;
+  private final Monitoring monitoring;
 
   private MentorNode(KafkaStatusSink sink, ActorSystem<MentorService.Command> system, JobIntake intake, ControlListener control,
-      TeacherRequestListener teachers) {
+      TeacherRequestListener teachers, Monitoring monitoring) {
     this.teachers = teachers;
+    this.monitoring = monitoring;
     this.sink = sink;
     this.system = system;
     this.intake = intake;
@@ -59,7 +61,9 @@ public final class MentorNode implements AutoCloseable {
     try (Admin admin = Admin.create(clientProperties)) {
       MentorTopics.ensure(admin, replicationFactor);
     }
-    KafkaStatusSink sink = new KafkaStatusSink(clientProperties);
+    KafkaStatusSink kafkaSink = new KafkaStatusSink(clientProperties);
+    Monitoring monitoring = settings.metrics() == null ? null : new Monitoring(settings.metrics());
+    StatusSink sink = monitoring == null ? kafkaSink : new MeteredStatusSink(kafkaSink, monitoring.training, monitoring.runtime);
     // One training thread per device slot: a run holds its slot's thread while it trains.
     com.typesafe.config.Config config = com.typesafe.config.ConfigFactory.parseMap(Map.of(
         ExperimentSupervisor.TRAINING_DISPATCHER + ".thread-pool-executor.fixed-pool-size", settings.slots().size()))
@@ -68,8 +72,11 @@ public final class MentorNode implements AutoCloseable {
         JobIntake.jobsDir(stateDir), settings, clientProperties), "mentor", config);
     TeacherRequestListener teachers = settings.roles().contains(ServiceSettings.TEACHERS)
         ? TeacherRequestListener.start(clientProperties, request -> system.tell(new MentorService.StreamTeacher(request))) : null;
+    if (monitoring != null) {
+      monitoring.start(clientProperties, system);
+    }
     if (!settings.roles().contains(ServiceSettings.EXPERIMENTS)) {
-      return new MentorNode(sink, system, null, null, teachers);
+      return new MentorNode(kafkaSink, system, null, null, teachers, monitoring);
     }
     resumeUnfinished(stateDir, system);
     ControlListener control = ControlListener.start(clientProperties, request -> system.tell(switch (request.action()) {
@@ -85,6 +92,9 @@ public final class MentorNode implements AutoCloseable {
 
       @Override
       public void rejected(JobRejection rejection) {
+        if (monitoring != null) {
+          monitoring.runtime.rejectedJob();
+        }
         System.err.println("mentor: rejected job '" + rejection.experimentId() + "': " + (rejection.field().isEmpty() ? "" : rejection.field() + ": ")
             + rejection.reason());
       }
@@ -94,7 +104,73 @@ public final class MentorNode implements AutoCloseable {
         system.tell(new MentorService.JobDuplicate(experimentId));
       }
     });
-    return new MentorNode(sink, system, intake, control, teachers);
+    return new MentorNode(kafkaSink, system, intake, control, teachers, monitoring);
+  }
+
+  /** The process's meters, their endpoint, and the task that samples device usage, broker reachability and purges old series. */
+  private static final class Monitoring implements AutoCloseable {
+    final io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry =
+        new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+    final dev.mentor.monitoring.TrainingMeters training;
+    final dev.mentor.monitoring.RuntimeMeters runtime = new dev.mentor.monitoring.RuntimeMeters();
+    final ServiceSettings.Metrics settings;
+    final java.util.concurrent.ScheduledExecutorService sampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "mentor-metrics-sampler");
+      t.setDaemon(true);
+      return t;
+    });
+    volatile boolean brokerReachable;
+    dev.mentor.monitoring.MetricsServer server;
+
+    Monitoring(ServiceSettings.Metrics settings) {
+      this.settings = settings;
+      this.training = new dev.mentor.monitoring.TrainingMeters(settings.retention());
+      training.bindTo(registry);
+      runtime.bindTo(registry);
+      new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+      new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+      new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
+    }
+
+    void start(Map<String, Object> clientProperties, ActorSystem<MentorService.Command> system) throws java.io.IOException {
+      Admin admin = Admin.create(clientProperties);
+      sampler.scheduleWithFixedDelay(() -> {
+        try {
+          admin.describeCluster().clusterId().get(2, TimeUnit.SECONDS);
+          brokerReachable = true;
+        } catch (Exception e) {
+          brokerReachable = false;
+        }
+        try {
+          DeviceAllocator.Usage usage = org.apache.pekko.actor.typed.javadsl.AskPattern.<MentorService.Command, DeviceAllocator.Usage>ask(system,
+              MentorService.GetDeviceUsage::new, java.time.Duration.ofSeconds(2), system.scheduler()).toCompletableFuture().get(3, TimeUnit.SECONDS);
+          runtime.devices(usage.total(), usage.used(), usage.queued());
+        } catch (Exception e) {
+          // the actor system is stopping: keep the last values
+        }
+        training.purge(java.time.Instant.now());
+      }, 0, 2, TimeUnit.SECONDS);
+      server = dev.mentor.monitoring.MetricsServer.start(settings.bind(), settings.port(), registry,
+          () -> brokerReachable && !system.getWhenTerminated().toCompletableFuture().isDone());
+      closeAdmin = admin;
+    }
+
+    private Admin closeAdmin;
+
+    int port() {
+      return server.port();
+    }
+
+    @Override
+    public void close() {
+      sampler.shutdownNow();
+      if (server != null) {
+        server.close();
+      }
+      if (closeAdmin != null) {
+        closeAdmin.close();
+      }
+    }
   }
 
   /** Experiments accepted earlier whose supervisor never marked them ended: the service stopped while they ran. */
@@ -118,6 +194,11 @@ public final class MentorNode implements AutoCloseable {
     return intake == null ? java.util.Set.of() : intake.assignedPartitions();
   }
 
+  /** The port of the metrics and health endpoint, or -1 when the node serves none. */
+  public int metricsPort() {
+    return monitoring == null ? -1 : monitoring.port();
+  }
+
   public ActorSystem<MentorService.Command> system() {
     return system;
   }
@@ -133,6 +214,9 @@ public final class MentorNode implements AutoCloseable {
     }
     system.terminate();
     system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    if (monitoring != null) {
+      monitoring.close();
+    }
     sink.close();
   }
 }

@@ -10,7 +10,16 @@ import java.util.List;
  * the engine kernel threads the trainers on CPU slots share (see {@link CpuShare}).
  */
 public record ServiceSettings(List<DeviceAllocator.Slot> slots, ExperimentSupervisor.EpochHook epochHook, java.util.Set<String> roles,
-    boolean streamTeachers, int cpuThreads) {
+    boolean streamTeachers, int cpuThreads, Metrics metrics) {
+  /** The Prometheus and health endpoint: bind address and port (0: any free port); null settings: no endpoint. */
+  public record Metrics(String bind, int port, java.time.Duration retention) {
+    public Metrics {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("the metrics port must be 0..65535, got " + port);
+      }
+    }
+  }
+
   /** Runs experiments taken from the jobs topic. */
   public static final String EXPERIMENTS = "experiments";
 
@@ -47,7 +56,7 @@ public record ServiceSettings(List<DeviceAllocator.Slot> slots, ExperimentSuperv
   public static ServiceSettings detect(int slotsPerGpu, int cpuSlots) {
     int gpus = ai.djl.engine.Engine.getInstance().getGpuCount();
     return new ServiceSettings(DeviceAllocator.slots(gpus, slotsPerGpu, cpuSlots), ExperimentSupervisor.EpochHook.NONE, ROLES, false,
-        dev.mentor.training.engine.EngineThreads.configuredIntraOpThreads());
+        dev.mentor.training.engine.EngineThreads.configuredIntraOpThreads(), null);
   }
 
   public static ServiceSettings defaults() {
@@ -55,19 +64,24 @@ public record ServiceSettings(List<DeviceAllocator.Slot> slots, ExperimentSuperv
   }
 
   public ServiceSettings withEpochHook(ExperimentSupervisor.EpochHook hook) {
-    return new ServiceSettings(slots, hook, roles, streamTeachers, cpuThreads);
+    return new ServiceSettings(slots, hook, roles, streamTeachers, cpuThreads, metrics);
   }
 
   public ServiceSettings withCpuSlots(int cpuSlots) {
-    return new ServiceSettings(DeviceAllocator.slots(0, 1, cpuSlots), epochHook, roles, streamTeachers, cpuThreads);
+    return new ServiceSettings(DeviceAllocator.slots(0, 1, cpuSlots), epochHook, roles, streamTeachers, cpuThreads, metrics);
+  }
+
+  /** Serves {@code /metrics} and health on {@code bind}:{@code port}; an ended experiment's training series go after an hour. */
+  public ServiceSettings withMetrics(String bind, int port) {
+    return new ServiceSettings(slots, epochHook, roles, streamTeachers, cpuThreads, new Metrics(bind, port, java.time.Duration.ofHours(1)));
   }
 
   public ServiceSettings withRoles(java.util.Set<String> roles) {
-    return new ServiceSettings(slots, epochHook, roles, streamTeachers, cpuThreads);
+    return new ServiceSettings(slots, epochHook, roles, streamTeachers, cpuThreads, metrics);
   }
 
   /** Students of live logits-only distillation get their teacher from a teacher stream (any process serving teachers). */
   public ServiceSettings withStreamTeachers(boolean stream) {
-    return new ServiceSettings(slots, epochHook, roles, stream, cpuThreads);
+    return new ServiceSettings(slots, epochHook, roles, stream, cpuThreads, metrics);
   }
 }

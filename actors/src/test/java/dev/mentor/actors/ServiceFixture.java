@@ -30,6 +30,10 @@ public final class ServiceFixture implements AutoCloseable {
     }
   }
 
+  public MentorNode node() {
+    return node;
+  }
+
   public String bootstrapServers() {
     return kafka.bootstrapServers();
   }

@@ -62,7 +62,7 @@ final class RunCommand implements Callable<Integer> {
     if (inProcess) {
       return MentorCli.runInProcess(file, output);
     }
-    dev.mentor.actors.ServiceSettings settings = slots.settings();
+    dev.mentor.actors.ServiceSettings settings = slots.settings(null);
     if (!settings.roles().contains(dev.mentor.actors.ServiceSettings.EXPERIMENTS)) {
       throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--roles of mentor run must include experiments");
     }
@@ -84,6 +84,9 @@ final class RunCommand implements Callable<Integer> {
       Map<String, Object> client = new HashMap<>();
       client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers == null ? kafka.bootstrapServers() : bootstrapServers);
       try (MentorNode node = MentorNode.start(client, temp.resolve("service"), baseDir, output, (short) 1, settings)) {
+        if (node.metricsPort() >= 0) {
+          System.out.println("metrics: http://" + settings.metrics().bind() + ":" + node.metricsPort() + "/metrics");
+        }
         return submitAndFollow(client, spec.name(), text);
       }
     } finally {

@@ -81,9 +81,24 @@ final class ServiceCommands {
         description = "what this process does: experiments (run jobs), teachers (serve teacher streams to students of any process); default: ${DEFAULT-VALUE}")
     java.util.Set<String> roles;
 
+    @Option(names = "--metrics-port", description = "serve /metrics (Prometheus) and /health/live, /health/ready on this port "
+        + "(serve: default 9464; run: none unless given; 0: any free port)")
+    Integer metricsPort;
+
+    @Option(names = "--metrics-bind", defaultValue = "127.0.0.1", description = "address of the metrics endpoint (default: ${DEFAULT-VALUE}; "
+        + "0.0.0.0 in a container)")
+    String metricsBind;
+
     @Option(names = "--stream-teachers", description = "students whose teacher runs live on logits only (augmented inputs) take it as a "
         + "stream over Kafka from a process serving teachers, instead of running it in their own loop")
     boolean streamTeachers;
+
+    /** The settings, with the metrics endpoint on {@code --metrics-port}, else on {@code defaultPort} (null: none). */
+    dev.mentor.actors.ServiceSettings settings(Integer defaultPort) {
+      dev.mentor.actors.ServiceSettings settings = settings();
+      Integer port = metricsPort != null ? metricsPort : defaultPort;
+      return port == null ? settings : settings.withMetrics(metricsBind, port);
+    }
 
     dev.mentor.actors.ServiceSettings settings() {
       int cpuSlots = this.cpuSlots == null ? dev.mentor.actors.ServiceSettings.defaultCpuSlots() : this.cpuSlots;
@@ -98,6 +113,9 @@ final class ServiceCommands {
       return dev.mentor.actors.ServiceSettings.detect(slotsPerGpu, cpuSlots).withRoles(roles).withStreamTeachers(streamTeachers);
     }
   }
+
+  /** The metrics port of {@code mentor serve} unless told otherwise (the Prometheus exporters' customary range). */
+  static final int DEFAULT_METRICS_PORT = 9464;
 
   @Command(name = "serve", description = "Run the long-lived service: take experiments from Kafka and run them.")
   static final class Serve extends Connection implements Callable<Integer> {
@@ -116,10 +134,11 @@ final class ServiceCommands {
     @Override
     public Integer call() throws Exception {
       CountDownLatch stopped = new CountDownLatch(1);
-      dev.mentor.actors.ServiceSettings settings = slots.settings();
+      dev.mentor.actors.ServiceSettings settings = slots.settings(DEFAULT_METRICS_PORT);
       try (MentorNode node = MentorNode.start(clientProperties(), state, state, output, replicationFactor, settings)) {
         Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
-        System.out.println("mentor: serving on " + bootstrapServers + " (jobs topic " + MentorTopics.JOBS + "), device slots " + settings.slots());
+        System.out.println("mentor: serving on " + bootstrapServers + " (jobs topic " + MentorTopics.JOBS + "), device slots " + settings.slots()
+            + (node.metricsPort() < 0 ? "" : ", metrics on http://" + settings.metrics().bind() + ":" + node.metricsPort() + "/metrics"));
         stopped.await();
       }
       return 0;
