@@ -53,7 +53,7 @@ public final class DeviceAllocator extends AbstractBehavior<DeviceAllocator.Comm
   private final int total;
   private final Map<Slot, Acquire> held = new HashMap<>();
   private final Deque<Acquire> queue = new ArrayDeque<>();
-  private final Map<ActorRef<?>, Integer> watched = new HashMap<>();
+  private final java.util.Set<ActorRef<?>> watched = new java.util.HashSet<>();
 
   private DeviceAllocator(ActorContext<Command> context, List<Slot> slots) {
     super(context);
@@ -99,9 +99,8 @@ public final class DeviceAllocator extends AbstractBehavior<DeviceAllocator.Comm
   }
 
   private Behavior<Command> onAcquire(Acquire request) {
-    if (!watched.containsKey(request.owner())) {
+    if (watched.add(request.owner())) {
       getContext().watchWith(request.owner(), new OwnerStopped(request.owner()));
-      watched.put(request.owner(), 0);
     }
     queue.add(request);
     grant();

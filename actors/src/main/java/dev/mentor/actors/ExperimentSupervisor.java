@@ -369,14 +369,14 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
       public void epochFinished(String arm, long seed, EpochMetrics metrics) {
         sink.status(new StatusEvent(StatusEvent.SCHEMA_VERSION, id, "epoch", arm, seed, metrics.epoch(), null, metrics,
             System.currentTimeMillis()));
-        RunKey run = runOf(arm, seed);
+        RunKey run = new RunKey(arm, seed);
         hook.epochEnded(id, run, metrics.epoch(), attemptOf(run));
       }
 
       @Override
       public void epochSaved(String arm, long seed, int epoch) {
         // A co-distilled member reports as "arm/member-m" from inside its arm's task: that task's gate holds it.
-        TrainerActor.Gate gate = gates.getOrDefault(runOf(arm, seed), gates.get(new RunKey(armOf(new RunKey(arm, seed)), seed)));
+        TrainerActor.Gate gate = gates.getOrDefault(new RunKey(arm, seed), gates.get(new RunKey(armOf(new RunKey(arm, seed)), seed)));
         if (gate != null) {
           gate.epochEnded(epoch);
         }
@@ -389,11 +389,6 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
             null, System.currentTimeMillis()));
       }
     };
-  }
-
-  /** The task of a listener's label: an arm's run, or an ensemble member's ("arm/member-m"), each a task of its own. */
-  private static RunKey runOf(String label, long seed) {
-    return new RunKey(label, seed);
   }
 
   private static final String MEMBER = "/member-";

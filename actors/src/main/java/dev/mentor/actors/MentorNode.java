@@ -2,6 +2,7 @@ package dev.mentor.actors;
 
 import dev.mentor.actors.kafka.ControlListener;
 import dev.mentor.actors.kafka.JobIntake;
+import dev.mentor.actors.kafka.JsonTopicListener;
 import dev.mentor.actors.kafka.KafkaStatusSink;
 import dev.mentor.actors.kafka.MentorTopics;
 import dev.mentor.actors.kafka.TeacherRequestListener;
@@ -26,12 +27,13 @@ public final class MentorNode implements AutoCloseable {
   private final KafkaStatusSink sink;
   private final ActorSystem<MentorService.Command> system;
   private final JobIntake intake;
-  private final ControlListener control;
-  private final TeacherRequestListener teachers;
+  private final JsonTopicListener<dev.mentor.messages.job.ControlRequest> control;
+  private final JsonTopicListener<dev.mentor.messages.tensor.TeacherStreamRequest> teachers;
   private final Monitoring monitoring;
 
-  private MentorNode(KafkaStatusSink sink, ActorSystem<MentorService.Command> system, JobIntake intake, ControlListener control,
-      TeacherRequestListener teachers, Monitoring monitoring) {
+  private MentorNode(KafkaStatusSink sink, ActorSystem<MentorService.Command> system, JobIntake intake,
+      JsonTopicListener<dev.mentor.messages.job.ControlRequest> control, JsonTopicListener<dev.mentor.messages.tensor.TeacherStreamRequest> teachers,
+      Monitoring monitoring) {
     this.teachers = teachers;
     this.monitoring = monitoring;
     this.sink = sink;
@@ -70,7 +72,7 @@ public final class MentorNode implements AutoCloseable {
         .withFallback(com.typesafe.config.ConfigFactory.load());
     ActorSystem<MentorService.Command> system = ActorSystem.create(MentorService.create(baseDir, outputRoot, sink,
         JobIntake.jobsDir(stateDir), settings, clientProperties), "mentor", config);
-    TeacherRequestListener teachers = settings.roles().contains(ServiceSettings.TEACHERS)
+    JsonTopicListener<dev.mentor.messages.tensor.TeacherStreamRequest> teachers = settings.roles().contains(ServiceSettings.TEACHERS)
         ? TeacherRequestListener.start(clientProperties, request -> system.tell(new MentorService.StreamTeacher(request))) : null;
     if (monitoring != null) {
       monitoring.start(clientProperties, system);
@@ -79,7 +81,7 @@ public final class MentorNode implements AutoCloseable {
       return new MentorNode(kafkaSink, system, null, null, teachers, monitoring);
     }
     resumeUnfinished(stateDir, system);
-    ControlListener control = ControlListener.start(clientProperties, request -> system.tell(switch (request.action()) {
+    JsonTopicListener<dev.mentor.messages.job.ControlRequest> control = ControlListener.start(clientProperties, request -> system.tell(switch (request.action()) {
       case "pause" -> new MentorService.PauseJob(request.experimentId(), true);
       case "resume" -> new MentorService.PauseJob(request.experimentId(), false);
       default -> new MentorService.CancelJob(request.experimentId());
@@ -121,6 +123,7 @@ public final class MentorNode implements AutoCloseable {
     });
     volatile boolean brokerReachable;
     dev.mentor.monitoring.MetricsServer server;
+    Admin admin;
 
     Monitoring(ServiceSettings.Metrics settings) {
       this.settings = settings;
@@ -133,7 +136,7 @@ public final class MentorNode implements AutoCloseable {
     }
 
     void start(Map<String, Object> clientProperties, ActorSystem<MentorService.Command> system) throws java.io.IOException {
-      Admin admin = Admin.create(clientProperties);
+      admin = Admin.create(clientProperties);
       sampler.scheduleWithFixedDelay(() -> {
         try {
           admin.describeCluster().clusterId().get(2, TimeUnit.SECONDS);
@@ -152,10 +155,7 @@ public final class MentorNode implements AutoCloseable {
       }, 0, 2, TimeUnit.SECONDS);
       server = dev.mentor.monitoring.MetricsServer.start(settings.bind(), settings.port(), registry,
           () -> brokerReachable && !system.getWhenTerminated().toCompletableFuture().isDone());
-      closeAdmin = admin;
     }
-
-    private Admin closeAdmin;
 
     int port() {
       return server.port();
@@ -167,8 +167,8 @@ public final class MentorNode implements AutoCloseable {
       if (server != null) {
         server.close();
       }
-      if (closeAdmin != null) {
-        closeAdmin.close();
+      if (admin != null) {
+        admin.close();
       }
     }
   }

@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
 /**
  * A {@link StatusSink} that also turns the status events into meters before passing them on:
  * experiments by state, each run's learning curves (tagged with the role and device its
- * {@code run-scheduled} event names), restarts. The events' formats are the supervisor's own.
+ * {@code run-scheduled} event names), restarts, and from each run's record its early-stopping
+ * and overfitting events. The events' formats are the supervisor's own.
  */
 public final class MeteredStatusSink implements StatusSink {
   /** "student on cpu#0 (2 kernel threads)": role, then device before the slot index. */
@@ -72,8 +73,15 @@ public final class MeteredStatusSink implements StatusSink {
     }
   }
 
+  /** A run's record: its early-stopping and overfitting events are counted (they are known when the run ends). */
   @Override
   public void result(String experimentId, RunRecord record) {
-    next.result(experimentId, record);
+    try {
+      TrainingMeters.RunKey run = new TrainingMeters.RunKey(experimentId, record.arm(), record.seed());
+      record.events().stream().filter(e -> e.kind().equals("early-stopping") || e.kind().equals("overfitting"))
+          .forEach(e -> training.runEvent(run, e.kind()));
+    } finally {
+      next.result(experimentId, record);
+    }
   }
 }

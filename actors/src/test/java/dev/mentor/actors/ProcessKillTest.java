@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.mentor.actors.kafka.EmbeddedKafka;
 import dev.mentor.actors.kafka.MentorTopics;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -22,11 +21,8 @@ class ProcessKillTest {
   @TempDir Path state;
 
   private Process serve(String bootstrap, String name) throws Exception {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dai.djl.offline=true", "-Xmx1g", "-cp", System.getProperty("java.class.path"), "dev.mentor.actors.cli.MentorMain", "serve",
-        "--bootstrap-servers", bootstrap, "--state", state.resolve("service").toString(), "--output", state.resolve("runs").toString(),
-        "--cpu-slots", "1"));
-    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(state.resolve(name + ".log").toFile()).start();
+    return ServeProcess.start(state.resolve(name + ".log"), "--bootstrap-servers", bootstrap, "--state", state.resolve("service").toString(),
+        "--output", state.resolve("runs").toString(), "--cpu-slots", "1", "--metrics-port", "0");
   }
 
   @Test

@@ -12,7 +12,6 @@ import dev.mentor.training.run.ExperimentRunner;
 import dev.mentor.training.run.RunListener;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -70,10 +69,8 @@ class TeacherStreamProcessesTest {
       Path runs = state.resolve("runs");
       try (MentorNode experiments = MentorNode.start(client, state.resolve("service"), state, runs, (short) 1,
           ServiceSettings.defaults().withRoles(Set.of(ServiceSettings.EXPERIMENTS)).withStreamTeachers(true))) {
-        Process teachers = new ProcessBuilder(new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Dai.djl.offline=true", "-Xmx1g", "-cp", System.getProperty("java.class.path"), "dev.mentor.actors.cli.MentorMain", "serve",
-            "--bootstrap-servers", kafka.bootstrapServers(), "--roles", "teachers", "--state", state.resolve("teacher-service").toString(),
-            "--output", runs.toString(), "--cpu-slots", "1"))).redirectErrorStream(true).redirectOutput(state.resolve("teachers.log").toFile()).start();
+        Process teachers = ServeProcess.start(state.resolve("teachers.log"), "--bootstrap-servers", kafka.bootstrapServers(), "--roles", "teachers",
+            "--state", state.resolve("teacher-service").toString(), "--output", runs.toString(), "--cpu-slots", "1", "--metrics-port", "0");
         try {
           KafkaTestClient test = new KafkaTestClient(kafka.bootstrapServers());
           test.submit("streamed", SPEC);

@@ -32,27 +32,27 @@ public final class RuntimeMeters implements MeterBinder {
           .description("Experiments accepted and not ended, by state").register(registry);
     }
     for (String state : ENDED_STATES) {
-      ended(state);
+      endedCounter(state);
     }
     Gauge.builder("mentor.devices.slots", slotsUsed, AtomicInteger::get).tag("state", "used")
         .description("Device slots holding a run, and free ones").register(registry);
     Gauge.builder("mentor.devices.slots", this, m -> m.slotsTotal.get() - m.slotsUsed.get()).tag("state", "free")
         .description("Device slots holding a run, and free ones").register(registry);
     Gauge.builder("mentor.queue.length", queued, AtomicInteger::get).description("Runs waiting for a device slot").register(registry);
-    restarts();
-    rejected();
+    restartsCounter();
+    rejectedCounter();
   }
 
-  private Counter ended(String state) {
+  private Counter endedCounter(String state) {
     return Counter.builder("mentor.experiments.ended").tag("state", state).description("Experiments ended since the service started, by how")
         .register(registry);
   }
 
-  private Counter restarts() {
+  private Counter restartsCounter() {
     return Counter.builder("mentor.runs.restarts").description("Runs started again from their checkpoint after a failure").register(registry);
   }
 
-  private Counter rejected() {
+  private Counter rejectedCounter() {
     return Counter.builder("mentor.jobs.rejected").description("Jobs rejected as malformed or invalid").register(registry);
   }
 
@@ -67,19 +67,19 @@ public final class RuntimeMeters implements MeterBinder {
   /** {@code state}: one of {@link #ENDED_STATES}. */
   public void ended(String experiment, String state) {
     if (active.remove(experiment) != null && registry != null) {
-      ended(state).increment();
+      endedCounter(state).increment();
     }
   }
 
   public void restart() {
     if (registry != null) {
-      restarts().increment();
+      restartsCounter().increment();
     }
   }
 
   public void rejectedJob() {
     if (registry != null) {
-      rejected().increment();
+      rejectedCounter().increment();
     }
   }
 

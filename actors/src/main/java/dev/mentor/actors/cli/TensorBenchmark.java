@@ -55,15 +55,12 @@ final class TensorBenchmark implements Callable<Integer> {
       System.out.println("| frame | dtype | payload KB | encoded KB | compression | frames/s | payload MB/s |");
       System.out.println("|---|---|---|---|---|---|---|");
       int stream = 0;
-      double measured = seconds;
-      seconds = 1;
-      measure(client, CASES.get(0), "lz4", "warm-up");
-      seconds = measured;
+      measure(client, CASES.get(0), "lz4", "warm-up", 1);
       for (Case c : CASES) {
         TensorFrame sample = frame(c, 0, 0);
         int payload = (int) (sample.values().length * (long) c.dtype().bytes());
         for (String compression : compressions) {
-          double[] result = measure(client, c, compression, "bench-" + stream++);
+          double[] result = measure(client, c, compression, "bench-" + stream++, seconds);
           System.out.printf(Locale.ROOT, "| %s | %s | %.1f | %.1f | %s | %.0f | %.1f |%n", c.name(), c.dtype().name().toLowerCase(Locale.ROOT),
               payload / 1024.0, TensorFrameCodec.encode(sample).length / 1024.0, compression, result[0], result[0] * payload / 1e6);
         }
@@ -94,7 +91,7 @@ final class TensorBenchmark implements Callable<Integer> {
   }
 
   /** Frames per second over {@code seconds}, publisher and consumer running at the same time. */
-  private double[] measure(Map<String, Object> client, Case c, String compression, String stream) throws Exception {
+  private static double[] measure(Map<String, Object> client, Case c, String compression, String stream, double seconds) throws Exception {
     List<TensorFrame> frames = new java.util.ArrayList<>();
     for (int b = 0; b < 16; b++) {
       frames.add(frame(c, 1, b));

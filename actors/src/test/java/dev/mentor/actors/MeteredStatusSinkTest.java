@@ -1,0 +1,71 @@
+package dev.mentor.actors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mentor.messages.job.StatusEvent;
+import dev.mentor.messages.record.EpochMetrics;
+import dev.mentor.messages.record.RunRecord;
+import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.monitoring.RuntimeMeters;
+import dev.mentor.monitoring.TrainingMeters;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The supervisor's events as meters: role and device from run-scheduled, plan, curves, restarts, record events, the end; every event passed on. */
+class MeteredStatusSinkTest {
+  private static StatusEvent run(String kind, Integer epoch, String message, EpochMetrics metrics) {
+    return new StatusEvent(StatusEvent.SCHEMA_VERSION, "exp", kind, "student", 2L, epoch, message, metrics, 0);
+  }
+
+  @Test
+  void eventsBecomeMetersAndAreStillPublished() throws Exception {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    TrainingMeters training = new TrainingMeters(Duration.ZERO);
+    RuntimeMeters runtime = new RuntimeMeters();
+    training.bindTo(registry);
+    runtime.bindTo(registry);
+    List<Object> published = new ArrayList<>();
+    MeteredStatusSink sink = new MeteredStatusSink(new StatusSink() {
+      @Override
+      public void status(StatusEvent event) {
+        published.add(event);
+      }
+
+      @Override
+      public void result(String experimentId, RunRecord record) {
+        published.add(record);
+      }
+    }, training, runtime);
+
+    sink.status(StatusEvent.of("exp", "queued", "accepted"));
+    sink.status(StatusEvent.of("exp", "started", "1 arms x 1 seeds"));
+    sink.status(run("run-scheduled", null, "student on gpu1#0", null));
+    sink.status(run("run-started", null, "4 epochs planned", null));
+    sink.status(run("epoch", 1, null, new EpochMetrics(1, "train", 0.7, 0.6, 0.8, 0.55, 0.1, 100.0, 1.0, Map.of("kd", 0.3))));
+    sink.status(run("retrying", null, "attempt 2 of 3", null));
+    // Only the fields the sink reads; the record's other fields stay empty.
+    sink.result("exp", SpecReader.json().copy().configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false)
+        .readValue("""
+        {"arm": "student", "seed": 2, "events": [{"epoch": 3, "kind": "overfitting", "message": "m"},
+                                                 {"epoch": 4, "kind": "early-stopping", "message": "m"}, {"epoch": 0, "kind": "note", "message": "m"}]}
+        """, RunRecord.class));
+
+    assertThat(registry.get("mentor.training.loss").tags("role", "student", "device", "gpu1", "split", "train").gauge().value()).isEqualTo(0.7);
+    assertThat(registry.get("mentor.training.epochs").tag("state", "planned").gauge().value()).isEqualTo(4);
+    assertThat(registry.get("mentor.training.loss.term").tag("term", "kd").gauge().value()).isEqualTo(0.3);
+    assertThat(registry.get("mentor.training.events").tag("kind", "overfitting").counter().count()).isEqualTo(1);
+    assertThat(registry.get("mentor.training.events").tag("kind", "early-stopping").counter().count()).isEqualTo(1);
+    assertThat(registry.get("mentor.runs.restarts").counter().count()).isEqualTo(1);
+    assertThat(registry.get("mentor.experiments.active").tag("state", "running").gauge().value()).isEqualTo(1);
+
+    sink.status(StatusEvent.of("exp", "finished", "1 runs"));
+    assertThat(registry.get("mentor.experiments.active").tag("state", "running").gauge().value()).isZero();
+    assertThat(registry.get("mentor.experiments.ended").tag("state", "finished").counter().count()).isEqualTo(1);
+    assertThat(training.purge(java.time.Instant.now())).as("retention 0: the ended experiment's run goes").isEqualTo(1);
+    assertThat(published).as("7 events and 1 record passed on").hasSize(8);
+  }
+}
