@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.loss.Loss;
+import dev.mentor.training.engine.Scalars;
 
 /**
  * Activation-based attention transfer (name {@code "attention"}; Zagoruyko and Komodakis 2017).
@@ -44,11 +45,12 @@ public final class AttentionTransferLoss extends Loss {
     long batch = teacherShape.get(0);
     NDArray studentMap = FeatureResampling.resize(attentionMap(student), teacherShape.get(2), teacherShape.get(3));
     NDArray difference = normalised(studentMap).sub(normalised(attentionMap(teacher)));
-    return difference.norm(new int[] {1}).sum().div((float) batch);
+    NDArray total = difference.norm(new int[] {1}).sum();
+    return total.div(Scalars.of(total, batch));
   }
 
   private NDArray attentionMap(NDArray features) {
-    return features.abs().pow((float) p).sum(new int[] {1});
+    return features.abs().pow(Scalars.of(features, p)).sum(new int[] {1});
   }
 
   private static NDArray normalised(NDArray map) {

@@ -3,6 +3,7 @@ package dev.mentor.training.distill;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.training.loss.Loss;
+import dev.mentor.training.engine.Scalars;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,11 +51,11 @@ public final class CompositeLoss extends Loss {
       if (term.weight() == 0) {
         continue;
       }
-      NDArray weighted = term.weight() == 1 ? value : value.mul((float) term.weight());
+      NDArray weighted = term.weight() == 1 ? value : value.mul(Scalars.of(value, term.weight()));
       total = total == null ? weighted : total.add(weighted);
     }
     // Every term has weight 0 only when the caller asked for it; the loss is then exactly zero.
-    return total == null ? lastValues.values().iterator().next().mul(0) : total;
+    return total == null ? lastValues.values().iterator().next().zerosLike() : total;
   }
 
   /** Each term's unweighted value from the last {@link #evaluate}, in term order. */

@@ -1,6 +1,7 @@
 package dev.mentor.training.distill;
 
 import ai.djl.ndarray.NDArray;
+import dev.mentor.training.engine.Scalars;
 
 /**
  * Turns the logits of a teacher ensemble, shape (m, b, k) for m members (m = 1 for a single
@@ -20,8 +21,8 @@ public final class EnsembleTargets {
     requireMembersBatchClasses(memberLogits);
     Arguments.positive("temperature", temperature);
     return averageLogits
-        ? meanLogits(memberLogits).div((float) temperature).softmax(1)
-        : memberLogits.div((float) temperature).softmax(2).mean(new int[] {0});
+        ? tempered(meanLogits(memberLogits), temperature).softmax(1)
+        : tempered(memberLogits, temperature).softmax(2).mean(new int[] {0});
   }
 
   /** The members' mean logits {@code (1/m) Σ_j z_j}, shape (b, k). */
@@ -34,5 +35,9 @@ public final class EnsembleTargets {
     if (memberLogits.getShape().dimension() != 3) {
       throw new IllegalArgumentException("ensemble logits need shape (members, batch, classes), got " + memberLogits.getShape());
     }
+  }
+
+  private static NDArray tempered(NDArray logits, double temperature) {
+    return logits.div(Scalars.of(logits, temperature));
   }
 }

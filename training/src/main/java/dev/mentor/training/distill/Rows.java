@@ -1,6 +1,7 @@
 package dev.mentor.training.distill;
 
 import ai.djl.ndarray.NDArray;
+import dev.mentor.training.engine.Scalars;
 
 /** Per-row L2 normalisation shared by the losses that compare shapes of patterns, not their magnitudes. */
 final class Rows {
@@ -11,6 +12,10 @@ final class Rows {
 
   /** Each row of a (n, d) array divided by {@code max(‖row‖₂, 1e-12)}. */
   static NDArray l2Normalised(NDArray rows) {
-    return rows.div(rows.norm(new int[] {1}, true).maximum(NORM_FLOOR));
+    return rows.div(floored(rows.norm(new int[] {1}, true)));
+  }
+
+  private static NDArray floored(NDArray norms) {
+    return norms.maximum(Scalars.of(norms, NORM_FLOOR));
   }
 }

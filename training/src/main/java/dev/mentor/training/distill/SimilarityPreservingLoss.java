@@ -3,6 +3,7 @@ package dev.mentor.training.distill;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.training.loss.Loss;
+import dev.mentor.training.engine.Scalars;
 
 /**
  * Similarity-preserving distillation (name {@code "similarity"}; Tung and Mori 2019): the student
@@ -29,7 +30,8 @@ public final class SimilarityPreservingLoss extends Loss {
           + teacher.getShape() + " and student " + student.getShape());
     }
     long batch = teacher.getShape().get(0);
-    return normalisedGram(teacher).sub(normalisedGram(student)).square().sum().div((float) (batch * batch));
+    NDArray sumOfSquares = normalisedGram(teacher).sub(normalisedGram(student)).square().sum();
+    return sumOfSquares.div(Scalars.of(sumOfSquares, (double) batch * batch));
   }
 
   private static NDArray normalisedGram(NDArray features) {

@@ -3,6 +3,7 @@ package dev.mentor.training.distill;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.training.loss.Loss;
+import dev.mentor.training.engine.Scalars;
 
 /**
  * Hinton et al.'s soft-target distillation loss (name {@code "kd"}). Labels hold the teacher's
@@ -44,11 +45,11 @@ public final class SoftTargetLoss extends Loss {
       throw new IllegalArgumentException("soft targets need teacher probabilities and student logits of the same shape (batch, classes), got "
           + teacher.getShape() + " and " + studentLogits.getShape());
     }
-    NDArray studentLogProbabilities = studentLogits.div((float) temperature).logSoftmax(1);
+    NDArray studentLogProbabilities = studentLogits.div(Scalars.of(studentLogits, temperature)).logSoftmax(1);
     NDArray perClass = klDivergence
-        ? teacher.mul(teacher.maximum(LOG_FLOOR).log().sub(studentLogProbabilities))
+        ? teacher.mul(teacher.maximum(Scalars.of(teacher, LOG_FLOOR)).log().sub(studentLogProbabilities))
         : teacher.mul(studentLogProbabilities).neg();
     long batch = teacher.getShape().get(0);
-    return perClass.sum().mul((float) (temperature * temperature / batch));
+    return perClass.sum().mul(Scalars.of(perClass, temperature * temperature / batch));
   }
 }
