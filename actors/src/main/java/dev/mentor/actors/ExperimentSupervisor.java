@@ -266,6 +266,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     ActorRef<TrainerActor.Command> trainer = getContext().spawn(TrainerActor.create(run, slot, work, training, getContext().getSelf(), paused),
         role + "-" + safeName(run.arm()) + "-s" + run.seed() + (attempt > 0 ? "-r" + attempt : ""));
     running.put(run, trainer);
+    sink.runScheduled(id, run.arm(), run.seed(), role, slot.device(), temperature(runner.spec().arm(armOf(run)), member >= 0));
     sink.status(new StatusEvent(StatusEvent.SCHEMA_VERSION, id, "run-scheduled", run.arm(), run.seed(), null,
         role + " on " + slot + (onCpu ? " (" + cpuShare.share() + " kernel threads)" : ""), null, System.currentTimeMillis()));
     return this;
@@ -357,6 +358,14 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     return Behaviors.stopped();
   }
 
+  /** The softmax temperature the run distils at: a student's soft targets, a co-distilled member's peers; NaN for none. */
+  static double temperature(dev.mentor.messages.spec.ArmSpec arm, boolean member) {
+    if (member) {
+      return arm.ensemble() != null && arm.ensemble().codistill() != null ? arm.ensemble().codistill().temperature() : Double.NaN;
+    }
+    return arm.distill() != null && arm.distill().logits().equals("soft-targets") ? arm.distill().temperature() : Double.NaN;
+  }
+
   private RunListener listener() {
     return new RunListener() {
       @Override
@@ -371,6 +380,19 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
             System.currentTimeMillis()));
         RunKey run = new RunKey(arm, seed);
         hook.epochEnded(id, run, metrics.epoch(), attemptOf(run));
+      }
+
+      @Override
+      public void runEvent(String arm, long seed, dev.mentor.messages.record.RunEvent event) {
+        if (StatusEvent.KINDS.contains(event.kind())) {
+          sink.status(new StatusEvent(StatusEvent.SCHEMA_VERSION, id, event.kind(), arm, seed, event.epoch(), event.message(), null,
+              System.currentTimeMillis()));
+        }
+      }
+
+      @Override
+      public void teacherCache(String arm, long seed, long lookups, long hits) {
+        dev.mentor.monitoring.TensorBusMeters.process().cacheLookups(lookups, hits);
       }
 
       @Override

@@ -66,9 +66,11 @@ public final class MentorNode implements AutoCloseable {
     KafkaStatusSink kafkaSink = new KafkaStatusSink(clientProperties);
     Monitoring monitoring = settings.metrics() == null ? null : new Monitoring(settings.metrics());
     StatusSink sink = monitoring == null ? kafkaSink : new MeteredStatusSink(kafkaSink, monitoring.training, monitoring.runtime);
-    // One training thread per device slot: a run holds its slot's thread while it trains.
+    // One training thread per device slot (a run holds its slot's thread while it trains), and one
+    // per teacher-stream slot when this process serves teachers (MentorService: they have slots of their own).
+    int threads = settings.slots().size() * (settings.roles().contains(ServiceSettings.TEACHERS) ? 2 : 1);
     com.typesafe.config.Config config = com.typesafe.config.ConfigFactory.parseMap(Map.of(
-        ExperimentSupervisor.TRAINING_DISPATCHER + ".thread-pool-executor.fixed-pool-size", settings.slots().size()))
+        ExperimentSupervisor.TRAINING_DISPATCHER + ".thread-pool-executor.fixed-pool-size", threads))
         .withFallback(com.typesafe.config.ConfigFactory.load());
     ActorSystem<MentorService.Command> system = ActorSystem.create(MentorService.create(baseDir, outputRoot, sink,
         JobIntake.jobsDir(stateDir), settings, clientProperties), "mentor", config);
@@ -109,7 +111,10 @@ public final class MentorNode implements AutoCloseable {
     return new MentorNode(kafkaSink, system, intake, control, teachers, monitoring);
   }
 
-  /** The process's meters, their endpoint, and the task that samples device usage, broker reachability and purges old series. */
+  /**
+   * The process's meters, their endpoint, and the task that every 2 s samples device slots, GPUs
+   * and broker reachability and purges ended experiments' series.
+   */
   private static final class Monitoring implements AutoCloseable {
     final io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry =
         new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
@@ -121,18 +126,25 @@ public final class MentorNode implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    final dev.mentor.monitoring.GpuMeters gpus = new dev.mentor.monitoring.GpuMeters();
     volatile boolean brokerReachable;
     dev.mentor.monitoring.MetricsServer server;
     Admin admin;
 
     Monitoring(ServiceSettings.Metrics settings) {
       this.settings = settings;
+      // Without the two meters promtool's lint rejects: a CPU count named like a summary's _count, and CPU time in "ns".
+      registry.config().meterFilter(io.micrometer.core.instrument.config.MeterFilter.deny(
+          id -> id.getName().equals("system.cpu.count") || id.getName().equals("process.cpu.time")));
       this.training = new dev.mentor.monitoring.TrainingMeters(settings.retention());
       training.bindTo(registry);
       runtime.bindTo(registry);
       new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
       new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
       new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
+      new dev.mentor.monitoring.ProcessMemoryMeters().bindTo(registry);
+      dev.mentor.monitoring.TensorBusMeters.process().bindTo(registry);
+      gpus.bindTo(registry);
     }
 
     void start(Map<String, Object> clientProperties, ActorSystem<MentorService.Command> system) throws java.io.IOException {
@@ -151,6 +163,7 @@ public final class MentorNode implements AutoCloseable {
         } catch (Exception e) {
           // the actor system is stopping: keep the last values
         }
+        gpus.sample();
         training.purge(java.time.Instant.now());
       }, 0, 2, TimeUnit.SECONDS);
       server = dev.mentor.monitoring.MetricsServer.start(settings.bind(), settings.port(), registry,
@@ -197,6 +210,17 @@ public final class MentorNode implements AutoCloseable {
   /** The port of the metrics and health endpoint, or -1 when the node serves none. */
   public int metricsPort() {
     return monitoring == null ? -1 : monitoring.port();
+  }
+
+  /**
+   * When something scrapes this node's metrics, waits (at most {@code timeout}) for one more
+   * scrape, so that the scraper holds the final values before a short-lived process exits;
+   * returns at once when nothing ever scraped.
+   */
+  public void awaitFinalScrape(java.time.Duration timeout) throws InterruptedException {
+    if (monitoring != null && monitoring.server.scrapes() > 0) {
+      monitoring.server.awaitNextScrape(timeout);
+    }
   }
 
   public ActorSystem<MentorService.Command> system() {

@@ -49,6 +49,13 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
   private final Path jobsDir;
   private final Map<String, ActorRef<ExperimentSupervisor.Command>> running = new HashMap<>();
   private final ActorRef<DeviceAllocator.Command> devices;
+  /**
+   * Teacher streams take their slots from a pool of their own, one per training slot: a streamed
+   * student holds its training slot while it waits for its teacher's frames, so a teacher that
+   * queued for a training slot could wait for ever once streamed students hold them all (seen:
+   * two streamed students on two CPU slots, both waiting).
+   */
+  private final ActorRef<DeviceAllocator.Command> streamDevices;
   private final ServiceSettings settings;
   private final CpuShare cpuShare;
   private final Map<String, Object> clientProperties;
@@ -61,6 +68,7 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
     this.cpuShare = new CpuShare(settings.cpuThreads(), Math.max(1, (int) settings.slots().stream().filter(slot -> slot.device().equals("cpu"))
         .count()));
     this.devices = context.spawn(DeviceAllocator.create(settings.slots()), "devices");
+    this.streamDevices = context.spawn(DeviceAllocator.create(settings.slots()), "teacher-stream-devices");
     this.jobsDir = jobsDir;
     this.baseDir = baseDir;
     this.outputRoot = outputRoot;
@@ -128,7 +136,7 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
     if (clientProperties == null) {
       return this;
     }
-    getContext().spawnAnonymous(TeacherStreamer.create(stream.request(), clientProperties, baseDir, outputRoot, devices,
+    getContext().spawnAnonymous(TeacherStreamer.create(stream.request(), clientProperties, baseDir, outputRoot, streamDevices,
         cpuShare));
     return this;
   }

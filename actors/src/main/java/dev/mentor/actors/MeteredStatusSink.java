@@ -10,13 +10,11 @@ import java.util.regex.Pattern;
 
 /**
  * A {@link StatusSink} that also turns the status events into meters before passing them on:
- * experiments by state, each run's learning curves (tagged with the role and device its
- * {@code run-scheduled} event names), restarts, and from each run's record its early-stopping
- * and overfitting events. The events' formats are the supervisor's own.
+ * experiments by state, each run's learning curves (tagged with the role and device it was
+ * scheduled with) and temperature, its early-stopping and overfitting events as they happen,
+ * restarts, and from an ensemble's record its uncertainty per evaluated set.
  */
 public final class MeteredStatusSink implements StatusSink {
-  /** "student on cpu#0 (2 kernel threads)": role, then device before the slot index. */
-  private static final Pattern SCHEDULED = Pattern.compile("^(\\S+) on ([^#\\s]+)#");
   private static final Pattern PLANNED = Pattern.compile("^(\\d+) epochs planned");
 
   private final StatusSink next;
@@ -45,12 +43,6 @@ public final class MeteredStatusSink implements StatusSink {
     switch (event.kind()) {
       case "queued" -> runtime.queued(id);
       case "started" -> runtime.started(id);
-      case "run-scheduled" -> {
-        Matcher m = SCHEDULED.matcher(message);
-        if (run != null && m.find()) {
-          training.runScheduled(run, m.group(1), m.group(2));
-        }
-      }
       case "run-started" -> {
         Matcher m = PLANNED.matcher(message);
         if (run != null && m.find()) {
@@ -62,9 +54,21 @@ public final class MeteredStatusSink implements StatusSink {
           training.epoch(run, event.metrics());
         }
       }
+      case "early-stopping", "overfitting" -> {
+        if (run != null) {
+          training.runEvent(run, event.kind());
+        }
+      }
+      case "run-finished" -> {
+        if (run != null) {
+          training.runEnded(run);
+        }
+      }
       case "retrying" -> runtime.restart();
       case "finished", "failed", "cancelled" -> {
-        if (run == null) {
+        if (run != null) {
+          training.runEnded(run);
+        } else {
           runtime.ended(id, event.kind());
           training.experimentEnded(id, Instant.ofEpochMilli(event.timeMillis()));
         }
@@ -73,13 +77,22 @@ public final class MeteredStatusSink implements StatusSink {
     }
   }
 
-  /** A run's record: its early-stopping and overfitting events are counted (they are known when the run ends). */
+  @Override
+  public void runScheduled(String experimentId, String arm, long seed, String role, String device, double temperature) {
+    try {
+      training.runScheduled(new TrainingMeters.RunKey(experimentId, arm, seed), role, device, temperature);
+    } finally {
+      next.runScheduled(experimentId, arm, seed, role, device, temperature);
+    }
+  }
+
+  /** A run's record: an ensemble's uncertainty on each evaluated set becomes its gauges. */
   @Override
   public void result(String experimentId, RunRecord record) {
     try {
-      TrainingMeters.RunKey run = new TrainingMeters.RunKey(experimentId, record.arm(), record.seed());
-      record.events().stream().filter(e -> e.kind().equals("early-stopping") || e.kind().equals("overfitting"))
-          .forEach(e -> training.runEvent(run, e.kind()));
+      if (record.ensemble() != null && record.ensemble().uncertainty() != null) {
+        training.ensemble(new TrainingMeters.RunKey(experimentId, record.arm(), record.seed()), record.ensemble().uncertainty());
+      }
     } finally {
       next.result(experimentId, record);
     }

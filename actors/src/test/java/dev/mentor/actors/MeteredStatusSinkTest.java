@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The supervisor's events as meters: role and device from run-scheduled, plan, curves, restarts, record events, the end; every event passed on. */
+/** The supervisor's events as meters: role, device and temperature of a scheduled run, plan, curves, events, restarts, ensemble uncertainty, the end; every event passed on. */
 class MeteredStatusSinkTest {
   private static StatusEvent run(String kind, Integer epoch, String message, EpochMetrics metrics) {
     return new StatusEvent(StatusEvent.SCHEMA_VERSION, "exp", kind, "student", 2L, epoch, message, metrics, 0);
@@ -43,29 +43,35 @@ class MeteredStatusSinkTest {
 
     sink.status(StatusEvent.of("exp", "queued", "accepted"));
     sink.status(StatusEvent.of("exp", "started", "1 arms x 1 seeds"));
+    sink.runScheduled("exp", "student", 2L, "student", "gpu1", 4.0);
     sink.status(run("run-scheduled", null, "student on gpu1#0", null));
     sink.status(run("run-started", null, "4 epochs planned", null));
     sink.status(run("epoch", 1, null, new EpochMetrics(1, "train", 0.7, 0.6, 0.8, 0.55, 0.1, 100.0, 1.0, Map.of("kd", 0.3))));
     sink.status(run("retrying", null, "attempt 2 of 3", null));
+    sink.status(run("overfitting", 3, "training loss fell while validation loss rose for 2 epochs", null));
+    sink.status(run("early-stopping", 4, "train: no validation loss improvement for 2 epochs; best epoch 2", null));
     // Only the fields the sink reads; the record's other fields stay empty.
     sink.result("exp", SpecReader.json().copy().configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false)
         .readValue("""
-        {"arm": "student", "seed": 2, "events": [{"epoch": 3, "kind": "overfitting", "message": "m"},
-                                                 {"epoch": 4, "kind": "early-stopping", "message": "m"}, {"epoch": 0, "kind": "note", "message": "m"}]}
+        {"arm": "deep", "seed": 2, "ensemble": {"members": 2, "uncertainty": {
+           "validation": {"entropy": 0.4, "mutualInformation": 0.05, "disagreement": 0.01}}}}
         """, RunRecord.class));
 
     assertThat(registry.get("mentor.training.loss").tags("role", "student", "device", "gpu1", "split", "train").gauge().value()).isEqualTo(0.7);
-    assertThat(registry.get("mentor.training.epochs").tag("state", "planned").gauge().value()).isEqualTo(4);
-    assertThat(registry.get("mentor.training.loss.term").tag("term", "kd").gauge().value()).isEqualTo(0.3);
-    assertThat(registry.get("mentor.training.events").tag("kind", "overfitting").counter().count()).isEqualTo(1);
-    assertThat(registry.get("mentor.training.events").tag("kind", "early-stopping").counter().count()).isEqualTo(1);
+    assertThat(registry.get("mentor.training.epochs").tags("arm", "student", "state", "planned").gauge().value()).isEqualTo(4);
+    assertThat(registry.get("mentor.training.loss.term").tags("arm", "student", "term", "kd").gauge().value()).isEqualTo(0.3);
+    assertThat(registry.get("mentor.training.events").tags("arm", "student", "kind", "overfitting").counter().count()).isEqualTo(1);
+    assertThat(registry.get("mentor.training.events").tags("arm", "student", "kind", "early-stopping").counter().count()).isEqualTo(1);
+    assertThat(registry.get("mentor.training.temperature").tag("arm", "student").gauge().value()).isEqualTo(4.0);
+    assertThat(registry.get("mentor.ensemble.uncertainty").tags("arm", "deep", "set", "validation", "measure", "mutual_information").gauge()
+        .value()).isEqualTo(0.05);
     assertThat(registry.get("mentor.runs.restarts").counter().count()).isEqualTo(1);
     assertThat(registry.get("mentor.experiments.active").tag("state", "running").gauge().value()).isEqualTo(1);
 
     sink.status(StatusEvent.of("exp", "finished", "1 runs"));
     assertThat(registry.get("mentor.experiments.active").tag("state", "running").gauge().value()).isZero();
     assertThat(registry.get("mentor.experiments.ended").tag("state", "finished").counter().count()).isEqualTo(1);
-    assertThat(training.purge(java.time.Instant.now())).as("retention 0: the ended experiment's run goes").isEqualTo(1);
-    assertThat(published).as("7 events and 1 record passed on").hasSize(8);
+    assertThat(training.purge(java.time.Instant.now())).as("retention 0: the ended experiment's runs go").isEqualTo(2);
+    assertThat(published).as("9 events and 1 record passed on").hasSize(10);
   }
 }

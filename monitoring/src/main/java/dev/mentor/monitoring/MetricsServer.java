@@ -7,7 +7,10 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -18,14 +21,24 @@ import java.util.function.BooleanSupplier;
 public final class MetricsServer implements AutoCloseable {
   private final HttpServer server;
 
-  private MetricsServer(HttpServer server) {
+  private final AtomicLong scrapes;
+
+  private MetricsServer(HttpServer server, AtomicLong scrapes) {
     this.server = server;
+    this.scrapes = scrapes;
   }
 
   /** Starts serving on {@code bind}:{@code port} ({@code port} 0: any free port). */
   public static MetricsServer start(String bind, int port, PrometheusMeterRegistry registry, BooleanSupplier ready) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress(bind, port), 0);
-    server.createContext("/metrics", exchange -> respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
+    AtomicLong scrapes = new AtomicLong();
+    server.createContext("/metrics", exchange -> {
+      respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape());
+      synchronized (scrapes) {
+        scrapes.incrementAndGet();
+        scrapes.notifyAll();
+      }
+    });
     server.createContext("/health/live", exchange -> respond(exchange, 200, "text/plain", "live\n"));
     server.createContext("/health/ready", exchange -> {
       boolean ok = ready.getAsBoolean();
@@ -37,7 +50,32 @@ public final class MetricsServer implements AutoCloseable {
       return t;
     }));
     server.start();
-    return new MetricsServer(server);
+    return new MetricsServer(server, scrapes);
+  }
+
+  /**
+   * Waits until the endpoint has been scraped once more after this call, at most {@code timeout};
+   * returns whether it was. A short-lived process calls it before it exits, so that the
+   * scraper holds its final values (last epoch, ensemble uncertainty).
+   */
+  public boolean awaitNextScrape(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (scrapes) {
+      long seen = scrapes.get();
+      while (scrapes.get() == seen) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(scrapes, left);
+      }
+      return true;
+    }
+  }
+
+  /** How many times {@code /metrics} was scraped. */
+  public long scrapes() {
+    return scrapes.get();
   }
 
   public int port() {

@@ -1,5 +1,6 @@
 package dev.mentor.monitoring;
 
+import dev.mentor.messages.record.EnsembleMetrics.UncertaintyStats;
 import dev.mentor.messages.record.EpochMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -9,7 +10,6 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,8 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * The learning curves of every run, as Prometheus sees them: per run (tags {@code experiment},
  * {@code arm}, {@code seed}, {@code role}, {@code device}) the last epoch's training and validation
  * loss and accuracy ({@code split}), each loss term ({@code term}), learning rate, samples per
- * second, epoch duration, epochs done and planned, and counts of early-stopping and overfitting
- * events. Tag values are bounded (ids, arm names, roles, devices, term names; never free text).
+ * second, epoch duration, epochs done and planned, a distillation run's temperature, counts of
+ * early-stopping and overfitting events, and an ensemble's uncertainty on each evaluated set. Tag values are bounded (ids, arm names, roles, devices, term names; never free text).
  * A finished experiment's series are removed {@code retention} after it ended ({@link #purge}),
  * so a service that runs for months does not grow its registry without bound.
  */
@@ -49,12 +49,15 @@ public final class TrainingMeters implements MeterBinder {
     volatile double trainAccuracy = Double.NaN;
     volatile double validationAccuracy = Double.NaN;
     volatile double learningRate = Double.NaN;
-    volatile double samplesPerSecond = Double.NaN;
+    /** 0 until the first epoch and once the run ended: a sum over an experiment's runs is its throughput now. */
+    volatile double samplesPerSecond;
     volatile double epochSeconds = Double.NaN;
     volatile double epochsDone;
     volatile double epochsPlanned;
     final Map<String, double[]> terms = new ConcurrentHashMap<>();
-    final List<Meter> meters = new ArrayList<>();
+    final Map<String, double[]> uncertainty = new ConcurrentHashMap<>();
+    volatile double temperature = Double.NaN;
+    final List<Meter> meters = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     Run(Tags tags) {
       this.tags = tags;
@@ -84,24 +87,83 @@ public final class TrainingMeters implements MeterBinder {
     run.meters.add(Gauge.builder("mentor.training.learning.rate", run, x -> x.learningRate).tags(run.tags)
         .description("Learning rate of the trained head at the last step of the last epoch").register(r));
     run.meters.add(Gauge.builder("mentor.training.throughput", run, x -> x.samplesPerSecond).tags(run.tags).baseUnit("samples.per.second")
-        .description("Training samples per second over the last epoch").register(r));
+        .description("Training samples per second over the last epoch of a run that trains; 0 before and after").register(r));
     run.meters.add(Gauge.builder("mentor.training.epoch.duration", run, x -> x.epochSeconds).tags(run.tags).baseUnit("seconds")
         .description("Wall time of the last training epoch").register(r));
     run.meters.add(Gauge.builder("mentor.training.epochs", run, x -> x.epochsDone).tags(run.tags).tag("state", "done")
         .description("Epochs trained so far and planned").register(r));
     run.meters.add(Gauge.builder("mentor.training.epochs", run, x -> x.epochsPlanned).tags(run.tags).tag("state", "planned")
         .description("Epochs trained so far and planned").register(r));
+    // Counters start at 0 with the run, so rate() and increase() see the first event.
+    for (String kind : EVENT_KINDS) {
+      run.meters.add(eventCounter(r, run, kind));
+    }
   }
 
-  /** A run was given a device slot, in {@code role} ({@code teacher}, {@code student}...), on {@code device}. */
-  public void runScheduled(RunKey key, String role, String device) {
-    run(key, role, device);
+  /** The run events counted by {@code mentor.training.events}, as its {@code kind} tag names them. */
+  public static final List<String> EVENT_KINDS = List.of("early-stopping", "overfitting");
+
+  private static Counter eventCounter(MeterRegistry r, Run run, String kind) {
+    return Counter.builder("mentor.training.events").tags(run.tags).tag("kind", kind)
+        .description("Early-stopping and overfitting events of a run").register(r);
   }
+
+  /**
+   * A run was given a device slot, in {@code role} ({@code teacher}, {@code student}...), on
+   * {@code device}; {@code temperature} is its distillation temperature, NaN when it has none.
+   */
+  public void runScheduled(RunKey key, String role, String device, double temperature) {
+    Run run = run(key, role, device);
+    MeterRegistry r = registry;
+    if (Double.isFinite(temperature) && r != null) {
+      boolean fresh = Double.isNaN(run.temperature);
+      run.temperature = temperature;
+      if (fresh) {
+        run.meters.add(Gauge.builder("mentor.training.temperature", run, x -> x.temperature).tags(run.tags)
+            .description("Softmax temperature of a distillation run's soft targets").register(r));
+      }
+    }
+  }
+
+  /**
+   * An ensemble's mean uncertainty per sample on each evaluated set ({@code set}: validation,
+   * test, each shift label), by {@code measure}: entropy (total), mutual information
+   * (epistemic), disagreement (variance of the members' probabilities summed over classes).
+   */
+  public void ensemble(RunKey key, Map<String, UncertaintyStats> bySet) {
+    Run run = runs.containsKey(key) ? runs.get(key) : run(key, "ensemble", "unknown");
+    MeterRegistry r = registry;
+    bySet.forEach((set, stats) -> {
+      double[] values = {stats.entropy(), stats.mutualInformation(), stats.disagreement()};
+      for (int i = 0; i < UNCERTAINTY_MEASURES.size(); i++) {
+        double[] holder = run.uncertainty.computeIfAbsent(set + "/" + UNCERTAINTY_MEASURES.get(i), k -> new double[] {Double.NaN});
+        boolean fresh = Double.isNaN(holder[0]);
+        holder[0] = values[i];
+        if (fresh && r != null) {
+          run.meters.add(Gauge.builder("mentor.ensemble.uncertainty", holder, h -> h[0]).tags(run.tags)
+              .tags("measure", UNCERTAINTY_MEASURES.get(i), "set", set)
+              .description("Mean per-sample uncertainty of an ensemble's prediction on a set: entropy, mutual information, disagreement")
+              .register(r));
+        }
+      }
+    });
+  }
+
+  /** The measures of {@link #ensemble}, as the {@code measure} tag names them. */
+  public static final List<String> UNCERTAINTY_MEASURES = List.of("entropy", "mutual_information", "disagreement");
 
   public void runStarted(RunKey key, int epochsPlanned) {
     Run run = runs.get(key);
     if (run != null) {
       run.epochsPlanned = epochsPlanned;
+    }
+  }
+
+  /** The run ended (finished or failed for good): it trains no more samples. */
+  public void runEnded(RunKey key) {
+    Run run = runs.get(key);
+    if (run != null) {
+      run.samplesPerSecond = 0;
     }
   }
 
@@ -130,17 +192,15 @@ public final class TrainingMeters implements MeterBinder {
     }
   }
 
-  /** An early-stopping or overfitting event of a run ({@code kind}: early-stopping, overfitting). */
+  /** An early-stopping or overfitting event of a run ({@code kind}: one of {@link #EVENT_KINDS}). */
   public void runEvent(RunKey key, String kind) {
+    if (!EVENT_KINDS.contains(kind)) {
+      throw new IllegalArgumentException("kind must be one of " + EVENT_KINDS + ", got " + kind);
+    }
     Run run = runs.get(key);
     MeterRegistry r = registry;
     if (run != null && r != null) {
-      Counter counter = Counter.builder("mentor.training.events").tags(run.tags).tag("kind", kind)
-          .description("Early-stopping and overfitting events of a run").register(r);
-      if (!run.meters.contains(counter)) {
-        run.meters.add(counter);
-      }
-      counter.increment();
+      eventCounter(r, run, kind).increment();
     }
   }
 

@@ -2,6 +2,7 @@ package dev.mentor.monitoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mentor.messages.record.EnsembleMetrics.UncertaintyStats;
 import dev.mentor.messages.record.EpochMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -22,7 +23,7 @@ class TrainingMetersTest {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     TrainingMeters meters = new TrainingMeters(Duration.ofMinutes(10));
     meters.bindTo(registry);
-    meters.runScheduled(RUN, "student", "cpu");
+    meters.runScheduled(RUN, "student", "cpu", 4.0);
     meters.runStarted(RUN, 5);
     meters.epoch(RUN, epoch(1, 0.9, 1.1));
     meters.epoch(RUN, epoch(2, 0.6, 0.8));
@@ -37,6 +38,11 @@ class TrainingMetersTest {
     assertThat(registry.get("mentor.training.epoch.duration").gauge().value()).isEqualTo(2.5);
     assertThat(registry.get("mentor.training.epochs").tag("state", "done").gauge().value()).isEqualTo(2);
     assertThat(registry.get("mentor.training.epochs").tag("state", "planned").gauge().value()).isEqualTo(5);
+    assertThat(registry.get("mentor.training.temperature").tag("arm", "student").gauge().value()).isEqualTo(4.0);
+    assertThat(registry.get("mentor.training.events").tag("kind", "overfitting").counter().count()).as("counted from 0").isZero();
+    meters.runEnded(RUN);
+    assertThat(registry.get("mentor.training.throughput").gauge().value()).as("an ended run trains nothing").isZero();
+    assertThat(registry.get("mentor.training.loss").tag("split", "validation").gauge().value()).as("its curve stays").isEqualTo(0.8);
     meters.runEvent(RUN, "early-stopping");
     assertThat(registry.get("mentor.training.events").tag("kind", "early-stopping").counter().count()).isEqualTo(1);
     assertThat(registry.getMeters()).allSatisfy(m -> assertThat(m.getId().getDescription()).as(m.getId().getName()).isNotBlank());
@@ -48,8 +54,8 @@ class TrainingMetersTest {
     TrainingMeters meters = new TrainingMeters(Duration.ofMinutes(10));
     meters.bindTo(registry);
     TrainingMeters.RunKey other = new TrainingMeters.RunKey("still-running", "a", 1);
-    meters.runScheduled(RUN, "student", "cpu");
-    meters.runScheduled(other, "trainer", "cpu");
+    meters.runScheduled(RUN, "student", "cpu", 4.0);
+    meters.runScheduled(other, "trainer", "cpu", Double.NaN);
     meters.epoch(RUN, epoch(1, 0.9, 1.1));
     meters.epoch(other, epoch(1, 0.9, 1.1));
     Instant end = Instant.parse("2026-01-01T00:00:00Z");
@@ -61,5 +67,24 @@ class TrainingMetersTest {
     assertThat(registry.find("mentor.training.loss").tag("experiment", "exp").gauges()).isEmpty();
     assertThat(registry.find("mentor.training.loss.term").tag("experiment", "exp").gauges()).isEmpty();
     assertThat(registry.find("mentor.training.loss").tag("experiment", "still-running").gauges()).hasSize(2);
+    assertThat(registry.find("mentor.training.temperature").gauges()).as("removed with its run; the other run distils nothing").isEmpty();
+  }
+
+  @Test
+  void anEnsemblesUncertaintyIsAGaugePerMeasureAndSet() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    TrainingMeters meters = new TrainingMeters(Duration.ofMinutes(10));
+    meters.bindTo(registry);
+    TrainingMeters.RunKey ensemble = new TrainingMeters.RunKey("exp", "deep", 1);
+    meters.runScheduled(ensemble, "ensemble", "cpu", Double.NaN);
+    meters.ensemble(ensemble, Map.of("validation", new UncertaintyStats(0.5, 0.1, 0.02), "noise", new UncertaintyStats(0.9, 0.3, 0.07)));
+
+    assertThat(registry.get("mentor.ensemble.uncertainty").tags("set", "validation", "measure", "entropy", "role", "ensemble").gauge().value())
+        .isEqualTo(0.5);
+    assertThat(registry.get("mentor.ensemble.uncertainty").tags("set", "validation", "measure", "mutual_information").gauge().value())
+        .isEqualTo(0.1);
+    assertThat(registry.get("mentor.ensemble.uncertainty").tags("set", "noise", "measure", "disagreement").gauge().value()).isEqualTo(0.07);
+    assertThat(registry.find("mentor.ensemble.uncertainty").gauges()).hasSize(6);
+    assertThat(registry.find("mentor.training.temperature").gauges()).as("an ensemble distils nothing").isEmpty();
   }
 }

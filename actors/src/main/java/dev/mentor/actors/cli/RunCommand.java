@@ -87,7 +87,10 @@ final class RunCommand implements Callable<Integer> {
         if (node.metricsPort() >= 0) {
           System.out.println("metrics: http://" + settings.metrics().bind() + ":" + node.metricsPort() + "/metrics");
         }
-        return submitAndFollow(client, spec.name(), text);
+        int status = submitAndFollow(client, spec.name(), text);
+        // A Prometheus scraping this run gets the final values (last epoch, ensemble uncertainty) before the process exits.
+        node.awaitFinalScrape(FINAL_SCRAPE_WAIT);
+        return status;
       }
     } finally {
       if (kafka != null) {
@@ -96,6 +99,9 @@ final class RunCommand implements Callable<Integer> {
       AtomicFiles.deleteTree(temp);
     }
   }
+
+  /** The longest wait for a last scrape: Prometheus' default scrape interval. */
+  static final Duration FINAL_SCRAPE_WAIT = Duration.ofMinutes(1);
 
   private int submitAndFollow(Map<String, Object> client, String id, String text) throws Exception {
     Map<String, Object> consumerProps = new HashMap<>(client);

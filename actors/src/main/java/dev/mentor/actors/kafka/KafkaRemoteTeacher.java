@@ -2,6 +2,7 @@ package dev.mentor.actors.kafka;
 
 import dev.mentor.messages.tensor.TensorFrame;
 import dev.mentor.messages.tensor.TensorFrameCodec;
+import dev.mentor.monitoring.TensorBusMeters;
 import dev.mentor.training.distill.RemoteTeacher;
 import java.time.Duration;
 import java.util.HashMap;
@@ -91,6 +92,7 @@ public final class KafkaRemoteTeacher implements RemoteTeacher {
       for (var record : consumer.poll(Duration.ofMillis(100))) {
         if (stream.equals(record.key())) {
           TensorFrame frame = TensorFrameCodec.decode(record.value());
+          TensorBusMeters.process().consumed(frame.kind(), record.value().length);
           buffered.computeIfAbsent(position(frame.epoch(), frame.batch()), k -> new HashMap<>()).put(frame.name(), frame);
         }
       }

@@ -2,6 +2,7 @@ package dev.mentor.actors.kafka;
 
 import dev.mentor.messages.tensor.TensorFrame;
 import dev.mentor.messages.tensor.TensorFrameCodec;
+import dev.mentor.monitoring.TensorBusMeters;
 import dev.mentor.training.distill.TeacherOutputStore;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -90,6 +91,7 @@ public final class KafkaTeacherOutputStore implements TeacherOutputStore {
         return new HashMap<>();
       }
       TensorFrame frame = TensorFrameCodec.decode(value);
+      TensorBusMeters.process().consumed(frame.kind(), value.length);
       if (frame.shape()[1] != floatsPerSample) {
         throw new IllegalStateException("stored teacher logits have " + frame.shape()[1] + " floats per sample, expected " + floatsPerSample);
       }
@@ -123,7 +125,9 @@ public final class KafkaTeacherOutputStore implements TeacherOutputStore {
         }
         TensorFrame frame = new TensorFrame("store", "teacher", "teacher", "logits", 0, c, sampleIds, TensorFrame.DType.FLOAT32,
             new long[] {sampleIds.length, floatsPerSample}, values);
-        producer.send(new ProducerRecord<>(MentorTopics.TEACHER_OUTPUTS, partition, digest + "/" + c, TensorFrameCodec.encode(frame)));
+        byte[] encoded = TensorFrameCodec.encode(frame);
+        producer.send(new ProducerRecord<>(MentorTopics.TEACHER_OUTPUTS, partition, digest + "/" + c, encoded));
+        TensorBusMeters.process().produced(frame.kind(), encoded.length);
       }
       producer.flush();
       producer.send(new ProducerRecord<>(MentorTopics.TEACHER_OUTPUTS, partition, digest + "/manifest",

@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * What happens to a job, published on the status topic keyed by experiment id, in order:
  * {@code queued} (accepted), {@code started}, per run {@code run-started}, {@code epoch} (with the
- * epoch's metrics) and {@code run-finished}, then {@code finished}; or {@code failed} /
+ * epoch's metrics), {@code early-stopping} or {@code overfitting} at the epoch a run detects it
+ * (what happened in {@code message}), and {@code run-finished}, then {@code finished}; or {@code failed} /
  * {@code cancelled} with the reason in {@code message} ({@code retrying} when a run that failed is
  * started again from its checkpoint); {@code duplicate} when an id already
  * accepted is submitted again. {@code arm}, {@code seed}, {@code epoch} and {@code metrics} are
@@ -25,8 +26,8 @@ public record StatusEvent(
 
   public static final int SCHEMA_VERSION = 1;
   public static final List<String> KINDS =
-      List.of("queued", "started", "run-scheduled", "run-started", "epoch", "run-finished", "retrying", "paused", "resumed", "finished", "failed",
-          "cancelled", "duplicate");
+      List.of("queued", "started", "run-scheduled", "run-started", "epoch", "early-stopping", "overfitting", "run-finished", "retrying", "paused",
+          "resumed", "finished", "failed", "cancelled", "duplicate");
 
   public StatusEvent {
     if (!KINDS.contains(kind)) {

@@ -6,8 +6,9 @@ import java.util.Map;
 /**
  * What a deep ensemble adds over its members: metrics of the ensemble of the first
  * {@code k} members for k = 1..N on the test set ({@code bySize}), the average single member's
- * test metrics (the baseline an ensemble must beat), mean uncertainty on the test set and on
- * each shifted test set ({@code uncertainty}, keyed "test" and by shift label), and how well
+ * test metrics (the baseline an ensemble must beat), mean uncertainty on the validation set, the
+ * test set and each shifted test set ({@code uncertainty}, keyed "validation", "test" and by shift
+ * label; records written before the validation entry have none), and how well
  * each uncertainty measure separates shifted from in-distribution test inputs ({@code auroc},
  * shift label → measure → AUROC, 0.5 = no separation, 1 = perfect).
  */

@@ -29,6 +29,9 @@ public final class Ensembles {
   /** Key of the in-distribution test set in {@link EnsembleMetrics#uncertainty()}. */
   public static final String TEST = "test";
 
+  /** Key of the validation set in {@link EnsembleMetrics#uncertainty()}, when it is given. */
+  public static final String VALIDATION = "validation";
+
   private Ensembles() {}
 
   /**
@@ -177,8 +180,8 @@ public final class Ensembles {
       throw new IllegalArgumentException("memberSeeds has " + memberSeeds.size() + " seeds for " + m + " members");
     }
     for (Map.Entry<String, List<Predictions>> shift : shiftedMembers.entrySet()) {
-      if (shift.getKey().equals(TEST)) {
-        throw new IllegalArgumentException("shift label '" + TEST + "' is reserved for the in-distribution test set");
+      if (shift.getKey().equals(TEST) || shift.getKey().equals(VALIDATION)) {
+        throw new IllegalArgumentException("shift label '" + shift.getKey() + "' is reserved for the in-distribution sets");
       }
       if (shift.getValue().size() != m) {
         throw new IllegalArgumentException(
@@ -213,6 +216,24 @@ public final class Ensembles {
         averageMember(testMembers),
         Collections.unmodifiableMap(uncertainty),
         Collections.unmodifiableMap(auroc));
+  }
+
+  /**
+   * As {@link #metrics(List, List, Map)}, with the mean uncertainty on the validation set too
+   * (key {@value #VALIDATION}, first): what a monitor shows while the test set stays unseen.
+   */
+  public static EnsembleMetrics metrics(List<Long> memberSeeds, List<Predictions> validationMembers, List<Predictions> testMembers,
+      Map<String, List<Predictions>> shiftedMembers) {
+    if (validationMembers.size() != testMembers.size()) {
+      throw new IllegalArgumentException(
+          "validation has predictions of " + validationMembers.size() + " members, the test set of " + testMembers.size());
+    }
+    requireAligned(validationMembers);
+    EnsembleMetrics m = metrics(memberSeeds, testMembers, shiftedMembers);
+    Map<String, UncertaintyStats> uncertainty = new LinkedHashMap<>();
+    uncertainty.put(VALIDATION, uncertainty(validationMembers).stats());
+    uncertainty.putAll(m.uncertainty());
+    return new EnsembleMetrics(m.members(), m.memberSeeds(), m.bySize(), m.averageMember(), Collections.unmodifiableMap(uncertainty), m.auroc());
   }
 
   private static EvalMetrics averageMember(List<Predictions> members) {

@@ -7,6 +7,7 @@ import dev.mentor.messages.record.EvalMetrics;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.ShiftSpec;
 import dev.mentor.messages.spec.TaskSpec;
+import dev.mentor.training.eval.Ensembles;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -147,6 +148,8 @@ final class EnsembleSection {
     Set<String> recorded = new LinkedHashSet<>();
     arm.runs().stream().map(RunRecord::ensemble).filter(Objects::nonNull).map(recordedSets).filter(Objects::nonNull)
         .forEach(sets -> recorded.addAll(sets.keySet()));
+    // The validation set's uncertainty is for monitoring; the report compares test sets only.
+    recorded.remove(Ensembles.VALIDATION);
     List<String> ordered = new ArrayList<>();
     if (recorded.remove(TEST)) {
       ordered.add(TEST);

@@ -301,7 +301,7 @@ public final class RunExecutor {
           shiftedMembers.put(ood.getKey(), p);
           shifted.put(ood.getKey(), Metrics.of(Ensembles.average(p)));
         }
-        EnsembleMetrics ensemble = Ensembles.metrics(seeds, test, shiftedMembers);
+        EnsembleMetrics ensemble = Ensembles.metrics(seeds, validation, test, shiftedMembers);
         long bytes = 0;
         for (int m = 0; m < n; m++) {
           bytes += Files.size(paths.memberWeights(arm.name(), seed, m));
@@ -423,6 +423,8 @@ public final class RunExecutor {
     private dev.mentor.training.distill.RemoteTeacher remote;
     private boolean streamable;
     private final TeacherCache.Counter cacheCounter = new TeacherCache.Counter();
+    /** The cache lookups and hits already reported to the listener (restored with the counter on resume). */
+    private final long[] cacheReported = new long[2];
     private Batches teacherBatches;
     private TaskData teacherView;
     private String cacheNote;
@@ -540,6 +542,8 @@ public final class RunExecutor {
         overfitting.restore(state.overfitting());
         if (state.teacherCache() != null) {
           cacheCounter.restore(state.teacherCache()[0], state.teacherCache()[1]);
+          cacheReported[0] = state.teacherCache()[0];
+          cacheReported[1] = state.teacherCache()[1];
         }
       } else if (arm.batchSize() >= data.train().size() && !phases.isEmpty()) {
         events.add(new RunEvent(0, "note", "batch size " + arm.batchSize() + " >= " + data.train().size()
@@ -626,7 +630,7 @@ public final class RunExecutor {
         EpochMetrics row = trainEpoch(epoch, phase);
         // The hint phase's training loss is the FitNets hint, not comparable with validation cross-entropy.
         if (!phase.name().equals(Phase.HINT) && overfitting.record(row.trainLoss(), row.validationLoss())) {
-          events.add(new RunEvent(epoch, "overfitting", "training loss fell while validation loss rose for "
+          event(new RunEvent(epoch, "overfitting", "training loss fell while validation loss rose for "
               + arm.overfitting().epochs() + " epochs" + (arm.overfitting().stop() ? "; run stopped" : "")));
           stopRun = arm.overfitting().stop();
           stopPhase = stopRun;
@@ -637,7 +641,7 @@ public final class RunExecutor {
             checkpoints.saveBest(best);
           }
           if (stopping.shouldStop()) {
-            events.add(new RunEvent(epoch, "early-stopping", phase.name() + ": no validation " + stopping.metric()
+            event(new RunEvent(epoch, "early-stopping", phase.name() + ": no validation " + stopping.metric()
                 + " improvement for " + phase.earlyStopping().patience() + " epochs; best epoch " + stopping.bestEpoch()));
             stopPhase = true;
           }
@@ -650,6 +654,11 @@ public final class RunExecutor {
         if (peers != null) {
           peers.publish(epoch, false);
         }
+        if (cacheCounter.lookups() > cacheReported[0]) {
+          listener.teacherCache(label, runSeed, cacheCounter.lookups() - cacheReported[0], cacheCounter.hits() - cacheReported[1]);
+        }
+        cacheReported[0] = cacheCounter.lookups();
+        cacheReported[1] = cacheCounter.hits();
         listener.epochSaved(label, runSeed, epoch);
       }
       if (stopping != null && best != null) {
@@ -661,6 +670,12 @@ public final class RunExecutor {
         selection = "last epoch " + selectedEpoch;
       }
       return stopRun;
+    }
+
+    /** Records an event of the run and tells the listener at once, so a monitor sees it as it happens. */
+    private void event(RunEvent event) {
+      events.add(event);
+      listener.runEvent(label, runSeed, event);
     }
 
     private EpochMetrics trainEpoch(int epoch, Phase phase) {

@@ -1,6 +1,7 @@
 package dev.mentor.training.run;
 
 import dev.mentor.messages.record.EpochMetrics;
+import dev.mentor.messages.record.RunEvent;
 import dev.mentor.messages.record.RunRecord;
 
 /** Progress of an experiment's runs, for a console display (and later, status events). */
@@ -16,6 +17,15 @@ public interface RunListener {
    * actor runtime decides here whether the run goes on (cancel, pause, shutdown).
    */
   default void epochSaved(String arm, long seed, int epoch) {}
+
+  /** Something a reader of the run should know happened at an epoch: early stopping, detected overfitting. */
+  default void runEvent(String arm, long seed, RunEvent event) {}
+
+  /**
+   * A distillation student looked up {@code lookups} samples' teacher outputs in the teacher
+   * cache over the epoch that just ended, and found {@code hits} of them.
+   */
+  default void teacherCache(String arm, long seed, long lookups, long hits) {}
 
   default void runFinished(RunRecord record, boolean fromCache) {}
 

@@ -147,7 +147,8 @@ class DistillationRunTest {
     assertThat(ensemble.ensemble().bySize()).hasSize(3);
     assertThat(ensemble.ensemble().bySize().get(2).accuracy()).isEqualTo(ensemble.test().accuracy());
     assertThat(ensemble.ensemble().auroc()).containsOnlyKeys("noise 0.8");
-    assertThat(ensemble.ensemble().uncertainty()).containsOnlyKeys("test", "noise 0.8");
+    assertThat(ensemble.ensemble().uncertainty()).containsOnlyKeys("validation", "test", "noise 0.8");
+    assertThat(ensemble.ensemble().uncertainty().get("validation").mutualInformation()).isPositive();
     assertThat(ensemble.ensemble().uncertainty().get("test").mutualInformation()).isPositive();
     assertThat(paths.memberWeights("ensemble", 5, 2)).isRegularFile();
     assertThat(ensemble.parameters()).isEqualTo(3 * records.get("ensemble").parameters() / 3);

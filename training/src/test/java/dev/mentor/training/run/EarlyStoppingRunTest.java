@@ -41,9 +41,27 @@ class EarlyStoppingRunTest {
             batchSize: 6
             earlyStopping: {patience: %d, metric: loss}
         """.formatted(PLANNED, patience));
-    List<RunRecord> records = new ExperimentRunner(spec, output, output).run(RunListener.NONE);
+    List<String> heard = new java.util.ArrayList<>();
+    List<RunRecord> records = new ExperimentRunner(spec, output, output).run(new RunListener() {
+      @Override
+      public void epochFinished(String arm, long seed, EpochMetrics metrics) {
+        heard.add("epoch " + metrics.epoch());
+      }
+
+      @Override
+      public void runEvent(String arm, long seed, RunEvent event) {
+        heard.add(event.kind() + " at " + event.epoch());
+      }
+
+      @Override
+      public void runFinished(RunRecord record, boolean fromCache) {
+        heard.add("finished");
+      }
+    });
     RunRecord run = records.get(0);
 
+    assertThat(heard).as("told as it happens: after its epoch, before the run ends")
+        .containsSubsequence("epoch " + run.epochsRun(), "early-stopping at " + run.epochsRun(), "finished");
     assertThat(run.epochsPlanned()).isEqualTo(PLANNED);
     assertThat(run.epochsRun()).isLessThan(PLANNED).isEqualTo(run.history().size());
     assertThat(run.events()).extracting(RunEvent::kind).contains("early-stopping");
