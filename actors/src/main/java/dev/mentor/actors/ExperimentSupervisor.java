@@ -384,7 +384,8 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
 
       @Override
       public void runEvent(String arm, long seed, dev.mentor.messages.record.RunEvent event) {
-        if (StatusEvent.KINDS.contains(event.kind())) {
+        // The events a monitor counts as they happen; notes about budgets stay in the record.
+        if (dev.mentor.monitoring.TrainingMeters.EVENT_KINDS.contains(event.kind())) {
           sink.status(new StatusEvent(StatusEvent.SCHEMA_VERSION, id, event.kind(), arm, seed, event.epoch(), event.message(), null,
               System.currentTimeMillis()));
         }

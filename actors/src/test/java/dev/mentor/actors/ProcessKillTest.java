@@ -21,7 +21,7 @@ class ProcessKillTest {
   @TempDir Path state;
 
   private Process serve(String bootstrap, String name) throws Exception {
-    return ServeProcess.start(state.resolve(name + ".log"), "--bootstrap-servers", bootstrap, "--state", state.resolve("service").toString(),
+    return MentorProcess.serve(state.resolve(name + ".log"), "--bootstrap-servers", bootstrap, "--state", state.resolve("service").toString(),
         "--output", state.resolve("runs").toString(), "--cpu-slots", "1", "--metrics-port", "0");
   }
 

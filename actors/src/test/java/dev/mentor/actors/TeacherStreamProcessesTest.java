@@ -69,7 +69,7 @@ class TeacherStreamProcessesTest {
       Path runs = state.resolve("runs");
       try (MentorNode experiments = MentorNode.start(client, state.resolve("service"), state, runs, (short) 1,
           ServiceSettings.defaults().withRoles(Set.of(ServiceSettings.EXPERIMENTS)).withStreamTeachers(true))) {
-        Process teachers = ServeProcess.start(state.resolve("teachers.log"), "--bootstrap-servers", kafka.bootstrapServers(), "--roles", "teachers",
+        Process teachers = MentorProcess.serve(state.resolve("teachers.log"), "--bootstrap-servers", kafka.bootstrapServers(), "--roles", "teachers",
             "--state", state.resolve("teacher-service").toString(), "--output", runs.toString(), "--cpu-slots", "1", "--metrics-port", "0");
         try {
           KafkaTestClient test = new KafkaTestClient(kafka.bootstrapServers());

@@ -19,7 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code arm}, {@code seed}, {@code role}, {@code device}) the last epoch's training and validation
  * loss and accuracy ({@code split}), each loss term ({@code term}), learning rate, samples per
  * second, epoch duration, epochs done and planned, a distillation run's temperature, counts of
- * early-stopping and overfitting events, and an ensemble's uncertainty on each evaluated set. Tag values are bounded (ids, arm names, roles, devices, term names; never free text).
+ * early-stopping and overfitting events, and an ensemble's uncertainty on each evaluated set.
+ * Tag values are bounded (ids, arm names, roles, devices, term names; never free text).
  * A finished experiment's series are removed {@code retention} after it ended ({@link #purge}),
  * so a service that runs for months does not grow its registry without bound.
  */
@@ -131,20 +132,21 @@ public final class TrainingMeters implements MeterBinder {
    * (epistemic), disagreement (variance of the members' probabilities summed over classes).
    */
   public void ensemble(RunKey key, Map<String, UncertaintyStats> bySet) {
-    Run run = runs.containsKey(key) ? runs.get(key) : run(key, "ensemble", "unknown");
+    Run run = run(key, "ensemble", "unknown");
     MeterRegistry r = registry;
     bySet.forEach((set, stats) -> {
       double[] values = {stats.entropy(), stats.mutualInformation(), stats.disagreement()};
       for (int i = 0; i < UNCERTAINTY_MEASURES.size(); i++) {
-        double[] holder = run.uncertainty.computeIfAbsent(set + "/" + UNCERTAINTY_MEASURES.get(i), k -> new double[] {Double.NaN});
-        boolean fresh = Double.isNaN(holder[0]);
-        holder[0] = values[i];
-        if (fresh && r != null) {
-          run.meters.add(Gauge.builder("mentor.ensemble.uncertainty", holder, h -> h[0]).tags(run.tags)
-              .tags("measure", UNCERTAINTY_MEASURES.get(i), "set", set)
-              .description("Mean per-sample uncertainty of an ensemble's prediction on a set: entropy, mutual information, disagreement")
-              .register(r));
-        }
+        String measure = UNCERTAINTY_MEASURES.get(i);
+        run.uncertainty.computeIfAbsent(set + "/" + measure, k -> {
+          double[] holder = {Double.NaN};
+          if (r != null) {
+            run.meters.add(Gauge.builder("mentor.ensemble.uncertainty", holder, h -> h[0]).tags(run.tags).tags("measure", measure, "set", set)
+                .description("Mean per-sample uncertainty of an ensemble's prediction on a set: entropy, mutual information, disagreement")
+                .register(r));
+          }
+          return holder;
+        })[0] = values[i];
       }
     });
   }
@@ -169,7 +171,7 @@ public final class TrainingMeters implements MeterBinder {
 
   /** The metrics of an epoch that just ended. */
   public void epoch(RunKey key, EpochMetrics m) {
-    Run run = runs.containsKey(key) ? runs.get(key) : run(key, "unknown", "unknown");
+    Run run = run(key, "unknown", "unknown");
     run.trainLoss = m.trainLoss();
     run.validationLoss = m.validationLoss();
     run.trainAccuracy = m.trainAccuracy();

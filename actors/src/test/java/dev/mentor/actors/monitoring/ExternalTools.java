@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
@@ -20,11 +22,9 @@ final class ExternalTools {
 
   /** The program's path; skips or fails the test when it is not on the PATH. */
   static Path require(String program) {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-      Path candidate = Path.of(dir, program);
-      if (!dir.isEmpty() && Files.isExecutable(candidate)) {
-        return candidate;
-      }
+    Optional<Path> found = find(program);
+    if (found.isPresent()) {
+      return found.get();
     }
     String why = program + " is not installed (Debian package: apt-get install --no-install-recommends "
         + (program.equals("promtool") ? "prometheus" : program) + ")";
@@ -36,12 +36,12 @@ final class ExternalTools {
   }
 
   static boolean present(String program) {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
-        return true;
-      }
-    }
-    return false;
+    return find(program).isPresent();
+  }
+
+  private static Optional<Path> find(String program) {
+    return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)).filter(dir -> !dir.isEmpty())
+        .map(dir -> Path.of(dir, program)).filter(Files::isExecutable).findFirst();
   }
 
   /** Runs a command to its end (at most 2 minutes) with {@code stdin} as its input; returns exit status and output. */

@@ -3,6 +3,7 @@ package dev.mentor.actors.monitoring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mentor.actors.MentorProcess;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -60,10 +61,8 @@ class PrometheusEndToEndTest {
     try (PrometheusServer prometheus = PrometheusServer.start(prometheusBinary, dir.resolve("prometheus"), "127.0.0.1:" + metricsPort)) {
       long start = System.currentTimeMillis() / 1000 - 1;
       Path log = dir.resolve("run.log");
-      Process run = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dai.djl.offline=true", "-Xmx2g",
-          "-cp", System.getProperty("java.class.path"), "dev.mentor.actors.cli.MentorMain", "run", spec.toString(), "--output",
-          dir.resolve("runs").toString(), "--metrics-port", Integer.toString(metricsPort), "--stream-teachers", "--cpu-slots", "2")
-          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      Process run = MentorProcess.start(log, "run", spec.toString(), "--output", dir.resolve("runs").toString(), "--metrics-port",
+          Integer.toString(metricsPort), "--stream-teachers", "--cpu-slots", "2");
       String scrape = null;
       double epochsSeenWhileTraining = 0;
       try {
