@@ -21,6 +21,15 @@ fi
 
 threads="${MENTOR_THREADS:-$(nproc)}"
 
+# The engine's convolution kernels (docs/engine.md), as ./mentor sets them: oneDNN capped at SSE41
+# before the engine loads; MENTOR_ONEDNN_ISA=native opts out, =<ISA> caps oneDNN there instead.
+case "${MENTOR_ONEDNN_ISA:-}" in
+  "") export ONEDNN_MAX_CPU_ISA="${ONEDNN_MAX_CPU_ISA:-SSE41}" ;;
+  native|NATIVE) ;;
+  *) export ONEDNN_MAX_CPU_ISA="${ONEDNN_MAX_CPU_ISA:-$MENTOR_ONEDNN_ISA}" ;;
+esac
+export TORCH_CPP_LOG_LEVEL="${TORCH_CPP_LOG_LEVEL:-ERROR}"
+
 # The heap is a share of the container's memory: PyTorch's tensors live outside it.
 # shellcheck disable=SC2086 # MENTOR_JAVA_OPTS is a list of options
 exec java \

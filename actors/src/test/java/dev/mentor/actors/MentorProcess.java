@@ -1,5 +1,6 @@
 package dev.mentor.actors;
 
+import dev.mentor.training.engine.EngineKernels;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +14,7 @@ public final class MentorProcess {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Dai.djl.offline=true", "-Xmx1g", "-cp", System.getProperty("java.class.path"), "dev.mentor.actors.cli.MentorMain"));
     command.addAll(List.of(arguments));
-    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return EngineKernels.applyTo(new ProcessBuilder(command)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 
   /** Runs {@code mentor serve SERVE_ARGUMENTS...}. */

@@ -2,6 +2,7 @@ package dev.mentor.actors.cli;
 
 import dev.mentor.actors.kafka.EmbeddedKafka;
 import dev.mentor.actors.kafka.MentorTopics;
+import dev.mentor.training.engine.EngineKernels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -125,7 +126,7 @@ final class BrokerBenchmark implements Callable<Integer> {
         throw new IOException("formatting failed: " + Files.readString(dir.resolve("format.log")));
       }
       List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-cp", classPath, "kafka.Kafka", config.file().toString()));
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("broker.log").toFile()).start();
+      Process process = EngineKernels.applyTo(new ProcessBuilder(command)).redirectErrorStream(true).redirectOutput(dir.resolve("broker.log").toFile()).start();
       return new ChildBroker(process, config.bootstrapServers());
     }
   }

@@ -2,6 +2,7 @@ package dev.mentor.actors.cli;
 
 import dev.mentor.training.cli.MentorCli;
 import dev.mentor.training.cli.Benchmark;
+import dev.mentor.training.cli.EngineCheck;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -19,6 +20,7 @@ public final class MentorMain {
     cli.addSubcommand(new RunCommand());
     cli.addSubcommand(new MentorCli.Validate());
     cli.addSubcommand(new Benchmark());
+    cli.addSubcommand(new EngineCheck());
     cli.addSubcommand(new ServiceCommands.Serve());
     cli.addSubcommand(new ServiceCommands.Submit());
     cli.addSubcommand(new ServiceCommands.Status());

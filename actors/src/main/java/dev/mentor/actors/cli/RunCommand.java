@@ -6,6 +6,7 @@ import dev.mentor.actors.kafka.EmbeddedKafka;
 import dev.mentor.actors.kafka.MentorTopics;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.training.cli.DataInstallOption;
 import dev.mentor.training.cli.MentorCli;
 import dev.mentor.training.files.AtomicFiles;
 import dev.mentor.training.run.ExperimentRunner;
@@ -57,8 +58,13 @@ final class RunCommand implements Callable<Integer> {
   @picocli.CommandLine.Mixin
   ServiceCommands.Slots slots = new ServiceCommands.Slots();
 
+  @picocli.CommandLine.Mixin
+  DataInstallOption dataInstall = new DataInstallOption();
+
   @Override
   public Integer call() throws Exception {
+    // Before validation loads the data: the service in this process then finds it installed.
+    dataInstall.apply();
     if (inProcess) {
       return MentorCli.runInProcess(file, output);
     }

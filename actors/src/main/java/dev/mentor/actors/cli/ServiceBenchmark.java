@@ -3,6 +3,7 @@ package dev.mentor.actors.cli;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.training.engine.EngineKernels;
 import dev.mentor.training.files.AtomicFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +50,7 @@ final class ServiceBenchmark implements Callable<Integer> {
               temp.resolve("runs").toString()));
           command.addAll(List.of(args[mode]));
           long start = System.nanoTime();
-          Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(temp.resolve("log").toFile()).start();
+          Process process = EngineKernels.applyTo(new ProcessBuilder(command)).redirectErrorStream(true).redirectOutput(temp.resolve("log").toFile()).start();
           if (process.waitFor() != 0) {
             throw new IllegalStateException(modes[mode] + " failed:\n" + Files.readString(temp.resolve("log")));
           }

@@ -23,6 +23,8 @@ import dev.mentor.training.data.SourceData;
 import dev.mentor.training.distill.DistillationObjective;
 import dev.mentor.training.distill.Teacher;
 import dev.mentor.training.distill.TeacherCache;
+import dev.mentor.training.engine.EngineKernels;
+import dev.mentor.training.engine.EngineSelfCheck;
 import dev.mentor.training.engine.GradMode;
 import dev.mentor.training.loop.Batches;
 import dev.mentor.training.loop.CrossEntropy;
@@ -82,14 +84,32 @@ public final class Benchmark implements Callable<Integer> {
   @Option(names = "--memory-epochs", defaultValue = "6")
   int memoryEpochs;
 
-  @Option(names = "--sections", split = ",", defaultValue = "throughput,peak,memory,distill,compression,concurrency",
-      description = "which tables to print: throughput, peak, memory, distill, compression, concurrency (default: all)")
+  @Option(names = "--sections", split = ",", defaultValue = "throughput,peak,memory,distill,compression,concurrency,isa",
+      description = "which tables to print: throughput, peak, memory, distill, compression, concurrency, isa (default: all)")
   Set<String> sections;
+
+  @Option(names = "--isas", split = ",", defaultValue = "native,default,SSE41",
+      description = "engine settings the isa section compares, each in fresh JVMs: values of MENTOR_ONEDNN_ISA (native = oneDNN"
+          + " uncapped; an ISA = oneDNN capped there) or default (Mentor's default: PyTorch's convolution kernels)")
+  List<String> isas;
+
+  /** Set in the isa section's child JVMs: print one JSON line of full-training throughput per model and stop. */
+  @Option(names = "--throughput-json", hidden = true)
+  boolean throughputJson;
 
   @Override
   public Integer call() throws Exception {
+    EngineSelfCheck.ensurePassed();
     SourceData data = DataSources.load(DataSpec.fashionMnist(), Path.of("."));
     Normalization norm = Normalization.fit(data.train());
+    if (throughputJson) {
+      Map<String, Double> rates = new LinkedHashMap<>();
+      for (String model : List.of("cnn", "mlp")) {
+        rates.put(model, mentorThroughput(model, "full", threads[0], data.train(), norm));
+      }
+      System.out.println(SpecReader.toJson(rates).replace("\n", " "));
+      return 0;
+    }
     System.out.println("# Mentor benchmark\nmachine: " + Environment.summary() + "\n");
     if (sections.contains("throughput")) {
       throughput(data.train(), norm);
@@ -109,7 +129,74 @@ public final class Benchmark implements Callable<Integer> {
     if (sections.contains("concurrency")) {
       concurrency(data.train(), norm);
     }
+    if (sections.contains("isa")) {
+      isaCost();
+    }
     return 0;
+  }
+
+  /**
+   * The cost of the engine settings that keep convolutions exact (docs/engine.md): full-training
+   * throughput of the CNN and the MLP in a fresh JVM per setting (oneDNN reads its cap once, at
+   * its first primitive), the settings interleaved in each repetition so that machine noise
+   * spreads over all of them. Uncapped oneDNN computes wrong convolutions on some shapes (not on
+   * these models' block-aligned channels), so the children report a failed self-check and go on.
+   */
+  private void isaCost() throws IOException, InterruptedException {
+    int t = threads[threads.length - 1];
+    System.out.println("\n## Cost of the engine settings (samples/s of full training, median of " + repeats + " fresh JVMs per setting, interleaved, "
+        + t + " threads, batch " + batch + "; CPU offers " + EngineKernels.widestIsa() + ")");
+    Map<String, Map<String, double[]>> rates = new LinkedHashMap<>();
+    for (String model : List.of("cnn", "mlp")) {
+      rates.put(model, new LinkedHashMap<>());
+      isas.forEach(isa -> rates.get(model).put(isa, new double[repeats]));
+    }
+    for (int r = 0; r < repeats; r++) {
+      for (String isa : isas) {
+        JsonNode measured = childThroughput(isa, t);
+        for (String model : rates.keySet()) {
+          rates.get(model).get(isa)[r] = measured.path(model).asDouble(Double.NaN);
+        }
+      }
+    }
+    String reference = isas.get(0);
+    System.out.println("| model | " + String.join(" | ", isas) + " | " + String.join(" | ",
+        isas.stream().skip(1).map(isa -> isa + " / " + reference).toList()) + " |");
+    System.out.println("|---|" + "---|".repeat(2 * isas.size() - 1));
+    for (Map.Entry<String, Map<String, double[]>> model : rates.entrySet()) {
+      StringBuilder row = new StringBuilder("| " + model.getKey() + " |");
+      double base = median(model.getValue().get(reference));
+      for (String isa : isas) {
+        row.append(String.format(Locale.ROOT, " %.0f |", median(model.getValue().get(isa))));
+      }
+      for (String isa : isas.subList(1, isas.size())) {
+        row.append(String.format(Locale.ROOT, " %.3f |", median(model.getValue().get(isa)) / base));
+      }
+      System.out.println(row);
+    }
+  }
+
+  private JsonNode childThroughput(String isa, int threadCount) throws IOException, InterruptedException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb = new ProcessBuilder(java, "-Dai.djl.offline=true", "-Xmx2g", "-XX:MaxDirectMemorySize=512m",
+        "-D" + EngineSelfCheck.REPORT_ONLY_PROPERTY + "=true",
+        "-cp", System.getProperty("java.class.path"), MentorCli.class.getName(), "bench", "--throughput-json",
+        "--threads", String.valueOf(threadCount), "--samples", String.valueOf(samples), "--batch", String.valueOf(batch));
+    Map<String, String> environment = pb.environment();
+    environment.remove(EngineKernels.ISA_VARIABLE);
+    if (isa.equals("default")) {
+      environment.remove(EngineKernels.SETTING);
+    } else {
+      environment.put(EngineKernels.SETTING, isa);
+    }
+    EngineKernels.applyTo(pb);
+    pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+    Process process = pb.start();
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    if (process.waitFor() != 0 || out.isEmpty()) {
+      return SpecReader.json().createObjectNode();
+    }
+    return SpecReader.json().readTree(out.lines().reduce((a, b) -> b).orElse("{}"));
   }
 
   private void throughput(ImageSet train, Normalization norm) throws IOException, InterruptedException {
@@ -166,6 +253,8 @@ public final class Benchmark implements Callable<Integer> {
     ProcessBuilder pb = new ProcessBuilder(python, peer.toString(), "--model", type, "--mode", mode, "--threads",
         String.valueOf(threadCount), "--batch", String.valueOf(batch), "--samples", String.valueOf(samples));
     pb.environment().put("OPENBLAS_NUM_THREADS", "1");
+    // The peer's oneDNN gets the same cap as Mentor's, so both loops run the same kernels.
+    EngineKernels.applyTo(pb);
     pb.redirectError(ProcessBuilder.Redirect.INHERIT);
     Process process = pb.start();
     String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();

@@ -3,6 +3,8 @@ package dev.mentor.training.cli;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecException;
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.training.engine.EngineDefectException;
+import dev.mentor.training.engine.EngineKernels;
 import dev.mentor.training.run.ExperimentRunner;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -19,7 +21,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "mentor", mixinStandardHelpOptions = true, version = "mentor 0.1.0",
     description = "Transfer-learning and distillation experiments on DJL.",
-    subcommands = {MentorCli.Run.class, MentorCli.Validate.class, Benchmark.class})
+    subcommands = {MentorCli.Run.class, MentorCli.Validate.class, Benchmark.class, EngineCheck.class})
 public final class MentorCli {
   public static final int INVALID_SPEC = 2;
 
@@ -38,8 +40,14 @@ public final class MentorCli {
   /** Mentor's error handling on any command line: an invalid spec prints its field and exits 2. */
   public static CommandLine withErrorHandling(CommandLine cli) {
     System.setProperty("java.awt.headless", "true");
+    // Before anything loads the engine: its oneDNN cap and log level (EngineKernels).
+    EngineKernels.prepare();
     return cli
         .setExecutionExceptionHandler((e, cmd, parsed) -> {
+          if (e instanceof EngineDefectException defect) {
+            cmd.getErr().println("mentor: " + defect.getMessage());
+            return 1;
+          }
           if (e instanceof SpecException spec) {
             cmd.getErr().println("invalid experiment: " + spec.getMessage());
             return INVALID_SPEC;
@@ -58,8 +66,12 @@ public final class MentorCli {
     @Option(names = "--output", defaultValue = "runs", description = "root folder for run records (default: ${DEFAULT-VALUE})")
     Path output;
 
+    @CommandLine.Mixin
+    DataInstallOption dataInstall = new DataInstallOption();
+
     @Override
     public Integer call() throws Exception {
+      dataInstall.apply();
       return runInProcess(file, output);
     }
   }
@@ -72,8 +84,12 @@ public final class MentorCli {
     @Option(names = "--output", defaultValue = "runs")
     Path output;
 
+    @CommandLine.Mixin
+    DataInstallOption dataInstall = new DataInstallOption();
+
     @Override
     public Integer call() {
+      dataInstall.apply();
       ExperimentSpec spec = SpecReader.read(file);
       new ExperimentRunner(spec, baseDir(file), output).validate();
       int runs = spec.arms().size() * spec.seeds().size();

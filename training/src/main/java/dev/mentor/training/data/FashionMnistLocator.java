@@ -2,10 +2,15 @@ package dev.mentor.training.data;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.ConnectException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -20,10 +25,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Finds the folder holding the Fashion-MNIST files, trying in order: the spec's {@code data.path},
  * {@code $MENTOR_DATA_DIR}, the folder of Debian's {@code dataset-fashion-mnist} package, and a
- * download cache ({@code $MENTOR_CACHE_DIR/fashion-mnist}, else {@code ~/.cache/mentor/fashion-mnist}),
- * which is filled from the data set's canonical location unless {@code MENTOR_OFFLINE} is
- * {@code true}. The settings and the folders are passed in, so tests exercise the search order
- * without depending on the machine or touching the network.
+ * download cache ({@code $MENTOR_CACHE_DIR/fashion-mnist}, else {@code ~/.cache/mentor/fashion-mnist}).
+ * When all are empty, the {@code mentor} command line (never a library) installs the Debian package
+ * where the machine allows it (see {@link DataPackageInstaller}), and failing that the cache is
+ * filled from the data set's canonical location unless {@code MENTOR_OFFLINE} is {@code true}. If
+ * nothing works, the message lists every place searched and why each step failed. The settings,
+ * the folders, the downloader and the installer are passed in, so tests exercise the search order
+ * without depending on the machine, touching the network or running {@code apt-get}.
  */
 final class FashionMnistLocator {
   static final String DATA_DIR_SETTING = "MENTOR_DATA_DIR";
@@ -41,27 +49,62 @@ final class FashionMnistLocator {
     void download(URI source, Path target) throws IOException;
   }
 
+  /** Installs the system package that puts the files into the Debian folder, or says why it did not. */
+  interface Installer {
+    Outcome install();
+
+    /** Whether the package was installed; if not, why, in words for the not-found message. */
+    record Outcome(boolean succeeded, String account) {
+      static Outcome success() {
+        return new Outcome(true, "installed");
+      }
+
+      static Outcome notAttempted(String reason) {
+        return new Outcome(false, "not attempted: " + reason);
+      }
+
+      static Outcome failed(String account) {
+        return new Outcome(false, account);
+      }
+    }
+  }
+
+  /** A download the server refused with this HTTP status. */
+  static final class HttpStatusException extends IOException {
+    HttpStatusException(int status, URI source) {
+      super("HTTP " + status + " for " + source);
+    }
+  }
+
   private final Map<String, String> settings;
   private final Path debianDir;
   private final Path defaultCacheDir;
   private final Downloader downloader;
+  private final Installer installer;
 
-  FashionMnistLocator(Map<String, String> settings, Path debianDir, Path defaultCacheDir, Downloader downloader) {
+  FashionMnistLocator(Map<String, String> settings, Path debianDir, Path defaultCacheDir, Downloader downloader, Installer installer) {
     this.settings = Map.copyOf(settings);
     this.debianDir = debianDir;
     this.defaultCacheDir = defaultCacheDir;
     this.downloader = downloader;
+    this.installer = installer;
   }
 
-  /** The locator for this process: its environment, with a {@code MENTOR_OFFLINE} system property taking precedence. */
+  /**
+   * The locator for this process: its environment, with a {@code MENTOR_OFFLINE} system property
+   * taking precedence, and the command line's install switch ({@code mentor.data.install}) if it set one.
+   */
   static FashionMnistLocator fromEnvironment() {
     Map<String, String> settings = new HashMap<>(System.getenv());
-    String offlineProperty = System.getProperty(OFFLINE_SETTING);
-    if (offlineProperty != null) {
-      settings.put(OFFLINE_SETTING, offlineProperty);
+    for (String property : List.of(OFFLINE_SETTING, DataPackageInstaller.COMMAND_LINE_SETTING)) {
+      String value = System.getProperty(property);
+      if (value != null) {
+        settings.put(property, value);
+      }
     }
     Path cache = Path.of(System.getProperty("user.home"), ".cache", "mentor", "fashion-mnist");
-    return new FashionMnistLocator(settings, DEBIAN_DIR, cache, FashionMnistLocator::httpDownload);
+    return new FashionMnistLocator(settings, DEBIAN_DIR, cache, FashionMnistLocator::httpDownload,
+        DataPackageInstaller.forThisProcess(DataPackageInstaller.optOut(settings)));
   }
 
   /** The first folder holding all four files; {@code specPath} may be null. */
@@ -83,6 +126,15 @@ final class FashionMnistLocator {
     if (holdsFiles(cache, "download cache", false, searched)) {
       return cache;
     }
+    // Before the download: the package serves every user of the machine, and apt may reach a mirror where we cannot.
+    if (DataPackageInstaller.offered(settings)) {
+      Installer.Outcome installed = installer.install();
+      if (!installed.succeeded()) {
+        searched.add("automatic install of " + DataPackageInstaller.PACKAGE + ": " + installed.account());
+      } else if (holdsFiles(debianDir, "Debian package folder after installing " + DataPackageInstaller.PACKAGE, false, searched)) {
+        return debianDir;
+      }
+    }
     if ("true".equalsIgnoreCase(settings.get(OFFLINE_SETTING))) {
       searched.add("download: skipped because " + OFFLINE_SETTING + "=true");
     } else {
@@ -90,7 +142,7 @@ final class FashionMnistLocator {
         download(cache);
         return cache;
       } catch (IOException e) {
-        searched.add("download from " + DOWNLOAD_BASE + ": failed: " + e.getMessage());
+        searched.add("download from " + DOWNLOAD_BASE + ": failed: " + whyDownloadFailed(e));
       }
     }
     throw new DataException(notFoundMessage(searched));
@@ -130,6 +182,53 @@ final class FashionMnistLocator {
     }
   }
 
+  /** Why a download failed, in plain words first: the exception alone often says nothing (a refused connection has no message). */
+  static String whyDownloadFailed(IOException e) {
+    String host = URI.create(DOWNLOAD_BASE).getHost();
+    // The HTTP client reports an unknown host as a ConnectException caused by an UnresolvedAddressException.
+    Throwable unresolved = firstOf(e, UnknownHostException.class, UnresolvedAddressException.class);
+    if (unresolved != null) {
+      return "no network or no DNS: cannot resolve the host " + host + " (" + unresolved.getClass().getSimpleName() + ")";
+    }
+    if (e instanceof HttpConnectTimeoutException) {
+      return "no network, or a firewall: connecting to " + host + " timed out after " + CONNECT_TIMEOUT.toSeconds()
+          + " s (HttpConnectTimeoutException)";
+    }
+    if (e instanceof HttpTimeoutException) {
+      return "no answer from " + host + " within " + DOWNLOAD_TIMEOUT.toMinutes() + " min (HttpTimeoutException)";
+    }
+    if (e instanceof ConnectException) {
+      return "no network, or a firewall: the connection to " + host + " was refused or could not be made (ConnectException"
+          + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")";
+    }
+    if (e instanceof HttpStatusException) {
+      return "the server answered " + e.getMessage();
+    }
+    return describe(e);
+  }
+
+  /** {@code e} or the first of its causes that is one of {@code types}; null if none is. */
+  @SafeVarargs
+  private static Throwable firstOf(Throwable e, Class<? extends Throwable>... types) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      for (Class<? extends Throwable> type : types) {
+        if (type.isInstance(t)) {
+          return t;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The exception's class and its message, else its cause's, so that a message-less exception still says something. */
+  static String describe(Throwable e) {
+    String name = e.getClass().getSimpleName();
+    if (e.getMessage() != null && !e.getMessage().isBlank()) {
+      return name + ": " + e.getMessage();
+    }
+    return e.getCause() == null ? name + " (no further detail)" : name + ", caused by " + describe(e.getCause());
+  }
+
   private static String notFoundMessage(List<String> searched) {
     String files = IdxLayout.FILE_NAMES.stream().map(name -> name + ".gz").toList().toString();
     return "Fashion-MNIST not found. Searched:\n  - " + String.join("\n  - ", searched)
@@ -149,7 +248,7 @@ final class FashionMnistLocator {
     try {
       HttpResponse<Path> response = client.send(request, HttpResponse.BodyHandlers.ofFile(target));
       if (response.statusCode() != 200) {
-        throw new IOException("HTTP " + response.statusCode() + " for " + source);
+        throw new HttpStatusException(response.statusCode(), source);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

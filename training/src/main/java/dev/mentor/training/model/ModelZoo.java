@@ -10,6 +10,7 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
 import dev.mentor.messages.spec.ModelSpec;
+import dev.mentor.training.engine.EngineSelfCheck;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,8 @@ public final class ModelZoo {
    * width), with parameters created in {@code manager} and initialised from {@code seed}.
    */
   public static StagedModel create(ModelSpec spec, int numClasses, Shape inputShape, NDManager manager, long seed) {
+    // Every model Mentor trains or evaluates is made here: the engine proves its numbers first (once per process).
+    EngineSelfCheck.ensurePassed();
     Map<String, Block> stages = switch (spec.type()) {
       case "logistic" -> new LinkedHashMap<>();
       case "mlp" -> mlp(spec);

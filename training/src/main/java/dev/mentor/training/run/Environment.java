@@ -2,10 +2,10 @@ package dev.mentor.training.run;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.mentor.training.engine.EngineKernels;
+import dev.mentor.training.engine.EngineSelfCheck;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -27,30 +27,29 @@ public final class Environment {
     env.put("engineInteropThreads", JniUtils.getNumInteropThreads());
     env.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
     env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-    env.put("cpu", cpuModel());
+    env.put("cpu", EngineKernels.cpuModel());
+    env.put("cpuFlags", List.copyOf(EngineKernels.cpuFlags()));
     env.put("cores", Runtime.getRuntime().availableProcessors());
     env.put("maxHeapMiB", Runtime.getRuntime().maxMemory() >> 20);
+    EngineKernels.State isa = EngineKernels.current();
+    env.put("convolutionKernels", EngineKernels.convolutionKernels());
+    env.put("onednnIsa", EngineKernels.inForce());
+    env.put("onednnMaxCpuIsa", isa.cap() == null ? "uncapped" : isa.cap());
+    env.put("onednnCapSource", isa.source());
+    EngineSelfCheck.Result check = EngineSelfCheck.lastResult();
+    env.put("engineSelfCheck", check == null ? Map.of("passed", "not run") : check.describe());
     return env;
   }
 
-  /** One line for reports: CPU, cores, threads, engine and DJL versions. */
+  /** One line for reports: CPU, cores, threads, the kernels' instruction set and the self-check, engine and DJL versions. */
   public static String summary() {
     Map<String, Object> env = describe();
+    EngineSelfCheck.Result check = EngineSelfCheck.lastResult();
+    String selfCheck = check == null ? "not run" : check.passed() ? "passed" : "FAILED";
     return env.get("cpu") + ", " + env.get("cores") + " cores, " + env.get("engineThreads") + " engine threads, device "
-        + env.get("device") + "; " + env.get("engine") + ", DJL " + env.get("djl") + ", " + env.get("java");
-  }
-
-  static String cpuModel() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-        if (line.startsWith("model name")) {
-          return line.substring(line.indexOf(':') + 1).trim();
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // Not Linux, or not readable: the architecture is the best we can say.
-    }
-    return System.getProperty("os.arch");
+        + env.get("device") + ", convolutions on " + env.get("convolutionKernels") + " (oneDNN cap " + env.get("onednnMaxCpuIsa")
+        + "), engine self-check "
+        + selfCheck + "; " + env.get("engine") + ", DJL " + env.get("djl") + ", " + env.get("java");
   }
 
   private static String versionOf(Class<?> type) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.training.engine.EngineKernels;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,7 +40,7 @@ class MentorCliTest {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true", "-Xmx1g", MentorCli.class.getName()));
     command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).directory(dir.toFile())
+    Process process = EngineKernels.applyTo(new ProcessBuilder(command)).directory(dir.toFile())
         .redirectOutput(dir.resolve("stdout.txt").toFile())
         .redirectError(dir.resolve("stderr.txt").toFile())
         .start();

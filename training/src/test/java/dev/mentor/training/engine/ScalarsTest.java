@@ -1,6 +1,7 @@
 package dev.mentor.training.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A scalar operand kept by the backward graph survives garbage collection between the forward
- * and the backward pass: the gradient is exact after the collector ran and freed memory was
+ * and the backward pass: the gradient is the right one after the collector ran and freed memory was
  * reused (for DJL's {@code div(Number)} this harness gives a wrong gradient, see {@link Scalars}).
  */
 class ScalarsTest {
@@ -43,9 +44,11 @@ class ScalarsTest {
   @Test
   void aScalarOperandIsStillThereWhenTheBackwardPassNeedsIt() {
     float[] quotient = gradientAfterCollection((x, s) -> x.div(Scalars.of(x, s)), 4.0);
+    // 1/4: one IEEE division by a power of two, exact on every processor.
     assertThat(quotient).containsExactly(0.25f, 0.25f, 0.25f, 0.25f);
     float[] power = gradientAfterCollection((x, s) -> x.pow(Scalars.of(x, s)), 2.0);
-    assertThat(power).containsExactly(2f, 4f, 6f, 8f);
+    // 2·x^1 goes through the engine's pow kernel (vectorised or libm, by processor), exact only to an ulp or so.
+    assertThat(power).containsExactly(new float[] {2f, 4f, 6f, 8f}, offset(1e-5f));
   }
 
   @Test
