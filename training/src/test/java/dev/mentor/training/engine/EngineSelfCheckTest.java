@@ -45,7 +45,7 @@ class EngineSelfCheckTest {
   void reference_agreesWithFiniteDifferences() {
     EngineSelfCheck.Case shape = new EngineSelfCheck.Case(3, 2, 3, 5, 3, 2);
     EngineSelfCheck.Inputs inputs = inputs(shape);
-    double[][] analytic = EngineSelfCheck.reference(inputs);
+    double[][] analytic = EngineSelfCheck.reference(inputs).values();
     double h = 1e-3;
     // d loss / d x[7], d w[5], d gamma[1], d beta[2] by central differences of loss = Σ y·g in float64.
     assertThat(analytic[1][7]).isCloseTo(difference(inputs, in -> perturb(in, 0, 7, h), in -> perturb(in, 0, 7, -h), h),
@@ -93,7 +93,7 @@ class EngineSelfCheckTest {
   void float32RoundingOfTheEngine_passes_soTheToleranceIsNotTooTight() {
     // The reference rounded to float32 and back, plus one part in a million: what a correct float32 kernel may return.
     EngineSelfCheck.Step rounded = inputs -> {
-      double[][] exact = EngineSelfCheck.reference(inputs);
+      double[][] exact = EngineSelfCheck.reference(inputs).values();
       float[][] asFloat = new float[exact.length][];
       for (int t = 0; t < exact.length; t++) {
         asFloat[t] = new float[exact[t].length];
@@ -153,7 +153,7 @@ class EngineSelfCheckTest {
   }
 
   private static double loss(EngineSelfCheck.Inputs inputs) {
-    double[] y = EngineSelfCheck.reference(inputs)[0];
+    double[] y = EngineSelfCheck.reference(inputs).values()[0];
     double sum = 0;
     for (int i = 0; i < y.length; i++) {
       sum += y[i] * inputs.outputGradient()[i];
