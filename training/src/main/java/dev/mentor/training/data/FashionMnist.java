@@ -10,9 +10,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * Zalando's Fashion-MNIST: 60,000 training and 10,000 test grayscale images of 28×28 pixels in
  * ten clothing classes. The four IDX files are looked for in the spec's {@code data.path},
  * {@code $MENTOR_DATA_DIR}, Debian's {@code /usr/share/datasets/fashion-mnist} and a download cache
- * ({@code $MENTOR_CACHE_DIR/fashion-mnist} or {@code ~/.cache/mentor/fashion-mnist}), in that order;
- * the cache is filled from the data set's public location unless {@code MENTOR_OFFLINE=true} (as an
- * environment variable or system property). A loaded copy is kept per folder for the life of the
+ * ({@code $MENTOR_CACHE_DIR/fashion-mnist} or {@code ~/.cache/mentor/fashion-mnist}), in that order.
+ * When none holds them, the command line (not the library) installs Debian's package where the
+ * machine allows it ({@link DataPackageInstaller}); then the cache is filled from the data set's
+ * public location unless {@code MENTOR_OFFLINE=true} (as an environment variable or system property). A loaded copy is kept per folder for the life of the
  * process, since experiments load the data many times and the sets are immutable; the files are
  * assumed not to change meanwhile.
  */
