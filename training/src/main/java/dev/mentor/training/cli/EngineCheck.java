@@ -1,5 +1,6 @@
 package dev.mentor.training.cli;
 
+import dev.mentor.training.engine.EngineDefectException;
 import dev.mentor.training.engine.EngineKernels;
 import dev.mentor.training.engine.EngineSelfCheck;
 import java.util.List;
@@ -35,7 +36,8 @@ public final class EngineCheck implements Callable<Integer> {
       EngineSelfCheck.Result result;
       try {
         result = i == 0 ? EngineSelfCheck.ensurePassed() : EngineSelfCheck.run(EngineSelfCheck.engine(), EngineSelfCheck.CASES);
-      } catch (RuntimeException e) {
+      } catch (EngineDefectException e) {
+        // The first check failed: print its cases below, then stop with the same message at the end.
         result = EngineSelfCheck.lastResult();
       }
       System.out.printf(Locale.ROOT, "engine self-check %d: %s, %d cases, max relative error %s, %d ms%n", i + 1,
