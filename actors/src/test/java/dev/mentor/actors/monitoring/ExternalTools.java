@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
@@ -46,7 +47,24 @@ final class ExternalTools {
 
   /** Runs a command to its end (at most 2 minutes) with {@code stdin} as its input; returns exit status and output. */
   static Result run(List<String> command, Path workingDir, String stdin) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command).directory(workingDir.toFile()).redirectErrorStream(true).start();
+    return run(command, workingDir, stdin, Map.of());
+  }
+
+  /**
+   * As {@link #run(List, Path, String)}, in this process's environment changed by {@code environment}:
+   * a variable mapped to {@code null} is removed.
+   */
+  static Result run(List<String> command, Path workingDir, String stdin, Map<String, String> environment)
+      throws IOException, InterruptedException {
+    ProcessBuilder builder = new ProcessBuilder(command).directory(workingDir.toFile()).redirectErrorStream(true);
+    environment.forEach((name, value) -> {
+      if (value == null) {
+        builder.environment().remove(name);
+      } else {
+        builder.environment().put(name, value);
+      }
+    });
+    Process process = builder.start();
     try (var in = process.getOutputStream()) {
       if (stdin != null) {
         in.write(stdin.getBytes(StandardCharsets.UTF_8));
