@@ -70,6 +70,14 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     INSTANCE
   }
 
+  /**
+   * The service is stopping: stop every run at the end of its epoch (checkpoint written) and
+   * stop, leaving the job unended so that the next start resumes it.
+   */
+  public enum Shutdown implements Command {
+    INSTANCE
+  }
+
   /** A trainer's run ended: with its record, or with the failure that ended it. */
   record TrainerEnded(RunKey run, DeviceAllocator.Slot slot, RunRecord record, Throwable failure) implements Command {}
 
@@ -106,8 +114,15 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   private List<RunKey> order = List.of();
   /** Runs not started yet (waiting for their dependencies or a slot). */
   private final Set<RunKey> waiting = new LinkedHashSet<>();
-  /** Runs that asked for a slot and have not got one yet. */
-  private final Set<RunKey> requested = new LinkedHashSet<>();
+  /** The waiting runs whose dependencies all finished, in plan order: the next to ask for a slot. */
+  private final Set<RunKey> ready = new LinkedHashSet<>();
+  /** Each task's dependencies and, inverted, the tasks that need it: computed once, so scheduling is linear in the runs. */
+  private final Map<RunKey, List<RunKey>> needs = new HashMap<>();
+  private final Map<RunKey, List<RunKey>> neededBy = new HashMap<>();
+  /** Per task, how many of its dependencies have not finished yet. */
+  private final Map<RunKey, Integer> unfinishedNeeds = new HashMap<>();
+  /** Runs that asked for a slot and have not got one yet, by the allocator's work key. */
+  private final Map<String, RunKey> requested = new java.util.LinkedHashMap<>();
   private final Map<RunKey, ActorRef<TrainerActor.Command>> running = new HashMap<>();
   private final Map<RunKey, RunRecord> finished = new HashMap<>();
   private final Map<RunKey, String> failed = new HashMap<>();
@@ -119,6 +134,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   private final Map<RunKey, TrainerActor.Gate> gates = new ConcurrentHashMap<>();
   private boolean cancelled;
   private boolean paused;
+  private boolean shuttingDown;
 
   private ExperimentSupervisor(ActorContext<Command> context, TimerScheduler<Command> timers, String id, StatusSink sink, Path jobsDir,
       ActorRef<DeviceAllocator.Command> devices, EpochHook hook, CpuShare cpuShare) {
@@ -178,6 +194,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
         .onMessageEquals(Cancel.INSTANCE, this::onCancel)
         .onMessageEquals(Pause.INSTANCE, this::onPause)
         .onMessageEquals(Resume.INSTANCE, this::onResume)
+        .onMessageEquals(Shutdown.INSTANCE, this::onShutdown)
         .build();
   }
 
@@ -194,27 +211,54 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
       tasks.add(run);
     }
     order = List.copyOf(tasks);
-    waiting.addAll(order);
+    for (RunKey task : order) {
+      List<RunKey> deps = dependencies(task);
+      needs.put(task, deps);
+      unfinishedNeeds.put(task, deps.size());
+      for (RunKey dep : deps) {
+        neededBy.computeIfAbsent(dep, d -> new java.util.ArrayList<>()).add(task);
+      }
+    }
+    order.forEach(this::enqueue);
     return schedule();
+  }
+
+  /** Puts a task back among the waiting; it is ready when its dependencies have finished. */
+  private void enqueue(RunKey run) {
+    waiting.add(run);
+    if (unfinishedNeeds.getOrDefault(run, 0) == 0) {
+      ready.add(run);
+    }
+  }
+
+  private String workKey(RunKey run) {
+    return id + "/" + run.arm() + "/s" + run.seed();
+  }
+
+  private void request(RunKey run) {
+    String work = workKey(run);
+    requested.put(work, run);
+    devices.tell(new DeviceAllocator.Acquire(work, grants, getContext().getSelf()));
   }
 
   /** Asks a slot for every run whose dependencies finished; gives up the runs whose dependencies failed; ends when nothing is left. */
   private Behavior<Command> schedule() {
+    if (shuttingDown) {
+      if (!running.isEmpty()) {
+        return this;
+      }
+      System.err.println("mentor: experiment " + id + " stopped with the service (" + finished.size() + " of " + order.size()
+          + " runs finished); it resumes from its checkpoints at the next start");
+      return Behaviors.stopped();
+    }
     if (runner == null) {
       return cancelled ? end("cancelled", "cancelled before any run started") : this;
     }
     if (!cancelled && !paused) {
-      for (RunKey run : List.copyOf(waiting)) {
-        List<RunKey> needs = dependencies(run);
-        RunKey broken = needs.stream().filter(failed::containsKey).findFirst().orElse(null);
-        if (broken != null) {
-          waiting.remove(run);
-          fail(run, "not run: it needs " + broken.arm() + " seed " + broken.seed() + ", which failed");
-        } else if (finished.keySet().containsAll(needs)) {
-          waiting.remove(run);
-          requested.add(run);
-          devices.tell(new DeviceAllocator.Acquire(id + "/" + run.arm() + "/s" + run.seed(), grants, getContext().getSelf()));
-        }
+      for (RunKey run : List.copyOf(ready)) {
+        ready.remove(run);
+        waiting.remove(run);
+        request(run);
       }
     }
     if (!running.isEmpty() || !requested.isEmpty() || !backingOff.isEmpty()) {
@@ -232,21 +276,20 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     if (failed.isEmpty()) {
       return end("finished", records.size() + " runs; report: " + runner.paths().experimentDir().resolve("report.md"));
     }
-    List<String> reasons = order.stream().filter(failed::containsKey).map(r -> r.arm() + " seed " + r.seed() + ": " + failed.get(r)).toList();
-    return end("failed", failed.size() + " of " + order.size() + " runs failed: " + String.join("; ", reasons));
+    // The first reasons only: an event stays small whatever the experiment's size (every failure has its own event).
+    List<String> reasons = order.stream().filter(failed::containsKey).limit(MAX_REASONS)
+        .map(r -> r.arm() + " seed " + r.seed() + ": " + failed.get(r)).toList();
+    return end("failed", failed.size() + " of " + order.size() + " runs failed: " + String.join("; ", reasons)
+        + (failed.size() > MAX_REASONS ? "; and " + (failed.size() - MAX_REASONS) + " more" : ""));
   }
 
   private Behavior<Command> onGranted(SlotGranted granted) {
-    RunKey run = requested.stream().filter(r -> (id + "/" + r.arm() + "/s" + r.seed()).equals(granted.granted().work())).findFirst().orElse(null);
+    RunKey run = requested.remove(granted.granted().work());
     DeviceAllocator.Slot slot = granted.granted().slot();
-    if (run == null || cancelled) {
+    if (run == null || cancelled || shuttingDown) {
       devices.tell(new DeviceAllocator.Release(slot));
-      if (run != null) {
-        requested.remove(run);
-      }
       return schedule();
     }
-    requested.remove(run);
     int attempt = restarts.getOrDefault(run, 0);
     int member = member(run);
     String role = member >= 0 ? "ensemble-member" : runner.role(run.arm());
@@ -277,16 +320,22 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     running.remove(run);
     devices.tell(new DeviceAllocator.Release(ended.slot()));
     if (ended.failure() == null) {
-      finished.put(run, ended.record());
+      if (finished.put(run, ended.record()) == null) {
+        for (RunKey next : neededBy.getOrDefault(run, List.of())) {
+          if (unfinishedNeeds.merge(next, -1, Integer::sum) == 0 && waiting.contains(next)) {
+            ready.add(next);
+          }
+        }
+      }
       if (member(run) < 0) {
         sink.result(id, ended.record());
       }
       return schedule();
     }
     Throwable root = rootCause(ended.failure());
-    if (root instanceof TrainerActor.RunStopped) {
+    if (root instanceof TrainerActor.RunStopped || shuttingDown) {
       if (!cancelled) {
-        waiting.add(run);
+        enqueue(run);
       }
       return schedule();
     }
@@ -312,22 +361,50 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     if (cancelled) {
       return schedule();
     }
-    requested.add(retry.run());
-    devices.tell(new DeviceAllocator.Acquire(id + "/" + retry.run().arm() + "/s" + retry.run().seed(), grants, getContext().getSelf()));
+    request(retry.run());
     return this;
   }
 
+  /** Marks a run failed and, transitively, every waiting run that needs it as not run. */
   private void fail(RunKey run, String reason) {
+    java.util.ArrayDeque<RunKey> broken = new java.util.ArrayDeque<>();
     failed.put(run, reason);
     sink.status(new StatusEvent(StatusEvent.SCHEMA_VERSION, id, "failed", run.arm(), run.seed(), null, reason, null, System.currentTimeMillis()));
+    broken.add(run);
+    while (!broken.isEmpty()) {
+      RunKey cause = broken.poll();
+      for (RunKey next : neededBy.getOrDefault(cause, List.of())) {
+        if (waiting.remove(next)) {
+          ready.remove(next);
+          String why = "not run: it needs " + cause.arm() + " seed " + cause.seed() + ", which failed";
+          failed.put(next, why);
+          sink.status(new StatusEvent(StatusEvent.SCHEMA_VERSION, id, "failed", next.arm(), next.seed(), null, why, null,
+              System.currentTimeMillis()));
+          broken.add(next);
+        }
+      }
+    }
   }
 
   private Behavior<Command> onCancel() {
+    if (jobsDir != null) {
+      // Written at once: a service killed before the runs stop must not resume a cancelled job.
+      dev.mentor.training.files.AtomicFiles.writeString(jobsDir.resolve(id + ".ended"), "cancelled\n");
+    }
     cancelled = true;
     running.values().forEach(t -> t.tell(TrainerActor.Stop.INSTANCE));
     timers.cancelAll();
     backingOff.clear();
     // Requests still queued at the allocator are answered later; those slots are handed straight back.
+    requested.clear();
+    return schedule();
+  }
+
+  private Behavior<Command> onShutdown() {
+    shuttingDown = true;
+    running.values().forEach(t -> t.tell(TrainerActor.Stop.INSTANCE));
+    timers.cancelAll();
+    backingOff.clear();
     requested.clear();
     return schedule();
   }
@@ -415,6 +492,8 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   }
 
   private static final String MEMBER = "/member-";
+  /** Failed runs named in the experiment's {@code failed} event. */
+  private static final int MAX_REASONS = 20;
 
   /** The member index of an ensemble member's task, or -1 for an arm's run. */
   static int member(RunKey task) {

@@ -30,10 +30,18 @@ public final class MentorNode implements AutoCloseable {
   private final JsonTopicListener<dev.mentor.messages.job.ControlRequest> control;
   private final JsonTopicListener<dev.mentor.messages.tensor.TeacherStreamRequest> teachers;
   private final Monitoring monitoring;
+  private final dev.mentor.monitoring.LoopHealth loops;
+
+  /** How long {@link #close()} waits for runs to finish their epoch before it stops anyway. */
+  public static final java.time.Duration DEFAULT_STOP_TIMEOUT = java.time.Duration.ofSeconds(120);
+
+  /** Where the status sink keeps what the broker had not acknowledged when the node closed. */
+  public static final String UNPUBLISHED_FILE = "unpublished.jsonl";
 
   private MentorNode(KafkaStatusSink sink, ActorSystem<MentorService.Command> system, JobIntake intake,
       JsonTopicListener<dev.mentor.messages.job.ControlRequest> control, JsonTopicListener<dev.mentor.messages.tensor.TeacherStreamRequest> teachers,
-      Monitoring monitoring) {
+      Monitoring monitoring, dev.mentor.monitoring.LoopHealth loops) {
+    this.loops = loops;
     this.teachers = teachers;
     this.monitoring = monitoring;
     this.sink = sink;
@@ -63,31 +71,36 @@ public final class MentorNode implements AutoCloseable {
     try (Admin admin = Admin.create(clientProperties)) {
       MentorTopics.ensure(admin, replicationFactor);
     }
-    KafkaStatusSink kafkaSink = new KafkaStatusSink(clientProperties);
-    Monitoring monitoring = settings.metrics() == null ? null : new Monitoring(settings.metrics());
+    dev.mentor.monitoring.LoopHealth loops = new dev.mentor.monitoring.LoopHealth();
+    java.nio.file.Files.createDirectories(stateDir);
+    KafkaStatusSink kafkaSink = new KafkaStatusSink(clientProperties, stateDir.resolve(UNPUBLISHED_FILE), loops, java.time.Duration.ofSeconds(10));
+    Monitoring monitoring = settings.metrics() == null ? null : new Monitoring(settings.metrics(), loops, kafkaSink);
     StatusSink sink = monitoring == null ? kafkaSink : new MeteredStatusSink(kafkaSink, monitoring.training, monitoring.runtime);
     // One training thread per device slot (a run holds its slot's thread while it trains), and one
     // per teacher-stream slot when this process serves teachers (MentorService: they have slots of their own).
     int threads = settings.slots().size() * (settings.roles().contains(ServiceSettings.TEACHERS) ? 2 : 1);
+    // The node stops its actor system itself (close: runs finish their epoch first); Pekko's own JVM hook would stop it at once.
     com.typesafe.config.Config config = com.typesafe.config.ConfigFactory.parseMap(Map.of(
-        ExperimentSupervisor.TRAINING_DISPATCHER + ".thread-pool-executor.fixed-pool-size", threads))
+        ExperimentSupervisor.TRAINING_DISPATCHER + ".thread-pool-executor.fixed-pool-size", threads,
+        "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", "off"))
         .withFallback(com.typesafe.config.ConfigFactory.load());
     ActorSystem<MentorService.Command> system = ActorSystem.create(MentorService.create(baseDir, outputRoot, sink,
         JobIntake.jobsDir(stateDir), settings, clientProperties), "mentor", config);
     JsonTopicListener<dev.mentor.messages.tensor.TeacherStreamRequest> teachers = settings.roles().contains(ServiceSettings.TEACHERS)
-        ? TeacherRequestListener.start(clientProperties, request -> system.tell(new MentorService.StreamTeacher(request))) : null;
+        ? TeacherRequestListener.start(clientProperties, request -> system.tell(new MentorService.StreamTeacher(request)),
+            reason -> invalid(monitoring, MentorTopics.TEACHER_REQUESTS), loops) : null;
     if (monitoring != null) {
       monitoring.start(clientProperties, system);
     }
     if (!settings.roles().contains(ServiceSettings.EXPERIMENTS)) {
-      return new MentorNode(kafkaSink, system, null, null, teachers, monitoring);
+      return new MentorNode(kafkaSink, system, null, null, teachers, monitoring, loops);
     }
     resumeUnfinished(stateDir, system);
     JsonTopicListener<dev.mentor.messages.job.ControlRequest> control = ControlListener.start(clientProperties, request -> system.tell(switch (request.action()) {
       case "pause" -> new MentorService.PauseJob(request.experimentId(), true);
       case "resume" -> new MentorService.PauseJob(request.experimentId(), false);
       default -> new MentorService.CancelJob(request.experimentId());
-    }));
+    }), reason -> invalid(monitoring, MentorTopics.CONTROL), loops);
     JobIntake intake = JobIntake.start(clientProperties, stateDir, new JobIntake.Listener() {
       @Override
       public void accepted(JobCodec.Job job) {
@@ -107,8 +120,14 @@ public final class MentorNode implements AutoCloseable {
       public void duplicate(String experimentId) {
         system.tell(new MentorService.JobDuplicate(experimentId));
       }
-    });
-    return new MentorNode(kafkaSink, system, intake, control, teachers, monitoring);
+    }, loops);
+    return new MentorNode(kafkaSink, system, intake, control, teachers, monitoring, loops);
+  }
+
+  private static void invalid(Monitoring monitoring, String topic) {
+    if (monitoring != null) {
+      monitoring.runtime.invalidRecord(topic);
+    }
   }
 
   /**
@@ -128,11 +147,17 @@ public final class MentorNode implements AutoCloseable {
     });
     final dev.mentor.monitoring.GpuMeters gpus = new dev.mentor.monitoring.GpuMeters();
     volatile boolean brokerReachable;
+    volatile boolean draining;
     dev.mentor.monitoring.MetricsServer server;
     Admin admin;
 
-    Monitoring(ServiceSettings.Metrics settings) {
+    final dev.mentor.monitoring.LoopHealth loops;
+
+    Monitoring(ServiceSettings.Metrics settings, dev.mentor.monitoring.LoopHealth loops, KafkaStatusSink sink) {
       this.settings = settings;
+      this.loops = loops;
+      loops.bindTo(registry);
+      sink.bindTo(registry);
       // Without the two meters promtool's lint rejects: a CPU count named like a summary's _count, and CPU time in "ns".
       registry.config().meterFilter(io.micrometer.core.instrument.config.MeterFilter.deny(
           id -> id.getName().equals("system.cpu.count") || id.getName().equals("process.cpu.time")));
@@ -167,7 +192,7 @@ public final class MentorNode implements AutoCloseable {
         training.purge(java.time.Instant.now());
       }, 0, 2, TimeUnit.SECONDS);
       server = dev.mentor.monitoring.MetricsServer.start(settings.bind(), settings.port(), registry,
-          () -> brokerReachable && !system.getWhenTerminated().toCompletableFuture().isDone());
+          () -> brokerReachable && !draining && loops.healthy() && !system.getWhenTerminated().toCompletableFuture().isDone());
     }
 
     int port() {
@@ -227,14 +252,40 @@ public final class MentorNode implements AutoCloseable {
     return system;
   }
 
+  /** The health of this node's background loops (consumers, publisher). */
+  public dev.mentor.monitoring.LoopHealth loops() {
+    return loops;
+  }
+
+  /** Closes, letting runs finish their epoch for at most {@link #DEFAULT_STOP_TIMEOUT}. */
   @Override
   public void close() throws Exception {
+    close(DEFAULT_STOP_TIMEOUT);
+  }
+
+  /**
+   * Stops taking work (intake, control and teacher requests), lets every run finish the epoch in
+   * progress and write its checkpoint — for at most {@code stopTimeout}, after which the runs
+   * still training are abandoned and repeat that epoch at the next start — then stops the
+   * actors, and the sink last (what the broker has not acknowledged by then is kept for the next start).
+   */
+  public void close(java.time.Duration stopTimeout) throws Exception {
+    if (monitoring != null) {
+      monitoring.draining = true;
+    }
     if (intake != null) {
       intake.close();
       control.close();
     }
     if (teachers != null) {
       teachers.close();
+    }
+    try {
+      org.apache.pekko.actor.typed.javadsl.AskPattern.<MentorService.Command, MentorService.Drained>ask(system, MentorService.Drain::new,
+          stopTimeout.isZero() ? java.time.Duration.ofMillis(1) : stopTimeout, system.scheduler()).toCompletableFuture()
+          .get(stopTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      System.err.println("mentor: runs still training after " + stopTimeout.toSeconds() + " s are stopped now; they repeat their epoch at the next start");
     }
     system.terminate();
     system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);

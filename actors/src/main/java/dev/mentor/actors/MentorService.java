@@ -40,6 +40,17 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
   /** A student's request for a teacher stream, taken by this process. */
   public record StreamTeacher(dev.mentor.messages.tensor.TeacherStreamRequest request) implements Command {}
 
+  /**
+   * The service is stopping: every experiment stops its runs at the end of their epoch (their
+   * checkpoints written, the jobs left to resume at the next start) and no new work starts;
+   * {@code replyTo} hears once no experiment runs any more.
+   */
+  public record Drain(ActorRef<Drained> replyTo) implements Command {}
+
+  public enum Drained {
+    INSTANCE
+  }
+
   /** Asks for the device slots' usage. */
   public record GetDeviceUsage(ActorRef<DeviceAllocator.Usage> replyTo) implements Command {}
 
@@ -59,6 +70,8 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
   private final ServiceSettings settings;
   private final CpuShare cpuShare;
   private final Map<String, Object> clientProperties;
+  /** Who waits for the experiments to stop; null unless the service is draining. */
+  private ActorRef<Drained> drained;
 
   private MentorService(ActorContext<Command> context, Path baseDir, Path outputRoot, StatusSink sink, Path jobsDir, ServiceSettings settings,
       Map<String, Object> clientProperties) {
@@ -90,6 +103,7 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
         .onMessage(CancelJob.class, this::onCancel)
         .onMessage(PauseJob.class, this::onPause)
         .onMessage(StreamTeacher.class, this::onStreamTeacher)
+        .onMessage(Drain.class, this::onDrain)
         .onMessage(GetDeviceUsage.class, get -> {
           devices.tell(new DeviceAllocator.GetUsage(get.replyTo()));
           return this;
@@ -101,6 +115,10 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
 
   private Behavior<Command> onAccepted(JobAccepted accepted) {
     String id = accepted.job().id();
+    if (drained != null) {
+      // Accepted durably and not ended: the next start resumes it.
+      return this;
+    }
     if (running.containsKey(id)) {
       sink.status(StatusEvent.of(id, "duplicate", "experiment '" + id + "' is already running"));
       return this;
@@ -122,9 +140,28 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
   }
 
   private Behavior<Command> onCancel(CancelJob cancel) {
-    ActorRef<ExperimentSupervisor.Command> supervisor = running.get(cancel.experimentId());
+    String id = cancel.experimentId();
+    ActorRef<ExperimentSupervisor.Command> supervisor = running.get(id);
     if (supervisor != null) {
       supervisor.tell(ExperimentSupervisor.Cancel.INSTANCE);
+    } else if (jobsDir != null && java.nio.file.Files.exists(jobsDir.resolve(id + ".json"))
+        && !java.nio.file.Files.exists(jobsDir.resolve(id + ".ended"))) {
+      // Accepted here and not running now (the service drains): it must not resume at the next start.
+      dev.mentor.training.files.AtomicFiles.writeString(jobsDir.resolve(id + ".ended"), "cancelled\n");
+      sink.status(StatusEvent.of(id, "cancelled", "cancelled while the service was stopping; it will not resume"));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onDrain(Drain drain) {
+    drained = drain.replyTo();
+    running.values().forEach(supervisor -> supervisor.tell(ExperimentSupervisor.Shutdown.INSTANCE));
+    return repliedIfDrained();
+  }
+
+  private Behavior<Command> repliedIfDrained() {
+    if (drained != null && running.isEmpty()) {
+      drained.tell(Drained.INSTANCE);
     }
     return this;
   }
@@ -160,7 +197,7 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
 
   private Behavior<Command> onEnded(ActorRef<?> supervisor) {
     running.values().remove(supervisor);
-    return this;
+    return repliedIfDrained();
   }
 
   private String idOf(ActorRef<?> supervisor) {

@@ -115,6 +115,37 @@ class MentorServiceTest {
     assertThat(events.stream().filter(e -> e.path("kind").asText().equals("run-finished")).count()).isLessThan(3);
   }
 
+  @Test
+  void aJobAtTheRunLimitStartsAtOnceAndItsCancelIsHonouredWithinAnEpoch() throws Exception {
+    // 100 arms x 100 seeds = 10,000 runs, the limit: planned in linear time, cancelled between epochs, never resumed.
+    StringBuilder spec = new StringBuilder("""
+        name: at-the-limit
+        seeds: [%s]
+        data: {source: synthetic, syntheticClasses: 3, syntheticPerClass: 10}
+        tasks:
+          t: {classes: [0, 1, 2]}
+        defaults: {task: t, epochs: 3, batchSize: 16, model: {type: mlp, widths: [4]}}
+        arms:
+        """.formatted(String.join(", ", java.util.stream.IntStream.rangeClosed(1, 100).mapToObj(String::valueOf).toList())));
+    for (int a = 0; a < 100; a++) {
+      spec.append("  - {name: arm-").append(a).append("}\n");
+    }
+    long submitted = System.nanoTime();
+    submit("at-the-limit", spec.toString());
+    follow(MentorTopics.STATUS, "at-the-limit", List.of("run-started"));
+    double startSeconds = (System.nanoTime() - submitted) / 1e9;
+    long cancelAt = System.nanoTime();
+    new KafkaTestClient(service.bootstrapServers()).send(MentorTopics.CONTROL, "at-the-limit",
+        SpecReader.toJson(ControlRequest.cancel("at-the-limit")));
+    List<JsonNode> events = follow(MentorTopics.STATUS, "at-the-limit", List.of("finished", "failed", "cancelled"));
+    double cancelSeconds = (System.nanoTime() - cancelAt) / 1e9;
+    assertThat(events).last().satisfies(e -> assertThat(e.path("kind").asText()).isEqualTo("cancelled"));
+    assertThat(events.stream().filter(e -> e.path("kind").asText().equals("run-finished")).count()).isLessThan(10_000);
+    assertThat(startSeconds).as("seconds from submit to the first run").isLessThan(60);
+    assertThat(cancelSeconds).as("seconds from cancel to cancelled").isLessThan(30);
+    assertThat(state.resolve("service").resolve("jobs").resolve("at-the-limit.ended")).content().startsWith("cancelled");
+  }
+
   private static int indexOf(List<JsonNode> events, String kind, String arm) {
     for (int i = 0; i < events.size(); i++) {
       if (events.get(i).path("kind").asText().equals(kind) && events.get(i).path("arm").asText().equals(arm)) {

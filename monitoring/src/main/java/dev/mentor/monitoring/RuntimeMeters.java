@@ -83,6 +83,15 @@ public final class RuntimeMeters implements MeterBinder {
     }
   }
 
+  /** A record on {@code topic} (control requests, teacher-stream requests) that was unreadable or invalid, and skipped. */
+  public void invalidRecord(String topic) {
+    MeterRegistry r = registry;
+    if (r != null) {
+      Counter.builder("mentor.records.invalid").tag("topic", topic).description("Requests skipped as unreadable or invalid, by topic")
+          .register(r).increment();
+    }
+  }
+
   /** The device slots now: in all, holding a run, and runs waiting for one. */
   public void devices(int total, int used, int waiting) {
     slotsTotal.set(total);

@@ -5,6 +5,7 @@ import dev.mentor.actors.MentorNode;
 import dev.mentor.actors.kafka.MentorTopics;
 import dev.mentor.messages.job.ControlRequest;
 import dev.mentor.messages.spec.ExperimentSpec;
+import dev.mentor.messages.spec.SpecLimits;
 import dev.mentor.messages.spec.SpecReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,6 +20,7 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -57,10 +59,43 @@ final class ServiceCommands {
       return props;
     }
 
+    /**
+     * Every status event on the status topic, oldest first, as (experiment id, event) pairs; reads
+     * up to the end offsets it finds when it starts.
+     */
+    List<Map.Entry<String, JsonNode>> statusEvents() throws IOException {
+      Map<String, Object> props = clientProperties();
+      props.put(ConsumerConfig.GROUP_ID_CONFIG, "mentor-status-" + UUID.randomUUID());
+      props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+      props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      List<Map.Entry<String, JsonNode>> events = new java.util.ArrayList<>();
+      try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
+        List<TopicPartition> partitions = consumer.partitionsFor(MentorTopics.STATUS, Duration.ofSeconds(30)).stream()
+            .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+        while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+          for (var record : consumer.poll(Duration.ofMillis(200))) {
+            try {
+              events.add(Map.entry(String.valueOf(record.key()), SpecReader.json().readTree(record.value())));
+            } catch (IOException e) {
+              // not one of Mentor's events: someone else wrote to the topic; skip it
+            }
+          }
+        }
+      }
+      return events;
+    }
+
     /** Sends one record and waits until the broker has it (acks=all). */
     void send(String topic, String key, String value) throws Exception {
       Map<String, Object> props = clientProperties();
       props.put(ProducerConfig.ACKS_CONFIG, "all");
+      // A command line answers within half a minute, broker or not.
+      props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
+      props.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
+      props.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
       try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
         producer.send(new ProducerRecord<>(topic, key, value)).get();
       }
@@ -128,18 +163,41 @@ final class ServiceCommands {
     @Option(names = "--replication-factor", defaultValue = "1", description = "replication factor of the topics Mentor creates")
     short replicationFactor;
 
+    @Option(names = "--stop-timeout", defaultValue = "120", paramLabel = "SECONDS",
+        description = "on SIGTERM, how long runs may take to reach the end of their epoch before the service stops anyway (default: ${DEFAULT-VALUE})")
+    long stopTimeoutSeconds;
+
     @picocli.CommandLine.Mixin
     Slots slots = new Slots();
 
     @Override
     public Integer call() throws Exception {
-      CountDownLatch stopped = new CountDownLatch(1);
+      if (stopTimeoutSeconds < 0) {
+        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--stop-timeout must be >= 0 seconds, got " + stopTimeoutSeconds);
+      }
+      CountDownLatch stopping = new CountDownLatch(1);
+      CountDownLatch closed = new CountDownLatch(1);
+      Duration stopTimeout = Duration.ofSeconds(stopTimeoutSeconds);
       dev.mentor.actors.ServiceSettings settings = slots.settings(DEFAULT_METRICS_PORT);
-      try (MentorNode node = MentorNode.start(clientProperties(), state, state, output, replicationFactor, settings)) {
-        Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
+      MentorNode node = MentorNode.start(clientProperties(), state, state, output, replicationFactor, settings);
+      // SIGTERM or Ctrl-C: the JVM waits for this hook, and the hook for the node to close (runs stop at the end of their epoch).
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        System.out.println("mentor: stopping; runs stop at the end of their epoch (at most " + stopTimeoutSeconds + " s)");
+        stopping.countDown();
+        try {
+          closed.await(stopTimeoutSeconds + 30L, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, "mentor-shutdown"));
+      try {
         System.out.println("mentor: serving on " + bootstrapServers + " (jobs topic " + MentorTopics.JOBS + "), device slots " + settings.slots()
             + (node.metricsPort() < 0 ? "" : ", metrics on http://" + settings.metrics().bind() + ":" + node.metricsPort() + "/metrics"));
-        stopped.await();
+        stopping.await();
+        node.close(stopTimeout);
+        System.out.println("mentor: stopped");
+      } finally {
+        closed.countDown();
       }
       return 0;
     }
@@ -152,6 +210,10 @@ final class ServiceCommands {
 
     @Override
     public Integer call() throws Exception {
+      if (!Files.isRegularFile(file)) {
+        throw new IOException("no experiment file " + file);
+      }
+      SpecLimits.checkSpecSize(Files.size(file));
       String text = Files.readString(file);
       ExperimentSpec spec = SpecReader.parse(text);
       send(MentorTopics.JOBS, spec.name(), text);
@@ -168,27 +230,20 @@ final class ServiceCommands {
 
     @Override
     public Integer call() throws Exception {
-      Map<String, Object> props = clientProperties();
-      props.put(ConsumerConfig.GROUP_ID_CONFIG, "mentor-status-" + UUID.randomUUID());
-      props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
       Map<String, String> last = new LinkedHashMap<>();
-      try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
-        List<TopicPartition> partitions = consumer.partitionsFor(MentorTopics.STATUS).stream()
-            .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-        while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-          for (var record : consumer.poll(Duration.ofMillis(200))) {
-            JsonNode event = SpecReader.json().readTree(record.value());
-            String line = describe(event);
-            if (experiment == null) {
-              last.put(record.key(), line);
-            } else if (experiment.equals(record.key())) {
-              System.out.println(line);
-            }
-          }
+      boolean seen = false;
+      for (Map.Entry<String, JsonNode> event : statusEvents()) {
+        String line = describe(event.getValue());
+        if (experiment == null) {
+          last.put(event.getKey(), line);
+        } else if (experiment.equals(event.getKey())) {
+          System.out.println(line);
+          seen = true;
         }
+      }
+      if (experiment != null && !seen) {
+        throw new IllegalArgumentException("no experiment '" + experiment + "' on " + MentorTopics.STATUS
+            + " (not submitted, rejected, or not yet accepted: see mentor status without an id)");
       }
       last.forEach((id, line) -> System.out.println(id + ": " + line));
       return 0;
@@ -213,6 +268,9 @@ final class ServiceCommands {
 
   /** Sends one control request for an experiment. */
   abstract static class Control extends Connection implements Callable<Integer> {
+    /** The event kinds that end an experiment for good. */
+    static final java.util.Set<String> ENDED = java.util.Set.of("finished", "failed", "cancelled");
+
     @Parameters(paramLabel = "EXPERIMENT", description = "experiment id")
     String experiment;
 
@@ -220,6 +278,15 @@ final class ServiceCommands {
 
     @Override
     public Integer call() throws Exception {
+      List<String> kinds = statusEvents().stream().filter(e -> experiment.equals(e.getKey())).map(e -> e.getValue().path("kind").asText()).toList();
+      if (kinds.isEmpty()) {
+        throw new IllegalArgumentException("no experiment '" + experiment + "' is known to the service (no event on " + MentorTopics.STATUS
+            + "); nothing to " + action());
+      }
+      String ended = kinds.stream().filter(ENDED::contains).findFirst().orElse(null);
+      if (ended != null) {
+        throw new IllegalArgumentException("experiment '" + experiment + "' has already ended (" + ended + "); nothing to " + action());
+      }
       send(MentorTopics.CONTROL, experiment, SpecReader.toJson(ControlRequest.of(experiment, action())));
       System.out.println(action() + " requested for " + experiment);
       return 0;

@@ -4,16 +4,25 @@ import dev.mentor.messages.job.JobCodec;
 import dev.mentor.messages.job.JobRejection;
 import dev.mentor.messages.spec.SpecException;
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.monitoring.LoopHealth;
 import dev.mentor.training.files.AtomicFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -22,6 +31,8 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -31,9 +42,17 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Takes experiments from the jobs topic, one record at a time, on a thread of its own. A valid
  * spec is accepted durably — its resolved spec written to {@code <state>/jobs/<id>.json} — before
  * the record's offset is committed, so a crash never loses a submission; a job id already
- * accepted is reported as a duplicate and not run again. An invalid or malformed payload goes to
- * the rejected-jobs topic with the field, the reason and the original payload (acknowledged by the
- * broker before the offset is committed), and the intake goes on with the next record.
+ * accepted is reported as a duplicate and not run again (the same record delivered twice, after
+ * a commit that failed, is recognised by its partition and offset and skipped quietly). An
+ * invalid or malformed payload goes to the rejected-jobs topic with the field, the reason and the
+ * payload — bounded to {@link #MAX_REJECTION_BYTES}, a longer payload truncated with its length
+ * and digest — acknowledged by the broker before the offset is committed; every record on this
+ * topic carries the header {@value #RECORD_ID_HEADER} naming the job record it answers.
+ *
+ * <p>Nothing poisons the intake: a record that cannot be handled is moved past, and the loop
+ * outlives broker outages (every Kafka call is retried with backoff until it succeeds or the
+ * intake is closed; {@link Retries}). Its {@link LoopHealth.Loop} tells readiness when it is
+ * dead or stuck.
  */
 public final class JobIntake implements AutoCloseable {
   /** What the intake found; called on the intake's thread. */
@@ -47,15 +66,27 @@ public final class JobIntake implements AutoCloseable {
 
   public static final String GROUP = "mentor-service";
 
+  /** The largest rejection record published: far below any broker's record limit (1 MB by default). */
+  public static final int MAX_REJECTION_BYTES = 64 * 1024;
+
+  /** Header naming the record a rejection answers ({@code <topic>-<partition>-<offset>}), so a consumer can drop a repeat. */
+  public static final String RECORD_ID_HEADER = "mentor-record-id";
+
+  static final String THREAD = "mentor-job-intake";
+
+  private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
+
   private final Consumer<String, byte[]> consumer;
   private final Producer<String, String> producer;
   private final Path jobsDir;
   private final Listener listener;
   private final Thread thread;
+  private final LoopHealth health;
+  private final LoopHealth.Loop loop;
   private volatile boolean running = true;
-  private volatile java.util.Set<Integer> assigned = java.util.Set.of();
+  private volatile Set<Integer> assigned = Set.of();
 
-  private JobIntake(Map<String, Object> clientProperties, Path stateDir, Listener listener) {
+  private JobIntake(Map<String, Object> clientProperties, Path stateDir, Listener listener, LoopHealth health) {
     Map<String, Object> consumerProps = new HashMap<>(clientProperties);
     consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP);
     consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -65,15 +96,27 @@ public final class JobIntake implements AutoCloseable {
     Map<String, Object> producerProps = new HashMap<>(clientProperties);
     producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
     producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    // The intake's thread waits for each rejection's acknowledgement, retrying: short bounds keep it beating.
+    producerProps.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) CALL_TIMEOUT.toMillis());
+    producerProps.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+    producerProps.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Math.max(15_000,
+        Integer.parseInt(String.valueOf(producerProps.get(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG)).trim()) + 5_000));
     this.producer = new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer());
     this.jobsDir = jobsDir(stateDir);
     this.listener = listener;
-    this.thread = new Thread(this::run, "mentor-job-intake");
+    this.health = health;
+    this.loop = health.register(THREAD, JsonTopicListener.STUCK_AFTER);
+    this.thread = new Thread(this::run, THREAD);
   }
 
   /** Starts consuming; {@code clientProperties} holds at least {@code bootstrap.servers} (plus any security settings). */
   public static JobIntake start(Map<String, Object> clientProperties, Path stateDir, Listener listener) {
-    JobIntake intake = new JobIntake(clientProperties, stateDir, listener);
+    return start(clientProperties, stateDir, listener, new LoopHealth());
+  }
+
+  /** As above, reporting the intake loop's health to {@code health}. */
+  public static JobIntake start(Map<String, Object> clientProperties, Path stateDir, Listener listener, LoopHealth health) {
+    JobIntake intake = new JobIntake(clientProperties, stateDir, listener, health);
     intake.thread.start();
     return intake;
   }
@@ -90,30 +133,87 @@ public final class JobIntake implements AutoCloseable {
 
   private void run() {
     try {
-      consumer.subscribe(List.of(MentorTopics.JOBS), new org.apache.kafka.clients.consumer.ConsumerRebalanceListener() {
+      consumer.subscribe(List.of(MentorTopics.JOBS), new ConsumerRebalanceListener() {
         @Override
-        public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {
-          assigned = java.util.Set.of();
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+          assigned = Set.of();
         }
 
         @Override
-        public void onPartitionsAssigned(java.util.Collection<TopicPartition> partitions) {
-          assigned = consumer.assignment().stream().map(TopicPartition::partition).collect(java.util.stream.Collectors.toUnmodifiableSet());
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+          assigned = consumer.assignment().stream().map(TopicPartition::partition).collect(Collectors.toUnmodifiableSet());
         }
       });
+      int failures = 0;
       while (running) {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-          handle(record);
-          consumer.commitSync(Map.of(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1)));
+        try {
+          for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+            handle(record);
+            commit(record);
+            if (!running) {
+              break;
+            }
+          }
+          loop.beat();
+          failures = 0;
+        } catch (WakeupException | InterruptException e) {
+          if (running) {
+            loop.retrying(e);
+          }
+        } catch (RuntimeException e) {
+          if (Retries.fatal(e)) {
+            throw e;
+          }
+          failures = retried(e, failures);
         }
       }
-    } catch (WakeupException e) {
-      if (running) {
-        throw e;
-      }
+      health.unregister(loop);
+    } catch (Throwable e) {
+      loop.died(e);
+      System.err.println("mentor: the job intake stopped for good: " + Retries.describe(e));
     } finally {
-      consumer.close();
-      producer.close();
+      try {
+        consumer.close(Duration.ofSeconds(5));
+      } catch (RuntimeException e) {
+        // the broker is away: nothing left to do
+      }
+      producer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  /** Reports a failure, waits out its backoff; returns the failures in a row. */
+  private int retried(Exception e, int failures) {
+    loop.retrying(e);
+    if (failures % 20 == 0) {
+      System.err.println("mentor: the job intake retries after: " + Retries.describe(e));
+    }
+    Retries.sleep(Retries.backoff(failures));
+    return failures + 1;
+  }
+
+  /** Commits past {@code record}, retrying until the broker takes it (or the group moved the partition elsewhere). */
+  private void commit(ConsumerRecord<String, byte[]> record) {
+    Map<TopicPartition, OffsetAndMetadata> offset = Map.of(new TopicPartition(record.topic(), record.partition()),
+        new OffsetAndMetadata(record.offset() + 1));
+    for (int failures = 0; running; ) {
+      try {
+        consumer.commitSync(offset, CALL_TIMEOUT);
+        return;
+      } catch (CommitFailedException e) {
+        // The group gave the partition to another member while the broker was away: it starts
+        // after the last committed offset, so this record may come again (recognised, see handle).
+        loop.retrying(e);
+        return;
+      } catch (WakeupException e) {
+        if (running) {
+          failures = retried(e, failures);
+        }
+      } catch (RuntimeException e) {
+        if (Retries.fatal(e)) {
+          throw e;
+        }
+        failures = retried(e, failures);
+      }
     }
   }
 
@@ -124,38 +224,81 @@ public final class JobIntake implements AutoCloseable {
     } catch (SpecException e) {
       reject(record, e.field(), e.reason());
       return;
-    }
-    Path file = jobsDir.resolve(job.id() + ".json");
-    if (Files.exists(file)) {
-      listener.duplicate(job.id());
+    } catch (RuntimeException e) {
+      // A parser's own failure on hostile input (stack depth, a library bug): still a rejection, never a dead intake.
+      reject(record, "", "the payload could not be read: " + Retries.describe(e));
+      return;
+    } catch (StackOverflowError e) {
+      reject(record, "", "the payload is nested too deeply to read");
       return;
     }
-    try {
-      Files.createDirectories(jobsDir);
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException("cannot create " + jobsDir + ": " + e.getMessage(), e);
+    Path file = jobsDir.resolve(job.id() + ".json");
+    Path source = jobsDir.resolve(job.id() + ".source");
+    String origin = record.topic() + "-" + record.partition() + "-" + record.offset() + "\n";
+    if (Files.exists(file)) {
+      if (!origin.equals(readQuietly(source))) {
+        listener.duplicate(job.id());
+      }
+      return;
     }
-    AtomicFiles.writeString(file, SpecReader.toJson(job.spec()));
-    listener.accepted(job);
+    for (int failures = 0; running; ) {
+      try {
+        Files.createDirectories(jobsDir);
+        AtomicFiles.writeString(source, origin);
+        AtomicFiles.writeString(file, SpecReader.toJson(job.spec()));
+        listener.accepted(job);
+        return;
+      } catch (IOException | java.io.UncheckedIOException e) {
+        // A full or read-only disk: the job is not lost (its offset is not committed); the loop shows as stuck.
+        failures = retried(e, failures);
+      }
+    }
+  }
+
+  private static String readQuietly(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      return "";
+    }
   }
 
   private void reject(ConsumerRecord<String, byte[]> record, String field, String reason) {
     String id = record.key() == null ? "" : record.key();
-    JobRejection rejection = new JobRejection(JobRejection.SCHEMA_VERSION, id, field, reason, JobCodec.payloadText(record.value()),
-        System.currentTimeMillis());
-    try {
-      producer.send(new ProducerRecord<>(MentorTopics.REJECTED_JOBS, id, SpecReader.toJson(rejection))).get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while publishing a rejection", e);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("cannot publish a rejection for job '" + id + "': " + e.getCause().getMessage(), e.getCause());
+    JobRejection rejection = JobRejection.of(id, field, reason, record.value(), System.currentTimeMillis(), MAX_REJECTION_BYTES);
+    ProducerRecord<String, String> out = new ProducerRecord<>(MentorTopics.REJECTED_JOBS, rejection.experimentId(), SpecReader.toJson(rejection));
+    out.headers().add(RECORD_ID_HEADER, (record.topic() + "-" + record.partition() + "-" + record.offset()).getBytes(StandardCharsets.UTF_8));
+    for (int failures = 0; running; ) {
+      try {
+        producer.send(out).get(CALL_TIMEOUT.toMillis() * 3, TimeUnit.MILLISECONDS);
+        listener.rejected(rejection);
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (ExecutionException | java.util.concurrent.TimeoutException | RuntimeException e) {
+        Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+        if (cause instanceof WakeupException && !running) {
+          return;
+        }
+        if (Retries.fatal(cause)) {
+          throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
+        }
+        if (!(cause instanceof RetriableException || cause instanceof java.util.concurrent.TimeoutException
+            || cause instanceof org.apache.kafka.common.errors.TimeoutException)) {
+          // Not retriable for this record (too large for a broker with a lower limit, say): reported, and moved past.
+          System.err.println("mentor: could not publish the rejection of job '" + rejection.experimentId() + "': " + Retries.describe(cause)
+              + "; moving past it");
+          listener.rejected(rejection);
+          return;
+        }
+        failures = retried(cause instanceof Exception x ? x : new IllegalStateException(cause), failures);
+      }
     }
-    listener.rejected(rejection);
   }
 
   /** The jobs partitions this intake currently consumes (empty while its group rebalances). */
-  public java.util.Set<Integer> assignedPartitions() {
+  public Set<Integer> assignedPartitions() {
     return assigned;
   }
 
@@ -165,5 +308,6 @@ public final class JobIntake implements AutoCloseable {
     running = false;
     consumer.wakeup();
     thread.join();
+    health.unregister(loop);
   }
 }

@@ -1,52 +1,75 @@
 package dev.mentor.actors.kafka;
 
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.monitoring.LoopHealth;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Follows one topic of JSON requests on a thread of its own, handing each readable one to its
- * receiver; an unreadable record is reported and skipped, never fatal. Offsets are committed
- * after each poll's records were handed on. Stopped with {@code wakeup()} by {@link #close()}.
+ * receiver; an unreadable or invalid record is reported (to stderr and {@code unreadable}) and
+ * skipped, never fatal. Offsets are committed after each poll's records were handed on.
+ *
+ * <p>The loop outlives any broker outage: a failed poll or commit is retried with backoff for as
+ * long as it takes (positions stay where they were, so nothing is skipped, and a commit that
+ * failed is covered by the next one). Only errors no retry can cure ({@link Retries#fatal}) end
+ * it, and then its {@link LoopHealth.Loop} says so, which makes the process not ready. Stopped
+ * with {@code wakeup()} by {@link #close()}.
  */
 public final class JsonTopicListener<T> implements AutoCloseable {
+  /** A loop that has not polled, or kept failing, for this long counts as stuck. */
+  static final Duration STUCK_AFTER = Duration.ofSeconds(30);
+
+  private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(10);
+
   private final KafkaConsumer<String, String> consumer;
   private final Class<T> type;
   private final String what;
   private final Predicate<ConsumerRecord<String, String>> wanted;
   private final Consumer<T> receiver;
+  private final Consumer<String> unreadable;
   private final Thread thread;
+  private final LoopHealth health;
+  private final LoopHealth.Loop loop;
   private volatile boolean running = true;
 
   private JsonTopicListener(Map<String, Object> consumerProperties, Class<T> type, String what, Predicate<ConsumerRecord<String, String>> wanted,
-      Consumer<T> receiver, String threadName) {
-    Map<String, Object> props = new java.util.HashMap<>(consumerProperties);
+      Consumer<T> receiver, Consumer<String> unreadable, String threadName, LoopHealth health) {
+    Map<String, Object> props = new HashMap<>(consumerProperties);
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer());
     this.type = type;
     this.what = what;
     this.wanted = wanted;
     this.receiver = receiver;
+    this.unreadable = unreadable;
+    this.health = health;
+    this.loop = health.register(threadName, STUCK_AFTER);
     this.thread = new Thread(this::run, threadName);
   }
 
   /**
    * Subscribes to {@code topic} with {@code consumerProperties} (group and offset reset included)
    * and starts following. {@code wanted} filters records before they are read ({@code what}
-   * names them in messages). With {@code awaitAssignment}, returns only once partitions are
+   * names them in messages); {@code unreadable} hears the reason for each record that could not
+   * be read or was invalid. With {@code awaitAssignment}, returns only once partitions are
    * assigned and positioned, so requests sent after the call are seen.
    */
   public static <T> JsonTopicListener<T> start(Map<String, Object> consumerProperties, String topic, Class<T> type, String what,
-      Predicate<ConsumerRecord<String, String>> wanted, Consumer<T> receiver, String threadName, boolean awaitAssignment) {
-    JsonTopicListener<T> listener = new JsonTopicListener<>(consumerProperties, type, what, wanted, receiver, threadName);
+      Predicate<ConsumerRecord<String, String>> wanted, Consumer<T> receiver, Consumer<String> unreadable, String threadName,
+      boolean awaitAssignment, LoopHealth health) {
+    JsonTopicListener<T> listener = new JsonTopicListener<>(consumerProperties, type, what, wanted, receiver, unreadable, threadName, health);
     listener.consumer.subscribe(List.of(topic));
     if (awaitAssignment) {
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -60,27 +83,66 @@ public final class JsonTopicListener<T> implements AutoCloseable {
   }
 
   private void run() {
+    int failures = 0;
     try {
       while (running) {
-        for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
-          if (!wanted.test(record)) {
-            continue;
+        try {
+          ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(500));
+          for (ConsumerRecord<String, String> record : records) {
+            if (wanted.test(record)) {
+              handle(record);
+            }
           }
-          try {
-            receiver.accept(SpecReader.json().readValue(record.value(), type));
-          } catch (Exception e) {
-            System.err.println("mentor: ignoring an unreadable " + what + " at offset " + record.offset() + ": " + e.getMessage());
+          if (!records.isEmpty()) {
+            consumer.commitSync(COMMIT_TIMEOUT);
+          }
+          loop.beat();
+          failures = 0;
+        } catch (WakeupException | InterruptException e) {
+          if (running) {
+            loop.retrying(e);
+          }
+        } catch (RuntimeException e) {
+          if (Retries.fatal(e)) {
+            throw e;
+          }
+          loop.retrying(e);
+          if (failures++ % 20 == 0) {
+            System.err.println("mentor: " + Thread.currentThread().getName() + " retries after: " + Retries.describe(e));
+          }
+          if (!Retries.sleep(Retries.backoff(failures))) {
+            Thread.interrupted();
           }
         }
-        consumer.commitSync();
       }
-    } catch (WakeupException e) {
-      if (running) {
-        throw e;
-      }
+      health.unregister(loop);
+    } catch (Throwable e) {
+      loop.died(e);
+      System.err.println("mentor: " + Thread.currentThread().getName() + " stopped for good: " + Retries.describe(e));
     } finally {
-      consumer.close();
+      try {
+        consumer.close(Duration.ofSeconds(5));
+      } catch (RuntimeException e) {
+        // closing while the broker is away: nothing left to do
+      }
     }
+  }
+
+  private void handle(ConsumerRecord<String, String> record) {
+    T value;
+    try {
+      value = SpecReader.readJson(record.value(), type);
+    } catch (RuntimeException | StackOverflowError e) {
+      String reason = "an unreadable " + what + " at offset " + record.offset() + ": " + bounded(Retries.describe(e));
+      System.err.println("mentor: ignoring " + reason);
+      unreadable.accept(reason);
+      return;
+    }
+    receiver.accept(value);
+  }
+
+  private static String bounded(String text) {
+    return text.length() <= 300 ? text : text.substring(0, 300) + "... (" + text.length() + " characters)";
   }
 
   @Override
@@ -88,5 +150,6 @@ public final class JsonTopicListener<T> implements AutoCloseable {
     running = false;
     consumer.wakeup();
     thread.join();
+    health.unregister(loop);
   }
 }

@@ -148,15 +148,34 @@ public final class TensorPublisher implements AutoCloseable {
   }
 
   private void readAcks() {
+    int attempt = 0;
     try {
       while (running) {
-        for (var record : acks.poll(Duration.ofMillis(200))) {
+        org.apache.kafka.clients.consumer.ConsumerRecords<String, String> records;
+        try {
+          records = acks.poll(Duration.ofMillis(200));
+          attempt = 0;
+        } catch (WakeupException e) {
+          throw e;
+        } catch (RuntimeException e) {
+          if (Retries.fatal(e)) {
+            throw e;
+          }
+          // The broker away or a transient error: poll again after a backoff; the publisher's idle bound still applies.
+          Retries.sleep(Retries.backoff(attempt++));
+          continue;
+        }
+        for (var record : records) {
           if (stream.equals(record.key())) {
             synchronized (lock) {
-              if (record.value().equals(END)) {
+              if (END.equals(record.value())) {
                 ended = true;
               } else {
-                acknowledged = Math.max(acknowledged, Long.parseLong(record.value()));
+                try {
+                  acknowledged = Math.max(acknowledged, Long.parseLong(String.valueOf(record.value()).trim()));
+                } catch (NumberFormatException e) {
+                  System.err.println("mentor: ignoring an unreadable acknowledgement on " + MentorTopics.TENSOR_ACKS + " for " + stream);
+                }
               }
               lock.notifyAll();
             }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.mentor.actors.ServiceFixture;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,12 +33,19 @@ class ServiceCommandsTest {
   }
 
   private static String run(String... args) {
-    PrintStream previous = System.out;
+    return run(0, args);
+  }
+
+  /** Runs a command that must exit with {@code expectedCode}; its standard output and error, together. */
+  private static String run(int expectedCode, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintWriter both = new PrintWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), true);
+    PrintStream previous = System.out;
     System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
     try {
-      int code = MentorMain.commandLine().execute(args);
-      assertThat(code).as("exit code of mentor %s", String.join(" ", args)).isZero();
+      int code = MentorMain.commandLine().setErr(both).execute(args);
+      both.flush();
+      assertThat(code).as("exit code of mentor %s: %s", String.join(" ", args), out.toString(StandardCharsets.UTF_8)).isEqualTo(expectedCode);
     } finally {
       System.setOut(previous);
     }
@@ -65,7 +73,46 @@ class ServiceCommandsTest {
     }
     assertThat(status).contains("queued", "started", "run-started a seed 1", "epoch a seed 1 epoch 2", "run-finished a seed 1", "finished: 1 runs");
     assertThat(run("status", "--bootstrap-servers", service.bootstrapServers())).contains("cli-job: finished");
-    assertThat(run("cancel", "cli-job", "--bootstrap-servers", service.bootstrapServers())).contains("cancel requested for cli-job");
+    // An ended experiment or an unknown id: one line on standard error, exit 1, nothing sent.
+    assertThat(run(1, "cancel", "cli-job", "--bootstrap-servers", service.bootstrapServers()))
+        .isEqualToIgnoringNewLines("mentor: experiment 'cli-job' has already ended (finished); nothing to cancel"
+            + "(set MENTOR_DEBUG=1 for the stack trace)");
+    assertThat(run(1, "pause", "no-such-id", "--bootstrap-servers", service.bootstrapServers()))
+        .startsWith("mentor: no experiment 'no-such-id' is known to the service").doesNotContain("\tat ");
+  }
+
+  @Test
+  void controlReachesARunningExperiment_andSubmitRefusesAnOversizedFileInOneLine() throws Exception {
+    Path spec = state.resolve("long-job.yaml");
+    Files.writeString(spec, """
+        name: long-job
+        seeds: [1]
+        data: {source: synthetic, syntheticClasses: 3, syntheticPerClass: 20}
+        tasks:
+          t: {classes: [0, 1, 2]}
+        arms:
+          - {name: a, task: t, model: {type: mlp, widths: [8]}, epochs: 5000}
+        """);
+    run("submit", spec.toString(), "--bootstrap-servers", service.bootstrapServers());
+    String status = "";
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!status.contains("run-started") && System.nanoTime() < deadline) {
+      Thread.sleep(300);
+      status = run("status", "long-job", "--bootstrap-servers", service.bootstrapServers());
+    }
+    assertThat(run("cancel", "long-job", "--bootstrap-servers", service.bootstrapServers())).contains("cancel requested for long-job");
+    deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!status.contains("cancelled:") && System.nanoTime() < deadline) {
+      Thread.sleep(300);
+      status = run("status", "long-job", "--bootstrap-servers", service.bootstrapServers());
+    }
+    assertThat(status).contains("cancelled:");
+
+    Path huge = state.resolve("huge.yaml");
+    Files.writeString(huge, "name: huge\n# " + "x".repeat(5 * 1024 * 1024) + "\n");
+    String refused = run(2, "submit", huge.toString(), "--bootstrap-servers", service.bootstrapServers());
+    assertThat(refused.strip().lines()).hasSize(1);
+    assertThat(refused).startsWith("invalid experiment: ").contains("262144 bytes");
   }
 
   @Test

@@ -1,20 +1,31 @@
 package dev.mentor.messages.job;
 
+import dev.mentor.messages.spec.Check;
+import dev.mentor.messages.spec.SpecException;
 import java.util.List;
 
 /**
  * A request on the control topic, keyed by experiment id; {@code action} is {@code cancel} (stop
  * every run at the end of its epoch, checkpoints kept), {@code pause} (hold them there, start no
- * new run) or {@code resume}.
+ * new run) or {@code resume}. Every field is required: a request without {@code schemaVersion} is
+ * refused like one of another version, since every sender Mentor ships sets it and a request
+ * Mentor cannot be sure to understand must not stop or start runs. A bad request is a
+ * {@link SpecException} naming the field; read JSON with {@code SpecReader.readJson} to get it
+ * unwrapped.
  */
-public record ControlRequest(int schemaVersion, String experimentId, String action) {
+public record ControlRequest(Integer schemaVersion, String experimentId, String action) {
   public static final int SCHEMA_VERSION = 1;
   public static final List<String> ACTIONS = List.of("cancel", "pause", "resume");
 
   public ControlRequest {
-    if (!ACTIONS.contains(action)) {
-      throw new IllegalArgumentException("action must be one of " + ACTIONS + ", got " + action);
+    if (schemaVersion == null) {
+      throw new SpecException("schemaVersion", "is required; this Mentor reads control requests of schema version " + SCHEMA_VERSION);
     }
+    if (schemaVersion != SCHEMA_VERSION) {
+      throw new SpecException("schemaVersion", "this Mentor reads control requests of schema version " + SCHEMA_VERSION + ", got " + schemaVersion);
+    }
+    experimentId = Check.name("experimentId", experimentId);
+    action = Check.oneOf("action", action, null, ACTIONS);
   }
 
   public static ControlRequest cancel(String experimentId) {

@@ -1,7 +1,9 @@
 package dev.mentor.messages.job;
 
+import dev.mentor.messages.spec.Check;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecException;
+import dev.mentor.messages.spec.SpecLimits;
 import dev.mentor.messages.spec.SpecReader;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -20,10 +22,12 @@ public final class JobCodec {
   /** A valid job: its id and its spec. */
   public record Job(String id, ExperimentSpec spec) {}
 
+  /** A value over {@link SpecLimits#MAX_SPEC_BYTES} is refused before it is decoded or parsed. */
   public static Job decode(String key, byte[] value) {
     if (value == null || value.length == 0) {
       throw new SpecException("", "the record has no value; send the experiment spec (JSON or YAML) as the value");
     }
+    SpecLimits.checkSpecSize(value.length);
     String text;
     try {
       text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
@@ -33,13 +37,13 @@ public final class JobCodec {
     }
     ExperimentSpec spec = SpecReader.parse(text);
     if (key != null && !key.equals(spec.name())) {
-      throw new SpecException("name", "the record's key '" + key + "' is the experiment id and must equal the spec's name '" + spec.name()
+      throw new SpecException("name", "the record's key " + Check.quote(key) + " is the experiment id and must equal the spec's name '" + spec.name()
           + "'; use the name as key, or send no key");
     }
     return new Job(spec.name(), spec);
   }
 
-  /** The payload as text for a rejection record (bytes that are not UTF-8 are replaced). */
+  /** The payload as text for a rejection record (bytes that are not UTF-8 are replaced by U+FFFD). */
   public static String payloadText(byte[] value) {
     return value == null ? "" : new String(value, StandardCharsets.UTF_8);
   }

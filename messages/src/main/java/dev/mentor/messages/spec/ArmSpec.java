@@ -60,8 +60,8 @@ public record ArmSpec(
     batchNorm = Check.oneOf("batchNorm", batchNorm, "follow-stage", BATCH_NORM_MODES);
     optimizer = optimizer == null ? new OptimizerSpec(null, null, null, null, null) : optimizer;
     schedule = schedule == null ? ScheduleSpec.constant() : schedule;
-    epochs = Check.positive("epochs", epochs == null ? 10 : epochs);
-    batchSize = Check.positive("batchSize", batchSize == null ? 64 : batchSize);
+    epochs = Check.positive("epochs", epochs == null ? 10 : epochs, SpecLimits.MAX_EPOCHS);
+    batchSize = Check.positive("batchSize", batchSize == null ? 64 : batchSize, SpecLimits.MAX_SIZE);
     augmentation = augmentation == null ? AugmentationSpec.none() : augmentation;
     overfitting = overfitting == null ? OverfittingSpec.defaults() : overfitting;
     trainStages = trainStages == null ? List.of() : Check.noNulls("trainStages", trainStages);
@@ -96,7 +96,7 @@ public record ArmSpec(
     }
     for (int i = 0; i < trainStages.size(); i++) {
       if (!stages.contains(trainStages.get(i))) {
-        throw new SpecException("trainStages[" + i + "]", "the model has no stage '" + trainStages.get(i) + "'; its stages: " + String.join(", ", stages));
+        throw new SpecException("trainStages[" + i + "]", "the model has no stage " + Check.quote(trainStages.get(i)) + "; its stages: " + String.join(", ", stages));
       }
     }
     if ((strategy.equals("bn-adapt") || strategy.equals("none")) && !init.keepHead()) {
@@ -117,16 +117,16 @@ public record ArmSpec(
       throw new SpecException("ensemble", "an ensemble arm cannot also be a distillation student; distil the ensemble into a separate arm");
     }
     if (distill != null && distill.hintEpochs() > 0 && !trainedStages(strategy, model, lastStages, trainStages).contains(distill.hintTerm().pairs().get(0).student())) {
-      throw new SpecException("distill.features", "two-stage FitNets trains the student up to its guided stage '"
-          + distill.hintTerm().pairs().get(0).student() + "', which strategy '" + strategy + "' keeps frozen; use hintEpochs: 0 or train that stage");
+      throw new SpecException("distill.features", "two-stage FitNets trains the student up to its guided stage "
+          + Check.quote(distill.hintTerm().pairs().get(0).student()) + ", which strategy '" + strategy + "' keeps frozen; use hintEpochs: 0 or train that stage");
     }
     if (distill != null) {
       for (int i = 0; i < distill.features().size(); i++) {
         List<StagePair> pairs = distill.features().get(i).pairs();
         for (int j = 0; j < pairs.size(); j++) {
           if (!stages.contains(pairs.get(j).student())) {
-            throw new SpecException("distill.features[" + i + "].pairs[" + j + "].student", "the student model has no stage '"
-                + pairs.get(j).student() + "'; its stages: " + String.join(", ", stages));
+            throw new SpecException("distill.features[" + i + "].pairs[" + j + "].student", "the student model has no stage "
+                + Check.quote(pairs.get(j).student()) + "; its stages: " + String.join(", ", stages));
           }
         }
       }

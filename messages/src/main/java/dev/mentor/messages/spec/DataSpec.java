@@ -27,13 +27,13 @@ public record DataSpec(
       throw new SpecException("path", "is required for source '" + source + "'");
     }
     if (height != null) {
-      Check.positive("height", height);
+      Check.positive("height", height, SpecLimits.MAX_SIZE);
     }
     if (width != null) {
-      Check.positive("width", width);
+      Check.positive("width", width, SpecLimits.MAX_SIZE);
     }
-    syntheticClasses = syntheticClasses == null ? 10 : Check.positive("syntheticClasses", syntheticClasses);
-    syntheticPerClass = syntheticPerClass == null ? 40 : Check.positive("syntheticPerClass", syntheticPerClass);
+    syntheticClasses = syntheticClasses == null ? 10 : Check.positive("syntheticClasses", syntheticClasses, SpecLimits.MAX_SYNTHETIC_CLASSES);
+    syntheticPerClass = syntheticPerClass == null ? 40 : Check.positive("syntheticPerClass", syntheticPerClass, SpecLimits.MAX_SYNTHETIC_PER_CLASS);
   }
 
   public static DataSpec fashionMnist() {

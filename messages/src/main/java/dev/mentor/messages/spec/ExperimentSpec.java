@@ -1,8 +1,9 @@
 package dev.mentor.messages.spec;
 
+import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,37 +33,75 @@ public record ExperimentSpec(
     name = Check.name("name", name);
     description = description == null ? "" : description;
     seeds = Check.nonEmpty("seeds", seeds);
-    if (new HashSet<>(seeds).size() != seeds.size()) {
-      throw new SpecException("seeds", "lists a seed twice: " + seeds);
-    }
+    checkDistinct(seeds);
     data = data == null ? DataSpec.fashionMnist() : data;
     if (tasks == null || tasks.isEmpty()) {
       throw new SpecException("tasks", "must define at least one task");
     }
-    tasks = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(tasks));
+    checkTasks(tasks);
+    tasks = Collections.unmodifiableMap(new LinkedHashMap<>(tasks));
     arms = Check.nonEmpty("arms", arms);
+    checkRunCount(seeds, arms);
     validateArms(tasks, arms);
+    arms = new ArmIndex(arms);
+  }
+
+  private static void checkDistinct(List<Long> seeds) {
+    Map<Long, Integer> first = new HashMap<>();
+    for (int i = 0; i < seeds.size(); i++) {
+      Integer earlier = first.putIfAbsent(seeds.get(i), i);
+      if (earlier != null) {
+        throw new SpecException("seeds", "lists seed " + seeds.get(i) + " twice, at [" + earlier + "] and [" + i + "]");
+      }
+    }
+  }
+
+  private static void checkTasks(Map<String, TaskSpec> tasks) {
+    if (tasks.size() > SpecLimits.MAX_TASKS) {
+      throw new SpecException("tasks", "defines " + tasks.size() + " tasks; the limit is " + SpecLimits.MAX_TASKS + " per experiment");
+    }
+    for (String task : tasks.keySet()) {
+      try {
+        Check.name("tasks", task);
+      } catch (SpecException e) {
+        throw new SpecException("tasks", "a task's name " + e.reason());
+      }
+    }
+  }
+
+  /** Each ensemble member is counted: unless co-distilled, the service trains it as a task of its own. */
+  private static void checkRunCount(List<Long> seeds, List<ArmSpec> arms) {
+    long models = 0;
+    for (ArmSpec arm : arms) {
+      models += arm.memberCount();
+    }
+    // Saturates instead of overflowing for a spec built in code with billions of members.
+    long runs = models > Long.MAX_VALUE / seeds.size() ? Long.MAX_VALUE : models * seeds.size();
+    if (runs > SpecLimits.MAX_RUNS) {
+      String field = seeds.size() > SpecLimits.MAX_RUNS ? "seeds" : "arms";
+      throw new SpecException(field, arms.size() + " arms" + (models == arms.size() ? "" : " training " + models + " models (ensemble members counted)")
+          + " × " + seeds.size() + " seeds = " + runs + " runs; the limit is " + SpecLimits.MAX_RUNS
+          + " runs per experiment: split it into several experiments, or use fewer arms, members or seeds");
+    }
   }
 
   private static void validateArms(Map<String, TaskSpec> tasks, List<ArmSpec> arms) {
-    Map<String, Integer> seen = new HashMap<>();
+    Map<String, Integer> seen = new LinkedHashMap<>();
     for (int i = 0; i < arms.size(); i++) {
       ArmSpec arm = arms.get(i);
       String at = "arms[" + i + "]";
       if (seen.putIfAbsent(arm.name(), i) != null) {
-        throw new SpecException(at + ".name", "'" + arm.name() + "' is already the name of arms[" + seen.get(arm.name()) + "]");
+        throw new SpecException(at + ".name", Check.quote(arm.name()) + " is already the name of arms[" + seen.get(arm.name()) + "]");
       }
       if (!tasks.containsKey(arm.task())) {
-        throw new SpecException(at + ".task", "unknown task '" + arm.task() + "'; defined tasks: " + String.join(", ", tasks.keySet()));
+        throw new SpecException(at + ".task", "unknown task " + Check.quote(arm.task()) + "; defined tasks: " + Check.listed(tasks.keySet()));
       }
       if (arm.init() != null && arm.init().from() != null) {
         String from = arm.init().from();
         Integer source = seen.get(from);
         if (source == null || source == i) {
-          Set<String> earlier = new java.util.LinkedHashSet<>(seen.keySet());
-          earlier.remove(arm.name());
-          throw new SpecException(at + ".init.from", "names no earlier arm: '" + from + "'; arms listed before this one: "
-              + (earlier.isEmpty() ? "(none)" : String.join(", ", earlier)));
+          throw new SpecException(at + ".init.from", "names no earlier arm: " + Check.quote(from) + "; arms listed before this one: "
+              + earlierArms(seen, arm));
         }
         ModelSpec sourceModel = arms.get(source).model();
         if (!sameBackbone(sourceModel, arm.model())) {
@@ -80,6 +119,12 @@ public record ExperimentSpec(
     }
   }
 
+  private static String earlierArms(Map<String, Integer> seen, ArmSpec arm) {
+    Set<String> earlier = new LinkedHashSet<>(seen.keySet());
+    earlier.remove(arm.name());
+    return Check.listed(earlier);
+  }
+
   /**
    * A student's teacher must exist before it, predict the same classes in the same order (or
    * its soft targets would be silently misaligned with the student's labels), have the stages its
@@ -94,10 +139,8 @@ public record ExperimentSpec(
       String name = distill.teacher().arm();
       Integer source = seen.get(name);
       if (source == null || source == index) {
-        Set<String> earlier = new java.util.LinkedHashSet<>(seen.keySet());
-        earlier.remove(arm.name());
-        throw new SpecException(at + ".teacher.arm", "names no earlier arm: '" + name + "'; arms listed before this one: "
-            + (earlier.isEmpty() ? "(none)" : String.join(", ", earlier)));
+        throw new SpecException(at + ".teacher.arm", "names no earlier arm: " + Check.quote(name) + "; arms listed before this one: "
+            + earlierArms(seen, arm));
       }
       ArmSpec teacher = arms.get(source);
       List<Integer> teacherClasses = tasks.get(teacher.task()).classes();
@@ -125,8 +168,8 @@ public record ExperimentSpec(
       for (int j = 0; j < pairs.size(); j++) {
         String teacherStage = pairs.get(j).teacher();
         if (!teacherStages.contains(teacherStage)) {
-          throw new SpecException(at + ".features[" + f + "].pairs[" + j + "].teacher", "the teacher model has no stage '" + teacherStage
-              + "'; its stages: " + String.join(", ", teacherStages));
+          throw new SpecException(at + ".features[" + f + "].pairs[" + j + "].teacher", "the teacher model has no stage " + Check.quote(teacherStage)
+              + "; its stages: " + String.join(", ", teacherStages));
         }
         for (int k = 0; k < j; k++) {
           int ds = Integer.compare(studentStages.indexOf(pairs.get(j).student()), studentStages.indexOf(pairs.get(k).student()));
@@ -148,8 +191,12 @@ public record ExperimentSpec(
         && java.util.Objects.equals(a.blocks(), b.blocks());
   }
 
+  /** The arm of that name, found in constant time (plans look one up per run). */
   public ArmSpec arm(String armName) {
-    return arms.stream().filter(a -> a.name().equals(armName)).findFirst()
-        .orElseThrow(() -> new IllegalArgumentException("no arm " + armName));
+    ArmSpec arm = ((ArmIndex) arms).byName(armName);
+    if (arm == null) {
+      throw new IllegalArgumentException("no arm " + Check.quote(armName));
+    }
+    return arm;
   }
 }

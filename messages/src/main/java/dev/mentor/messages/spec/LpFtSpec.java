@@ -7,7 +7,7 @@ package dev.mentor.messages.spec;
  */
 public record LpFtSpec(Integer epochs, Double lr, Integer patience) {
   public LpFtSpec {
-    epochs = Check.positive("epochs", epochs == null ? 50 : epochs);
+    epochs = Check.positive("epochs", epochs == null ? 50 : epochs, SpecLimits.MAX_EPOCHS);
     lr = Check.positive("lr", lr == null ? 1e-2 : lr);
     patience = Check.positive("patience", patience == null ? 5 : patience);
   }

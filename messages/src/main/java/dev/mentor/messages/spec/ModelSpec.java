@@ -28,11 +28,11 @@ public record ModelSpec(String type, List<Integer> widths, List<Integer> channel
       case "mlp" -> widths = positiveList("widths", widths == null ? List.of(256, 128) : widths);
       case "cnn" -> {
         channels = positiveList("channels", channels == null ? List.of(32, 64) : channels);
-        hidden = hidden == null ? 128 : Check.positive("hidden", hidden);
+        hidden = hidden == null ? 128 : Check.positive("hidden", hidden, SpecLimits.MAX_SIZE);
       }
       case "resnet" -> {
         channels = positiveList("channels", channels == null ? List.of(16, 32, 64) : channels);
-        blocks = blocks == null ? 1 : Check.positive("blocks", blocks);
+        blocks = blocks == null ? 1 : Check.positive("blocks", blocks, 64);
       }
       default -> { }
     }
@@ -74,9 +74,12 @@ public record ModelSpec(String type, List<Integer> widths, List<Integer> channel
 
   private static List<Integer> positiveList(String field, List<Integer> values) {
     Check.nonEmpty(field, values);
+    if (values.size() > 64) {
+      throw new SpecException(field, "may list at most 64 layers, got " + values.size());
+    }
     for (int i = 0; i < values.size(); i++) {
-      if (values.get(i) == null || values.get(i) <= 0) {
-        throw new SpecException(field + "[" + i + "]", "must be > 0, got " + values.get(i));
+      if (values.get(i) == null || values.get(i) <= 0 || values.get(i) > SpecLimits.MAX_SIZE) {
+        throw new SpecException(field + "[" + i + "]", "must be in [1, " + SpecLimits.MAX_SIZE + "], got " + values.get(i));
       }
     }
     return List.copyOf(values);

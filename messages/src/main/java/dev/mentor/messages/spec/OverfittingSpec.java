@@ -6,7 +6,7 @@ package dev.mentor.messages.spec;
  */
 public record OverfittingSpec(Integer epochs, Boolean stop) {
   public OverfittingSpec {
-    epochs = Check.positive("epochs", epochs == null ? 3 : epochs);
+    epochs = Check.positive("epochs", epochs == null ? 3 : epochs, SpecLimits.MAX_EPOCHS);
     stop = stop != null && stop;
   }
 

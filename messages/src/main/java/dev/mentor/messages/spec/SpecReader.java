@@ -1,7 +1,13 @@
 package dev.mentor.messages.spec;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.util.JsonParserDelegate;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,6 +20,7 @@ import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -22,6 +29,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.yaml.snakeyaml.LoaderOptions;
 
 /**
  * Reads an experiment from YAML or JSON text. A top-level {@code defaults} object is merged into
@@ -30,24 +38,54 @@ import java.util.stream.Collectors;
  * as a {@link SpecException} naming the field path.
  */
 public final class SpecReader {
-  private static final ObjectMapper YAML = configure(new ObjectMapper(new YAMLFactory()));
-  private static final ObjectMapper JSON = configure(new ObjectMapper());
+  /** For spec text: nothing in it may be longer than the spec may be, nor nested deeper than a spec needs. */
+  private static final StreamReadConstraints SPEC_CONSTRAINTS = StreamReadConstraints.builder()
+      .maxNestingDepth(SpecLimits.MAX_NESTING_DEPTH)
+      .maxDocumentLength(SpecLimits.MAX_SPEC_BYTES)
+      .maxStringLength(SpecLimits.MAX_SPEC_BYTES)
+      .build();
+  private static final ObjectMapper YAML = configure(new ObjectMapper(YAMLFactory.builder()
+      .loaderOptions(yamlLoaderOptions())
+      .streamReadConstraints(SPEC_CONSTRAINTS)
+      .build()));
+  private static final ObjectMapper SPEC_JSON = configure(new ObjectMapper(JsonFactory.builder().streamReadConstraints(SPEC_CONSTRAINTS).build()));
+  /**
+   * Everything else (records, events, checkpoints, requests) is written by Mentor and may be larger
+   * than a spec, but is never deeper.
+   */
+  private static final ObjectMapper JSON = configure(new ObjectMapper(JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(SpecLimits.MAX_NESTING_DEPTH).build())
+      .build()));
 
   private SpecReader() {}
+
+  /**
+   * Jackson reads SnakeYAML's events, not its composed nodes, so of SnakeYAML's limits only the
+   * scanner's code-point limit applies; its alias and nesting limits belong to the composer.
+   * Nesting is bounded by {@link #SPEC_CONSTRAINTS}, and aliases are refused by {@link #readYaml}.
+   */
+  private static LoaderOptions yamlLoaderOptions() {
+    LoaderOptions options = new LoaderOptions();
+    options.setCodePointLimit(SpecLimits.MAX_SPEC_BYTES);
+    return options;
+  }
 
   private static ObjectMapper configure(ObjectMapper mapper) {
     return mapper
         .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
         .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
         .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
         .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
         .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
         .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
   }
 
+  /** Reads and parses an experiment file; a file over {@link SpecLimits#MAX_SPEC_BYTES} is refused unread. */
   public static ExperimentSpec read(Path file) {
     String text;
     try {
+      SpecLimits.checkSpecSize(Files.size(file));
       text = Files.readString(file);
     } catch (NoSuchFileException e) {
       throw new SpecException("", "experiment file not found: " + file);
@@ -57,15 +95,20 @@ public final class SpecReader {
     return parse(text);
   }
 
-  /** Parses YAML or JSON (JSON is chosen when the text starts with '{'). */
+  /**
+   * Parses YAML or JSON (JSON is chosen when the text starts with '{'). Text over
+   * {@link SpecLimits#MAX_SPEC_BYTES} is refused before it is parsed.
+   */
   public static ExperimentSpec parse(String text) {
-    ObjectMapper mapper = text.stripLeading().startsWith("{") ? JSON : YAML;
+    SpecLimits.checkSpecSize(text);
+    boolean json = text.stripLeading().startsWith("{");
     JsonNode root;
     try {
-      root = mapper.readTree(text);
+      root = json ? SPEC_JSON.readTree(text) : readYaml(text);
     } catch (JsonProcessingException e) {
-      throw new SpecException("", "not valid " + (mapper == JSON ? "JSON" : "YAML") + ": " + e.getOriginalMessage()
-          + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
+      throw syntaxError(json ? "JSON" : "YAML", e);
+    } catch (IOException e) {
+      throw new SpecException("", "cannot read the spec: " + e.getMessage());
     }
     if (root == null || !root.isObject()) {
       throw new SpecException("", "an experiment must be a mapping with keys name, seeds, data, tasks, arms");
@@ -90,8 +133,57 @@ public final class SpecReader {
     }
   }
 
+  /** The JSON mapper for Mentor's own records, with the reader's settings. */
   public static ObjectMapper json() {
     return JSON;
+  }
+
+  /**
+   * Reads one JSON message (a {@code ControlRequest}, say) as {@code type}. Every problem, a syntax
+   * error, an unknown key or a value the record's constructor refuses, is a {@link SpecException}
+   * naming the field, as for a spec.
+   */
+  public static <T> T readJson(String json, Class<T> type) {
+    if (json == null || json.isBlank()) {
+      throw new SpecException("", "no JSON to read; expected " + simpleType(type));
+    }
+    try {
+      return JSON.readValue(json, type);
+    } catch (JsonMappingException e) {
+      throw translate(e);
+    } catch (JsonProcessingException e) {
+      throw syntaxError("JSON", e);
+    }
+  }
+
+  /**
+   * YAML's aliases ({@code *name}) would reach Jackson as the anchor's name, a string where the
+   * anchored value was meant, and expanding them instead is how a few lines become gigabytes: the
+   * reader refuses them (the spec's {@code defaults} shares settings between arms).
+   */
+  private static JsonNode readYaml(String text) throws IOException {
+    try (JsonParser parser = new JsonParserDelegate(YAML.createParser(text)) {
+      @Override
+      public JsonToken nextToken() throws IOException {
+        JsonToken token = super.nextToken();
+        if (((YAMLParser) delegate).isCurrentAlias()) {
+          throw new JsonParseException(this, "YAML aliases (*" + getText() + ") are not supported; put shared arm settings under defaults");
+        }
+        return token;
+      }
+    }) {
+      return YAML.readTree(parser);
+    }
+  }
+
+  private static SpecException syntaxError(String format, JsonProcessingException e) {
+    String reason = e.getOriginalMessage();
+    if (e instanceof StreamConstraintsException) {
+      // Jackson names its own setting; the reader's limits are documented as SpecLimits.
+      reason = "exceeds a limit of the spec reader: " + reason.replaceAll(", from `[^`]*`", "");
+    }
+    return new SpecException("", "not valid " + format + ": " + reason
+        + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
   }
 
   private static ObjectNode mergeDefaults(ObjectNode root) {
@@ -104,6 +196,12 @@ public final class SpecReader {
     }
     JsonNode arms = root.get("arms");
     if (arms instanceof ArrayNode list) {
+      int values = values(defaults);
+      long copies = (long) values * list.size();
+      if (copies > SpecLimits.MAX_MERGED_VALUES) {
+        throw new SpecException("defaults", "merging its " + values + " values into " + list.size() + " arms makes " + copies
+            + " values; the limit is " + SpecLimits.MAX_MERGED_VALUES + ": keep defaults to the settings the arms share");
+      }
       for (int i = 0; i < list.size(); i++) {
         if (list.get(i) instanceof ObjectNode arm) {
           ObjectNode merged = ((ObjectNode) defaults).deepCopy();
@@ -113,6 +211,15 @@ public final class SpecReader {
       }
     }
     return root;
+  }
+
+  /** The scalars, mappings and lists in a tree, itself included. */
+  private static int values(JsonNode node) {
+    int count = 1;
+    for (JsonNode child : node) {
+      count += values(child);
+    }
+    return count;
   }
 
   private static void deepMerge(ObjectNode base, ObjectNode override) {
@@ -148,7 +255,7 @@ public final class SpecReader {
       return new SpecException(path, "unknown key; allowed keys here: " + known);
     }
     if (e instanceof InvalidFormatException invalid) {
-      return new SpecException(path, "cannot read '" + invalid.getValue() + "' as " + simpleType(invalid.getTargetType()));
+      return new SpecException(path, "cannot read " + Check.quote(String.valueOf(invalid.getValue())) + " as " + simpleType(invalid.getTargetType()));
     }
     if (e instanceof MismatchedInputException mismatched) {
       return new SpecException(path, "expected " + simpleType(mismatched.getTargetType()));

@@ -25,12 +25,13 @@ public record TaskSpec(
     if (classes.size() < 2) {
       throw new SpecException("classes", "a classification task needs at least 2 classes, got " + classes);
     }
-    if (new HashSet<>(classes).size() != classes.size()) {
-      throw new SpecException("classes", "lists a class twice: " + classes);
-    }
+    HashSet<Integer> distinct = new HashSet<>();
     for (int i = 0; i < classes.size(); i++) {
       if (classes.get(i) == null || classes.get(i) < 0) {
         throw new SpecException("classes[" + i + "]", "must be a class index >= 0, got " + classes.get(i));
+      }
+      if (!distinct.add(classes.get(i))) {
+        throw new SpecException("classes", "lists class " + classes.get(i) + " twice");
       }
     }
     if (perClass != null) {

@@ -497,7 +497,7 @@ class SpecReaderTest {
 
     @Test
     void duplicateSeedsAreRejected() {
-      assertRejected(BASE.replace("seeds: [1, 2]", "seeds: [1, 1]"), "seeds", "twice", "[1, 1]");
+      assertRejected(BASE.replace("seeds: [1, 2]", "seeds: [1, 1]"), "seeds", "seed 1 twice", "[0] and [1]");
     }
 
     @Test
@@ -514,7 +514,7 @@ class SpecReaderTest {
     @Test
     void taskWithADuplicateClassIsRejected() {
       assertRejected(BASE.replace("target: {classes: [3, 4]}", "target: {classes: [3, 3]}"),
-          "tasks.target.classes", "twice", "[3, 3]");
+          "tasks.target.classes", "class 3 twice");
     }
 
     @Test

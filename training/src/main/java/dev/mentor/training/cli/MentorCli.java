@@ -52,10 +52,47 @@ public final class MentorCli {
             cmd.getErr().println("invalid experiment: " + spec.getMessage());
             return INVALID_SPEC;
           }
-          cmd.getErr().println("mentor: " + e.getMessage());
-          e.printStackTrace(cmd.getErr());
+          cmd.getErr().println("mentor: " + oneLine(e));
+          if (System.getenv("MENTOR_DEBUG") != null) {
+            e.printStackTrace(cmd.getErr());
+          } else {
+            cmd.getErr().println("(set MENTOR_DEBUG=1 for the stack trace)");
+          }
           return 1;
         });
+  }
+
+  /**
+   * An error as one line for a person: the message of the deepest cause that has one (a wrapped
+   * exception's message is usually the cause's again), with its type where the message alone is
+   * not enough to understand it.
+   */
+  static String oneLine(Throwable e) {
+    Throwable shown = e;
+    for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        shown = t;
+      }
+      if (t.getCause() == null) {
+        break;
+      }
+    }
+    String message = shown.getMessage() == null ? "" : shown.getMessage().strip().replaceAll("\\s*\\R\\s*", " ");
+    if (message.length() > 600) {
+      message = message.substring(0, 600) + "...";
+    }
+    String type = shown.getClass().getSimpleName();
+    if (message.isEmpty()) {
+      return type;
+    }
+    if (shown instanceof java.nio.file.NoSuchFileException) {
+      return "no such file: " + message;
+    }
+    if (shown instanceof java.nio.file.AccessDeniedException) {
+      return "permission denied: " + message;
+    }
+    return shown instanceof IllegalArgumentException || shown instanceof IllegalStateException || shown instanceof java.io.IOException
+        && shown.getClass() == java.io.IOException.class ? message : type + ": " + message;
   }
 
   @Command(name = "run", description = "Run an experiment end to end in this process and write runs and report.")

@@ -22,6 +22,12 @@ import org.knowm.xchart.style.lines.SeriesLines;
  * the seeds that reached the epoch; an arm keeps its colour across both charts.
  */
 final class LearningCurveCharts {
+  static {
+    // ImageIO's default file cache registers a JVM shutdown hook per stream, which fails while the
+    // JVM stops (a report written as a service drains on SIGTERM); charts are small, memory will do.
+    javax.imageio.ImageIO.setUseCache(false);
+  }
+
   /** A written chart: its title and its path relative to the experiment folder. */
   record Link(String title, String path) {}
 

@@ -22,8 +22,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Runs a whole experiment in-process: validates everything that can be checked before training
@@ -35,12 +37,28 @@ public final class ExperimentRunner {
   private final ExperimentSpec spec;
   private final Path baseDir;
   private final RunPaths paths;
+  /** Arms other arms learn from or start from, found once: {@link #role} is asked once per run. */
+  private final Set<String> sources;
   private SourceData source;
 
   public ExperimentRunner(ExperimentSpec spec, Path baseDir, Path outputRoot) {
     this.spec = spec;
     this.baseDir = baseDir;
     this.paths = new RunPaths(outputRoot.resolve(spec.name()));
+    this.sources = sources(spec);
+  }
+
+  private static Set<String> sources(ExperimentSpec spec) {
+    Set<String> sources = new HashSet<>();
+    for (ArmSpec arm : spec.arms()) {
+      if (arm.distill() != null && arm.distill().teacher().arm() != null) {
+        sources.add(arm.distill().teacher().arm());
+      }
+      if (arm.init() != null && arm.init().from() != null) {
+        sources.add(arm.init().from());
+      }
+    }
+    return Set.copyOf(sources);
   }
 
   public ExperimentSpec spec() {
@@ -124,7 +142,7 @@ public final class ExperimentRunner {
 
   /** Every run in the order they must execute (spec order: a teacher or source arm before the arms that use it). */
   public List<RunKey> runs() {
-    List<RunKey> runs = new ArrayList<>();
+    List<RunKey> runs = new ArrayList<>(spec.arms().size() * spec.seeds().size());
     for (ArmSpec arm : spec.arms()) {
       for (long seed : spec.seeds()) {
         runs.add(new RunKey(arm.name(), seed));
@@ -164,13 +182,7 @@ public final class ExperimentRunner {
     if (arm.distill() != null) {
       return "student";
     }
-    for (ArmSpec other : spec.arms()) {
-      if ((other.distill() != null && armName.equals(other.distill().teacher().arm()))
-          || (other.init() != null && armName.equals(other.init().from()))) {
-        return "teacher";
-      }
-    }
-    return "trainer";
+    return sources.contains(armName) ? "teacher" : "trainer";
   }
 
   /**
