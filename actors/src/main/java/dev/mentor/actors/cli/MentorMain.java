@@ -30,6 +30,7 @@ public final class MentorMain {
     cli.addSubcommand(new BrokerBenchmark());
     cli.addSubcommand(new ServiceBenchmark());
     cli.addSubcommand(new TensorBenchmark());
+    cli.addSubcommand(new dev.mentor.actors.chaos.ChaosCommand());
     return cli;
   }
 
