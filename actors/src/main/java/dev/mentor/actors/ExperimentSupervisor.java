@@ -116,8 +116,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   private final Set<RunKey> waiting = new LinkedHashSet<>();
   /** The waiting runs whose dependencies all finished, in plan order: the next to ask for a slot. */
   private final Set<RunKey> ready = new LinkedHashSet<>();
-  /** Each task's dependencies and, inverted, the tasks that need it: computed once, so scheduling is linear in the runs. */
-  private final Map<RunKey, List<RunKey>> needs = new HashMap<>();
+  /** The tasks that need each task: computed once, so scheduling is linear in the runs. */
   private final Map<RunKey, List<RunKey>> neededBy = new HashMap<>();
   /** Per task, how many of its dependencies have not finished yet. */
   private final Map<RunKey, Integer> unfinishedNeeds = new HashMap<>();
@@ -213,7 +212,6 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     order = List.copyOf(tasks);
     for (RunKey task : order) {
       List<RunKey> deps = dependencies(task);
-      needs.put(task, deps);
       unfinishedNeeds.put(task, deps.size());
       for (RunKey dep : deps) {
         neededBy.computeIfAbsent(dep, d -> new java.util.ArrayList<>()).add(task);
@@ -255,11 +253,11 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
       return cancelled ? end("cancelled", "cancelled before any run started") : this;
     }
     if (!cancelled && !paused) {
-      for (RunKey run : List.copyOf(ready)) {
-        ready.remove(run);
+      for (RunKey run : ready) {
         waiting.remove(run);
         request(run);
       }
+      ready.clear();
     }
     if (!running.isEmpty() || !requested.isEmpty() || !backingOff.isEmpty()) {
       return this;

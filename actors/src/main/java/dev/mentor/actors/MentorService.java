@@ -140,15 +140,9 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
   }
 
   private Behavior<Command> onCancel(CancelJob cancel) {
-    String id = cancel.experimentId();
-    ActorRef<ExperimentSupervisor.Command> supervisor = running.get(id);
+    ActorRef<ExperimentSupervisor.Command> supervisor = running.get(cancel.experimentId());
     if (supervisor != null) {
       supervisor.tell(ExperimentSupervisor.Cancel.INSTANCE);
-    } else if (jobsDir != null && java.nio.file.Files.exists(jobsDir.resolve(id + ".json"))
-        && !java.nio.file.Files.exists(jobsDir.resolve(id + ".ended"))) {
-      // Accepted here and not running now (the service drains): it must not resume at the next start.
-      dev.mentor.training.files.AtomicFiles.writeString(jobsDir.resolve(id + ".ended"), "cancelled\n");
-      sink.status(StatusEvent.of(id, "cancelled", "cancelled while the service was stopping; it will not resume"));
     }
     return this;
   }

@@ -181,14 +181,8 @@ public final class JobIntake implements AutoCloseable {
     }
   }
 
-  /** Reports a failure, waits out its backoff; returns the failures in a row. */
-  private int retried(Exception e, int failures) {
-    loop.retrying(e);
-    if (failures % 20 == 0) {
-      System.err.println("mentor: the job intake retries after: " + Retries.describe(e));
-    }
-    Retries.sleep(Retries.backoff(failures));
-    return failures + 1;
+  private int retried(Throwable e, int failures) {
+    return Retries.retried(loop, "the job intake", e, failures);
   }
 
   /** Commits past {@code record}, retrying until the broker takes it (or the group moved the partition elsewhere). */
@@ -292,7 +286,7 @@ public final class JobIntake implements AutoCloseable {
           listener.rejected(rejection);
           return;
         }
-        failures = retried(cause instanceof Exception x ? x : new IllegalStateException(cause), failures);
+        failures = retried(cause, failures);
       }
     }
   }

@@ -106,13 +106,7 @@ public final class JsonTopicListener<T> implements AutoCloseable {
           if (Retries.fatal(e)) {
             throw e;
           }
-          loop.retrying(e);
-          if (failures++ % 20 == 0) {
-            System.err.println("mentor: " + Thread.currentThread().getName() + " retries after: " + Retries.describe(e));
-          }
-          if (!Retries.sleep(Retries.backoff(failures))) {
-            Thread.interrupted();
-          }
+          failures = Retries.retried(loop, Thread.currentThread().getName(), e, failures);
         }
       }
       health.unregister(loop);

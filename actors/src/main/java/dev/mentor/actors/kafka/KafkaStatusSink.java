@@ -92,6 +92,8 @@ public final class KafkaStatusSink implements StatusSink, MeterBinder, AutoClose
   private final java.util.concurrent.ConcurrentLinkedDeque<ProducerRecord<String, String>> retry =
       new java.util.concurrent.ConcurrentLinkedDeque<>();
   private final AtomicInteger retryAttempt = new AtomicInteger();
+  /** The error that sent the last record back to {@link #retry}, for the loop's report. */
+  private volatile Throwable retryError;
   private final Set<String> publishedResults = ConcurrentHashMap.newKeySet();
   private final Path spill;
   private final LoopHealth health;
@@ -184,8 +186,7 @@ public final class KafkaStatusSink implements StatusSink, MeterBinder, AutoClose
           retry.offerFirst(record);
           break;
         }
-        loop.retrying(new IllegalStateException("the broker did not take a record; sending it again"));
-        Retries.sleep(Retries.backoff(retryAttempt.getAndIncrement()));
+        retryAttempt.set(Retries.retried(loop, "the status publisher", retryError, retryAttempt.get()));
       } else {
         try {
           record = queue.pollFirst(200, TimeUnit.MILLISECONDS);
@@ -226,20 +227,14 @@ public final class KafkaStatusSink implements StatusSink, MeterBinder, AutoClose
         attempt = 0;
       } catch (RuntimeException e) {
         inFlight.decrementAndGet();
-        // No metadata within max.block.ms (the broker away) or a full buffer: send it again later, in order.
-        queue.offerFirst(record);
-        if (Retries.fatal(e) || !running) {
-          if (Retries.fatal(e)) {
-            loop.died(e);
-            System.err.println("mentor: status publisher stopped for good: " + Retries.describe(e));
-          }
+        // No metadata within max.block.ms (the broker away) or a full buffer: the oldest record, sent again first.
+        retryError = e;
+        retry.offerFirst(record);
+        if (Retries.fatal(e)) {
+          loop.died(e);
+          System.err.println("mentor: status publisher stopped for good: " + Retries.describe(e));
           break;
         }
-        loop.retrying(e);
-        if (attempt % 20 == 0) {
-          System.err.println("mentor: status publisher retries after: " + Retries.describe(e));
-        }
-        Retries.sleep(Retries.backoff(attempt++));
       }
     }
   }
@@ -262,6 +257,7 @@ public final class KafkaStatusSink implements StatusSink, MeterBinder, AutoClose
     }
     if (!Retries.fatal(error) && !(error instanceof org.apache.kafka.common.errors.RecordTooLargeException)
         && !(error instanceof org.apache.kafka.common.errors.InvalidTopicException)) {
+      retryError = error;
       retry.addLast(record);
       return;
     }
@@ -293,9 +289,9 @@ public final class KafkaStatusSink implements StatusSink, MeterBinder, AutoClose
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(10));
-      long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+      // However long the topic: the loop beats while it reads, and a close ends the read.
       while (partitions.stream().anyMatch(p -> consumer.position(p, Duration.ofSeconds(10)) < end.get(p))) {
-        if (System.nanoTime() > deadline) {
+        if (!running) {
           return false;
         }
         for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {

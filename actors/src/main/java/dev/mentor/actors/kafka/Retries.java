@@ -49,6 +49,22 @@ public final class Retries {
     }
   }
 
+  /**
+   * One retriable failure of a loop: marks it retrying, logs the first of a row and every 20th,
+   * waits out the backoff (an interrupt cuts the wait short and is cleared: the loop ends on its
+   * own flag, not on the interrupt); returns the failures in a row, this one included.
+   */
+  public static int retried(dev.mentor.monitoring.LoopHealth.Loop loop, String who, Throwable error, int failures) {
+    loop.retrying(error);
+    if (failures % 20 == 0) {
+      System.err.println("mentor: " + who + " retries after: " + describe(error));
+    }
+    if (!sleep(backoff(failures))) {
+      Thread.interrupted();
+    }
+    return failures + 1;
+  }
+
   /** A message and its causes' messages, on one line. */
   public static String describe(Throwable error) {
     StringBuilder out = new StringBuilder();

@@ -32,6 +32,29 @@ class ServiceCommandsTest {
     }
   }
 
+  /**
+   * {@code mentor status ID} until its output contains {@code text} (60 s at most); before the
+   * service's first event the command exits 1 (no such experiment yet), which is waited out too.
+   */
+  private static String awaitStatus(String id, String text) throws InterruptedException {
+    String status = "";
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!status.contains(text) && System.nanoTime() < deadline) {
+      Thread.sleep(300);
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      PrintStream previous = System.out;
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      try {
+        MentorMain.commandLine().setErr(new PrintWriter(java.io.Writer.nullWriter())).execute("status", id, "--bootstrap-servers",
+            service.bootstrapServers());
+      } finally {
+        System.setOut(previous);
+      }
+      status = out.toString(StandardCharsets.UTF_8);
+    }
+    return status;
+  }
+
   private static String run(String... args) {
     return run(0, args);
   }
@@ -65,12 +88,7 @@ class ServiceCommandsTest {
           - {name: a, task: t, model: {type: mlp, widths: [8]}, epochs: 2}
         """);
     assertThat(run("submit", spec.toString(), "--bootstrap-servers", service.bootstrapServers())).contains("submitted cli-job (1 runs)");
-    String status = "";
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!status.contains("finished:") && System.nanoTime() < deadline) {
-      Thread.sleep(300);
-      status = run("status", "cli-job", "--bootstrap-servers", service.bootstrapServers());
-    }
+    String status = awaitStatus("cli-job", "finished:");
     assertThat(status).contains("queued", "started", "run-started a seed 1", "epoch a seed 1 epoch 2", "run-finished a seed 1", "finished: 1 runs");
     assertThat(run("status", "--bootstrap-servers", service.bootstrapServers())).contains("cli-job: finished");
     // An ended experiment or an unknown id: one line on standard error, exit 1, nothing sent.
@@ -94,19 +112,9 @@ class ServiceCommandsTest {
           - {name: a, task: t, model: {type: mlp, widths: [8]}, epochs: 5000}
         """);
     run("submit", spec.toString(), "--bootstrap-servers", service.bootstrapServers());
-    String status = "";
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!status.contains("run-started") && System.nanoTime() < deadline) {
-      Thread.sleep(300);
-      status = run("status", "long-job", "--bootstrap-servers", service.bootstrapServers());
-    }
+    awaitStatus("long-job", "run-started");
     assertThat(run("cancel", "long-job", "--bootstrap-servers", service.bootstrapServers())).contains("cancel requested for long-job");
-    deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!status.contains("cancelled:") && System.nanoTime() < deadline) {
-      Thread.sleep(300);
-      status = run("status", "long-job", "--bootstrap-servers", service.bootstrapServers());
-    }
-    assertThat(status).contains("cancelled:");
+    assertThat(awaitStatus("long-job", "cancelled:")).contains("cancelled:");
 
     Path huge = state.resolve("huge.yaml");
     Files.writeString(huge, "name: huge\n# " + "x".repeat(5 * 1024 * 1024) + "\n");
