@@ -112,8 +112,14 @@ public final class MentorNode implements AutoCloseable {
         if (monitoring != null) {
           monitoring.runtime.rejectedJob();
         }
-        System.err.println("mentor: rejected job '" + rejection.experimentId() + "': " + (rejection.field().isEmpty() ? "" : rejection.field() + ": ")
-            + rejection.reason());
+        StringBuilder line = new StringBuilder("mentor: rejected job '" + rejection.experimentId() + "':");
+        for (JobRejection.Error error : rejection.errors()) {
+          line.append(rejection.errors().size() == 1 ? " " : "\n  ").append(error.field().isEmpty() ? "" : error.field() + ": ").append(error.reason());
+        }
+        if (rejection.errorsLeftOut() > 0) {
+          line.append("\n  ... and ").append(rejection.errorsLeftOut()).append(" more");
+        }
+        System.err.println(line);
       }
 
       @Override

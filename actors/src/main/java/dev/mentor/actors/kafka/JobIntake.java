@@ -216,14 +216,14 @@ public final class JobIntake implements AutoCloseable {
     try {
       job = JobCodec.decode(record.key(), record.value());
     } catch (SpecException e) {
-      reject(record, e.field(), e.reason());
+      reject(record, e);
       return;
     } catch (RuntimeException e) {
       // A parser's own failure on hostile input (stack depth, a library bug): still a rejection, never a dead intake.
-      reject(record, "", "the payload could not be read: " + Retries.describe(e));
+      reject(record, new SpecException("", "the payload could not be read: " + Retries.describe(e)));
       return;
     } catch (StackOverflowError e) {
-      reject(record, "", "the payload is nested too deeply to read");
+      reject(record, new SpecException("", "the payload is nested too deeply to read"));
       return;
     }
     Path file = jobsDir.resolve(job.id() + ".json");
@@ -257,9 +257,10 @@ public final class JobIntake implements AutoCloseable {
     }
   }
 
-  private void reject(ConsumerRecord<String, byte[]> record, String field, String reason) {
+  /** Publishes the rejection of a record, with every error of {@code why}. */
+  private void reject(ConsumerRecord<String, byte[]> record, SpecException why) {
     String id = record.key() == null ? "" : record.key();
-    JobRejection rejection = JobRejection.of(id, field, reason, record.value(), System.currentTimeMillis(), MAX_REJECTION_BYTES);
+    JobRejection rejection = JobRejection.of(id, why, record.value(), System.currentTimeMillis(), MAX_REJECTION_BYTES);
     ProducerRecord<String, String> out = new ProducerRecord<>(MentorTopics.REJECTED_JOBS, rejection.experimentId(), SpecReader.toJson(rejection));
     out.headers().add(RECORD_ID_HEADER, (record.topic() + "-" + record.partition() + "-" + record.offset()).getBytes(StandardCharsets.UTF_8));
     for (int failures = 0; running; ) {

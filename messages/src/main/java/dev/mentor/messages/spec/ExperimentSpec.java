@@ -1,5 +1,6 @@
 package dev.mentor.messages.spec;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -26,24 +27,59 @@ public record ExperimentSpec(
   public static final int SCHEMA_VERSION = 1;
 
   public ExperimentSpec {
+    List<SpecException> errors = new ArrayList<>(headerErrors(schemaVersion, name, seeds));
     schemaVersion = schemaVersion == null ? SCHEMA_VERSION : schemaVersion;
-    if (schemaVersion != SCHEMA_VERSION) {
-      throw new SpecException("schemaVersion", "this Mentor reads schema version " + SCHEMA_VERSION + ", got " + schemaVersion);
-    }
-    name = Check.name("name", name);
     description = description == null ? "" : description;
-    seeds = Check.nonEmpty("seeds", seeds);
-    checkDistinct(seeds);
     data = data == null ? DataSpec.fashionMnist() : data;
     if (tasks == null || tasks.isEmpty()) {
-      throw new SpecException("tasks", "must define at least one task");
+      errors.add(new SpecException("tasks", "must define at least one task"));
+      tasks = Map.of();
+    } else {
+      Map<String, TaskSpec> given = tasks;
+      collect(errors, () -> checkTasks(given));
     }
-    checkTasks(tasks);
     tasks = Collections.unmodifiableMap(new LinkedHashMap<>(tasks));
-    arms = Check.nonEmpty("arms", arms);
-    checkRunCount(seeds, arms);
-    validateArms(tasks, arms);
+    if (arms == null || arms.isEmpty()) {
+      errors.add(new SpecException("arms", "must list at least one value"));
+    } else {
+      arms = Check.noNulls("arms", arms);
+      if (seeds != null && !seeds.isEmpty()) {
+        List<Long> runSeeds = seeds;
+        List<ArmSpec> runArms = arms;
+        collect(errors, () -> checkRunCount(runSeeds, runArms));
+      }
+      validateArms(tasks, arms, errors);
+    }
+    SpecException.throwIfAny(errors);
+    name = Check.name("name", name);
+    seeds = Check.nonEmpty("seeds", seeds);
     arms = new ArmIndex(arms);
+  }
+
+  /**
+   * The checks of the experiment's own fields, which need none of its tasks or arms: the reader
+   * reports them beside the errors of tasks and arms that could not be read at all.
+   */
+  static List<SpecException> headerErrors(Integer schemaVersion, String name, List<Long> seeds) {
+    List<SpecException> errors = new ArrayList<>();
+    if (schemaVersion != null && schemaVersion != SCHEMA_VERSION) {
+      errors.add(new SpecException("schemaVersion", "this Mentor reads schema version " + SCHEMA_VERSION + ", got " + schemaVersion));
+    }
+    collect(errors, () -> Check.name("name", name));
+    collect(errors, () -> {
+      Check.nonEmpty("seeds", seeds);
+      checkDistinct(seeds);
+    });
+    return errors;
+  }
+
+  /** Runs a check, adding its error to {@code errors} instead of ending the validation. */
+  private static void collect(List<SpecException> errors, Runnable check) {
+    try {
+      check.run();
+    } catch (SpecException e) {
+      errors.add(e);
+    }
   }
 
   private static void checkDistinct(List<Long> seeds) {
@@ -85,37 +121,56 @@ public record ExperimentSpec(
     }
   }
 
-  private static void validateArms(Map<String, TaskSpec> tasks, List<ArmSpec> arms) {
+  /** Adds every problem between arms to {@code errors}: names, tasks, sources and teachers. */
+  private static void validateArms(Map<String, TaskSpec> tasks, List<ArmSpec> arms, List<SpecException> errors) {
     Map<String, Integer> seen = new LinkedHashMap<>();
-    for (int i = 0; i < arms.size(); i++) {
+    for (int i = 0; i < arms.size() && errors.size() <= SpecException.MAX_ERRORS; i++) {
       ArmSpec arm = arms.get(i);
       String at = "arms[" + i + "]";
       if (seen.putIfAbsent(arm.name(), i) != null) {
-        throw new SpecException(at + ".name", Check.quote(arm.name()) + " is already the name of arms[" + seen.get(arm.name()) + "]");
+        errors.add(new SpecException(at + ".name", Check.quote(arm.name()) + " is already the name of arms[" + seen.get(arm.name()) + "]"));
       }
       if (!tasks.containsKey(arm.task())) {
-        throw new SpecException(at + ".task", "unknown task " + Check.quote(arm.task()) + "; defined tasks: " + Check.listed(tasks.keySet()));
+        if (tasks.isEmpty()) {
+          continue;
+        }
+        errors.add(new SpecException(at + ".task", "unknown task " + Check.quote(arm.task()) + "; defined tasks: " + Check.listed(tasks.keySet())));
+        continue;
       }
       if (arm.init() != null && arm.init().from() != null) {
-        String from = arm.init().from();
-        Integer source = seen.get(from);
-        if (source == null || source == i) {
-          throw new SpecException(at + ".init.from", "names no earlier arm: " + Check.quote(from) + "; arms listed before this one: "
-              + earlierArms(seen, arm));
-        }
-        ModelSpec sourceModel = arms.get(source).model();
-        if (!sameBackbone(sourceModel, arm.model())) {
-          throw new SpecException(at + ".model", "must have the architecture of arm '" + from + "' to load its weights: "
-              + sourceModel + " vs " + arm.model());
-        }
-        if (arm.init().keepHead() && tasks.get(arms.get(source).task()).classes().size() != tasks.get(arm.task()).classes().size()) {
-          throw new SpecException(at + ".init.keepHead", "arm '" + from + "' has a head for " + tasks.get(arms.get(source).task()).classes().size()
-              + " classes, this task has " + tasks.get(arm.task()).classes().size());
-        }
+        collect(errors, () -> validateSource(tasks, arms, seen, arm, at));
       }
       if (arm.distill() != null) {
-        validateTeacher(tasks, arms, seen, i);
+        int index = i;
+        collect(errors, () -> validateTeacher(tasks, arms, seen, index));
       }
+    }
+  }
+
+  /**
+   * An arm started from another arm needs that arm earlier in the list, with its architecture;
+   * keeping its head needs the same classes in the same order, or the head's outputs would mean
+   * other classes than this task's labels.
+   */
+  private static void validateSource(Map<String, TaskSpec> tasks, List<ArmSpec> arms, Map<String, Integer> seen, ArmSpec arm, String at) {
+    String from = arm.init().from();
+    Integer source = seen.get(from);
+    if (source == null || arms.get(source) == arm) {
+      throw new SpecException(at + ".init.from", "names no earlier arm: " + Check.quote(from) + "; arms listed before this one: "
+          + earlierArms(seen, arm));
+    }
+    ModelSpec sourceModel = arms.get(source).model();
+    if (!sameBackbone(sourceModel, arm.model())) {
+      throw new SpecException(at + ".model", "must have the architecture of arm '" + from + "' to load its weights: "
+          + sourceModel + " vs " + arm.model());
+    }
+    TaskSpec sourceTask = tasks.get(arms.get(source).task());
+    List<Integer> sourceClasses = sourceTask == null ? null : sourceTask.classes();
+    List<Integer> classes = tasks.get(arm.task()).classes();
+    if (arm.init().keepHead() && sourceClasses != null && !sourceClasses.equals(classes)) {
+      throw new SpecException(at + ".init.keepHead", "arm '" + from + "' has a head for classes " + sourceClasses + " but this arm's task '"
+          + arm.task() + "' has classes " + classes + ": the kept head's outputs would mean other classes than the labels; give both tasks"
+          + " the same classes in the same order, or set keepHead: false for a new head (strategies none and bn-adapt need a kept head)");
     }
   }
 
@@ -143,9 +198,9 @@ public record ExperimentSpec(
             + earlierArms(seen, arm));
       }
       ArmSpec teacher = arms.get(source);
-      List<Integer> teacherClasses = tasks.get(teacher.task()).classes();
+      List<Integer> teacherClasses = tasks.containsKey(teacher.task()) ? tasks.get(teacher.task()).classes() : null;
       List<Integer> studentClasses = tasks.get(arm.task()).classes();
-      if (!teacherClasses.equals(studentClasses)) {
+      if (teacherClasses != null && !teacherClasses.equals(studentClasses)) {
         throw new SpecException(at + ".teacher.arm", "arm '" + name + "' predicts classes " + teacherClasses + " but this student's task has "
             + studentClasses + ": soft targets would not line up with the labels; give both tasks the same classes in the same order");
       }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.core.util.JsonParserDelegate;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -25,6 +26,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -114,10 +116,56 @@ public final class SpecReader {
       throw new SpecException("", "an experiment must be a mapping with keys name, seeds, data, tasks, arms");
     }
     ObjectNode tree = mergeDefaults((ObjectNode) root);
+    SpecException.throwIfAny(SpecShape.check(tree, ExperimentSpec.class));
     try {
       return JSON.treeToValue(tree, ExperimentSpec.class);
     } catch (JsonProcessingException e) {
-      throw translate(e);
+      SpecException first = translate(e);
+      List<SpecException> parts = partErrors(tree);
+      throw parts.isEmpty() ? first : SpecException.of(parts);
+    }
+  }
+
+  /**
+   * The errors of every part of the spec that cannot be built on its own: the experiment's own
+   * fields, the data, each task and each arm, in file order. Jackson stops at the first record
+   * whose constructor refuses its values; reading the parts one by one finds the others too, as
+   * a compiler reports every error of a file. Checks between arms need every arm, so they run
+   * once the parts are right.
+   */
+  private static List<SpecException> partErrors(ObjectNode tree) {
+    List<SpecException> errors = new ArrayList<>();
+    try {
+      errors.addAll(ExperimentSpec.headerErrors(
+          tree.hasNonNull("schemaVersion") ? tree.get("schemaVersion").asInt() : null,
+          tree.hasNonNull("name") ? tree.get("name").asText() : null,
+          tree.hasNonNull("seeds") ? JSON.convertValue(tree.get("seeds"), new TypeReference<List<Long>>() {}) : null));
+    } catch (IllegalArgumentException e) {
+      // The shape check has vouched for these fields' types; nothing more to report from them.
+    }
+    part(errors, tree.get("data"), DataSpec.class, "data");
+    if (tree.get("tasks") instanceof ObjectNode tasks) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = tasks.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> task = it.next();
+        part(errors, task.getValue(), TaskSpec.class, "tasks." + task.getKey());
+      }
+    }
+    if (tree.get("arms") instanceof ArrayNode arms) {
+      for (int i = 0; i < arms.size(); i++) {
+        part(errors, arms.get(i), ArmSpec.class, "arms[" + i + "]");
+      }
+    }
+    return errors;
+  }
+
+  private static void part(List<SpecException> errors, JsonNode node, Class<?> type, String path) {
+    if (node == null || node.isNull()) {
+      return;
+    }
+    try {
+      JSON.treeToValue(node, type);
+    } catch (JsonProcessingException e) {
+      errors.add(translate(e).under(path));
     }
   }
 

@@ -31,9 +31,16 @@ class JobRejectionTest {
     assertThat(rejection.payloadSha256()).isEqualTo(sha256(bytes));
     assertThat(JobCodec.payloadText(bytes)).startsWith(rejection.payload());
     assertThat(rejection.payloadTruncated()).isEqualTo(rejection.payload().length() < JobCodec.payloadText(bytes).length());
-    assertThat(rejection.schemaVersion()).isEqualTo(2);
+    assertThat(rejection.schemaVersion()).isEqualTo(JobRejection.SCHEMA_VERSION);
     assertThat(rejection.rejectedAtMillis()).isEqualTo(AT);
     assertThat(SpecReader.readJson(json, JobRejection.class)).isEqualTo(rejection);
+    return rejection;
+  }
+
+  /** Checks a rejection built by the caller against its own limit at the smallest limit. */
+  private static JobRejection underMinimum(JobRejection rejection) {
+    assertThat(SpecReader.toJson(rejection).getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(JobRejection.MIN_RECORD_BYTES);
+    assertThat(SpecReader.readJson(SpecReader.toJson(rejection), JobRejection.class)).isEqualTo(rejection);
     return rejection;
   }
 
@@ -137,5 +144,39 @@ class JobRejectionTest {
   void aLimitTooSmallForTheFieldsIsRefused() {
     assertThatThrownBy(() -> JobRejection.of("e", "", "r", new byte[0], AT, JobRejection.MIN_RECORD_BYTES - 1))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(String.valueOf(JobRejection.MIN_RECORD_BYTES));
+  }
+
+  @Test
+  void everyErrorOfASpecIsInTheRejection() {
+    byte[] payload = utf8("name: e\nseeds: [1]\ntasks: {t: {classes: [0, 1], perClass: ''}}\narms:\n  - {name: a, task: t, model: {type: mlp}, epochs: ''}\n");
+    SpecException error = org.junit.jupiter.api.Assertions.assertThrows(SpecException.class, () -> JobCodec.decode("e", payload));
+
+    JobRejection rejection = JobRejection.of("e", error, payload, AT, LIMIT);
+
+    assertThat(rejection.errors()).extracting(JobRejection.Error::field).containsExactly("tasks.t.perClass", "arms[0].epochs");
+    assertThat(rejection.field()).isEqualTo("tasks.t.perClass");
+    assertThat(SpecReader.readJson(SpecReader.toJson(rejection), JobRejection.class)).isEqualTo(rejection);
+  }
+
+  @Test
+  void fiftyLongErrorsStayUnderTheSmallestLimitAndTheRestAreCounted() {
+    java.util.List<SpecException> many = java.util.stream.IntStream.range(0, 60)
+        .mapToObj(i -> new SpecException("arms[" + i + "]." + "f".repeat(500), "r".repeat(1000))).toList();
+    SpecException error = SpecException.of(many);
+
+    JobRejection rejection = underMinimum(JobRejection.of("e", error, utf8("x".repeat(100_000)), AT, JobRejection.MIN_RECORD_BYTES));
+
+    assertThat(rejection.errors().size() + rejection.errorsLeftOut()).isEqualTo(60);
+    assertThat(rejection.errorsLeftOut()).isPositive();
+  }
+
+  @Test
+  void aVersion2RecordWithoutErrorsStillReadsWithItsOneError() {
+    String v2 = "{\"schemaVersion\": 2, \"experimentId\": \"e\", \"field\": \"name\", \"reason\": \"r\", \"payload\": \"\", "
+        + "\"payloadBytes\": 0, \"payloadSha256\": \"\", \"payloadTruncated\": false, \"rejectedAtMillis\": 1}";
+
+    JobRejection rejection = SpecReader.readJson(v2, JobRejection.class);
+
+    assertThat(rejection.errors()).containsExactly(new JobRejection.Error("name", "r"));
   }
 }

@@ -35,10 +35,15 @@ class SpecLimitsTest {
     }
   }
 
+  /** Each error is bounded, and so is the whole message: at most {@link SpecException#MAX_ERRORS} lines of them. */
   private static void assertBounded(SpecException e) {
-    assertThat(e.reason().length()).as(e.getMessage()).isLessThanOrEqualTo(SpecLimits.MAX_REASON_CHARS);
-    assertThat(e.field().length()).as(e.getMessage()).isLessThanOrEqualTo(SpecLimits.MAX_FIELD_CHARS);
-    assertThat(e.getMessage().length()).isLessThanOrEqualTo(SpecLimits.MAX_REASON_CHARS + SpecLimits.MAX_FIELD_CHARS + 2);
+    assertThat(e.errors()).hasSizeBetween(1, SpecException.MAX_ERRORS);
+    for (SpecException one : e.errors()) {
+      assertThat(one.reason().length()).as(one.getMessage()).isLessThanOrEqualTo(SpecLimits.MAX_REASON_CHARS);
+      assertThat(one.field().length()).as(one.getMessage()).isLessThanOrEqualTo(SpecLimits.MAX_FIELD_CHARS);
+      assertThat(one.getMessage().length()).isLessThanOrEqualTo(SpecLimits.MAX_REASON_CHARS + SpecLimits.MAX_FIELD_CHARS + 2);
+    }
+    assertThat(e.getMessage().length()).isLessThanOrEqualTo(64 + e.errors().size() * (SpecLimits.MAX_REASON_CHARS + SpecLimits.MAX_FIELD_CHARS + 5));
   }
 
   private static String spec(String name, String seeds, String arms) {

@@ -59,7 +59,7 @@ class SpecReaderTest {
           task: target
           model: {type: cnn}
           strategy: lp-ft
-          init: {from: pretrain, keepHead: true}
+          init: {from: pretrain}
           lpFt: {epochs: 10}
         - name: logistic
           task: target
@@ -97,7 +97,7 @@ class SpecReaderTest {
           {"name": "partial", "task": "target", "model": {"type": "cnn", "channels": [32, 64]},
            "strategy": "partial", "init": {"from": "pretrain"}, "lastStages": 1},
           {"name": "lpft", "task": "target", "model": {"type": "cnn"},
-           "strategy": "lp-ft", "init": {"from": "pretrain", "keepHead": true}, "lpFt": {"epochs": 10}},
+           "strategy": "lp-ft", "init": {"from": "pretrain"}, "lpFt": {"epochs": 10}},
           {"name": "logistic", "task": "target", "model": {"type": "logistic"}}
         ]
       }
@@ -168,8 +168,8 @@ class SpecReaderTest {
       assertThat(spec.arms()).extracting(ArmSpec::strategy)
           .containsExactly("scratch", "linear-probe", "partial", "lp-ft", "scratch");
       assertThat(spec.arm("partial").lastStages()).isEqualTo(1);
-      assertThat(spec.arm("probe").init()).isEqualTo(new InitSpec("pretrain", null, false));
-      assertThat(spec.arm("lpft").init().keepHead()).isTrue();
+      assertThat(spec.arm("probe").init()).isEqualTo(new InitSpec("pretrain", null, false, null));
+      assertThat(spec.arm("lpft").init().keepHead()).isFalse();
     }
 
     @Test
@@ -604,7 +604,7 @@ class SpecReaderTest {
     @Test
     void keepHeadWithADifferentClassCountIsRejected() {
       assertRejected(withArm("{name: b, task: target, model: {type: cnn}, strategy: full, init: {from: pre, keepHead: true}}"),
-          "arms[1].init.keepHead", "3 classes", "this task has 2");
+          "arms[1].init.keepHead", "classes [0, 1, 2]", "classes [3, 4]");
     }
 
     @Test

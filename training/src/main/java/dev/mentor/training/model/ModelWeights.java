@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Copies a model's parameters (BatchNorm running statistics included) to and from Java arrays
@@ -33,6 +34,37 @@ public final class ModelWeights {
 
   public static void save(StagedModel model, Path file) throws IOException {
     ParameterFile.write(file, snapshot(model));
+  }
+
+  /** Tensor of a weights file holding the source classes its head predicts, in output order. */
+  public static final String CLASSES = "mentor.classes";
+
+  /**
+   * Saves the weights with the source classes the head predicts ({@code classes.get(j)} is output
+   * {@code j}), so that a later arm keeping this head, or a student of this file, can check that its
+   * labels mean the same classes.
+   */
+  public static void save(StagedModel model, Path file, List<Integer> classes) throws IOException {
+    Map<String, Tensor> values = snapshot(model);
+    float[] ids = new float[classes.size()];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = classes.get(i);
+    }
+    values.put(CLASSES, new Tensor(ids, new long[] {ids.length}));
+    ParameterFile.write(file, values);
+  }
+
+  /** The source classes recorded in a weights file by {@link #save(StagedModel, Path, List)}; empty for a file without them. */
+  public static Optional<List<Integer>> classes(Path file) throws IOException {
+    Tensor ids = ParameterFile.read(file).get(CLASSES);
+    if (ids == null) {
+      return Optional.empty();
+    }
+    List<Integer> classes = new ArrayList<>(ids.values().length);
+    for (float id : ids.values()) {
+      classes.add((int) id);
+    }
+    return Optional.of(List.copyOf(classes));
   }
 
   /**

@@ -50,6 +50,8 @@ final class DistillChecks {
           throw new SpecException(field + ".teacher.checkpoint", "does not fit the teacher model " + teacherModel + " with " + classes
               + " classes: " + e.getMessage());
         }
+        HeadClasses.check(file, field + ".teacher.checkpoint", field + ".teacher.classes", distill.teacher().classes(),
+            spec.tasks().get(arm.task()).classes());
       }
       Map<String, Shape> studentShapes = student.stageOutputShapes();
       Map<String, Shape> teacherShapes = teacher.stageOutputShapes();

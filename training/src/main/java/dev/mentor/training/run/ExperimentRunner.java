@@ -124,6 +124,9 @@ public final class ExperimentRunner {
     } catch (IOException | IllegalArgumentException e) {
       throw new SpecException(field, "cannot start arm '" + arm.name() + "' from " + file + ": " + e.getMessage());
     }
+    if (arm.init().keepHead()) {
+      HeadClasses.check(file, field, field.replaceFirst("checkpoint$", "classes"), arm.init().classes(), spec.tasks().get(arm.task()).classes());
+    }
   }
 
   /** Validates, runs every arm at every seed, writes the report; returns the run records. */

@@ -700,7 +700,7 @@ public final class RunExecutor {
       for (Map.Entry<String, ImageSet> ood : TaskSplitter.oodSets(data, spec.tasks().get(arm.task()), runSeed).entrySet()) {
         shifted.put(ood.getKey(), Metrics.of(trainer.predict(evaluationBatches(ood.getValue()))));
       }
-      ModelWeights.save(model, dir.resolve("model.params"));
+      ModelWeights.save(model, dir.resolve("model.params"), data.sourceClasses());
       InferenceCost cost = new InferenceCost(InferenceCosts.latencyMs(List.of(model), new ParameterStore(manager, false), firstSample(data.test()), manager),
           data.test().size() / testSeconds, Files.size(dir.resolve("model.params")));
       ModelStats stats = ModelStats.of(model);
@@ -766,7 +766,7 @@ public final class RunExecutor {
               self.manager, 0));
         }
       }
-      distill = new DistillSpec(new dev.mentor.messages.spec.TeacherSpec("peers", null, null), "soft-targets", spec.temperature(),
+      distill = new DistillSpec(new dev.mentor.messages.spec.TeacherSpec("peers", null, null, null), "soft-targets", spec.temperature(),
           spec.weight(), null, null, null, null);
     }
 

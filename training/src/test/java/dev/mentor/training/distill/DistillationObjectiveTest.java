@@ -42,7 +42,7 @@ class DistillationObjectiveTest {
   private static final Shape INPUT = new Shape(1, 8, 8);
   private static final ModelSpec TEACHER = new ModelSpec("cnn", null, List.of(4, 8), 16, null, null);
   private static final ModelSpec STUDENT = new ModelSpec("cnn", null, List.of(2, 4), 8, null, null);
-  private static final TeacherSpec FROM_ARM = new TeacherSpec("teacher", null, null);
+  private static final TeacherSpec FROM_ARM = new TeacherSpec("teacher", null, null, null);
 
   private static DistillSpec softTargets() {
     return new DistillSpec(FROM_ARM, "soft-targets", 4.0, 0.9, null, null, null, null);

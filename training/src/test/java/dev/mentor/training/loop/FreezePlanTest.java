@@ -39,7 +39,7 @@ class FreezePlanTest {
   private static ArmSpec arm(ModelSpec model, String strategy, Integer lastStages, List<String> trainStages) {
     // Strategies that train no head must keep the pretrained one.
     boolean keepHead = strategy.equals("bn-adapt") || strategy.equals("none");
-    InitSpec init = strategy.equals("scratch") ? null : new InitSpec("source", null, keepHead);
+    InitSpec init = strategy.equals("scratch") ? null : new InitSpec("source", null, keepHead, null);
     return new ArmSpec("arm", "task", model, strategy, init, lastStages, trainStages, null,
         null, null, null, null, null, null, null, null, null, null, null);
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.mentor.messages.record.EpochMetrics;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.ArmSpec;
+import dev.mentor.training.model.ModelWeights;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.training.engine.ParameterFile;
@@ -140,6 +141,14 @@ class ExperimentRunnerTest {
   }
 
   @Test
+  void finalWeightsRecordTheSourceClassesTheirHeadPredicts() throws IOException {
+    for (ArmSpec arm : SPEC.arms()) {
+      assertThat(ModelWeights.classes(paths.run(arm.name(), SEEDS[0]).resolve("model.params"))).as(arm.name())
+          .contains(SPEC.tasks().get(arm.task()).classes());
+    }
+  }
+
+  @Test
   void finishedRunsLeaveNoCheckpointsOrTemporaryFiles() throws IOException {
     try (Stream<Path> walk = Files.walk(output)) {
       List<String> leftovers = walk.map(p -> output.relativize(p).toString())
@@ -187,7 +196,7 @@ class ExperimentRunnerTest {
       Map<String, Tensor> probe = ParameterFile.read(paths.finalWeights("probe", seed));
       assertThat(probe.keySet()).containsExactlyElementsOf(pretrain.keySet());
       for (String name : probe.keySet()) {
-        if (name.startsWith("head/")) {
+        if (name.startsWith("head/") || name.equals(ModelWeights.CLASSES)) {
           continue;
         }
         assertThat(probe.get(name).values()).as("seed %d %s", seed, name).containsExactly(pretrain.get(name).values());

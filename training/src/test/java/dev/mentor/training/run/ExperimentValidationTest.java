@@ -187,8 +187,72 @@ class ExperimentValidationTest {
   void teacherCheckpointThatFitsIsAccepted() throws IOException {
     saveWeights(new ModelSpec("cnn", null, List.of(4, 8), 16, null, null), 2, base.resolve("weights/teacher2.params"));
     ExperimentSpec spec = spec("t: {classes: [0, 1]}", "- {name: s, task: t, distill: {teacher: {checkpoint: weights/teacher2.params,"
-        + " model: {type: cnn, channels: [4, 8], hidden: 16}}, features: [{method: attention, pairs: [{student: stage1, teacher: stage2}]}]}}");
+        + " model: {type: cnn, channels: [4, 8], hidden: 16}, classes: [0, 1]}, features: [{method: attention, pairs: [{student: stage1, teacher: stage2}]}]}}");
     assertThatCode(() -> new ExperimentRunner(spec, base, output()).validate()).doesNotThrowAnyException();
+  }
+
+  private static void saveWeights(ModelSpec model, List<Integer> classes, Path file) throws IOException {
+    Files.createDirectories(file.getParent());
+    try (NDManager manager = NDManager.newBaseManager()) {
+      ModelWeights.save(ModelZoo.create(model, classes.size(), new Shape(1, 28, 28), manager, 1), file, classes);
+    }
+  }
+
+  private static final ModelSpec SMALL_CNN = new ModelSpec("cnn", null, List.of(4, 8), 16, null, null);
+  private static final String SMALL_CNN_YAML = "{type: cnn, channels: [4, 8], hidden: 16}";
+
+  /** Before: only the class count was compared, so a teacher for classes 2 and 3 taught a student of classes 0 and 1. */
+  @Test
+  void teacherCheckpointForOtherClassesOfTheSameCountIsRejected() throws IOException {
+    saveWeights(SMALL_CNN, List.of(2, 3), base.resolve("weights/teacher23.params"));
+    ExperimentSpec spec = spec("t: {classes: [0, 1]}", "- {name: s, task: t, distill: {teacher: {checkpoint: weights/teacher23.params,"
+        + " model: " + SMALL_CNN_YAML + "}}}");
+    SpecException error = rejected(spec);
+    assertThat(error.field()).isEqualTo("arms[0].distill.teacher.checkpoint");
+    assertThat(error.reason()).contains("predicts classes [2, 3]", "task has classes [0, 1]");
+    assertThat(rejectedByRun(spec).field()).isEqualTo("arms[0].distill.teacher.checkpoint");
+  }
+
+  @Test
+  void teacherCheckpointRecordingTheTasksClassesIsAcceptedWithoutStatingThem() throws IOException {
+    saveWeights(SMALL_CNN, List.of(0, 1), base.resolve("weights/teacher01.params"));
+    ExperimentSpec spec = spec("t: {classes: [0, 1]}", "- {name: s, task: t, distill: {teacher: {checkpoint: weights/teacher01.params,"
+        + " model: " + SMALL_CNN_YAML + "}}}");
+    assertThatCode(() -> new ExperimentRunner(spec, base, output()).validate()).doesNotThrowAnyException();
+  }
+
+  @Test
+  void teacherCheckpointThatRecordsNoClassesNeedsThemStated() throws IOException {
+    saveWeights(SMALL_CNN, 2, base.resolve("weights/foreign.params"));
+    ExperimentSpec spec = spec("t: {classes: [0, 1]}", "- {name: s, task: t, distill: {teacher: {checkpoint: weights/foreign.params,"
+        + " model: " + SMALL_CNN_YAML + "}}}");
+    SpecException error = rejected(spec);
+    assertThat(error.field()).isEqualTo("arms[0].distill.teacher.classes");
+    assertThat(error.reason()).contains("does not record", "classes: [0, 1]");
+  }
+
+  @Test
+  void statedClassesContradictingTheFileAreRejected() throws IOException {
+    saveWeights(SMALL_CNN, List.of(1, 0), base.resolve("weights/teacher10.params"));
+    ExperimentSpec spec = spec("t: {classes: [0, 1]}", "- {name: s, task: t, distill: {teacher: {checkpoint: weights/teacher10.params,"
+        + " model: " + SMALL_CNN_YAML + ", classes: [0, 1]}}}");
+    assertThat(rejected(spec).field()).isEqualTo("arms[0].distill.teacher.classes");
+  }
+
+  /** Before: a kept head of a checkpoint was loaded whatever classes it was trained on, if only as many. */
+  @Test
+  void keptHeadOfACheckpointForClassesInAnotherOrderIsRejected() throws IOException {
+    saveWeights(SMALL_CNN, List.of(1, 0), base.resolve("weights/swapped.params"));
+    ExperimentSpec spec = spec("t: {classes: [0, 1]}",
+        "- {name: zero, task: t, strategy: none, init: {checkpoint: weights/swapped.params, keepHead: true}}");
+    SpecException error = rejected(spec);
+    assertThat(error.field()).isEqualTo("arms[0].init.checkpoint");
+    assertThat(error.reason()).contains("predicts classes [1, 0]");
+
+    ExperimentSpec backboneOnly = spec("t: {classes: [0, 1]}",
+        "- {name: probe, task: t, strategy: linear-probe, init: {checkpoint: weights/swapped.params}}");
+    assertThatCode(() -> new ExperimentRunner(backboneOnly, base, output()).validate()).as("a new head needs no class check")
+        .doesNotThrowAnyException();
   }
 
   @Test
