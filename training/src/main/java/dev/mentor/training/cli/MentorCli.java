@@ -121,6 +121,10 @@ public final class MentorCli {
     @Option(names = "--output", defaultValue = "runs")
     Path output;
 
+    @Option(names = "--explain", description = "print what each arm will train: stages, BatchNorm modes, learning rates, the loss with its"
+        + " constants, teachers and their classes, samples per split")
+    boolean explain;
+
     @CommandLine.Mixin
     DataInstallOption dataInstall = new DataInstallOption();
 
@@ -128,7 +132,12 @@ public final class MentorCli {
     public Integer call() {
       dataInstall.apply();
       ExperimentSpec spec = SpecReader.read(file);
-      new ExperimentRunner(spec, baseDir(file), output).validate();
+      ExperimentRunner runner = new ExperimentRunner(spec, baseDir(file), output);
+      runner.validate();
+      if (explain) {
+        System.out.print(runner.explain());
+        return 0;
+      }
       int runs = spec.arms().size() * spec.seeds().size();
       System.out.println(file + ": valid; " + spec.arms().size() + " arms x " + spec.seeds().size() + " seeds = " + runs + " runs");
       return 0;

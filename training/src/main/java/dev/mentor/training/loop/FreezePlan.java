@@ -64,7 +64,8 @@ public final class FreezePlan {
     return new FreezePlan(List.copyOf(trainable), prefix);
   }
 
-  private static boolean affineTrains(String mode, boolean stageTrained) {
+  /** Whether BatchNorm's scale and shift train in a stage under {@code mode}, the stage's weights trained or not. */
+  public static boolean affineTrains(String mode, boolean stageTrained) {
     return switch (mode) {
       case "train", "affine-only" -> true;
       case "frozen", "stats-only" -> false;
@@ -72,7 +73,8 @@ public final class FreezePlan {
     };
   }
 
-  private static boolean statisticsUpdate(String mode, boolean stageTrained) {
+  /** Whether BatchNorm's running statistics follow the training batches in a stage under {@code mode}. */
+  public static boolean statisticsUpdate(String mode, boolean stageTrained) {
     return switch (mode) {
       case "train", "stats-only" -> true;
       case "frozen", "affine-only" -> false;

@@ -28,13 +28,18 @@ public final class StageLearningRates implements ParameterTracker {
     this.schedule = schedule;
     List<String> stages = model.stageNames();
     for (int i = 0; i < stages.size(); i++) {
-      double factor = Math.pow(layerDecay, stages.size() - 1 - i);
+      double factor = factor(i, stages.size(), layerDecay);
       factorByStage.put(stages.get(i), factor);
       for (Parameter p : model.namedParameters(stages.get(i)).values()) {
         factorById.put(p.getId(), factor);
       }
     }
     extra.forEach(p -> factorById.put(p.getId(), 1.0));
+  }
+
+  /** The "slow learner" factor of stage {@code index} of {@code stages}: {@code layerDecay} to the power of the stages after it. */
+  public static double factor(int index, int stages, double layerDecay) {
+    return Math.pow(layerDecay, stages - 1 - index);
   }
 
   @Override

@@ -110,6 +110,17 @@ public final class ExperimentRunner {
     }
   }
 
+  /**
+   * Validates, then describes what every arm will train, for a person to read before running it
+   * ({@code mentor validate --explain}).
+   */
+  public String explain() {
+    if (source == null) {
+      validate();
+    }
+    return new SpecExplainer(spec, source, (task, seed) -> TaskSplitter.split(source, spec.tasks().get(task), seed)).explain();
+  }
+
   private void checkCheckpoint(ArmSpec arm, String field) {
     Path file = Path.of(arm.init().checkpoint());
     file = file.isAbsolute() ? file : baseDir.resolve(file);

@@ -867,7 +867,8 @@ public final class RunExecutor {
     return describe(arm.model());
   }
 
-  private static String describe(ModelSpec m) {
+  /** The model as the report names it, e.g. {@code cnn [8, 16] fc32}. */
+  static String describe(ModelSpec m) {
     return switch (m.type()) {
       case "mlp" -> "mlp " + m.widths();
       case "cnn" -> "cnn " + m.channels() + " fc" + m.hidden();

@@ -92,6 +92,33 @@ class MentorCliTest {
   }
 
   @Test
+  void validateReportsEveryErrorOfTheSpecAtOnce() throws Exception {
+    Path spec = write("many.yaml", VALID.replace("model: {type: logistic}", "model: {type: logistic}, epochs: ''")
+        .replace("widths: [8]}", "widths: [8]}, optimizer: {lr: -1}, batchsize: 3"));
+    Result result = mentor("validate", spec.toString(), "--output", output().toString());
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.err()).contains("invalid experiment: 2 errors in the spec:", "  arms[0].epochs: expected a whole number, got blank text",
+        "  arms[1].batchsize: unknown key (did you mean 'batchSize'?)");
+  }
+
+  /** The shipped distillation example, explained on the real data: reads as a methods section. */
+  @Test
+  void validateExplainWritesWhatEachArmOfTheDistillationExampleTrains() throws Exception {
+    Path example = Path.of(System.getProperty("user.dir")).getParent().resolve("examples/distill-fashion.yaml");
+    Result result = mentor("validate", "--explain", example.toString(), "--output", output().toString());
+    assertThat(result.exitCode()).as(result.err()).isZero();
+    assertThat(result.out())
+        .contains("# distill-fashion: what will be trained")
+        .contains("- **scarce**: labels 0 = T-shirt/top (class 0)", "Training 540 samples (54 per class), validation 540")
+        .contains("### kd-t4 (task full, student)")
+        .contains("with T = 4 and α = 0.9, i.e. 0.1·CE + 14.4·KL")
+        .contains("Teacher: arm teacher (cnn [32, 64] fc128, task full) trained with the same seed")
+        .contains("| stage1 | 88 | trained |")
+        .contains("Phase 1 of 2 (hint)");
+    assertThat(output()).doesNotExist();
+  }
+
+  @Test
   void validateOfAMissingFileExitsTwo() throws Exception {
     Result result = mentor("validate", dir.resolve("nowhere.yaml").toString(), "--output", output().toString());
     assertThat(result.exitCode()).isEqualTo(2);
