@@ -95,6 +95,53 @@ class OverfittingStopRunTest {
     RunResumeTest.assertSameWeights(paths.finalWeights("a", SEED), new RunPaths(straight.resolve("overfit-stop")).finalWeights("a", SEED));
   }
 
+  /**
+   * LP-FT: the fine-tuning phase (no early stopping) starts from the probe's selected epoch, which
+   * stays a candidate, so a run stopped while fine-tuning is evaluated at its lowest validation loss
+   * over the probe's selection and the fine-tuning epochs. Here fine-tuning at a high rate never
+   * gets back to the probe's validation loss: the probe's epoch is evaluated, also after a resume.
+   */
+  @Test
+  void stoppedWhileFineTuning_selectsAmongTheProbesSelectionAndTheFineTuningEpochs() throws IOException {
+    RunRecord run = new ExperimentRunner(lpFtSpec(), straight, straight).run(RunListener.NONE).get(1);
+
+    assertThat(run.epochsRun()).as("the detector stopped the run").isLessThan(6 + PLANNED);
+    assertThat(run.history().get(run.history().size() - 1).phase()).isEqualTo("finetune");
+    EpochMetrics best = run.history().stream().min(Comparator.comparingDouble(EpochMetrics::validationLoss)).orElseThrow();
+    assertThat(best.phase()).isEqualTo("probe");
+    assertThat(run.selectedEpoch()).isEqualTo(best.epoch()).isLessThan(run.epochsRun());
+    assertThat(run.selection()).isEqualTo("best validation epoch " + best.epoch() + " by loss");
+    assertThat(run.validation().nll()).isCloseTo(best.validationLoss(), within(1e-5));
+
+    // Interrupted during the last fine-tuning epoch: the probe's weights come back from best.params.
+    assertThatThrownBy(() -> new ExperimentRunner(lpFtSpec(), interrupted, interrupted).run(failAt(run.epochsRun(), false)))
+        .isInstanceOf(RunResumeTest.Interrupted.class);
+    RunRecord resumed = new ExperimentRunner(lpFtSpec(), interrupted, interrupted).run(RunListener.NONE).get(1);
+    assertSame(resumed, run);
+  }
+
+  private static ExperimentSpec lpFtSpec() {
+    return SpecReader.parse("""
+        name: overfit-lpft
+        seeds: [%d]
+        data: {source: synthetic, syntheticClasses: 6, syntheticPerClass: 60}
+        tasks:
+          s: {classes: [3, 4, 5]}
+          t: {classes: [0, 1, 2], perClass: 3, validationPerClass: 20}
+        defaults: {model: {type: cnn, channels: [4, 8], hidden: 16}, batchSize: 6}
+        arms:
+          - {name: pre, task: s, epochs: 1}
+          - name: a
+            task: t
+            strategy: lp-ft
+            init: {from: pre}
+            lpFt: {epochs: 6, lr: 0.05, patience: 10}
+            optimizer: {type: adam, lr: 0.03}
+            epochs: %d
+            overfitting: {epochs: 1, stop: true}
+        """.formatted(SEED, PLANNED));
+  }
+
   /** A listener that throws when epoch {@code epoch} finishes training ({@code saved}: once its checkpoint is written). */
   private static RunListener failAt(int epoch, boolean saved) {
     return new RunListener() {
