@@ -8,7 +8,9 @@ import java.util.Map;
  * Training loss and accuracy are averaged over the epoch's batches as they were trained
  * (dropout and augmentation on); validation numbers come from a separate pass in inference mode.
  * {@code terms} holds each named loss term's unweighted value averaged over the epoch's samples
- * (empty for plain cross-entropy training).
+ * (empty for plain cross-entropy training). {@code learningRate} is the rate of the model's last
+ * trained stage on the epoch's last step: the head's (the peak rate after warmup and decay)
+ * whenever the head trains; parameters outside the model, such as FitNets regressors, never set it.
  */
 public record EpochMetrics(
     int epoch,

@@ -22,7 +22,8 @@ import java.util.List;
  * and is frozen with it), {@code train} (statistics and affine always trained, even in frozen stages),
  * {@code frozen} (inference statistics, affine fixed, everywhere), {@code stats-only} (running
  * statistics adapt to the target data, affine fixed), {@code affine-only} (inference statistics,
- * affine trained, even in frozen stages).
+ * affine trained, even in frozen stages). Whatever the mode, dropout in a frozen stage is off (the
+ * identity), as in inference.
  *
  * <p>With {@code distill} the arm is a student of a teacher (see {@link DistillSpec}); with
  * {@code ensemble} it trains several members from their own seeds and is evaluated as their

@@ -7,24 +7,42 @@ import java.util.List;
  * more matched (student stage, teacher stage) pairs, each pair contributing one named term:
  * <ul>
  *   <li>{@code attention}: attention transfer (Zagoruyko &amp; Komodakis), maps Σ_c |A_c|^p
- *       ({@code p}, default 2), L2-normalised; needs feature maps (CNN stages)</li>
- *   <li>{@code similarity}: similarity-preserving (Tung &amp; Mori), batch Gram matrices; any stages</li>
+ *       ({@code p}, default 2), L2-normalised per sample; needs feature maps (CNN stages). Its
+ *       {@code form} (attention only) picks the loss:
+ *       <ul>
+ *         <li>{@code paper} (the default, so specs written before the field keep their meaning and
+ *             numbers): the paper's equation, the unsquared L2 distance ‖Q_S − Q_T‖₂ averaged over
+ *             the batch, default weight 1. The paper states its β only for its code's squared form,
+ *             so weight 1 for this form is Mentor's choice, not the paper's; the examples use this
+ *             form (with weight 2).</li>
+ *         <li>{@code reference-code}: the authors' code, (β/2) · the mean over batch and H·W
+ *             positions of (Q_S − Q_T)², β being this term's {@code weight}, default 1000 (their β).</li>
+ *       </ul></li>
+ *   <li>{@code similarity}: similarity-preserving (Tung &amp; Mori), batch Gram matrices; any stages;
+ *       default weight 3000</li>
  *   <li>{@code fitnets}: hint learning (Romero et al.), a trainable regressor from the student's
- *       guided stage to the teacher's hint stage, MSE; {@code hintEpochs} = 0 trains hint and task
- *       loss together (one stage), &gt; 0 first trains the student up to the guided stage on the hint
- *       alone for that many epochs (two stages: FitNets' original recipe), then without the hint</li>
+ *       guided stage to the teacher's hint stage, MSE, default weight 1; {@code hintEpochs} = 0
+ *       trains hint and task loss together (one stage), &gt; 0 first trains the student up to the
+ *       guided stage on the hint alone for that many epochs (two stages: FitNets' original recipe),
+ *       then without the hint</li>
  * </ul>
  * Pairs must keep depth order: a deeper student stage never matches a shallower teacher stage
  * than an earlier pair's.
  */
-public record FeatureTermSpec(String method, List<StagePair> pairs, Double weight, Double p, Integer hintEpochs) {
+public record FeatureTermSpec(String method, List<StagePair> pairs, Double weight, Double p, Integer hintEpochs, String form) {
   public static final List<String> METHODS = List.of("attention", "similarity", "fitnets");
+  /** Forms of the attention-transfer loss: the paper's equation and the authors' code. */
+  public static final List<String> ATTENTION_FORMS = List.of("paper", "reference-code");
 
   public FeatureTermSpec {
     method = Check.oneOf("method", method, null, METHODS);
     pairs = Check.nonEmpty("pairs", pairs);
     Check.noNulls("pairs", pairs);
-    weight = Check.positive("weight", weight == null ? defaultWeight(method) : weight);
+    if (form != null && !method.equals("attention")) {
+      throw new SpecException("form", "applies to method 'attention' only");
+    }
+    form = method.equals("attention") ? Check.oneOf("form", form, "paper", ATTENTION_FORMS) : null;
+    weight = Check.positive("weight", weight == null ? defaultWeight(method, form) : weight);
     if (p != null && !method.equals("attention")) {
       throw new SpecException("p", "applies to method 'attention' only");
     }
@@ -41,10 +59,14 @@ public record FeatureTermSpec(String method, List<StagePair> pairs, Double weigh
     }
   }
 
-  /** The usual weights from the methods' papers, scaled to this loss's reductions. */
-  private static double defaultWeight(String method) {
+  /**
+   * The default weight of a method's term (see the class comment): attention in the authors'
+   * code's form takes their β = 1000; in the paper's form, 1 (Mentor's choice); similarity 3000;
+   * FitNets 1.
+   */
+  private static double defaultWeight(String method, String form) {
     return switch (method) {
-      case "attention" -> 1.0;
+      case "attention" -> form.equals("reference-code") ? 1000.0 : 1.0;
       case "similarity" -> 3000.0;
       default -> 1.0;
     };

@@ -56,7 +56,10 @@ class DistillSpecTest {
     DistillSpec d = parse(student("{teacher: {arm: teacher}, features: [{method: attention, pairs: [{student: stage1, teacher: stage1}]},"
         + " {method: fitnets, pairs: [{student: stage1, teacher: stage2}], hintEpochs: 3}]}")).arm("s").distill();
     assertThat(d.features().get(0).p()).isEqualTo(2.0);
+    assertThat(d.features().get(0).form()).as("existing specs keep the paper's equation").isEqualTo("paper");
+    assertThat(d.features().get(0).weight()).isEqualTo(1.0);
     assertThat(d.features().get(0).hintEpochs()).isNull();
+    assertThat(d.features().get(1).form()).isNull();
     assertThat(d.hintEpochs()).isEqualTo(3);
     assertThat(d.hintTerm().pairs()).containsExactly(new StagePair("stage1", "stage2"));
   }
@@ -160,6 +163,30 @@ class DistillSpecTest {
   }
 
   @Test
+  void attentionInTheReferenceCodesFormDefaultsToTheAuthorsBeta() {
+    DistillSpec d = parse(student("{teacher: {arm: teacher}, features: [{method: attention, form: reference-code,"
+        + " pairs: [{student: stage1, teacher: stage1}]}, {method: attention, form: reference-code, weight: 250,"
+        + " pairs: [{student: stage2, teacher: stage2}]}, {method: attention, form: paper, pairs: [{student: stage2, teacher: stage2}]}]}"))
+        .arm("s").distill();
+    assertThat(d.features().get(0).form()).isEqualTo("reference-code");
+    assertThat(d.features().get(0).weight()).as("β = 1000").isEqualTo(1000.0);
+    assertThat(d.features().get(1).weight()).isEqualTo(250.0);
+    assertThat(d.features().get(2).weight()).isEqualTo(1.0);
+  }
+
+  @Test
+  void attentionFormOnAnotherMethodIsRejected() {
+    rejected(student("{teacher: {arm: teacher}, features: [{method: similarity, form: paper, pairs: [{student: stage3, teacher: stage3}]}]}"),
+        "arms[1].distill.features[0].form", "applies to method 'attention' only");
+  }
+
+  @Test
+  void unknownAttentionFormIsRejectedWithTheAllowedValues() {
+    rejected(student("{teacher: {arm: teacher}, features: [{method: attention, form: squared, pairs: [{student: stage1, teacher: stage1}]}]}"),
+        "arms[1].distill.features[0].form", "unknown value 'squared'", "allowed: paper, reference-code");
+  }
+
+  @Test
   void twoStageFitNetsOnAFrozenGuidedStageIsRejected() {
     rejected("{name: s, task: all, strategy: linear-probe, init: {from: teacher}, model: {type: cnn, channels: [8, 16], hidden: 32},"
         + " distill: {teacher: {arm: teacher}, features: [{method: fitnets, hintEpochs: 2, pairs: [{student: stage1, teacher: stage1}]}]}}",
@@ -170,7 +197,8 @@ class DistillSpecTest {
   void studentsAndEnsemblesSurviveAJsonRoundTrip() {
     ExperimentSpec spec = parse("{name: e, task: all, model: {type: mlp, widths: [8]}, ensemble: {members: 3}}\n  - "
         + student("{teacher: {arm: teacher}, temperature: 2, alpha: 0.3, softLoss: cross-entropy, features: [{method: attention, weight: 5,"
-        + " pairs: [{student: stage1, teacher: stage1}]}, {method: fitnets, hintEpochs: 2, pairs: [{student: stage2, teacher: stage2}]}]}"));
+        + " pairs: [{student: stage1, teacher: stage1}]}, {method: attention, form: reference-code, pairs: [{student: stage2, teacher: stage2}]},"
+        + " {method: fitnets, hintEpochs: 2, pairs: [{student: stage2, teacher: stage2}]}]}"));
     assertThat(SpecReader.parse(SpecReader.toJson(spec))).isEqualTo(spec);
   }
 }

@@ -362,7 +362,7 @@ public final class Benchmark implements Callable<Integer> {
         Teacher teacher = new Teacher(List.of(ModelZoo.create(exampleModel("cnn"), 10, new Shape(1, 28, 28), manager, 2)),
             new ParameterStore(manager, false), "benchmark");
         List<FeatureTermSpec> features = mode.contains("attention") ? List.of(new FeatureTermSpec("attention",
-            List.of(new StagePair("stage1", "stage1"), new StagePair("stage2", "stage2")), 2.0, null, null)) : List.of();
+            List.of(new StagePair("stage1", "stage1"), new StagePair("stage2", "stage2")), 2.0, null, null, null)) : List.of();
         DistillSpec spec = new DistillSpec(new TeacherSpec("teacher", null, null, null), null, 4.0, 0.9, null, null, null, features);
         DistillationObjective.Builder builder = DistillationObjective.builder().setSpec(spec).setTeacher(teacher)
             .setStore(new ParameterStore(manager, false));

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.loss.Loss;
+import dev.mentor.messages.spec.FeatureTermSpec;
 import dev.mentor.training.engine.Scalars;
 
 /**
@@ -12,20 +13,42 @@ import dev.mentor.training.engine.Scalars;
  * of shape (b, C', H', W'); channel counts may differ. Each becomes a spatial attention map
  * {@code Q = Σ_c |A_c|^p} of shape (b, H, W); the student's is resampled to the teacher's H×W with
  * {@link FeatureResampling#resize} when their sizes differ. Both are flattened to (b, H·W) and each
- * sample's row divided by {@code max(‖Q_i‖₂, 1e-12)}; the loss is
- * {@code (1/b) Σ_i ‖Q̂_S,i − Q̂_T,i‖₂}, the (unsquared) L2 distance averaged over the batch, a scalar.
+ * sample's row divided by {@code max(‖Q_i‖₂, 1e-12)}. The loss, a scalar, has one of two forms
+ * ({@link FeatureTermSpec#ATTENTION_FORMS}):
+ * <ul>
+ *   <li>{@code paper}: the paper's equation, {@code (1/b) Σ_i ‖Q̂_S,i − Q̂_T,i‖₂}, the unsquared
+ *       L2 distance averaged over the batch;</li>
+ *   <li>{@code reference-code}: the authors' code ({@code at_loss = (at(x) − at(y)).pow(2).mean()},
+ *       added as β/2 · at_loss), {@code (1/2) · (1/(b·H·W)) Σ_i Σ_s (Q̂_S,i,s − Q̂_T,i,s)²}: the
+ *       factor 1/2 is here and β is the term's weight. (Their map averages rather than sums over
+ *       channels, which the normalisation cancels.)</li>
+ * </ul>
  */
 public final class AttentionTransferLoss extends Loss {
   private final double p;
+  private final boolean referenceCode;
 
-  /** {@code p} is the exponent of the attention map; the paper and Mentor's default use 2. */
+  /** The paper's form; {@code p} is the exponent of the attention map (the paper and Mentor's default use 2). */
   public AttentionTransferLoss(double p) {
+    this(p, "paper");
+  }
+
+  /** {@code form}: {@code paper} or {@code reference-code} (see the class comment). */
+  public AttentionTransferLoss(double p, String form) {
     super("attention");
     this.p = Arguments.positive("attention exponent p", p);
+    if (!FeatureTermSpec.ATTENTION_FORMS.contains(form)) {
+      throw new IllegalArgumentException("unknown attention transfer form '" + form + "'; known: " + String.join(", ", FeatureTermSpec.ATTENTION_FORMS));
+    }
+    this.referenceCode = form.equals("reference-code");
   }
 
   public double p() {
     return p;
+  }
+
+  public String form() {
+    return referenceCode ? "reference-code" : "paper";
   }
 
   @Override
@@ -45,6 +68,10 @@ public final class AttentionTransferLoss extends Loss {
     long batch = teacherShape.get(0);
     NDArray studentMap = FeatureResampling.resize(attentionMap(student), teacherShape.get(2), teacherShape.get(3));
     NDArray difference = normalised(studentMap).sub(normalised(attentionMap(teacher)));
+    if (referenceCode) {
+      NDArray mean = difference.square().mean();
+      return mean.mul(Scalars.of(mean, 0.5));
+    }
     NDArray total = difference.norm(new int[] {1}).sum();
     return total.div(Scalars.of(total, batch));
   }

@@ -29,7 +29,7 @@ import java.util.Set;
  * A student's training objective under a teacher, as a {@link CompositeLoss} of named terms:
  * {@code ce} (hard labels, weight 1 − α), {@code kd} (soft targets, T²·KL batchmean, weight α) or
  * {@code logits} (logit MSE, weight α), and one term per matched stage pair of each feature method
- * ({@code attention:s>t}, {@code similarity:s>t}, {@code fitnets:s>t}) with the method's weight.
+ * ({@code attention:s>t} in the spec's form, {@code similarity:s>t}, {@code fitnets:s>t}) with the method's weight.
  * The student's logits and tapped stages come from the training forward pass; the teacher's
  * outputs are for exactly the samples of the batch (sample ids checked), from the cache when the
  * teacher's input repeats across epochs and only logits are needed, otherwise computed live.
@@ -110,7 +110,10 @@ public final class DistillationObjective implements Objective {
     StringBuilder out = new StringBuilder(spec.logits().equals("none") ? "CE(y, p_S)" : "(1 − α)·CE(y, p_S) + " + logits);
     for (FeatureTermSpec f : spec.features()) {
       out.append(" + ").append(f.weight()).append("·Σ_pairs ").append(switch (f.method()) {
-        case "attention" -> "‖Q_S − Q_T‖₂ (attention maps Σ_c|A_c|^" + f.p() + ", L2-normalised, batch mean)";
+        case "attention" -> f.form().equals("reference-code")
+            ? "½·mean((Q_S − Q_T)²) (attention maps Σ_c|A_c|^" + f.p() + ", L2-normalised; squared differences averaged over batch and"
+                + " positions, the authors' code's form: the weight is their β)"
+            : "‖Q_S − Q_T‖₂ (attention maps Σ_c|A_c|^" + f.p() + ", L2-normalised, batch mean; the paper's form)";
         case "similarity" -> "‖G_T − G_S‖²_F / b² (row-normalised batch Gram matrices)";
         default -> "MSE(r(F_S), F_T) (FitNets hint, trainable regressor r" + (f.hintEpochs() > 0 ? "; two-stage: " + f.hintEpochs()
             + " hint epochs first, then without the hint" : ", one stage") + ")";
@@ -386,7 +389,7 @@ public final class DistillationObjective implements Objective {
       teacherTaps.add(pair.teacher());
       List<String> teacherSide = List.of("teacher:" + pair.teacher());
       Loss term = switch (f.method()) {
-        case "attention" -> new AttentionTransferLoss(f.p());
+        case "attention" -> new AttentionTransferLoss(f.p(), f.form());
         case "similarity" -> new SimilarityPreservingLoss();
         case "fitnets" -> new HintLoss();
         default -> throw new IllegalArgumentException("unknown feature method '" + f.method() + "'; known: " + FeatureTermSpec.METHODS);

@@ -2,6 +2,7 @@ package dev.mentor.training.loop;
 
 import ai.djl.nn.Parameter;
 import dev.mentor.training.model.BatchNormLayer;
+import dev.mentor.training.model.SeededDropout;
 import dev.mentor.training.model.StagedModel;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -13,6 +14,9 @@ import java.util.Set;
  * parameters get gradients, which BatchNorm layers update their statistics, which stages run in
  * inference mode and how many leading stages need no backward graph at all. Running statistics
  * are never marked as needing gradients (DJL's unfreeze would, and the next forward fails).
+ * Dropout runs only in trained stages: a frozen stage whose BatchNorm learns (modes
+ * {@code train} and {@code stats-only}) runs in training mode for its BatchNorm's sake, with its
+ * dropout disabled, so its features are those of inference but for BatchNorm, whatever the mode.
  */
 public final class FreezePlan {
   private final List<Parameter> trainable;
@@ -38,6 +42,9 @@ public final class FreezePlan {
         norm.setUpdateStatistics(statistics);
         normParams.add(norm.gamma());
         normParams.add(norm.beta());
+      }
+      for (SeededDropout dropout : model.dropouts(stage)) {
+        dropout.setEnabled(stageTrained);
       }
       boolean anyTrained = false;
       for (Parameter p : model.namedParameters(stage).values()) {

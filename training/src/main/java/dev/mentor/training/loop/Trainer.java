@@ -29,6 +29,8 @@ public final class Trainer {
   private final long seed;
   private Objective objective;
   private List<Parameter> trainable = List.of();
+  /** The model's last trained parameter, whose rate an epoch reports (null when no model parameter trains). */
+  private Parameter reported;
   private MentorOptimizer optimizer;
   private MagnitudePruning pruning;
 
@@ -62,6 +64,8 @@ public final class Trainer {
     List<Parameter> all = new java.util.ArrayList<>(plan.trainable());
     all.addAll(objective.extraParameters());
     this.trainable = List.copyOf(all);
+    // The objective's own parameters come last but are not the model's: the reported rate is the model's last trained stage's.
+    this.reported = plan.trainable().isEmpty() ? null : plan.trainable().get(plan.trainable().size() - 1);
     this.optimizer = optimizer;
     this.pruning = pruning;
   }
@@ -118,7 +122,7 @@ public final class Trainer {
     return new EpochStats(lossSum / batches.size(), correct / (double) batches.size(), batches.size(), seconds, lr, objective.epochTerms());
   }
 
-  /** One optimiser step over every trainable parameter; returns the rate of the last trained stage. */
+  /** One optimiser step over every trainable parameter; returns the rate of the model's last trained stage (NaN when none trains). */
   private double stepOptimizer(NDManager step) {
     for (Parameter p : trainable) {
       NDArray weight = p.getArray();
@@ -126,7 +130,7 @@ public final class Trainer {
       grad.attach(step);
       optimizer.update(p.getId(), weight, grad, p.getType() == Parameter.Type.WEIGHT);
     }
-    double lastStageRate = optimizer.currentRate(trainable.get(trainable.size() - 1).getId());
+    double lastStageRate = reported == null ? Double.NaN : optimizer.currentRate(reported.getId());
     optimizer.finishStep();
     if (pruning != null) {
       pruning.reapply();
@@ -199,8 +203,10 @@ public final class Trainer {
   }
 
   /**
-   * Loss, accuracy and throughput of one training epoch, and the learning rate of the last
-   * trained stage (the head, whenever it trains) on the epoch's last step.
+   * Loss, accuracy and throughput of one training epoch, and the learning rate of the model's last
+   * trained stage (the head, whenever it trains) on the epoch's last step; parameters outside the
+   * model that train with it (an objective's, e.g. FitNets regressors) never set it. NaN when no
+   * stage of the model trains.
    */
   public record EpochStats(double loss, double accuracy, int samples, double seconds, double learningRate, Map<String, Double> terms) {
     public double samplesPerSecond() {

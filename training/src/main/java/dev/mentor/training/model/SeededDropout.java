@@ -17,12 +17,14 @@ import java.util.SplittableRandom;
  * engine's process-wide generator: two models training on different threads then stay
  * reproducible, and a run resumed from a checkpoint draws the same masks again. The mask is
  * written into one reused direct buffer (see {@code Batches} for why), so it is valid until the
- * next training forward pass, which is after the step's backward pass.
+ * next training forward pass, which is after the step's backward pass. A disabled dropout (see
+ * {@link #setEnabled}) is the identity in every pass.
  */
 public final class SeededDropout extends AbstractBlock {
   private final float rate;
   private SplittableRandom random = new SplittableRandom(0);
   private ByteBuffer maskBytes = ByteBuffer.allocateDirect(0);
+  private boolean enabled = true;
 
   public SeededDropout(float rate) {
     this.rate = rate;
@@ -32,10 +34,22 @@ public final class SeededDropout extends AbstractBlock {
     random = new SplittableRandom(seed);
   }
 
+  /**
+   * False makes training passes leave the input unchanged, as inference passes do: the dropout
+   * of a frozen stage, which may run in training mode only so that its BatchNorm layers learn.
+   */
+  public void setEnabled(boolean enabled) {
+    this.enabled = enabled;
+  }
+
+  public boolean enabled() {
+    return enabled;
+  }
+
   @Override
   protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
     NDArray x = inputs.singletonOrThrow();
-    if (!training || rate == 0f) {
+    if (!training || !enabled || rate == 0f) {
       return inputs;
     }
     float keep = 1f - rate;

@@ -98,6 +98,13 @@ public final class StagedModel extends AbstractBlock {
     return found;
   }
 
+  /** The dropout layers of one stage, in order. */
+  public List<SeededDropout> dropouts(String stage) {
+    List<SeededDropout> found = new ArrayList<>();
+    collect(stage(stage), SeededDropout.class, found);
+    return found;
+  }
+
   private static <T> void collect(Block block, Class<T> type, List<T> out) {
     if (type.isInstance(block)) {
       out.add(type.cast(block));
@@ -108,7 +115,9 @@ public final class StagedModel extends AbstractBlock {
   /**
    * How stages run in training passes: stages in {@code inference} run as in evaluation (dropout
    * off, BatchNorm on running statistics unless told otherwise), and the first {@code noGradPrefix}
-   * stages run with gradient recording off, so a frozen backbone builds no backward graph.
+   * stages run with gradient recording off, so a frozen backbone builds no backward graph. A frozen
+   * stage outside {@code inference} (its BatchNorm learns) has its dropout disabled instead, see
+   * {@link SeededDropout#setEnabled}.
    */
   public void setStageModes(Set<String> inference, int noGradPrefix) {
     inferenceStages.clear();

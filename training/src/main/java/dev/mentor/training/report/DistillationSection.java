@@ -163,10 +163,10 @@ final class DistillationSection {
     };
   }
 
-  /** e.g. {@code attention stage1→stage1, stage2→stage2, weight 1000, p 2}. */
+  /** e.g. {@code attention stage1→stage1, stage2→stage2, weight 1000, p 2, reference-code form}. */
   private static String featureTerm(FeatureTermSpec term) {
     String pairs = term.pairs().stream().map(p -> p.student() + "→" + p.teacher()).collect(Collectors.joining(", "));
-    String extra = term.p() != null ? ", p " + Cells.plain(term.p())
+    String extra = term.p() != null ? ", p " + Cells.plain(term.p()) + ", " + term.form() + " form"
         : term.hintEpochs() != null && term.hintEpochs() > 0 ? ", " + term.hintEpochs() + " hint epochs first" : "";
     return term.method() + " " + pairs + ", weight " + Cells.plain(term.weight()) + extra;
   }

@@ -7,7 +7,10 @@ import java.util.List;
 /**
  * Everything besides tensors that a run needs to continue exactly where it stopped: the phase and
  * epochs done, the optimiser's step, the stopping rules' memory, whether the overfitting detector ended the
- * run, the learning curve and events, and a student's teacher-cache lookups and hits.
+ * run, the learning curve and events, a student's teacher-cache lookups and hits, and, in a phase
+ * without early stopping whose run the overfitting detector may stop, the best validation loss and
+ * its epoch ({@code bestByLoss}, in {@link dev.mentor.training.loop.EarlyStopping#state()}'s layout;
+ * null otherwise and in checkpoints written before it existed).
  */
 record CheckpointState(
     int phase,
@@ -20,4 +23,5 @@ record CheckpointState(
     boolean stopped,
     List<EpochMetrics> history,
     List<RunEvent> events,
-    long[] teacherCache) {}
+    long[] teacherCache,
+    double[] bestByLoss) {}

@@ -21,7 +21,9 @@ import java.util.Map;
 /**
  * Checkpoint files of one run: the latest epoch's weights, optimiser state and loop state in
  * {@code checkpoint/}, and the best weights so far in {@code best.params} when early stopping
- * needs them. Parameters are stored by stable names, never by the engine's per-process ids.
+ * needs them, or, in a phase without early stopping, when the overfitting detector may stop the
+ * run ({@code overfitting.stop}) and the best validation-loss epoch is evaluated instead of the
+ * last. Parameters are stored by stable names, never by the engine's per-process ids.
  */
 final class Checkpoints {
   private static final ObjectMapper JSON = SpecReader.json();
@@ -127,11 +129,11 @@ final class Checkpoints {
     ParameterFile.write(dir.resolveSibling("best.params"), best);
   }
 
-  /** The best weights saved so far; a checkpoint whose early stopping names a best epoch must have them. */
+  /** The best weights saved so far; a checkpoint whose early stopping or best-by-loss tracking names a best epoch must have them. */
   Map<String, Tensor> loadBest() throws IOException {
     Path file = dir.resolveSibling("best.params");
     if (!Files.exists(file)) {
-      throw new IOException(file + " is missing, but the checkpoint's early stopping has a best epoch: the checkpoint is incomplete;"
+      throw new IOException(file + " is missing, but the checkpoint names a best epoch: the checkpoint is incomplete;"
           + " delete " + dir.getParent() + " to run this arm again from the start");
     }
     return ParameterFile.read(file);

@@ -68,6 +68,9 @@ import java.util.Map;
  */
 public final class RunExecutor {
   static final int EVAL_BATCH = 500;
+  /** The best validation-loss epoch, tracked as early stopping that never runs out of patience. */
+  private static final dev.mentor.messages.spec.EarlyStoppingSpec BEST_BY_LOSS =
+      new dev.mentor.messages.spec.EarlyStoppingSpec(Integer.MAX_VALUE, "loss", 0.0);
   private static final ObjectMapper JSON = SpecReader.json();
 
   private final ExperimentSpec spec;
@@ -550,11 +553,11 @@ public final class RunExecutor {
             + " training samples: one optimiser step per epoch"));
       }
       listener.runStarted(label, runSeed, plannedEpochs(arm), state != null);
-      boolean stopRun = state != null && state.stopped();
+      boolean stoppedBefore = state != null && state.stopped();
       if (peers != null) {
         peers.publish(epochsDone, false);
       }
-      if (streamable && !stopRun && epochsDone < plannedEpochs(arm)) {
+      if (streamable && !stoppedBefore && epochsDone < plannedEpochs(arm)) {
         remote = streams.open(new dev.mentor.training.distill.TeacherStreams.Request(spec.name(), arm.name(), runSeed, epochsDone,
             teacher.members().size(), data.numClasses()));
         if (remote != null) {
@@ -563,6 +566,8 @@ public final class RunExecutor {
         }
       }
       try {
+        // A checkpoint of a run the overfitting detector stopped still enters its phase, which trains nothing but selects the weights to evaluate.
+        boolean stopRun = false;
         for (int p = state == null ? 0 : state.phase(); p < phases.size() && !stopRun; p++) {
           stopRun = trainPhase(p, phases.get(p), state != null && state.phase() == p ? state : null);
         }
@@ -606,21 +611,38 @@ public final class RunExecutor {
       MentorOptimizer optimizer = MentorOptimizer.create(model, phase.optimizer(), phase.schedule(), trainBatches.count(), phase.epochs(),
           objective.extraParameters());
       EarlyStopping stopping = phase.earlyStopping() == null ? null : new EarlyStopping(phase.earlyStopping());
+      // Without early stopping, a phase the overfitting detector may stop keeps its best validation-loss weights,
+      // so that a stopped run is evaluated with them rather than after the epochs of rising validation loss.
+      EarlyStopping bestByLoss = stopping == null && arm.overfitting().stop() && !phase.name().equals(Phase.HINT)
+          ? new EarlyStopping(BEST_BY_LOSS) : null;
       Map<String, Tensor> best = null;
       int phaseDone = 0;
+      boolean stopRun = false;
       if (resume != null) {
         checkpoints.restoreOptimizer(optimizer, resume.optimizerStep());
         phaseDone = resume.phaseEpochsDone();
+        stopRun = resume.stopped();
         if (stopping != null) {
           stopping.restore(resume.earlyStopping());
           if (stopping.bestEpoch() > 0) {
             best = checkpoints.loadBest();
           }
         }
+        if (bestByLoss != null && resume.bestByLoss() != null) {
+          bestByLoss.restore(resume.bestByLoss());
+          if (bestByLoss.bestEpoch() > 0) {
+            best = checkpoints.loadBest();
+          }
+        }
+      } else if (bestByLoss != null && index > 0 && selectedEpoch > 0 && !Phase.of(arm).get(index - 1).name().equals(Phase.HINT)) {
+        // The phase starts from the weights the previous phase selected: they are its first candidate.
+        int start = selectedEpoch;
+        bestByLoss.record(start, history.stream().filter(r -> r.epoch() == start).findFirst().orElseThrow().validationLoss(), Double.NaN);
+        best = ModelWeights.snapshot(model);
+        checkpoints.saveBest(best);
       }
       trainer.configure(plan, optimizer, pruning);
-      boolean stopPhase = stopping != null && stopping.shouldStop();
-      boolean stopRun = false;
+      boolean stopPhase = stopRun || (stopping != null && stopping.shouldStop());
       while (phaseDone < phase.epochs() && !stopPhase) {
         int epoch = ++epochsDone;
         phaseDone++;
@@ -628,10 +650,17 @@ public final class RunExecutor {
           trainer.setObjective(peers.objective(epoch, objective));
         }
         EpochMetrics row = trainEpoch(epoch, phase);
+        if (bestByLoss != null && bestByLoss.record(epoch, row.validationLoss(), row.validationAccuracy())) {
+          best = ModelWeights.snapshot(model);
+          checkpoints.saveBest(best);
+        }
         // The hint phase's training loss is the FitNets hint, not comparable with validation cross-entropy.
         if (!phase.name().equals(Phase.HINT) && overfitting.record(row.trainLoss(), row.validationLoss())) {
+          String stopped = !arm.overfitting().stop() ? ""
+              : bestByLoss != null ? "; run stopped, evaluated at best validation epoch " + bestByLoss.bestEpoch() + " by loss"
+              : "; run stopped";
           event(new RunEvent(epoch, "overfitting", "training loss fell while validation loss rose for "
-              + arm.overfitting().epochs() + " epochs" + (arm.overfitting().stop() ? "; run stopped" : "")));
+              + arm.overfitting().epochs() + " epochs" + stopped));
           stopRun = arm.overfitting().stop();
           stopPhase = stopRun;
         }
@@ -649,7 +678,7 @@ public final class RunExecutor {
         checkpoints.save(new CheckpointState(index, phaseDone, epochsDone, optimizer.step(),
             stopping == null ? null : stopping.state(), overfitting.state(),
             stopping == null ? epoch : stopping.bestEpoch(), stopRun, history, events,
-            new long[] {cacheCounter.lookups(), cacheCounter.hits()}), optimizer);
+            new long[] {cacheCounter.lookups(), cacheCounter.hits()}, bestByLoss == null ? null : bestByLoss.state()), optimizer);
         CurveFile.write(dir.resolve("metrics.csv"), history);
         if (peers != null) {
           peers.publish(epoch, false);
@@ -665,6 +694,10 @@ public final class RunExecutor {
         ModelWeights.restore(model, best);
         selectedEpoch = stopping.bestEpoch();
         selection = "best validation epoch " + selectedEpoch + " by " + stopping.metric();
+      } else if (stopRun && bestByLoss != null && best != null) {
+        ModelWeights.restore(model, best);
+        selectedEpoch = bestByLoss.bestEpoch();
+        selection = "best validation epoch " + selectedEpoch + " by loss";
       } else {
         selectedEpoch = epochsDone;
         selection = "last epoch " + selectedEpoch;

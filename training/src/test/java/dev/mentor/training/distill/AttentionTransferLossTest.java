@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.mentor.training.engine.GradMode;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class AttentionTransferLossTest {
@@ -102,6 +103,65 @@ class AttentionTransferLossTest {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("3x3 cannot be resampled to 2x2");
     }
+  }
+
+  @Test
+  void paperForm_isTheDefault_andTheUnsquaredBatchMeanDistance() {
+    AttentionTransferLoss paper = new AttentionTransferLoss(2, "paper");
+    assertThat(new AttentionTransferLoss(2).form()).isEqualTo("paper");
+    double[][] qt = normalised(attention(TEACHER, 2, 2, 2, 2, 2));
+    double[][] qs = normalised(attention(STUDENT, 2, 3, 2, 2, 2));
+    double expected = (distance(qs[0], qt[0]) + distance(qs[1], qt[1])) / 2;
+    assertThat(loss(paper, TEACHER, new Shape(2, 2, 2, 2), STUDENT, new Shape(2, 3, 2, 2))).isCloseTo(expected, within(1e-6));
+  }
+
+  /**
+   * The authors' code: at(x) = F.normalize(x.pow(2).mean(1).view(b, -1)) and
+   * at_loss = (at(x) − at(y)).pow(2).mean(), added as β/2 · at_loss. The loss holds the 1/2; the
+   * term's weight is β.
+   */
+  @Test
+  void referenceCodeForm_isHalfTheMeanSquaredDifferenceOverBatchAndPositions() {
+    double[][] qt = normalised(attention(TEACHER, 2, 2, 2, 2, 2));
+    double[][] qs = normalised(attention(STUDENT, 2, 3, 2, 2, 2));
+    double sum = 0;
+    for (int n = 0; n < 2; n++) {
+      for (int s = 0; s < 4; s++) {
+        sum += (qs[n][s] - qt[n][s]) * (qs[n][s] - qt[n][s]);
+      }
+    }
+    double expected = 0.5 * sum / (2 * 4);
+    AttentionTransferLoss reference = new AttentionTransferLoss(2, "reference-code");
+    assertThat(loss(reference, TEACHER, new Shape(2, 2, 2, 2), STUDENT, new Shape(2, 3, 2, 2))).isCloseTo(expected, within(1e-7));
+  }
+
+  @Test
+  void referenceCodeForm_onKnownMaps_weightedByBeta() {
+    // One channel, so Q = A²: the teacher's rows (1, 0, 0, 0) and (0, 2, 0, 0) normalise to e0 and e1, the student's
+    // (0, 1, 0, 0) and (0, 0, 0, 3) to e1 and e3. Squared differences: 2 per sample, over 2 samples × 4 positions.
+    float[] teacher = {1, 0, 0, 0, /* */ 0, (float) Math.sqrt(2), 0, 0};
+    float[] student = {0, 1, 0, 0, /* */ 0, 0, 0, (float) Math.sqrt(3)};
+    double perPosition = (2 + 2) / 8.0;
+    AttentionTransferLoss reference = new AttentionTransferLoss(2, "reference-code");
+    assertThat(loss(reference, teacher, new Shape(2, 1, 2, 2), student, new Shape(2, 1, 2, 2))).isCloseTo(0.5 * perPosition, within(1e-7));
+    // In the objective, the term's weight is β: β/2 · mean, as the authors' total loss adds it.
+    CompositeLoss total = new CompositeLoss(List.of(
+        new CompositeLoss.Term("attention:s>t", 1000, reference, List.of("teacher"), List.of("student"))));
+    try (NDManager manager = NDManager.newBaseManager(); GradMode off = GradMode.off()) {
+      NDArray t = manager.create(teacher, new Shape(2, 1, 2, 2));
+      t.setName("teacher");
+      NDArray s = manager.create(student, new Shape(2, 1, 2, 2));
+      s.setName("student");
+      assertThat((double) total.evaluate(new NDList(t), new NDList(s)).getFloat()).isCloseTo(1000 / 2.0 * perPosition, within(1e-4));
+    }
+  }
+
+  @Test
+  void unknownForm_isRejectedWithTheAllowedOnes() {
+    assertThatThrownBy(() -> new AttentionTransferLoss(2, "squared"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'squared'")
+        .hasMessageContaining("paper, reference-code");
   }
 
   @Test

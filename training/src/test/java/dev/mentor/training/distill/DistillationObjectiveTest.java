@@ -105,7 +105,7 @@ class DistillationObjectiveTest {
       Teacher teacher = teacher(manager);
       Map<String, Tensor> before = ModelWeights.snapshot(teacher.members().get(0));
       DistillSpec spec = new DistillSpec(FROM_ARM, "soft-targets", 2.0, 0.5, null, null, null, List.of(
-          new FeatureTermSpec("attention", List.of(new StagePair("stage1", "stage1")), 1.0, null, null)));
+          new FeatureTermSpec("attention", List.of(new StagePair("stage1", "stage1")), 1.0, null, null, null)));
       DistillationObjective objective = DistillationObjective.builder().setSpec(spec).setTeacher(teacher)
           .setStore(new ParameterStore(manager, false)).build();
       train(ModelZoo.create(STUDENT, 3, INPUT, manager, 2), manager, objective, 2);
@@ -113,6 +113,26 @@ class DistillationObjectiveTest {
       before.forEach((name, t) -> assertThat(after.get(name).values()).as(name).containsExactly(t.values()));
       teacher.members().get(0).namedParameters().values()
           .forEach(p -> assertThat(p.getArray().hasGradient()).as(p.getName() + " has a gradient").isFalse());
+    }
+  }
+
+  @Test
+  void attentionTermsTakeTheirSpecsForm_andTheReferenceCodesDefaultBeta() {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      DistillSpec spec = new DistillSpec(FROM_ARM, "soft-targets", 4.0, 0.9, null, null, null, List.of(
+          new FeatureTermSpec("attention", List.of(new StagePair("stage1", "stage1")), null, null, null, null),
+          new FeatureTermSpec("attention", List.of(new StagePair("stage2", "stage2")), null, null, null, "reference-code")));
+      DistillationObjective objective = DistillationObjective.builder().setSpec(spec).setTeacher(teacher(manager))
+          .setStore(new ParameterStore(manager, false)).build();
+      List<CompositeLoss.Term> terms = objective.compositeLoss().terms();
+      assertThat(terms).extracting(CompositeLoss.Term::name).containsExactly("ce", "kd", "attention:stage1>stage1", "attention:stage2>stage2");
+      assertThat(terms.get(2).weight()).isEqualTo(1.0);
+      assertThat(((AttentionTransferLoss) terms.get(2).loss()).form()).isEqualTo("paper");
+      assertThat(terms.get(3).weight()).as("β").isEqualTo(1000.0);
+      assertThat(((AttentionTransferLoss) terms.get(3).loss()).form()).isEqualTo("reference-code");
+      assertThat(DistillationObjective.describeLoss(spec, 1))
+          .contains("1.0·Σ_pairs ‖Q_S − Q_T‖₂ (attention maps Σ_c|A_c|^2.0, L2-normalised, batch mean; the paper's form)")
+          .contains("1000.0·Σ_pairs ½·mean((Q_S − Q_T)²)");
     }
   }
 
@@ -127,7 +147,7 @@ class DistillationObjectiveTest {
           teacher.members().get(0).stageOutputShapes().get("stage2"), manager, 5);
       float[] initial = regressor.namedParameters().get("weight").getArray().toFloatArray();
       DistillSpec spec = new DistillSpec(FROM_ARM, "none", null, null, null, null, null, List.of(
-          new FeatureTermSpec("fitnets", List.of(pair), 1.0, null, null)));
+          new FeatureTermSpec("fitnets", List.of(pair), 1.0, null, null, null)));
       DistillationObjective objective = DistillationObjective.builder().setSpec(spec).setTeacher(teacher)
           .setStore(new ParameterStore(manager, false)).setRegressors(Map.of(term, regressor)).build();
       assertThat(objective.extraParameters()).hasSize(2);
@@ -157,8 +177,8 @@ class DistillationObjectiveTest {
       HintRegressor regressor = HintRegressor.create(student.stageOutputShapes().get("stage2"),
           teacher.members().get(0).stageOutputShapes().get("stage2"), manager, 5);
       DistillSpec spec = new DistillSpec(FROM_ARM, "soft-targets", 4.0, 0.9, null, null, null, List.of(
-          new FeatureTermSpec("fitnets", List.of(pair), 1.0, null, null),
-          new FeatureTermSpec("similarity", List.of(pair), 100.0, null, null)));
+          new FeatureTermSpec("fitnets", List.of(pair), 1.0, null, null, null),
+          new FeatureTermSpec("similarity", List.of(pair), 100.0, null, null, null)));
       DistillationObjective objective = DistillationObjective.builder().setSpec(spec).setTeacher(teacher)
           .setStore(new ParameterStore(manager, false)).setRegressors(Map.of(DistillationObjective.termName("fitnets", pair), regressor)).build();
       Trainer trainer = new Trainer(student, manager, 11);

@@ -266,6 +266,39 @@ class FreezePlanTest {
     }
   }
 
+  /**
+   * The resnet's last stage holds BatchNorm layers and, after its pooling, dropout: under
+   * {@code batchNorm: train} the frozen stage runs in training mode so that its BatchNorm learns,
+   * but its dropout must stay off (a frozen stage's features are deterministic); under
+   * {@code follow-stage} the trained stage keeps its dropout.
+   */
+  @ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"train", "stats-only"})
+  void frozenStage_whoseBatchNormTrains_keepsItsDropoutOff(String mode) {
+    ModelSpec resnet = new ModelSpec("resnet", null, List.of(4, 8), null, 0.5, 1);
+    try (NDManager manager = NDManager.newBaseManager()) {
+      StagedModel model = LoopFixtures.model(resnet, manager, 1);
+      assertThat(model.dropouts()).hasSize(1);
+      Set<String> taps = Set.of("stage2");
+      // linear probe: every stage but the head frozen, their BatchNorm updating statistics
+      FreezePlan.apply(model, Set.of("head"), mode);
+      assertThat(model.batchNorms("stage2")).allMatch(BatchNormLayer::updatesStatistics);
+      try (NDManager step = manager.newSubManager(); GradMode off = GradMode.off()) {
+        NDArray x = step.randomUniform(0, 1, new Shape(4, 1, 8, 8));
+        ParameterStore store = new ParameterStore(step, false);
+        // BatchNorm normalises with the batch's statistics in both passes: only dropout could tell them apart.
+        float[] first = model.forward(store, x, true, taps).taps().get("stage2").toFloatArray();
+        float[] second = model.forward(store, x, true, taps).taps().get("stage2").toFloatArray();
+        assertThat(second).as("frozen stage2 under batchNorm: %s, two training passes", mode).containsExactly(first);
+
+        FreezePlan.apply(model, Set.copyOf(model.stageNames()), "follow-stage");
+        float[] trainedFirst = model.forward(store, x, true, taps).taps().get("stage2").toFloatArray();
+        float[] trainedSecond = model.forward(store, x, true, taps).taps().get("stage2").toFloatArray();
+        assertThat(trainedSecond).as("trained stage2 keeps its dropout").isNotEqualTo(trainedFirst);
+      }
+    }
+  }
+
   @Test
   void lpFt_probeThenFineTune_keepsTheBackboneThroughTheProbe_andReleasesItForFineTuning() {
     try (NDManager manager = NDManager.newBaseManager()) {

@@ -15,13 +15,19 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
+import ai.djl.training.tracker.ParameterTracker;
 import dev.mentor.messages.spec.ModelSpec;
+import dev.mentor.messages.spec.OptimizerSpec;
+import dev.mentor.messages.spec.ScheduleSpec;
 import dev.mentor.training.data.Augmentation;
 import dev.mentor.training.data.ImageSet;
 import dev.mentor.training.engine.GradMode;
 import dev.mentor.training.eval.Predictions;
 import dev.mentor.training.model.BatchNormLayer;
 import dev.mentor.training.model.StagedModel;
+import dev.mentor.training.optim.MentorOptimizer;
+import dev.mentor.training.optim.Schedule;
+import dev.mentor.training.optim.StageLearningRates;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -72,6 +78,45 @@ class TrainerTest {
       assertThat(stats.accuracy() * 24).isCloseTo(Math.rint(stats.accuracy() * 24), within(1e-9));
       assertThat(stats.learningRate()).isCloseTo(0.01, within(1e-9));
       assertThat(trainer.optimizer().step()).isEqualTo(3);
+    }
+  }
+
+  /**
+   * An objective's own parameters (a FitNets regressor) train after the model's, at whatever rate
+   * the optimiser gives them: the epoch's reported rate is still the model's last trained stage's.
+   */
+  @Test
+  void trainEpoch_withAnObjectivesOwnParameters_reportsTheModelsRate_notTheirs() {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      StagedModel model = LoopFixtures.model(CNN, manager, 1);
+      Parameter extra = Parameter.builder().setName("regressor").setType(Parameter.Type.WEIGHT).build();
+      NDArray values = manager.ones(new Shape(3));
+      values.setRequiresGradient(true);
+      extra.setArray(values);
+      Objective plain = Objective.of(new CrossEntropy());
+      Objective withExtra = new Objective() {
+        @Override
+        public NDArray loss(int index, Batches.Batch batch, StagedModel.ModelOutput output, NDManager step) {
+          return plain.loss(index, batch, output, step).add(extra.getArray().sum().mul(0.01f));
+        }
+
+        @Override
+        public List<Parameter> extraParameters() {
+          return List.of(extra);
+        }
+      };
+      StageLearningRates modelRates = new StageLearningRates(model, 0.01, 1.0,
+          new Schedule(ScheduleSpec.constant(), 3, 10), List.of(extra));
+      ParameterTracker rates = (id, step) -> id.equals(extra.getId()) ? 0.5f : modelRates.getNewValue(id, step);
+      Trainer trainer = new Trainer(model, manager, 5);
+      trainer.setObjective(withExtra);
+      trainer.configure(FreezePlan.apply(model, Set.copyOf(model.stageNames()), "follow-stage"),
+          new MentorOptimizer(new OptimizerSpec("adam", 0.01, null, null, null), rates), null);
+
+      Trainer.EpochStats stats = trainer.trainEpoch(LoopFixtures.trainBatches(), 1);
+
+      assertThat(extra.getArray().toFloatArray()).as("the extra parameter trained").isNotEqualTo(new float[] {1, 1, 1});
+      assertThat(stats.learningRate()).as("the head's rate").isCloseTo(0.01, within(1e-9));
     }
   }
 

@@ -73,7 +73,7 @@ class StudentsAndEnsemblesReportTest {
   void distillationTableShowsTheGainOverScratchPairedBySeed() {
     assertThat(section("### Distillation", "digits")).contains("- Loss: " + KD_LOSS + "\n- Teacher mode: " + TEACHER_MODE + "\n");
     assertThat(row("kd")).isEqualTo("| `kd` | cnn [4] fc8 | arm `teacher`: cnn [8, 16] fc32 | soft targets, KL | 4 | 0.9"
-        + " | attention stage1→stage2, weight 1000, p 2 | same as the student's | 4 | 0.002 | 3 | 83.0 ± 3.0 | +3.0 ± 1.0"
+        + " | attention stage1→stage2, weight 1000, p 2, paper form | same as the student's | 4 | 0.002 | 3 | 83.0 ± 3.0 | +3.0 ± 1.0"
         + " | 0.600 ± 0.100 | 0.020 ± 0.010 | 90.0 ± 1.0 | 80.0 ± 5.0 |");
     assertThat(row("small")).startsWith("| `small` | cnn [4] fc8 | none (scratch baseline) | — |")
         .contains("| 80.0 ± 2.0 | baseline |");
