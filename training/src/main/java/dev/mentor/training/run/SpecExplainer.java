@@ -226,8 +226,9 @@ final class SpecExplainer {
   private static String selection(ArmSpec arm) {
     List<Phase> phases = Phase.of(arm);
     EarlyStoppingSpec stopping = phases.isEmpty() ? null : phases.get(phases.size() - 1).earlyStopping();
-    String overfitting = "overfitting (training loss falling while validation loss rises for " + arm.overfitting().epochs() + " epochs) is "
-        + (arm.overfitting().stop() ? "a stop: the run ends there and the best validation epoch's weights are evaluated" : "recorded as an event");
+    String overfitting = "overfitting (training loss falling while validation loss rises for " + arm.overfitting().epochs() + " epochs) "
+        + (arm.overfitting().stop() ? "ends the run there" + (stopping == null ? ", and then the best validation epoch's weights by loss are evaluated" : "")
+            : "is recorded as an event");
     if (phases.isEmpty()) {
       return "the adapted weights, on validation, test and shifted test data";
     }

@@ -75,10 +75,13 @@ class SpecExplainerTest {
   @Test
   void noAdaptationAndEarlyStoppingAreSaid() {
     String text = explain("- {name: zero, task: source, strategy: none, init: {from: pre, keepHead: true}}\n"
-        + "- {name: stop, task: source, earlyStopping: {patience: 3}, overfitting: {stop: true}}");
+        + "- {name: stop, task: source, earlyStopping: {patience: 3}, overfitting: {stop: true}}\n"
+        + "- {name: halt, task: source, overfitting: {epochs: 2, stop: true}}");
 
     assertThat(text).contains("Training: none. The starting weights, head included, are evaluated unchanged")
         .contains("every stage, head included, loaded from arm pre")
-        .contains("Evaluated: the weights of the best validation epoch by loss");
+        .contains("Evaluated: the weights of the best validation epoch by loss")
+        .contains("Evaluated: the last epoch's weights, on validation, test and shifted test data; overfitting (training loss falling while"
+            + " validation loss rises for 2 epochs) ends the run there, and then the best validation epoch's weights by loss are evaluated");
   }
 }
