@@ -52,14 +52,19 @@ public final class MentorNode implements AutoCloseable {
 
   /**
    * Starts a node. {@code clientProperties} holds {@code bootstrap.servers} and any client
-   * security settings; {@code stateDir} keeps accepted jobs; runs go to {@code outputRoot}.
+   * security settings; {@code stateDir} keeps accepted jobs; runs go to {@code outputRoot}. Jobs
+   * come without a spec file, so a relative path in a spec (data, checkpoints) is refused.
    */
   public static MentorNode start(Map<String, Object> clientProperties, Path stateDir, Path outputRoot, short replicationFactor)
       throws Exception {
-    return start(clientProperties, stateDir, stateDir, outputRoot, replicationFactor);
+    return start(clientProperties, stateDir, null, outputRoot, replicationFactor);
   }
 
-  /** As above, resolving relative paths in specs (data, checkpoints) against {@code baseDir}. */
+  /**
+   * As above, resolving relative paths in specs (data, checkpoints) against {@code baseDir}, the
+   * folder of the experiment file the jobs come from; null where they come from no file (a
+   * service), which refuses relative paths rather than guess what they are relative to.
+   */
   public static MentorNode start(Map<String, Object> clientProperties, Path stateDir, Path baseDir, Path outputRoot, short replicationFactor)
       throws Exception {
     return start(clientProperties, stateDir, baseDir, outputRoot, replicationFactor, ServiceSettings.defaults());

@@ -103,6 +103,24 @@ class MentorServiceTest {
   }
 
   @Test
+  void aJobWithARelativeDataPathFailsNamingTheFieldInsteadOfReadingUnderTheStateFolder() throws Exception {
+    // The job has no file its relative path could be relative to; the state folder is no such place.
+    java.nio.file.Files.createDirectories(state.resolve("service").resolve("mine"));
+    submit("relative", """
+        name: relative
+        seeds: [1]
+        data: {source: idx, path: mine}
+        tasks: {t: {classes: [0, 1]}}
+        arms: [{name: a, task: t, epochs: 1, model: {type: logistic}}]
+        """);
+    List<JsonNode> events = follow(MentorTopics.STATUS, "relative", List.of("finished", "failed", "cancelled"));
+    assertThat(events).last().satisfies(e -> {
+      assertThat(e.path("kind").asText()).isEqualTo("failed");
+      assertThat(e.path("message").asText()).contains("data.path").contains("relative").contains("absolute");
+    });
+  }
+
+  @Test
   void aCancelledExperimentStopsBetweenRuns() throws Exception {
     submit("to-cancel", SPEC.formatted("to-cancel"));
     follow(MentorTopics.STATUS, "to-cancel", List.of("run-started"));

@@ -23,7 +23,7 @@ public final class ServiceFixture implements AutoCloseable {
     EmbeddedKafka kafka = EmbeddedKafka.start(state.resolve("broker"));
     try {
       return new ServiceFixture(kafka, MentorNode.start(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
-          state.resolve("service"), state.resolve("service"), state.resolve("runs"), (short) 1, settings));
+          state.resolve("service"), null, state.resolve("runs"), (short) 1, settings));
     } catch (Exception e) {
       kafka.close();
       throw e;

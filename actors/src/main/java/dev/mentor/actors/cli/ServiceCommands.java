@@ -179,7 +179,8 @@ final class ServiceCommands {
       CountDownLatch closed = new CountDownLatch(1);
       Duration stopTimeout = Duration.ofSeconds(stopTimeoutSeconds);
       dev.mentor.actors.ServiceSettings settings = slots.settings(DEFAULT_METRICS_PORT);
-      MentorNode node = MentorNode.start(clientProperties(), state, state, output, replicationFactor, settings);
+      // Jobs come without their spec file: relative paths in them are refused, not resolved against --state.
+      MentorNode node = MentorNode.start(clientProperties(), state, null, output, replicationFactor, settings);
       // SIGTERM or Ctrl-C: the JVM waits for this hook, and the hook for the node to close (runs stop at the end of their epoch).
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         System.out.println("mentor: stopping; runs stop at the end of their epoch (at most " + stopTimeoutSeconds + " s)");

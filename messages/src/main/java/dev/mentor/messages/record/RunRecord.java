@@ -9,6 +9,8 @@ import java.util.Map;
  * epoch N by loss" or "last epoch N"); test and shifted-test metrics are those of that epoch.
  * A distillation student carries {@code distillation}; an ensemble arm's metrics are the
  * ensemble's, with member-level detail in {@code ensemble} (model sizes summed over members).
+ * {@code provenance} says which data, files, normalisation and samples the run used (null in
+ * records written before it existed).
  */
 public record RunRecord(
     int schemaVersion,
@@ -39,6 +41,7 @@ public record RunRecord(
     List<RunEvent> events,
     DistillationInfo distillation,
     EnsembleMetrics ensemble,
-    InferenceCost inference) {
+    InferenceCost inference,
+    DataProvenance provenance) {
   public static final int SCHEMA_VERSION = 1;
 }

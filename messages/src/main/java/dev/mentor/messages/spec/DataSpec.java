@@ -1,12 +1,16 @@
 package dev.mentor.messages.spec;
 
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
- * Where the images come from.
+ * Where the images come from. {@code path} is a local folder (a URL is refused); a relative one is
+ * resolved against the experiment file's folder, and a job sent to the service, which has no file,
+ * must give it absolute.
  * <ul>
- *   <li>{@code fashion-mnist}: the IDX files, found at {@code path}, {@code $MENTOR_DATA_DIR}, the
- *       Debian package's directory, or a download cache, in that order</li>
+ *   <li>{@code fashion-mnist}: the IDX files, read from {@code path} when it is given (a folder
+ *       without them is refused), else found at {@code $MENTOR_DATA_DIR}, the Debian package's
+ *       directory, or a download cache, in that order</li>
  *   <li>{@code idx}: a researcher's own IDX files in {@code path}, named like MNIST's
  *       ({@code train-images-idx3-ubyte[.gz]}, {@code train-labels-idx1-ubyte[.gz]}, {@code t10k-...})</li>
  *   <li>{@code image-folder}: {@code path/train/<class>/*.png} and {@code path/test/<class>/*.png}
@@ -20,11 +24,17 @@ import java.util.List;
 public record DataSpec(
     String source, String path, Integer height, Integer width, Integer syntheticClasses, Integer syntheticPerClass) {
   public static final List<String> SOURCES = List.of("fashion-mnist", "idx", "image-folder", "csv", "synthetic");
+  /** A scheme and "://" ({@code http://}, {@code file://}, {@code s3://}): a URL, which no source reads. */
+  private static final Pattern URL = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://");
 
   public DataSpec {
     source = Check.oneOf("source", source, "fashion-mnist", SOURCES);
     if ((source.equals("idx") || source.equals("image-folder") || source.equals("csv")) && (path == null || path.isBlank())) {
       throw new SpecException("path", "is required for source '" + source + "'");
+    }
+    if (path != null && URL.matcher(path).lookingAt()) {
+      throw new SpecException("path", "must be a local folder, not a URL: " + Check.quote(path)
+          + "; download the files and give the folder holding them");
     }
     if (height != null) {
       Check.positive("height", height, SpecLimits.MAX_SIZE);

@@ -11,6 +11,14 @@ import java.util.List;
  * ({@code null} = all of the test file), a {@code shift} applied to every split (the target
  * domain of a domain-adaptation task) and {@code ood} shifts evaluated on the test split in addition.
  * A seed fixes which samples are drawn.
+ *
+ * <p>Tasks of one experiment that list the same class draw from one order of its samples, and no
+ * task trains on a sample another task validates on: each class holds back the largest validation
+ * block of the tasks listing it, training samples come from before that block ({@code perClass}
+ * null: all of them), and a {@code perClass} that does not fit there is refused.
+ * {@code allowOverlap: true} (default false) lifts that for this task: it then draws as if it were
+ * alone (its first {@code perClass} samples, or all but its own validation samples), even if some
+ * are another task's validation samples; its run records count them.
  */
 public record TaskSpec(
     List<Integer> classes,
@@ -18,7 +26,8 @@ public record TaskSpec(
     Integer validationPerClass,
     Integer testPerClass,
     ShiftSpec shift,
-    List<ShiftSpec> ood) {
+    List<ShiftSpec> ood,
+    Boolean allowOverlap) {
 
   public TaskSpec {
     classes = Check.nonEmpty("classes", classes);
@@ -44,6 +53,7 @@ public record TaskSpec(
       Check.positive("testPerClass", testPerClass);
     }
     ood = ood == null ? List.of() : Check.noNulls("ood", ood);
+    allowOverlap = allowOverlap != null && allowOverlap;
     HashSet<String> labels = new HashSet<>();
     for (int i = 0; i < ood.size(); i++) {
       if (!labels.add(ood.get(i).label())) {

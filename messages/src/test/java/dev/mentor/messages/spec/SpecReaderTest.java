@@ -685,6 +685,13 @@ class SpecReaderTest {
     void dataSourceThatNeedsAPathWithoutOneIsRejected() {
       assertRejected(BASE + "data: {source: idx}\n", "data.path", "required", "'idx'");
     }
+
+    @Test
+    void dataPathThatIsAUrlIsRejected() {
+      assertRejected(BASE + "data: {source: fashion-mnist, path: 'http://example.org/fashion-mnist/'}\n", "data.path",
+          "must be a local folder", "http://example.org/fashion-mnist/");
+      assertRejected(BASE + "data: {source: idx, path: 'file:///srv/data'}\n", "data.path", "must be a local folder");
+    }
   }
 
   @Nested

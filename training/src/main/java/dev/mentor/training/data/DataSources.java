@@ -2,10 +2,12 @@ package dev.mentor.training.data;
 
 import dev.mentor.messages.spec.DataSpec;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Loads the data a {@link DataSpec} names. Relative paths are resolved against the folder of the
- * experiment file, so an experiment and its data can be moved together. A {@code height} or
+ * experiment file, so an experiment and its data can be moved together. A {@code path} given for
+ * {@code fashion-mnist} is the folder read, and must hold the files. A {@code height} or
  * {@code width} given for a source of fixed size (Fashion-MNIST, IDX) resizes its images, for
  * models that expect another input size.
  */
@@ -18,16 +20,53 @@ public final class DataSources {
 
   /** Loads {@code spec}'s data; {@code baseDir} (the experiment file's folder) may be null to use the working directory. */
   public static SourceData load(DataSpec spec, Path baseDir) {
+    return open(spec, baseDir).data();
+  }
+
+  /**
+   * Data as loaded, with what it was read from: the files in absolute form (the four IDX files,
+   * the two CSV files), or for an image folder the folder itself, whose listing stands for its
+   * files; none for generated data.
+   */
+  public record Loaded(SourceData data, List<Path> files) {
+    public Loaded {
+      files = List.copyOf(files);
+    }
+  }
+
+  /** As {@link #load}, also saying which files the data came from. */
+  public static Loaded open(DataSpec spec, Path baseDir) {
     Path path = spec.path() == null ? null : resolve(spec.path(), baseDir);
     return switch (spec.source()) {
-      case "fashion-mnist" -> resized(FashionMnist.load(path == null ? null : path.toString()), spec);
-      case "idx" -> resized(readIdx(path), spec);
-      case "image-folder" -> ImageFolderSource.load(path, spec.height(), spec.width());
-      case "csv" -> CsvSource.load(path, spec.height(), spec.width());
-      case "synthetic" -> SyntheticData.generate(spec.syntheticClasses(), spec.syntheticPerClass(),
-          orDefault(spec.height()), orDefault(spec.width()), SYNTHETIC_SEED);
+      case "fashion-mnist" -> {
+        Path dir = FashionMnist.locate(path == null ? null : path.toString());
+        yield new Loaded(resized(FashionMnist.loadFrom(dir), spec), idxFiles(IdxLayout.in(dir)));
+      }
+      case "idx" -> {
+        IdxLayout layout = idxLayout(path);
+        yield new Loaded(resized(layout.read(null), spec), idxFiles(layout));
+      }
+      case "image-folder" -> new Loaded(ImageFolderSource.load(path, spec.height(), spec.width()), List.of(absolute(path)));
+      case "csv" -> new Loaded(CsvSource.load(path, spec.height(), spec.width()),
+          List.of(absolute(path.resolve("train.csv")), absolute(path.resolve("test.csv"))));
+      case "synthetic" -> new Loaded(SyntheticData.generate(spec.syntheticClasses(), spec.syntheticPerClass(),
+          orDefault(spec.height()), orDefault(spec.width()), SYNTHETIC_SEED), List.of());
       default -> throw new IllegalArgumentException("no loader for data source '" + spec.source() + "'");
     };
+  }
+
+  private static List<Path> idxFiles(IdxLayout layout) {
+    return List.of(absolute(layout.trainImages()), absolute(layout.trainLabels()), absolute(layout.testImages()),
+        absolute(layout.testLabels()));
+  }
+
+  /** The real path where it can be resolved (links followed), else the absolute one. */
+  private static Path absolute(Path path) {
+    try {
+      return path.toRealPath();
+    } catch (java.io.IOException e) {
+      return path.toAbsolutePath().normalize();
+    }
   }
 
   private static Path resolve(String path, Path baseDir) {
@@ -35,13 +74,13 @@ public final class DataSources {
     return baseDir == null || p.isAbsolute() ? p : baseDir.resolve(p);
   }
 
-  private static SourceData readIdx(Path dir) {
+  private static IdxLayout idxLayout(Path dir) {
     IdxLayout layout = IdxLayout.in(dir);
     if (layout == null) {
       throw new DataException(dir + ": idx data is missing " + IdxLayout.missingIn(dir)
           + " (each may also be stored uncompressed, without .gz)");
     }
-    return layout.read(null);
+    return layout;
   }
 
   private static SourceData resized(SourceData data, DataSpec spec) {

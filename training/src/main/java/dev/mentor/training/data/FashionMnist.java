@@ -8,8 +8,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Zalando's Fashion-MNIST: 60,000 training and 10,000 test grayscale images of 28×28 pixels in
- * ten clothing classes. The four IDX files are looked for in the spec's {@code data.path},
- * {@code $MENTOR_DATA_DIR}, Debian's {@code /usr/share/datasets/fashion-mnist} and a download cache
+ * ten clothing classes. The four IDX files are read from the spec's {@code data.path} when it is
+ * given, else looked for in {@code $MENTOR_DATA_DIR}, Debian's {@code /usr/share/datasets/fashion-mnist} and a download cache
  * ({@code $MENTOR_CACHE_DIR/fashion-mnist} or {@code ~/.cache/mentor/fashion-mnist}), in that order.
  * When none holds them, the command line (not the library) installs Debian's package where the
  * machine allows it ({@link DataPackageInstaller}); then the cache is filled from the data set's
@@ -25,9 +25,18 @@ public final class FashionMnist {
 
   private FashionMnist() {}
 
-  /** Loads the data from the first folder that holds it; {@code specPath} (the spec's {@code data.path}) may be null. */
+  /**
+   * Loads the data from the first folder that holds it; {@code specPath} (the spec's {@code data.path})
+   * may be null. A {@code specPath} that is given must hold the files (else a
+   * {@link dev.mentor.messages.spec.SpecException} on {@code data.path}).
+   */
   public static SourceData load(String specPath) {
-    return loadFrom(FashionMnistLocator.fromEnvironment().locate(specPath));
+    return loadFrom(locate(specPath));
+  }
+
+  /** The folder {@link #load} reads. */
+  static Path locate(String specPath) {
+    return FashionMnistLocator.fromEnvironment().locate(specPath);
   }
 
   /** Loads the files in {@code dir}, or returns the copy loaded from that folder before. */

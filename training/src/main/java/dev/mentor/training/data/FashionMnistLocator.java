@@ -1,5 +1,6 @@
 package dev.mentor.training.data;
 
+import dev.mentor.messages.spec.SpecException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
@@ -23,7 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds the folder holding the Fashion-MNIST files, trying in order: the spec's {@code data.path},
+ * Finds the folder holding the Fashion-MNIST files: the spec's {@code data.path} when it is given
+ * (and then only there: a folder without the files is refused), else, in order,
  * {@code $MENTOR_DATA_DIR}, the folder of Debian's {@code dataset-fashion-mnist} package, and a
  * download cache ({@code $MENTOR_CACHE_DIR/fashion-mnist}, else {@code ~/.cache/mentor/fashion-mnist}).
  * When all are empty, the {@code mentor} command line (never a library) installs the Debian package
@@ -107,12 +109,17 @@ final class FashionMnistLocator {
         DataPackageInstaller.forThisProcess(DataPackageInstaller.optOut(settings)));
   }
 
-  /** The first folder holding all four files; {@code specPath} may be null. */
+  /**
+   * The first folder holding all four files; {@code specPath} may be null. A {@code specPath} that
+   * is given is the only place looked at: a researcher who names a folder means that folder, so
+   * one without the files is a {@link SpecException} on {@code data.path}, never a quiet fall-back
+   * to another copy.
+   */
   Path locate(String specPath) {
-    List<String> searched = new ArrayList<>();
-    if (specPath != null && holdsFiles(Path.of(specPath), "data.path", true, searched)) {
-      return Path.of(specPath);
+    if (specPath != null) {
+      return requireFiles(Path.of(specPath));
     }
+    List<String> searched = new ArrayList<>();
     String dataDir = settings.get(DATA_DIR_SETTING);
     if (dataDir == null || dataDir.isBlank()) {
       searched.add("$" + DATA_DIR_SETTING + ": not set");
@@ -146,6 +153,37 @@ final class FashionMnistLocator {
       }
     }
     throw new DataException(notFoundMessage(searched));
+  }
+
+  /** {@code dir} when it holds the four files, else a {@link SpecException} on {@code data.path} saying what it holds instead. */
+  static Path requireFiles(Path dir) {
+    if (IdxLayout.in(dir) != null) {
+      return dir;
+    }
+    String wanted = "a data.path given for source fashion-mnist must be a local folder holding the four Fashion-MNIST files "
+        + String.join(", ", IdxLayout.FILE_NAMES) + " (each gzip-compressed with .gz or uncompressed)";
+    if (!Files.exists(dir)) {
+      throw new SpecException("data.path", dir + ": no such folder; " + wanted);
+    }
+    if (!Files.isDirectory(dir)) {
+      throw new SpecException("data.path", dir + ": is a file, not a folder; " + wanted);
+    }
+    throw new SpecException("data.path", dir + ": lacks " + String.join(", ", IdxLayout.missingIn(dir)) + "; it holds "
+        + contents(dir) + "; " + wanted);
+  }
+
+  /** The folder's entries by name, at most 12 of them, for a message. */
+  private static String contents(Path dir) {
+    try (var entries = Files.list(dir)) {
+      List<String> names = entries.map(p -> p.getFileName().toString() + (Files.isDirectory(p) ? "/" : "")).sorted().toList();
+      if (names.isEmpty()) {
+        return "nothing";
+      }
+      int shown = Math.min(names.size(), 12);
+      return String.join(", ", names.subList(0, shown)) + (names.size() > shown ? " and " + (names.size() - shown) + " more" : "");
+    } catch (IOException e) {
+      return "entries that cannot be listed (" + describe(e) + ")";
+    }
   }
 
   private Path cacheDir() {

@@ -16,7 +16,9 @@ import java.util.Map;
 
 /**
  * Writes an experiment's report: {@code report.md} with one table per task (every arm as mean ± std
- * over seeds with its learning rate, init, budget and shifted-test accuracies), findings computed
+ * over seeds with its learning rate, init, budget and shifted-test accuracies), preceded by a line
+ * on the data its runs were trained on (source and digest, split sizes, training-id digests, overlap
+ * with other tasks' validation samples, from the records' provenance), findings computed
  * from those numbers (fine-tuning against the linear probe with the same init, transfer against
  * scratch, students against their scratch baseline, the best arm, the logistic-regression
  * baseline), notable run events, the task's distillation students (loss convention, teacher,

@@ -1,5 +1,6 @@
 package dev.mentor.training.report;
 
+import dev.mentor.messages.record.DataProvenance;
 import dev.mentor.messages.record.EvalMetrics;
 import dev.mentor.messages.record.RunEvent;
 import dev.mentor.messages.record.RunRecord;
@@ -101,6 +102,7 @@ final class ReportMarkdown {
   private String taskSection(String task, List<ArmResults> arms) {
     StringBuilder out = new StringBuilder("## Task `" + task + "`\n\n");
     out.append(describe(spec.tasks().get(task))).append("\n\n");
+    out.append(provenance(task, arms));
     out.append(taskTable(arms)).append('\n');
     out.append("Findings:\n\n");
     Findings.of(arms).forEach(line -> out.append("- ").append(line).append('\n'));
@@ -126,6 +128,43 @@ final class ReportMarkdown {
       parts.add("out-of-distribution test sets: " + task.ood().stream().map(ShiftSpec::label).collect(Collectors.joining(", ")));
     }
     return String.join("; ", parts) + ".";
+  }
+
+  /**
+   * One line on what the task's runs were trained on, from their records' provenance: the data and
+   * its digest, the split sizes, the training samples' id digest per seed, and how many training
+   * samples are other tasks' validation samples (the most at any seed). Empty when no record has provenance.
+   */
+  private static String provenance(String task, List<ArmResults> arms) {
+    List<RunRecord> runs = arms.stream().flatMap(a -> a.runs().stream()).filter(r -> r.provenance() != null).toList();
+    if (runs.isEmpty()) {
+      return "";
+    }
+    DataProvenance first = runs.get(0).provenance();
+    Map<Long, String> ids = new java.util.TreeMap<>();
+    Map<String, Integer> overlap = new LinkedHashMap<>();
+    for (RunRecord run : runs) {
+      ids.putIfAbsent(run.seed(), run.provenance().train().ids());
+      run.provenance().overlap().forEach((other, o) -> overlap.merge(other, o.validation(), Math::max));
+    }
+    int overlapping = overlap.values().stream().mapToInt(Integer::intValue).sum();
+    String overlapText = overlapping == 0 ? "0" : overlapping + " (" + overlap.entrySet().stream().filter(e -> e.getValue() > 0)
+        .map(e -> "task `" + e.getKey() + "`: " + e.getValue()).collect(Collectors.joining(", ")) + "; the task sets allowOverlap)";
+    return "Data: " + first.source() + (first.sha256() == null ? " (generated, no files)" : " (SHA-256 " + abbreviated(first.sha256()) + ")")
+        + ", task `" + task + "`: " + span(runs, p -> p.train().samples()) + " train / " + span(runs, p -> p.validation().samples())
+        + " validation / " + span(runs, p -> p.test().samples()) + " test samples, training ids "
+        + ids.entrySet().stream().map(e -> abbreviated(e.getValue()) + " (seed " + e.getKey() + ")").collect(Collectors.joining(", "))
+        + ", overlap with other tasks' validation: " + overlapText + ".\n\n";
+  }
+
+  /** The value of every run, or its range when runs differ. */
+  private static String span(List<RunRecord> runs, java.util.function.ToIntFunction<DataProvenance> value) {
+    java.util.IntSummaryStatistics stats = runs.stream().mapToInt(r -> value.applyAsInt(r.provenance())).summaryStatistics();
+    return stats.getMin() == stats.getMax() ? String.valueOf(stats.getMin()) : stats.getMin() + "–" + stats.getMax();
+  }
+
+  private static String abbreviated(String digest) {
+    return digest == null ? "—" : digest.substring(0, Math.min(12, digest.length())) + "…";
   }
 
   private static String taskTable(List<ArmResults> arms) {

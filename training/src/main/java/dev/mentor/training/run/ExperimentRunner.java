@@ -5,13 +5,14 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.ArmSpec;
+import dev.mentor.messages.spec.Check;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecException;
 import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.messages.spec.TaskSpec;
+import dev.mentor.training.data.DataDigests;
 import dev.mentor.training.data.DataException;
 import dev.mentor.training.data.DataSources;
-import dev.mentor.training.data.Normalization;
 import dev.mentor.training.data.SourceData;
 import dev.mentor.training.data.TaskSplitter;
 import dev.mentor.training.model.ModelWeights;
@@ -40,7 +41,14 @@ public final class ExperimentRunner {
   /** Arms other arms learn from or start from, found once: {@link #role} is asked once per run. */
   private final Set<String> sources;
   private SourceData source;
+  /** The files the data was read from (see {@link DataSources.Loaded}), known once validated. */
+  private List<Path> dataFiles;
 
+  /**
+   * {@code baseDir} is the folder of the experiment file, against which relative paths of the spec
+   * (data, checkpoints) are resolved; null for a spec that came without a file (a job sent to the
+   * service), whose relative paths are refused since nothing says what they are relative to.
+   */
   public ExperimentRunner(ExperimentSpec spec, Path baseDir, Path outputRoot) {
     this.spec = spec;
     this.baseDir = baseDir;
@@ -71,8 +79,13 @@ public final class ExperimentRunner {
 
   /** Every check that needs the data or files; throws {@link SpecException} naming the field. */
   public void validate() {
+    if (baseDir == null) {
+      requireAbsolutePaths();
+    }
     try {
-      source = DataSources.load(spec.data(), baseDir);
+      DataSources.Loaded loaded = DataSources.open(spec.data(), baseDir);
+      source = loaded.data();
+      dataFiles = loaded.files();
     } catch (DataException e) {
       throw new SpecException("data", e.getMessage());
     }
@@ -85,7 +98,8 @@ public final class ExperimentRunner {
         }
       }
       try {
-        TaskSplitter.split(source, task.getValue(), spec.seeds().get(0));
+        // Which samples a task draws changes with the seed, whether they fit does not.
+        TaskSplitter.indices(source, spec.tasks(), task.getKey(), spec.seeds().get(0));
       } catch (DataException e) {
         throw new SpecException("tasks." + task.getKey(), e.getMessage());
       }
@@ -118,7 +132,36 @@ public final class ExperimentRunner {
     if (source == null) {
       validate();
     }
-    return new SpecExplainer(spec, source, (task, seed) -> TaskSplitter.split(source, spec.tasks().get(task), seed)).explain();
+    return new SpecExplainer(spec, source, (task, seed) -> TaskSplitter.split(source, spec.tasks(), task, seed)).explain();
+  }
+
+  /** For a spec without a file: every path it gives must be absolute. */
+  private void requireAbsolutePaths() {
+    if (spec.data().path() != null && !spec.data().source().equals("synthetic")) {
+      requireAbsolute("data.path", spec.data().path());
+    }
+    for (int i = 0; i < spec.arms().size(); i++) {
+      ArmSpec arm = spec.arms().get(i);
+      if (arm.init() != null && arm.init().checkpoint() != null) {
+        requireAbsolute("arms[" + i + "].init.checkpoint", arm.init().checkpoint());
+      }
+      if (arm.distill() != null && arm.distill().teacher().checkpoint() != null) {
+        requireAbsolute("arms[" + i + "].distill.teacher.checkpoint", arm.distill().teacher().checkpoint());
+      }
+    }
+  }
+
+  private static void requireAbsolute(String field, String path) {
+    boolean absolute;
+    try {
+      absolute = Path.of(path).isAbsolute();
+    } catch (java.nio.file.InvalidPathException e) {
+      throw new SpecException(field, "is not a valid path: " + e.getMessage());
+    }
+    if (!absolute) {
+      throw new SpecException(field, "is relative (" + Check.quote(path) + "), but this experiment came without a spec file (a job sent to"
+          + " the service) whose folder it could be relative to; give an absolute path on the machine that runs it");
+    }
   }
 
   private void checkCheckpoint(ArmSpec arm, String field) {
@@ -211,8 +254,8 @@ public final class ExperimentRunner {
     }
     Files.createDirectories(paths.experimentDir());
     AtomicFiles.writeString(paths.spec(), SpecReader.toJson(spec));
-    Normalization normalization = Normalization.fit(source.train());
-    return new RunExecutor(spec, baseDir, paths, source, normalization, listener);
+    // Once per experiment: the IDX files of Fashion-MNIST are some 30 MB.
+    return new RunExecutor(spec, baseDir, paths, source, DataDigests.describe(dataFiles), listener);
   }
 
   public void writeReport(List<RunRecord> records) {

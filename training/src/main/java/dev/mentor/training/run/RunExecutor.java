@@ -13,6 +13,7 @@ import dev.mentor.messages.spec.AugmentationSpec;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.training.data.Augmentation;
+import dev.mentor.training.data.DataDigests;
 import dev.mentor.training.data.ImageSet;
 import dev.mentor.training.data.Normalization;
 import dev.mentor.training.data.SourceData;
@@ -36,6 +37,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import dev.mentor.messages.record.DataProvenance;
 import dev.mentor.messages.record.DistillationInfo;
 import dev.mentor.messages.record.EnsembleMetrics;
 import dev.mentor.messages.record.InferenceCost;
@@ -64,7 +66,11 @@ import java.util.Map;
  * pretrained weights, trains phase by phase with a checkpoint after every epoch, selects the
  * epoch to report on validation data, evaluates on the test set and its shifted versions, and
  * writes the run's record last, so a directory with {@code results.json} is a finished run and
- * one without it resumes from its checkpoint.
+ * one without it resumes from its checkpoint. Every run at one seed is standardised with one
+ * {@link Normalization}, fitted on the union of the experiment's tasks' training splits at that
+ * seed (each training-file sample once, unshifted: no validation or test sample, no class no task
+ * lists), so a model moved from one arm to another sees its inputs scaled as before; each record
+ * carries its {@link DataProvenance}.
  */
 public final class RunExecutor {
   static final int EVAL_BATCH = 500;
@@ -77,22 +83,92 @@ public final class RunExecutor {
   private final Path baseDir;
   private final RunPaths paths;
   private final SourceData source;
-  private final Normalization normalization;
+  /** The files the data was read from with their digests, computed once per experiment. */
+  private final List<DataProvenance.DataFile> dataFiles;
   private final RunListener listener;
+  /** Per seed: every task's sample indices and the normalisation fitted on their training samples. */
+  private final Map<Long, SeedData> seedData = new java.util.concurrent.ConcurrentHashMap<>();
   private final TeacherLoader teachers;
   /** Shared by the runs executing at the same time (each cache is itself thread-safe). */
   private final Map<String, TeacherCache> teacherCaches = new java.util.concurrent.ConcurrentHashMap<>();
   private dev.mentor.training.distill.TeacherStreams streams;
   private dev.mentor.training.distill.TeacherOutputStore outputStore;
 
-  public RunExecutor(ExperimentSpec spec, Path baseDir, RunPaths paths, SourceData source, Normalization normalization, RunListener listener) {
+  /** {@code dataFiles}: the files {@code source} was read from, with their digests (see {@link DataDigests#describe}). */
+  public RunExecutor(ExperimentSpec spec, Path baseDir, RunPaths paths, SourceData source, List<DataProvenance.DataFile> dataFiles,
+      RunListener listener) {
     this.spec = spec;
     this.baseDir = baseDir;
     this.paths = paths;
     this.source = source;
-    this.normalization = normalization;
+    this.dataFiles = List.copyOf(dataFiles);
     this.listener = listener;
     this.teachers = new TeacherLoader(spec, baseDir, paths);
+  }
+
+  /** Every task's sample indices at one seed, and the normalisation fitted on the union of their training samples. */
+  private record SeedData(Map<String, TaskSplitter.Indices> indices, Normalization normalization) {}
+
+  private SeedData seedData(long seed) {
+    return seedData.computeIfAbsent(seed, s -> {
+      Map<String, TaskSplitter.Indices> indices = new LinkedHashMap<>();
+      java.util.BitSet training = new java.util.BitSet(source.train().size());
+      for (String task : spec.tasks().keySet()) {
+        TaskSplitter.Indices drawn = TaskSplitter.indices(source, spec.tasks(), task, s);
+        indices.put(task, drawn);
+        for (int i : drawn.train()) {
+          training.set(i);
+        }
+      }
+      return new SeedData(Map.copyOf(indices), Normalization.fit(source.train(), training.stream().toArray()));
+    });
+  }
+
+  /** The normalisation of every run at {@code seed} (a run's seed, not an ensemble member's). */
+  Normalization normalization(long seed) {
+    return seedData(seed).normalization();
+  }
+
+  /** The data a run of {@code task} at {@code seed} used: source, files, normalisation, its splits and their overlap with other tasks. */
+  DataProvenance provenance(String task, long seed) {
+    SeedData at = seedData(seed);
+    TaskSplitter.Indices mine = at.indices().get(task);
+    java.util.BitSet train = new java.util.BitSet(source.train().size());
+    for (int i : mine.train()) {
+      train.set(i);
+    }
+    Map<String, DataProvenance.Overlap> overlap = new LinkedHashMap<>();
+    for (String other : spec.tasks().keySet()) {
+      if (other.equals(task)) {
+        continue;
+      }
+      int validation = 0;
+      for (int i : at.indices().get(other).validation()) {
+        validation += train.get(i) ? 1 : 0;
+      }
+      // Training samples come from the training file and test samples from the test file: sample ids never meet.
+      overlap.put(other, new DataProvenance.Overlap(validation, 0));
+      if (validation > 0 && !spec.tasks().get(task).allowOverlap()) {
+        throw new IllegalStateException("task '" + task + "' trains on " + validation + " validation samples of task '" + other
+            + "' at seed " + seed + " without allowOverlap");
+      }
+    }
+    Normalization n = at.normalization();
+    return new DataProvenance(spec.data().source(), DataDigests.combined(dataFiles), dataFiles,
+        new DataProvenance.Standardization(n.mean(), n.std()),
+        new DataProvenance.Split(mine.train().length, DataDigests.ids("train", mine.train())),
+        new DataProvenance.Split(mine.validation().length, DataDigests.ids("train", mine.validation())),
+        new DataProvenance.Split(mine.test().length, DataDigests.ids("test", mine.test())),
+        overlap);
+  }
+
+  /** The data part of a run's environment.json: source, files and digests. */
+  private Map<String, Object> dataEnvironment() {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("source", spec.data().source());
+    data.put("sha256", DataDigests.combined(dataFiles));
+    data.put("files", dataFiles);
+    return data;
   }
 
   /**
@@ -139,7 +215,7 @@ public final class RunExecutor {
     if (arm == null || arm.distill() == null) {
       throw new IllegalArgumentException("arm '" + request.studentArm() + "' of experiment '" + spec.name() + "' has no teacher");
     }
-    TaskData data = TaskSplitter.split(source, spec.tasks().get(arm.task()), request.seed());
+    TaskData data = TaskSplitter.split(source, spec.tasks(), arm.task(), request.seed());
     ImageSet train = data.train();
     try (NDManager manager = NDManager.newBaseManager(device)) {
       Teacher whole = teachers.load(arm.distill().teacher(), request.seed(), data.numClasses(),
@@ -149,7 +225,7 @@ public final class RunExecutor {
       }
       Teacher teacher = member < 0 ? whole
           : new Teacher(List.of(whole.members().get(member)), new ParameterStore(manager, false), whole.source() + " member " + member);
-      Batches batches = new Batches(train, arm.batchSize(), normalization, augmentation(arm.augmentation()));
+      Batches batches = new Batches(train, arm.batchSize(), normalization(request.seed()), augmentation(arm.augmentation()));
       int planned = plannedEpochs(arm);
       java.util.Set<String> stages = DistillationObjective.teacherStages(arm.distill());
       for (int epoch = request.epochsDone() + 1; epoch <= planned; epoch++) {
@@ -204,7 +280,7 @@ public final class RunExecutor {
       return done;
     }
     Files.createDirectories(dir);
-    TaskData data = TaskSplitter.split(source, spec.tasks().get(arm.task()), seed);
+    TaskData data = TaskSplitter.split(source, spec.tasks(), arm.task(), seed);
     RunRecord record;
     if (arm.ensemble() != null) {
       record = new EnsembleRun(arm, seed, dir, data, device).run();
@@ -234,7 +310,7 @@ public final class RunExecutor {
       throw new IllegalArgumentException("arm '" + arm.name() + "' has no ensemble member " + m);
     }
     Files.createDirectories(paths.run(arm.name(), seed));
-    TaskData data = TaskSplitter.split(source, spec.tasks().get(arm.task()), seed);
+    TaskData data = TaskSplitter.split(source, spec.tasks(), arm.task(), seed);
     return new EnsembleRun(arm, seed, paths.run(arm.name(), seed), data, device).member(m);
   }
 
@@ -294,7 +370,7 @@ public final class RunExecutor {
         ParameterStore store = new ParameterStore(manager, false);
         List<Predictions> validation = predictAll(models, data.validation(), manager);
         long start = System.nanoTime();
-        Batches testBatches = evaluationBatches(data.test());
+        Batches testBatches = evaluationBatches(data.test(), normalization(seed));
         List<Predictions> test = predictAll(models, testBatches, manager);
         double testSeconds = (System.nanoTime() - start) / 1e9;
         Map<String, List<Predictions>> shiftedMembers = new LinkedHashMap<>();
@@ -309,7 +385,8 @@ public final class RunExecutor {
         for (int m = 0; m < n; m++) {
           bytes += Files.size(paths.memberWeights(arm.name(), seed, m));
         }
-        InferenceCost cost = new InferenceCost(InferenceCosts.latencyMs(models, store, firstSample(data.test()), manager), data.test().size() / testSeconds, bytes);
+        InferenceCost cost = new InferenceCost(InferenceCosts.latencyMs(models, store, firstSample(data.test(), normalization(seed)), manager),
+            data.test().size() / testSeconds, bytes);
         RunRecord first = members.get(0);
         List<RunEvent> events = new ArrayList<>();
         for (int m = 0; m < n; m++) {
@@ -323,7 +400,7 @@ public final class RunExecutor {
             first.epochsPlanned(), first.epochsRun(), first.selectedEpoch(), "each member: " + first.selection() + " (member 0; learning curve of member 0)",
             0, members.stream().mapToDouble(RunRecord::trainSeconds).sum(), first.samplesPerSecond(),
             Metrics.of(Ensembles.average(validation)), Metrics.of(Ensembles.average(test)), shifted, first.history(), events,
-            null, ensemble, cost);
+            null, ensemble, cost, provenance(arm.task(), seed));
       }
     }
 
@@ -378,7 +455,7 @@ public final class RunExecutor {
     }
 
     private List<Predictions> predictAll(List<StagedModel> models, ImageSet set, NDManager manager) {
-      return predictAll(models, evaluationBatches(set), manager);
+      return predictAll(models, evaluationBatches(set, normalization(seed)), manager);
     }
 
     private List<Predictions> predictAll(List<StagedModel> models, Batches batches, NDManager manager) {
@@ -402,6 +479,7 @@ public final class RunExecutor {
     private final TaskData data;
     private final StagedModel model;
     private final Trainer trainer;
+    private final Normalization normalization;
     private final Batches trainBatches;
     private final Batches validation;
     private final MagnitudePruning pruning;
@@ -454,8 +532,9 @@ public final class RunExecutor {
         ModelWeights.loadBackbone(model, initWeights(arm, runSeed), arm.init().keepHead());
       }
       trainer = new Trainer(model, manager, seed);
+      normalization = normalization(runSeed);
       trainBatches = new Batches(train, arm.batchSize(), normalization, augmentation(arm.augmentation()));
-      validation = evaluationBatches(data.validation());
+      validation = evaluationBatches(data.validation(), normalization);
       pruning = arm.pruning() == null ? null : MagnitudePruning.prune(model, arm.pruning());
       Map<String, Parameter> extra = new LinkedHashMap<>();
       if (arm.distill() != null) {
@@ -473,9 +552,10 @@ public final class RunExecutor {
       DistillSpec distill = arm.distill();
       TaskSpec task = spec.tasks().get(arm.task());
       boolean clean = distill.teacherInput().equals("clean");
-      TaskSpec teacherTask = clean ? new TaskSpec(task.classes(), task.perClass(), task.validationPerClass(), task.testPerClass(), null, task.ood())
+      TaskSpec teacherTask = clean
+          ? new TaskSpec(task.classes(), task.perClass(), task.validationPerClass(), task.testPerClass(), null, task.ood(), task.allowOverlap())
           : task;
-      teacherView = clean ? TaskSplitter.split(source, teacherTask, runSeed) : data;
+      teacherView = clean ? TaskSplitter.cleanSplit(source, spec.tasks(), arm.task(), runSeed) : data;
       ImageSet train = data.train();
       teacher = teachers.load(distill.teacher(), runSeed, data.numClasses(), new Shape(train.channels(), train.height(), train.width()), manager);
       if (clean) {
@@ -506,7 +586,8 @@ public final class RunExecutor {
         cacheNote = "cached: teacher logits computed once per sample, reused across epochs and students";
         if (outputStore != null) {
           storeKey = teachers.contentDigest(distill.teacher(), runSeed) + "|" + SpecReader.toJson(teachers.model(distill.teacher())) + "|"
-              + SpecReader.toJson(spec.data()) + "|" + SpecReader.toJson(teacherTask) + "|seed " + runSeed;
+              + SpecReader.toJson(spec.data()) + "|" + SpecReader.toJson(teacherTask) + "|seed " + runSeed + "|normalization "
+              + normalization.mean() + " " + normalization.std();
           int before = cache.size();
           outputStore.load(storeKey, cache.floatsPerSample()).forEach(cache::put);
           storedSamples = cache.size();
@@ -535,7 +616,9 @@ public final class RunExecutor {
     }
 
     RunRecord run() throws IOException {
-      AtomicFiles.writeString(dir.resolve("environment.json"), SpecReader.toJson(Environment.describe()));
+      Map<String, Object> environment = Environment.describe();
+      environment.put("data", dataEnvironment());
+      AtomicFiles.writeString(dir.resolve("environment.json"), SpecReader.toJson(environment));
       CheckpointState state = checkpoints.load();
       List<Phase> phases = Phase.of(arm);
       if (state != null) {
@@ -590,7 +673,7 @@ public final class RunExecutor {
       }
       switch (arm.strategy()) {
         case "bn-adapt" -> {
-          trainer.recomputeBatchNormStatistics(evaluationBatches(data.train()));
+          trainer.recomputeBatchNormStatistics(evaluationBatches(data.train(), normalization));
           events.add(new RunEvent(0, "note", "BatchNorm statistics recomputed on " + data.train().size()
               + " target samples; no weight changed"));
           selection = "no training (BatchNorm statistics only)";
@@ -724,17 +807,18 @@ public final class RunExecutor {
     /** Evaluates the selected weights on validation, test and shifted test data, and saves them. */
     private RunRecord evaluate() throws IOException {
       EvalMetrics validationMetrics = Metrics.of(trainer.predict(validation));
-      Batches testBatches = evaluationBatches(data.test());
+      Batches testBatches = evaluationBatches(data.test(), normalization);
       long start = System.nanoTime();
       EvalMetrics test = Metrics.of(trainer.predict(testBatches));
       double testSeconds = (System.nanoTime() - start) / 1e9;
       Map<String, EvalMetrics> shifted = new LinkedHashMap<>();
       // The run's seed, not an ensemble member's: every member and the ensemble see the same shifted draws.
       for (Map.Entry<String, ImageSet> ood : TaskSplitter.oodSets(data, spec.tasks().get(arm.task()), runSeed).entrySet()) {
-        shifted.put(ood.getKey(), Metrics.of(trainer.predict(evaluationBatches(ood.getValue()))));
+        shifted.put(ood.getKey(), Metrics.of(trainer.predict(evaluationBatches(ood.getValue(), normalization))));
       }
       ModelWeights.save(model, dir.resolve("model.params"), data.sourceClasses());
-      InferenceCost cost = new InferenceCost(InferenceCosts.latencyMs(List.of(model), new ParameterStore(manager, false), firstSample(data.test()), manager),
+      InferenceCost cost = new InferenceCost(InferenceCosts.latencyMs(List.of(model), new ParameterStore(manager, false),
+          firstSample(data.test(), normalization), manager),
           data.test().size() / testSeconds, Files.size(dir.resolve("model.params")));
       ModelStats stats = ModelStats.of(model);
       double seconds = history.stream().mapToDouble(EpochMetrics::seconds).sum();
@@ -743,14 +827,14 @@ public final class RunExecutor {
           describe(arm), teacher == null ? null : teacher.source(), stats.parameters(), trainableCount, stats.multiplyAdds(), stats.bytes(),
           data.train().size(), data.validation().size(), plannedEpochs(arm), epochsDone, selectedEpoch, selection,
           pruning == null ? 0 : pruning.sparsity(), seconds, throughput, validationMetrics, test, shifted, history, events,
-          teacher == null ? null : distillationInfo(), null, cost);
+          teacher == null ? null : distillationInfo(), null, cost, provenance(arm.task(), runSeed));
     }
 
     private DistillationInfo distillationInfo() {
       DistillSpec distill = arm.distill();
       List<Predictions> teacherPredictions = new ArrayList<>();
       for (StagedModel member : teacher.members()) {
-        teacherPredictions.add(new Trainer(member, manager, seed).predict(evaluationBatches(teacherView.test())));
+        teacherPredictions.add(new Trainer(member, manager, seed).predict(evaluationBatches(teacherView.test(), normalization)));
       }
       double teacherAccuracy = Metrics.of(Ensembles.average(teacherPredictions)).accuracy();
       List<Phase> phases = Phase.of(arm);
@@ -872,11 +956,11 @@ public final class RunExecutor {
   }
 
   /** The first sample of {@code set} alone, for latency measurements. */
-  private Batches firstSample(ImageSet set) {
+  private static Batches firstSample(ImageSet set, Normalization normalization) {
     return new Batches(set.subset(new int[] {0}), 1, normalization, Augmentation.none());
   }
 
-  private Batches evaluationBatches(ImageSet set) {
+  private static Batches evaluationBatches(ImageSet set, Normalization normalization) {
     return new Batches(set, EVAL_BATCH, normalization, Augmentation.none());
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mentor.messages.spec.DataSpec;
+import dev.mentor.messages.spec.SpecException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,5 +73,39 @@ class DataSourcesTest {
     assertThatThrownBy(() -> DataSources.load(new DataSpec("image-folder", "pics", null, null, null, null), dir))
         .isInstanceOf(DataException.class)
         .hasMessageContaining(dir.resolve("pics").resolve("train") + ": folder not found");
+  }
+  @Test
+  void load_fashionMnistPathThatIsNoFolder_isRefusedNamingDataPath() {
+    Path missing = dir.resolve("no-such-folder");
+
+    assertThatThrownBy(() -> DataSources.load(new DataSpec("fashion-mnist", missing.toString(), null, null, null, null), null))
+        .isInstanceOfSatisfying(SpecException.class, e -> assertThat(e.field()).isEqualTo("data.path"))
+        .hasMessageContaining(missing.toString())
+        .hasMessageContaining("no such folder")
+        .hasMessageContaining("train-images-idx3-ubyte");
+  }
+
+  @Test
+  void load_fashionMnistPathWithoutTheFiles_isRefusedSayingWhatItHolds() throws IOException {
+    Path etc = Files.createDirectories(dir.resolve("etc"));
+    Files.writeString(etc.resolve("hosts"), "127.0.0.1 localhost\n");
+    Files.writeString(etc.resolve("train-labels-idx1-ubyte.gz"), "");
+
+    assertThatThrownBy(() -> DataSources.load(new DataSpec("fashion-mnist", "etc", null, null, null, null), dir))
+        .isInstanceOfSatisfying(SpecException.class, e -> assertThat(e.field()).isEqualTo("data.path"))
+        .hasMessageContaining(etc.toString())
+        .hasMessageContaining("hosts")
+        .hasMessageContaining("t10k-images-idx3-ubyte")
+        .hasMessageContaining("train-labels-idx1-ubyte.gz");
+  }
+
+  @Test
+  void load_fashionMnistPathHoldingTheFiles_readsThem() throws IOException {
+    TestImages.writeIdxFolder(Files.createDirectories(dir.resolve("mine")), 6, 4, 3, 28);
+
+    SourceData data = DataSources.load(new DataSpec("fashion-mnist", "mine", null, null, null, null), dir);
+
+    assertThat(data.train().size()).isEqualTo(6);
+    assertThat(data.classNames()).isEqualTo(FashionMnist.CLASS_NAMES);
   }
 }

@@ -3,6 +3,7 @@ package dev.mentor.training.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.mentor.messages.spec.SpecException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -90,11 +91,14 @@ class FashionMnistLocatorTest {
   }
 
   @Test
-  void locate_specPathLackingFiles_fallsThroughToNextCandidate() throws IOException {
+  void locate_specPathLackingFiles_isRefusedEvenWhenAnotherCopyExists() throws IOException {
     Path emptySpec = Files.createDirectories(tmp.resolve("empty"));
     Path debian = folderWithData("debian");
 
-    assertThat(locator(OFFLINE, debian, NO_NETWORK).locate(emptySpec.toString())).isEqualTo(debian);
+    assertThatThrownBy(() -> locator(OFFLINE, debian, NO_NETWORK).locate(emptySpec.toString()))
+        .isInstanceOfSatisfying(SpecException.class, e -> assertThat(e.field()).isEqualTo("data.path"))
+        .hasMessageContaining(emptySpec + ": lacks train-images-idx3-ubyte.gz")
+        .hasMessageContaining("it holds nothing");
   }
 
   @Test
@@ -110,11 +114,8 @@ class FashionMnistLocatorTest {
 
   @Test
   void locate_nothingFoundOffline_failsWithEveryPlaceSearchedAndHowToGetTheData() throws IOException {
-    Path emptySpec = Files.createDirectories(tmp.resolve("empty"));
-
-    assertThatThrownBy(() -> locator(OFFLINE, tmp.resolve("no-debian"), NO_NETWORK).locate(emptySpec.toString()))
+    assertThatThrownBy(() -> locator(OFFLINE, tmp.resolve("no-debian"), NO_NETWORK).locate(null))
         .isInstanceOf(DataException.class)
-        .hasMessageContaining("data.path " + emptySpec + ": lacks train-images-idx3-ubyte.gz")
         .hasMessageContaining("$MENTOR_DATA_DIR: not set")
         .hasMessageContaining(tmp.resolve("no-debian") + ": no such folder")
         .hasMessageContaining("skipped because MENTOR_OFFLINE=true")

@@ -22,7 +22,7 @@ class TaskSplitterTest {
       List.of("zero", "one", "two", "three"));
 
   private static TaskSpec task(List<Integer> classes, Integer perClass, Integer validationPerClass) {
-    return new TaskSpec(classes, perClass, validationPerClass, null, null, null);
+    return new TaskSpec(classes, perClass, validationPerClass, null, null, null, null);
   }
 
   /** The source label of a sample, recovered from its id (sample i of DATA has label i % 4). */
@@ -81,7 +81,7 @@ class TaskSplitterTest {
 
   @Test
   void split_testPerClass_drawsThatManyOfEachClass() {
-    TaskSpec spec = new TaskSpec(List.of(0, 1), 5, 2, 3, null, null);
+    TaskSpec spec = new TaskSpec(List.of(0, 1), 5, 2, 3, null, null, null);
     TaskData data = TaskSplitter.split(DATA, spec, 7);
 
     assertThat(data.test().labels()).containsExactly(0, 0, 0, 1, 1, 1);
@@ -134,7 +134,7 @@ class TaskSplitterTest {
 
   @Test
   void split_tooFewTestSamples_failsSayingHowManyExist() {
-    TaskSpec spec = new TaskSpec(List.of(0, 1), 5, 2, 13, null, null);
+    TaskSpec spec = new TaskSpec(List.of(0, 1), 5, 2, 13, null, null, null);
     assertThatThrownBy(() -> TaskSplitter.split(DATA, spec, 1))
         .isInstanceOf(DataException.class)
         .hasMessageContaining("has 12 test-file samples, but testPerClass asks for 13");
@@ -151,7 +151,7 @@ class TaskSplitterTest {
 
   @Test
   void split_withShift_shiftsEverySplit() {
-    TaskSpec spec = new TaskSpec(List.of(0, 1), 5, 2, null, new ShiftSpec("inversion", 1.0), null);
+    TaskSpec spec = new TaskSpec(List.of(0, 1), 5, 2, null, new ShiftSpec("inversion", 1.0), null, null);
     TaskData plain = TaskSplitter.split(DATA, task(List.of(0, 1), 5, 2), 3);
     TaskData shifted = TaskSplitter.split(DATA, spec, 3);
 
@@ -176,7 +176,7 @@ class TaskSplitterTest {
   @Test
   void oodSets_shiftTheTestSplitKeyedByLabelInSpecOrder() {
     TaskSpec spec = new TaskSpec(List.of(0, 1), 5, 2, null, null,
-        List.of(new ShiftSpec("brightness", -1.0), new ShiftSpec("contrast", 0.5)));
+        List.of(new ShiftSpec("brightness", -1.0), new ShiftSpec("contrast", 0.5)), null);
     TaskData data = TaskSplitter.split(DATA, spec, 3);
 
     Map<String, ImageSet> ood = TaskSplitter.oodSets(data, spec, 3);
@@ -190,9 +190,97 @@ class TaskSplitterTest {
   @Test
   void taskSpec_sameShiftListedTwice_isRejectedNamingTheEntry() {
     assertThatThrownBy(() -> new TaskSpec(List.of(0, 1), 5, 2, null, null,
-        List.of(new ShiftSpec("noise", 0.1), new ShiftSpec("noise", 0.1))))
+        List.of(new ShiftSpec("noise", 0.1), new ShiftSpec("noise", 0.1)), null))
         .isInstanceOf(SpecException.class)
         .hasMessageStartingWith("ood[1]");
+  }
+
+  /** A task of the experiment {@code tasks}, split as the experiment splits it. */
+  private static TaskData splitIn(Map<String, TaskSpec> tasks, String name, long seed) {
+    return TaskSplitter.split(DATA, tasks, name, seed);
+  }
+
+  @Test
+  void split_taskWithAllSamples_neverTrainsOnAnotherTasksValidationSamples() {
+    // "all": 10% validation (4 of 40 per class); "some": 5 training and 20 validation samples per class.
+    Map<String, TaskSpec> tasks = Map.of("all", task(List.of(0, 1), null, null), "some", task(List.of(0, 1), 5, 20));
+    for (long seed : new long[] {1, 2, 3}) {
+      TaskData all = splitIn(tasks, "all", seed);
+      TaskData some = splitIn(tasks, "some", seed);
+      TaskData allAlone = TaskSplitter.split(DATA, tasks.get("all"), seed);
+      TaskData someAlone = TaskSplitter.split(DATA, tasks.get("some"), seed);
+
+      assertThat(ids(all.train())).as("seed " + seed).doesNotContainAnyElementsOf(ids(some.validation()));
+      // Everything before the largest validation block of the class: 40 - 20 per class.
+      assertThat(all.train().size()).isEqualTo(2 * 20);
+      assertThat(ids(allAlone.train())).containsAll(ids(all.train()));
+      // Each task's validation set and the smaller task's training set are unchanged.
+      assertThat(all.validation().sampleIds()).containsExactly(allAlone.validation().sampleIds());
+      assertThat(some.validation().sampleIds()).containsExactly(someAlone.validation().sampleIds());
+      assertThat(some.train().sampleIds()).containsExactly(someAlone.train().sampleIds());
+    }
+  }
+
+  @Test
+  void split_perClassReachingIntoAnotherTasksValidation_isRefusedNamingBothTasks() {
+    // "some" validates on the last 20 of 40 per class; "big" asks for 25 training samples of class 1.
+    Map<String, TaskSpec> tasks = Map.of("some", task(List.of(0, 1), 5, 20), "big", task(List.of(1, 2), 25, 4));
+
+    assertThatThrownBy(() -> splitIn(tasks, "big", 1))
+        .isInstanceOfSatisfying(SpecException.class, e -> assertThat(e.field()).isEqualTo("tasks.big.perClass"))
+        .hasMessageContaining("class 1 (one)")
+        .hasMessageContaining("task 'some'")
+        .hasMessageContaining("at most 20")
+        .hasMessageContaining("allowOverlap");
+    assertThat(splitIn(tasks, "some", 1).train().size()).as("the other task is unaffected").isEqualTo(2 * 5);
+  }
+
+  @Test
+  void split_allowOverlap_drawsAsIfTheTaskWereAlone() {
+    TaskSpec big = new TaskSpec(List.of(1, 2), 25, 4, null, null, null, true);
+    TaskSpec all = new TaskSpec(List.of(0, 1), null, null, null, null, null, true);
+    Map<String, TaskSpec> tasks = Map.of("some", task(List.of(0, 1), 5, 20), "big", big, "all", all);
+
+    for (String name : List.of("big", "all")) {
+      TaskData inExperiment = splitIn(tasks, name, 4);
+      TaskData alone = TaskSplitter.split(DATA, tasks.get(name), 4);
+      assertThat(inExperiment.train().sampleIds()).as(name).containsExactly(alone.train().sampleIds());
+      assertThat(inExperiment.validation().sampleIds()).as(name).containsExactly(alone.validation().sampleIds());
+    }
+    Set<Long> someValidation = ids(splitIn(tasks, "some", 4).validation());
+    assertThat(ids(splitIn(tasks, "all", 4).train())).containsAnyElementsOf(someValidation);
+  }
+
+  @Test
+  void split_otherTaskValidatingOnAWholeClass_isBlamedOnThatTask() {
+    Map<String, TaskSpec> tasks = Map.of("all", task(List.of(0, 1), null, null), "greedy", task(List.of(1, 2), 1, 40));
+
+    assertThatThrownBy(() -> splitIn(tasks, "all", 1))
+        .isInstanceOfSatisfying(SpecException.class, e -> assertThat(e.field()).isEqualTo("tasks.greedy"))
+        .hasMessageContaining("validates on 40 of them");
+  }
+
+  @Test
+  void indices_giveTheSplitsSamplesInOrder() {
+    Map<String, TaskSpec> tasks = Map.of("all", task(List.of(0, 1), null, null), "some", task(List.of(0, 1), 5, 20));
+    TaskSplitter.Indices indices = TaskSplitter.indices(DATA, tasks, "all", 6);
+    TaskData data = splitIn(tasks, "all", 6);
+
+    assertThat(Arrays.stream(indices.train()).asLongStream().toArray()).containsExactly(data.train().sampleIds());
+    assertThat(Arrays.stream(indices.validation()).asLongStream().toArray()).containsExactly(data.validation().sampleIds());
+    assertThat(Arrays.stream(indices.test()).asLongStream().map(i -> i + SourceData.TEST_ID_OFFSET).toArray())
+        .containsExactly(data.test().sampleIds());
+  }
+
+  @Test
+  void cleanSplit_isTheSameSamplesWithoutTheShift() {
+    TaskSpec shifted = new TaskSpec(List.of(0, 1), 5, 2, null, new ShiftSpec("inversion", 1.0), null, null);
+    Map<String, TaskSpec> tasks = Map.of("shifted", shifted, "plain", task(List.of(0, 1), 5, 2));
+    TaskData clean = TaskSplitter.cleanSplit(DATA, tasks, "shifted", 3);
+    TaskData plain = TaskSplitter.split(DATA, tasks, "plain", 3);
+
+    assertThat(clean.train().sampleIds()).containsExactly(plain.train().sampleIds());
+    assertThat(clean.train().rawPixels()).containsExactly(plain.train().rawPixels());
   }
 
   @Test

@@ -191,6 +191,6 @@ class ExperimentReportTest {
           accuracy - 0.02 * (4 - epoch), 0.001, 1600, 3, null));
     }
     return new RunRecord(RunRecord.SCHEMA_VERSION, "tiny", arm, seed, task, strategy, model, null, trainable * 2, trainable,
-        10_000, trainable * 8, 20, 20, 4, epochsRun, selectedEpoch, selection, 0, 12.5, 1600, test, test, shifted, history, events, null, null, null);
+        10_000, trainable * 8, 20, 20, 4, epochsRun, selectedEpoch, selection, 0, 12.5, 1600, test, test, shifted, history, events, null, null, null, null);
   }
 }

@@ -225,6 +225,6 @@ class StudentsAndEnsemblesReportTest {
     EvalMetrics test = eval(accuracy, 0.4 + 0.1 * seed, 0.01 * seed);
     return new RunRecord(RunRecord.SCHEMA_VERSION, "compress", arm, seed, task, "scratch", model, null, parameters, parameters,
         multiplyAdds, parameters * 4, 20, 20, 4, 4, 4, "last epoch 4", 0, 10, 1000, test, test, shifted, history, List.of(),
-        distillation, ensemble, inference);
+        distillation, ensemble, inference, null);
   }
 }

@@ -281,4 +281,53 @@ class ExperimentValidationTest {
         + " {method: similarity, pairs: [{student: stage1, teacher: stage3}]}]}}");
     assertThatCode(() -> new ExperimentRunner(spec, base, output()).validate()).doesNotThrowAnyException();
   }
+  @Test
+  void perClassReachingIntoAnotherTasksValidationSamplesIsRefusedNamingBothTasks() {
+    // 60 training-file samples per class: "some" validates on the last 30 of each class's order, "big" would train on the first 40.
+    ExperimentSpec spec = spec("some: {classes: [0, 1], perClass: 5, validationPerClass: 30}\n"
+        + "big: {classes: [1, 2], perClass: 40, validationPerClass: 5}", "- {name: a, task: big}\n- {name: b, task: some}");
+    SpecException error = rejected(spec);
+    assertThat(error.field()).isEqualTo("tasks.big.perClass");
+    assertThat(error.reason()).contains("some").contains("40").contains("30").contains("allowOverlap");
+    assertThat(rejectedByRun(spec).field()).isEqualTo("tasks.big.perClass");
+  }
+
+  @Test
+  void perClassReachingIntoAnotherTasksValidationSamplesIsAcceptedWithAllowOverlap() {
+    ExperimentSpec spec = spec("some: {classes: [0, 1], perClass: 5, validationPerClass: 30}\n"
+        + "big: {classes: [1, 2], perClass: 40, validationPerClass: 5, allowOverlap: true}", "- {name: a, task: big}\n- {name: b, task: some}");
+    assertThatCode(() -> new ExperimentRunner(spec, base, output()).validate()).doesNotThrowAnyException();
+  }
+
+  @Test
+  void relativeDataPathWithoutASpecFileIsRefused() {
+    // A job sent to the service has no file its relative paths could be resolved against.
+    ExperimentSpec spec = SpecReader.parse("""
+        name: sent
+        seeds: [1]
+        data: {source: idx, path: data/mine}
+        tasks: {t: {classes: [0, 1]}}
+        arms: [{name: a, task: t, epochs: 1, model: {type: logistic}}]
+        """);
+    SpecException error = catchThrowableOfType(SpecException.class, () -> new ExperimentRunner(spec, null, output()).validate());
+    assertThat(error).isNotNull();
+    assertThat(error.field()).isEqualTo("data.path");
+    assertThat(error.reason()).contains("relative").contains("data/mine").contains("absolute");
+  }
+
+  @Test
+  void relativeCheckpointsWithoutASpecFileAreRefused() {
+    ExperimentSpec init = spec("t: {classes: [0, 1]}", "- {name: probe, task: t, strategy: linear-probe, init: {checkpoint: weights/same.params}}");
+    SpecException error = catchThrowableOfType(SpecException.class, () -> new ExperimentRunner(init, null, output()).validate());
+    assertThat(error).isNotNull();
+    assertThat(error.field()).isEqualTo("arms[0].init.checkpoint");
+    assertThat(error.reason()).contains("relative").contains("absolute");
+
+    ExperimentSpec teacher = spec("t: {classes: [0, 1]}", "- {name: s, task: t, distill: {teacher: {checkpoint: weights/teacher.params,"
+        + " model: {type: cnn, channels: [4, 8], hidden: 16}}}}");
+    error = catchThrowableOfType(SpecException.class, () -> new ExperimentRunner(teacher, null, output()).validate());
+    assertThat(error).isNotNull();
+    assertThat(error.field()).isEqualTo("arms[0].distill.teacher.checkpoint");
+    assertThat(error.reason()).contains("relative");
+  }
 }
