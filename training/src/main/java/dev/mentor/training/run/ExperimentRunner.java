@@ -77,10 +77,15 @@ public final class ExperimentRunner {
     return paths;
   }
 
-  /** Every check that needs the data or files; throws {@link SpecException} naming the field. */
+  /**
+   * Every check that needs the data or files; throws one {@link SpecException} holding every
+   * problem found, each naming its field (the data first: without it nothing else can be checked).
+   */
   public void validate() {
+    List<SpecException> errors = new ArrayList<>();
     if (baseDir == null) {
-      requireAbsolutePaths();
+      requireAbsolutePaths(errors);
+      SpecException.throwIfAny(errors);
     }
     try {
       DataSources.Loaded loaded = DataSources.open(spec.data(), baseDir);
@@ -91,37 +96,53 @@ public final class ExperimentRunner {
     }
     for (Map.Entry<String, TaskSpec> task : spec.tasks().entrySet()) {
       List<Integer> classes = task.getValue().classes();
+      boolean classesExist = true;
       for (int i = 0; i < classes.size(); i++) {
         if (classes.get(i) >= source.numClasses()) {
-          throw new SpecException("tasks." + task.getKey() + ".classes[" + i + "]", "the data has classes 0.." + (source.numClasses() - 1)
-              + ", got " + classes.get(i));
+          errors.add(new SpecException("tasks." + task.getKey() + ".classes[" + i + "]", "the data has classes 0.." + (source.numClasses() - 1)
+              + ", got " + classes.get(i)));
+          classesExist = false;
         }
+      }
+      if (!classesExist) {
+        continue;
       }
       try {
         // Which samples a task draws changes with the seed, whether they fit does not.
         TaskSplitter.indices(source, spec.tasks(), task.getKey(), spec.seeds().get(0));
       } catch (DataException e) {
-        throw new SpecException("tasks." + task.getKey(), e.getMessage());
+        errors.add(new SpecException("tasks." + task.getKey(), e.getMessage()));
+      } catch (SpecException e) {
+        errors.add(e);
       }
+    }
+    if (!errors.isEmpty()) {
+      // The arms' checks build models for the tasks' classes: they would only repeat these errors.
+      throw SpecException.of(errors);
     }
     for (int i = 0; i < spec.arms().size(); i++) {
       ArmSpec arm = spec.arms().get(i);
-      if (arm.init() != null && arm.init().checkpoint() != null) {
-        checkCheckpoint(arm, "arms[" + i + "].init.checkpoint");
-      }
-      if (arm.distill() != null) {
-        DistillChecks.check(spec, arm, "arms[" + i + "].distill", source, new TeacherLoader(spec, baseDir, paths));
+      try {
+        if (arm.init() != null && arm.init().checkpoint() != null) {
+          checkCheckpoint(arm, "arms[" + i + "].init.checkpoint");
+        }
+        if (arm.distill() != null) {
+          DistillChecks.check(spec, arm, "arms[" + i + "].distill", source, new TeacherLoader(spec, baseDir, paths));
+        }
+      } catch (SpecException e) {
+        errors.add(e);
       }
     }
     String resolved = SpecReader.toJson(spec);
     try {
       if (Files.exists(paths.spec()) && !Files.readString(paths.spec()).equals(resolved)) {
-        throw new SpecException("name", "the output directory " + paths.experimentDir() + " holds a different spec for experiment '"
-            + spec.name() + "'; rename the experiment, choose another --output, or remove that directory");
+        errors.add(new SpecException("name", "the output directory " + paths.experimentDir() + " holds a different spec for experiment '"
+            + spec.name() + "'; rename the experiment, choose another --output, or remove that directory"));
       }
     } catch (IOException e) {
-      throw new SpecException("name", "cannot read " + paths.spec() + ": " + e.getMessage());
+      errors.add(new SpecException("name", "cannot read " + paths.spec() + ": " + e.getMessage()));
     }
+    SpecException.throwIfAny(errors);
   }
 
   /**
@@ -132,35 +153,37 @@ public final class ExperimentRunner {
     if (source == null) {
       validate();
     }
-    return new SpecExplainer(spec, source, (task, seed) -> TaskSplitter.split(source, spec.tasks(), task, seed)).explain();
+    return new SpecExplainer(spec, source, DataDigests.describe(dataFiles), (task, seed) -> TaskSplitter.split(source, spec.tasks(), task, seed))
+        .explain();
   }
 
   /** For a spec without a file: every path it gives must be absolute. */
-  private void requireAbsolutePaths() {
+  private void requireAbsolutePaths(List<SpecException> errors) {
     if (spec.data().path() != null && !spec.data().source().equals("synthetic")) {
-      requireAbsolute("data.path", spec.data().path());
+      requireAbsolute(errors, "data.path", spec.data().path());
     }
     for (int i = 0; i < spec.arms().size(); i++) {
       ArmSpec arm = spec.arms().get(i);
       if (arm.init() != null && arm.init().checkpoint() != null) {
-        requireAbsolute("arms[" + i + "].init.checkpoint", arm.init().checkpoint());
+        requireAbsolute(errors, "arms[" + i + "].init.checkpoint", arm.init().checkpoint());
       }
       if (arm.distill() != null && arm.distill().teacher().checkpoint() != null) {
-        requireAbsolute("arms[" + i + "].distill.teacher.checkpoint", arm.distill().teacher().checkpoint());
+        requireAbsolute(errors, "arms[" + i + "].distill.teacher.checkpoint", arm.distill().teacher().checkpoint());
       }
     }
   }
 
-  private static void requireAbsolute(String field, String path) {
+  private static void requireAbsolute(List<SpecException> errors, String field, String path) {
     boolean absolute;
     try {
       absolute = Path.of(path).isAbsolute();
     } catch (java.nio.file.InvalidPathException e) {
-      throw new SpecException(field, "is not a valid path: " + e.getMessage());
+      errors.add(new SpecException(field, "is not a valid path: " + e.getMessage()));
+      return;
     }
     if (!absolute) {
-      throw new SpecException(field, "is relative (" + Check.quote(path) + "), but this experiment came without a spec file (a job sent to"
-          + " the service) whose folder it could be relative to; give an absolute path on the machine that runs it");
+      errors.add(new SpecException(field, "is relative (" + Check.quote(path) + "), but this experiment came without a spec file (a job sent to"
+          + " the service) whose folder it could be relative to; give an absolute path on the machine that runs it"));
     }
   }
 

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import dev.mentor.messages.record.DataProvenance;
 import dev.mentor.messages.spec.ArmSpec;
 import dev.mentor.messages.spec.AugmentationSpec;
 import dev.mentor.messages.spec.DistillSpec;
@@ -40,13 +41,15 @@ import java.util.function.BiFunction;
 final class SpecExplainer {
   private final ExperimentSpec spec;
   private final SourceData source;
+  private final List<DataProvenance.DataFile> files;
   private final BiFunction<String, Long, TaskData> split;
   private final StringBuilder out = new StringBuilder();
 
-  /** {@code split} gives a task's splits at a seed, as the runs will draw them. */
-  SpecExplainer(ExperimentSpec spec, SourceData source, BiFunction<String, Long, TaskData> split) {
+  /** {@code files}: what the data was read from; {@code split} gives a task's splits at a seed, as the runs will draw them. */
+  SpecExplainer(ExperimentSpec spec, SourceData source, List<DataProvenance.DataFile> files, BiFunction<String, Long, TaskData> split) {
     this.spec = spec;
     this.source = source;
+    this.files = files;
     this.split = split;
   }
 
@@ -59,11 +62,18 @@ final class SpecExplainer {
     }
     line("");
     var train = source.train();
-    line("Data: " + spec.data().source() + (spec.data().path() == null ? "" : " from " + spec.data().path()) + ", " + train.channels() + "×"
+    line("Data: " + spec.data().source() + ", " + train.channels() + "×"
         + train.height() + "×" + train.width() + " images, " + source.numClasses() + " classes; " + count(train.size()) + " training-file and "
         + count(source.test().size()) + " test-file samples. Seeds " + joined(spec.seeds()) + ": every arm runs once per seed, "
         + spec.arms().size() + " arms × " + spec.seeds().size() + " seeds = " + runs + " trained models"
         + (runs == (long) spec.arms().size() * spec.seeds().size() ? "" : " (ensemble members counted)") + ".");
+    if (!files.isEmpty()) {
+      line("");
+      line("Read from:");
+      for (DataProvenance.DataFile file : files) {
+        line("- " + file.path() + " (" + count(file.bytes()) + " bytes, SHA-256 " + file.sha256().substring(0, 16) + "…)");
+      }
+    }
     line("");
     line("## Tasks (splits at seed " + spec.seeds().get(0) + ")");
     line("");
@@ -85,10 +95,16 @@ final class SpecExplainer {
     for (int j = 0; j < task.classes().size(); j++) {
       labels.add(j + " = " + source.classNames().get(task.classes().get(j)) + " (class " + task.classes().get(j) + ")");
     }
+    String sameAs = spec.tasks().entrySet().stream().takeWhile(t -> !t.getKey().equals(name))
+        .filter(t -> t.getValue().classes().equals(task.classes())).map(Map.Entry::getKey).findFirst().orElse(null);
+    List<String> overlapping = spec.tasks().entrySet().stream().filter(t -> !t.getKey().equals(name) && t.getValue().allowOverlap())
+        .map(Map.Entry::getKey).toList();
+    String heldOut = overlapping.isEmpty() ? "held out of the training file; no task of this experiment trains on it"
+        : "held out of the training file; " + String.join(", ", overlapping) + " may train on it (allowOverlap)";
     String perClass = task.perClass() == null ? "every training-file sample not held out" : task.perClass() + " per class";
     String validation = task.effectiveValidationPerClass() == -1 ? "10% of each class" : task.effectiveValidationPerClass() + " per class";
-    line("- **" + name + "**: labels " + String.join(", ", labels) + ". Training " + count(data.train().size()) + " samples (" + perClass
-        + "), validation " + count(data.validation().size()) + " (" + validation + ", held out of the training file, never trained on), test "
+    line("- **" + name + "**: " + (sameAs == null ? "labels " + String.join(", ", labels) : "the labels of " + sameAs) + ". Training " + count(data.train().size()) + " samples (" + perClass
+        + "), validation " + count(data.validation().size()) + " (" + validation + ", " + heldOut + "), test "
         + count(data.test().size()) + " (" + (task.testPerClass() == null ? "the whole test file" : task.testPerClass() + " per class") + ")"
         + (task.shift() == null ? "" : "; every split under the shift " + task.shift().label())
         + (task.ood().isEmpty() ? "" : "; also tested under " + String.join(", ", task.ood().stream().map(s -> s.label()).toList())) + ".");

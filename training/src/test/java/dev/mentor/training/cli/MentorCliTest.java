@@ -109,7 +109,8 @@ class MentorCliTest {
     assertThat(result.exitCode()).as(result.err()).isZero();
     assertThat(result.out())
         .contains("# distill-fashion: what will be trained")
-        .contains("- **scarce**: labels 0 = T-shirt/top (class 0)", "Training 540 samples (54 per class), validation 540")
+        .contains("- **full**: labels 0 = T-shirt/top (class 0), 1 = Trouser (class 1)")
+        .contains("- **scarce**: the labels of full. Training 540 samples (54 per class), validation 540")
         .contains("### kd-t4 (task full, student)")
         .contains("with T = 4 and α = 0.9, i.e. 0.1·CE + 14.4·KL")
         .contains("Teacher: arm teacher (cnn [32, 64] fc128, task full) trained with the same seed")

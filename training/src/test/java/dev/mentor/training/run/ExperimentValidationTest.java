@@ -85,6 +85,23 @@ class ExperimentValidationTest {
   }
 
   @Test
+  void everyTaskThatDoesNotFitTheDataIsReportedAtOnce() {
+    ExperimentSpec spec = spec("a: {classes: [0, 7]}\nb: {classes: [2, 3], perClass: 100}\nc: {classes: [4, 9]}",
+        "- {name: x, task: a}");
+    SpecException error = rejected(spec);
+    assertThat(error.errors()).extracting(SpecException::field).containsExactly("tasks.a.classes[1]", "tasks.b", "tasks.c.classes[1]");
+  }
+
+  @Test
+  void everyArmWhoseFilesDoNotFitIsReportedAtOnce() {
+    ExperimentSpec spec = spec("t: {classes: [0, 1]}",
+        "- {name: a, task: t, strategy: full, init: {checkpoint: weights/one.params}}\n"
+            + "- {name: b, task: t, strategy: full, init: {checkpoint: weights/two.params}}");
+    SpecException error = rejected(spec);
+    assertThat(error.errors()).extracting(SpecException::field).containsExactly("arms[0].init.checkpoint", "arms[1].init.checkpoint");
+  }
+
+  @Test
   void missingCheckpointFileNamesTheArmsInitCheckpoint() {
     ExperimentSpec spec = spec("t: {classes: [0, 1]}",
         "- {name: a, task: t}\n- {name: b, task: t, strategy: full, init: {checkpoint: weights/missing.params}}");
