@@ -6,7 +6,9 @@ import dev.mentor.actors.kafka.MentorTopics;
 import dev.mentor.messages.job.ControlRequest;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecLimits;
+import dev.mentor.messages.spec.SpecException;
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.training.run.ExperimentRunner;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -217,6 +219,8 @@ final class ServiceCommands {
       SpecLimits.checkSpecSize(Files.size(file));
       String text = Files.readString(file);
       ExperimentSpec spec = SpecReader.parse(text);
+      // The service reads the spec without its file, so it has no folder to resolve a relative path against.
+      SpecException.throwIfAny(ExperimentRunner.relativePaths(spec));
       send(MentorTopics.JOBS, spec.name(), text);
       System.out.println("submitted " + spec.name() + " (" + spec.arms().size() * spec.seeds().size() + " runs); follow it with: mentor status "
           + spec.name() + " --bootstrap-servers " + bootstrapServers);

@@ -121,6 +121,20 @@ class ServiceCommandsTest {
     String refused = run(2, "submit", huge.toString(), "--bootstrap-servers", service.bootstrapServers());
     assertThat(refused.strip().lines()).hasSize(1);
     assertThat(refused).startsWith("invalid experiment: ").contains("262144 bytes");
+
+    // The service reads a job without its file: a relative path is refused before anything is sent.
+    Path relative = state.resolve("relative.yaml");
+    Files.writeString(relative, """
+        name: relative-job
+        seeds: [1]
+        data: {source: idx, path: my-data}
+        tasks:
+          t: {classes: [0, 1, 2]}
+        arms:
+          - {name: a, task: t, model: {type: mlp, widths: [8]}}
+        """);
+    assertThat(run(2, "submit", relative.toString(), "--bootstrap-servers", service.bootstrapServers()))
+        .startsWith("invalid experiment: data.path: is relative ('my-data')").doesNotContain("submitted");
   }
 
   @Test

@@ -84,8 +84,7 @@ public final class ExperimentRunner {
   public void validate() {
     List<SpecException> errors = new ArrayList<>();
     if (baseDir == null) {
-      requireAbsolutePaths(errors);
-      SpecException.throwIfAny(errors);
+      SpecException.throwIfAny(relativePaths(spec));
     }
     try {
       DataSources.Loaded loaded = DataSources.open(spec.data(), baseDir);
@@ -136,8 +135,11 @@ public final class ExperimentRunner {
     String resolved = SpecReader.toJson(spec);
     try {
       if (Files.exists(paths.spec()) && !Files.readString(paths.spec()).equals(resolved)) {
-        errors.add(new SpecException("name", "the output directory " + paths.experimentDir() + " holds a different spec for experiment '"
-            + spec.name() + "'; rename the experiment, choose another --output, or remove that directory"));
+        errors.add(new SpecException("name", "the output directory " + paths.experimentDir() + (sameMeaning(Files.readString(paths.spec()))
+            ? " holds this experiment as an earlier version of Mentor wrote it, whose samples, normalisation or records may differ from this"
+                + " version's: its runs cannot be continued here; choose another --output to run it again"
+            : " holds a different spec for experiment '" + spec.name() + "'") + "; rename the experiment, choose another --output, or remove"
+            + " that directory"));
       }
     } catch (IOException e) {
       errors.add(new SpecException("name", "cannot read " + paths.spec() + ": " + e.getMessage()));
@@ -157,8 +159,26 @@ public final class ExperimentRunner {
         .explain();
   }
 
-  /** For a spec without a file: every path it gives must be absolute. */
-  private void requireAbsolutePaths(List<SpecException> errors) {
+  /** Whether a stored resolved spec reads, with this version's defaults, as this experiment. */
+  private boolean sameMeaning(String stored) {
+    try {
+      return SpecReader.parse(stored).equals(spec);
+    } catch (SpecException e) {
+      return false;
+    }
+  }
+
+  /**
+   * The paths of a spec that are relative (data, checkpoints), each an error: a spec sent to a
+   * service comes without its file, so there is no folder they could be relative to.
+   */
+  public static List<SpecException> relativePaths(ExperimentSpec spec) {
+    List<SpecException> errors = new ArrayList<>();
+    requireAbsolutePaths(spec, errors);
+    return errors;
+  }
+
+  private static void requireAbsolutePaths(ExperimentSpec spec, List<SpecException> errors) {
     if (spec.data().path() != null && !spec.data().source().equals("synthetic")) {
       requireAbsolute(errors, "data.path", spec.data().path());
     }

@@ -152,6 +152,19 @@ class ExperimentValidationTest {
   }
 
   @Test
+  void outputWrittenByAnEarlierVersionIsRefusedSayingSo() throws IOException {
+    ExperimentSpec spec = spec("t: {classes: [0, 1]}", "- {name: a, task: t}");
+    Path stored = output().resolve("checked").resolve("experiment.json");
+    Files.createDirectories(stored.getParent());
+    // An earlier version wrote no allowOverlap: the same experiment, with other splits possibly.
+    Files.writeString(stored, SpecReader.toJson(spec).replaceAll(",\\s*\"allowOverlap\" : false", ""));
+
+    SpecException error = rejected(spec);
+    assertThat(error.field()).isEqualTo("name");
+    assertThat(error.reason()).contains("earlier version of Mentor", "another --output");
+  }
+
+  @Test
   void duplicateOodShiftIsRejectedBeforeTraining() {
     assertThatThrownBy(() -> spec("t: {classes: [0, 1], perClass: 10, ood: [{type: noise, severity: 0.1}, {type: noise, severity: 0.1}]}",
         "- {name: a, task: t}"))
