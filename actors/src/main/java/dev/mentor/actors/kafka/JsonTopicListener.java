@@ -12,6 +12,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -19,7 +20,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 /**
  * Follows one topic of JSON requests on a thread of its own, handing each readable one to its
  * receiver; an unreadable or invalid record is reported (to stderr and {@code unreadable}) and
- * skipped, never fatal. Offsets are committed after each poll's records were handed on.
+ * skipped, never fatal. In a consumer group, offsets are committed after each poll's records were
+ * handed on.
  *
  * <p>The loop outlives any broker outage: a failed poll or commit is retried with backoff for as
  * long as it takes (positions stay where they were, so nothing is skipped, and a commit that
@@ -42,6 +44,8 @@ public final class JsonTopicListener<T> implements AutoCloseable {
   private final Thread thread;
   private final LoopHealth health;
   private final LoopHealth.Loop loop;
+  /** In a consumer group (positions committed), or following every partition on its own. */
+  private final boolean grouped;
   private volatile boolean running = true;
 
   private JsonTopicListener(Map<String, Object> consumerProperties, Class<T> type, String what, Predicate<ConsumerRecord<String, String>> wanted,
@@ -49,6 +53,7 @@ public final class JsonTopicListener<T> implements AutoCloseable {
     Map<String, Object> props = new HashMap<>(consumerProperties);
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer());
+    this.grouped = props.get(ConsumerConfig.GROUP_ID_CONFIG) != null;
     this.type = type;
     this.what = what;
     this.wanted = wanted;
@@ -61,7 +66,8 @@ public final class JsonTopicListener<T> implements AutoCloseable {
 
   /**
    * Subscribes to {@code topic} with {@code consumerProperties} (group and offset reset included)
-   * and starts following. {@code wanted} filters records before they are read ({@code what}
+   * and starts following; without a group id in the properties, follows every partition from
+   * its end as this call finds it, with no group (and nothing committed). {@code wanted} filters records before they are read ({@code what}
    * names them in messages); {@code unreadable} hears the reason for each record that could not
    * be read or was invalid. With {@code awaitAssignment}, returns only once partitions are
    * assigned and positioned, so requests sent after the call are seen.
@@ -70,6 +76,11 @@ public final class JsonTopicListener<T> implements AutoCloseable {
       Predicate<ConsumerRecord<String, String>> wanted, Consumer<T> receiver, Consumer<String> unreadable, String threadName,
       boolean awaitAssignment, LoopHealth health) {
     JsonTopicListener<T> listener = new JsonTopicListener<>(consumerProperties, type, what, wanted, receiver, unreadable, threadName, health);
+    if (!listener.grouped) {
+      listener.followFromTheEnd(topic);
+      listener.thread.start();
+      return listener;
+    }
     listener.consumer.subscribe(List.of(topic));
     if (awaitAssignment) {
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -80,6 +91,36 @@ public final class JsonTopicListener<T> implements AutoCloseable {
     }
     listener.thread.start();
     return listener;
+  }
+
+  /**
+   * Without a consumer group: every partition of {@code topic}, from its end as the call finds it,
+   * and from there on the consumer's own positions. No coordinator is involved, so no rejoin after
+   * a broker outage can move the positions to a later end and skip what was sent meanwhile.
+   */
+  private void followFromTheEnd(String topic) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    List<TopicPartition> partitions = List.of();
+    while (partitions.isEmpty()) {
+      try {
+        partitions = consumer.partitionsFor(topic, Duration.ofSeconds(5)).stream()
+            .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      } catch (RuntimeException e) {
+        if (Retries.fatal(e) || System.nanoTime() > deadline) {
+          throw e;
+        }
+      }
+      if (partitions.isEmpty() && !Retries.sleep(Retries.FIRST)) {
+        break;
+      }
+    }
+    consumer.assign(partitions);
+    consumer.seekToEnd(partitions);
+    try {
+      partitions.forEach(p -> consumer.position(p, Duration.ofSeconds(10)));
+    } catch (RuntimeException e) {
+      // the broker is away: the first poll after its return finds the end
+    }
   }
 
   private void run() {
@@ -93,7 +134,7 @@ public final class JsonTopicListener<T> implements AutoCloseable {
               handle(record);
             }
           }
-          if (!records.isEmpty()) {
+          if (!records.isEmpty() && grouped) {
             consumer.commitSync(COMMIT_TIMEOUT);
           }
           loop.beat();
