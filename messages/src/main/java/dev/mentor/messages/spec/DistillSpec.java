@@ -44,7 +44,8 @@ public record DistillSpec(
     if (temperature != null && !(temperature > 0)) {
       throw new SpecException("temperature", "must be > 0, got " + temperature);
     }
-    temperature = soft ? (temperature == null ? 4.0 : temperature) : 1.0;
+    // What does not apply stays absent, so that the resolved spec reads back as itself.
+    temperature = soft ? (temperature == null ? 4.0 : temperature) : null;
     if (logits.equals("none")) {
       if (alpha != null) {
         throw new SpecException("alpha", "weights the teacher's logit term, and logits is 'none'; remove alpha");
@@ -53,20 +54,29 @@ public record DistillSpec(
         throw new SpecException("features", "logits 'none' leaves nothing to distil: add a feature term or choose logits "
             + String.join(", ", LOGIT_METHODS.subList(0, 2)));
       }
-      alpha = 0.0;
     } else {
       alpha = Check.inRange("alpha", alpha == null ? 0.9 : alpha, 0, 1);
     }
     if (softLoss != null && !soft) {
       throw new SpecException("softLoss", "applies to logits 'soft-targets' only");
     }
-    softLoss = Check.oneOf("softLoss", softLoss, "kl", SOFT_LOSSES);
+    softLoss = soft ? Check.oneOf("softLoss", softLoss, "kl", SOFT_LOSSES) : null;
     average = Check.oneOf("average", average, "probabilities", AVERAGES);
     teacherInput = Check.oneOf("teacherInput", teacherInput, "same", TEACHER_INPUTS);
     long twoStage = features.stream().filter(f -> f.hintEpochs() != null && f.hintEpochs() > 0).count();
     if (twoStage > 1) {
       throw new SpecException("features", "at most one two-stage FitNets term (hintEpochs > 0), got " + twoStage);
     }
+  }
+
+  /** The temperature of the logit term: {@code temperature} for soft targets, 1 otherwise. */
+  public double logitTemperature() {
+    return temperature == null ? 1.0 : temperature;
+  }
+
+  /** The weight α of the logit term: 0 for logits {@code none} (hard-label cross-entropy at weight 1). */
+  public double logitWeight() {
+    return alpha == null ? 0.0 : alpha;
   }
 
   /** Epochs of FitNets hint pre-training before the distillation phase; 0 when there is none. */

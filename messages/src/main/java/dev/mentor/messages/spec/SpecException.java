@@ -1,7 +1,9 @@
 package dev.mentor.messages.spec;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A spec that cannot run. The message always starts with the field path (for example
@@ -46,13 +48,23 @@ public final class SpecException extends RuntimeException {
 
   /**
    * One exception for every error in {@code errors} (each may itself hold several), the first
-   * {@link #MAX_ERRORS} kept; {@code errors} must not be empty.
+   * {@link #MAX_ERRORS} kept and the rest counted; an error repeated (same field, same reason)
+   * is reported once. {@code errors} must not be empty.
    */
   public static SpecException of(List<SpecException> errors) {
+    return of(errors, 0);
+  }
+
+  /** {@link #of(List)}, with {@code moreLeftOut} errors that were counted but not kept. */
+  static SpecException of(List<SpecException> errors, int moreLeftOut) {
     List<SpecException> all = new ArrayList<>();
-    int leftOut = 0;
+    Set<List<String>> seen = new HashSet<>();
+    int leftOut = moreLeftOut;
     for (SpecException e : errors) {
       for (SpecException one : e.errors) {
+        if (!seen.add(List.of(one.field, one.reason))) {
+          continue;
+        }
         if (all.size() < MAX_ERRORS) {
           all.add(one);
         } else {

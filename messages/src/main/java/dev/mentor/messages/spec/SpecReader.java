@@ -116,13 +116,18 @@ public final class SpecReader {
       throw new SpecException("", "an experiment must be a mapping with keys name, seeds, data, tasks, arms");
     }
     ObjectNode tree = mergeDefaults((ObjectNode) root);
-    SpecException.throwIfAny(SpecShape.check(tree, ExperimentSpec.class));
+    SpecException form = SpecShape.check(tree, ExperimentSpec.class);
+    if (form != null) {
+      throw form;
+    }
     try {
       return JSON.treeToValue(tree, ExperimentSpec.class);
     } catch (JsonProcessingException e) {
-      SpecException first = translate(e);
-      List<SpecException> parts = partErrors(tree);
-      throw parts.isEmpty() ? first : SpecException.of(parts);
+      // Every part's errors in file order, then the first error Jackson met (the checks between
+      // arms when the parts are right); an error found both ways is reported once.
+      List<SpecException> all = new ArrayList<>(partErrors(tree));
+      all.add(translate(e));
+      throw SpecException.of(all);
     }
   }
 

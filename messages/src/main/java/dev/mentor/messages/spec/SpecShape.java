@@ -26,28 +26,30 @@ final class SpecShape {
   private static final Set<String> PROSE = Set.of("description");
 
   private final List<SpecException> errors = new ArrayList<>();
+  private int leftOut;
 
   private SpecShape() {}
 
-  /** Every error of form in {@code tree}, read as {@code type}, in file order (at most a few more than {@link SpecException#MAX_ERRORS}). */
-  static List<SpecException> check(JsonNode tree, Class<?> type) {
+  /**
+   * Every error of form in {@code tree}, read as {@code type}, in file order: the first
+   * {@link SpecException#MAX_ERRORS} in full, the rest counted; null when there is none.
+   */
+  static SpecException check(JsonNode tree, Class<?> type) {
     SpecShape shape = new SpecShape();
     shape.value(tree, type, "", "");
-    return shape.errors;
-  }
-
-  private boolean full() {
-    return errors.size() > SpecException.MAX_ERRORS;
+    return shape.errors.isEmpty() ? null : SpecException.of(shape.errors, shape.leftOut);
   }
 
   private void error(String path, String reason) {
-    if (!full()) {
+    if (errors.size() < SpecException.MAX_ERRORS) {
       errors.add(new SpecException(path, reason));
+    } else {
+      leftOut++;
     }
   }
 
   private void value(JsonNode node, Type type, String path, String key) {
-    if (node == null || node.isNull() || full()) {
+    if (node == null || node.isNull()) {
       return;
     }
     Class<?> raw = raw(type);
@@ -60,6 +62,9 @@ final class SpecShape {
       }
       Type element = argument(type, 0);
       for (int i = 0; i < node.size(); i++) {
+        if (node.get(i).isNull()) {
+          error(path + "[" + i + "]", "expected a value, got null; give one or remove the entry");
+        }
         value(node.get(i), element, path + "[" + i + "]", key);
       }
     } else if (Map.class.isAssignableFrom(raw)) {
@@ -70,6 +75,10 @@ final class SpecShape {
       Type element = argument(type, 1);
       for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
         Map.Entry<String, JsonNode> field = fields.next();
+        if (field.getValue().isNull()) {
+          error(join(path, field.getKey()), "expected " + (raw(element).isRecord()
+              ? "a mapping with keys " + Check.listed(keys(raw(element))) : "a value") + ", got null; give one or remove the entry");
+        }
         value(field.getValue(), element, join(path, field.getKey()), field.getKey());
       }
     } else if (raw == String.class) {

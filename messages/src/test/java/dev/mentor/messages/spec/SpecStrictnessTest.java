@@ -138,7 +138,8 @@ class SpecStrictnessTest {
     SpecException e = rejected("name: e\nseeds: [1]\ntasks:\n  t: {classes: [0, 1]}\narms:\n" + arms);
 
     assertThat(e.errors()).hasSize(SpecException.MAX_ERRORS);
-    assertThat(e.errorsLeftOut()).isPositive();
+    assertThat(e.errorsLeftOut()).isEqualTo(10);
+    assertThat(e.getMessage()).startsWith("60 errors in the spec:");
     assertThat(e.getMessage()).contains("... and " + e.errorsLeftOut() + " more");
   }
 
@@ -175,5 +176,39 @@ class SpecStrictnessTest {
     ExperimentSpec spec = SpecReader.parse(spec("", ""));
 
     assertThat(SpecReader.parse(SpecReader.toJson(spec))).isEqualTo(spec);
+  }
+
+  /** Before: the reader kept the header's errors and dropped those between arms found by the same constructor. */
+  @Test
+  void theExperimentsOwnErrorsAndThoseBetweenArmsAreReportedTogether() {
+    SpecException e = rejected("""
+        name: "two words"
+        seeds: [1, 1]
+        tasks:
+          t: {classes: [0, 1]}
+        arms:
+          - {name: a, task: t, model: {type: mlp}}
+          - {name: a, task: t, model: {type: mlp}}
+        """);
+
+    assertThat(e.errors()).extracting(SpecException::field).containsExactly("name", "seeds", "arms[1].name");
+  }
+
+  /** Before: a task without a value passed the reader and the run failed later on a null. */
+  @Test
+  void aTaskOrArmWithoutAValueIsRefused() {
+    SpecException e = rejected("name: e\nseeds: [1]\ntasks:\n  t: {classes: [0, 1]}\n  u: ~\narms:\n  - {name: a, task: t, model: {type: mlp}}\n  - ~\n");
+
+    assertThat(e.errors()).extracting(SpecException::field).containsExactly("tasks.u", "arms[1]");
+    assertThat(e.errors().get(0).reason()).contains("expected a mapping with keys", "got null");
+  }
+
+  @Test
+  void anErrorFoundTwiceIsReportedOnce() {
+    SpecException once = new SpecException("arms[0].epochs", "must be in [1, 10000], got 0");
+    SpecException e = SpecException.of(java.util.List.of(once, new SpecException("arms[0].epochs", "must be in [1, 10000], got 0"),
+        new SpecException("arms[1].epochs", "must be in [1, 10000], got 0")));
+
+    assertThat(e.errors()).extracting(SpecException::field).containsExactly("arms[0].epochs", "arms[1].epochs");
   }
 }

@@ -71,7 +71,7 @@ public final class DistillationObjective implements Objective {
     this.cache = teacherTaps.isEmpty() ? b.cache : null;
     this.counter = b.counter;
     this.teacherBatches = b.teacherBatches;
-    this.temperature = b.spec.temperature();
+    this.temperature = b.spec.logitTemperature();
     this.averageLogits = b.spec.average().equals("logits");
     this.logitsMethod = logitsMethod;
     this.remote = b.remote;
@@ -352,7 +352,7 @@ public final class DistillationObjective implements Objective {
         FeatureTermSpec hint = spec.hintTerm();
         addFeature(hint, hint.pairs().get(0), terms, studentTaps, teacherTaps, active, inputs);
       } else {
-        double alpha = spec.alpha();
+        double alpha = spec.logitWeight();
         terms.add(new CompositeLoss.Term("ce", 1 - alpha, new CrossEntropy(), List.of("labels"), List.of("logits")));
         if (logits.equals("soft-targets")) {
           terms.add(new CompositeLoss.Term("kd", alpha, new SoftTargetLoss(spec.temperature(), spec.softLoss().equals("kl")),

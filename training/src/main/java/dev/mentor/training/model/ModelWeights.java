@@ -2,6 +2,7 @@ package dev.mentor.training.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
+import dev.mentor.training.data.Normalization;
 import dev.mentor.training.engine.ParameterFile;
 import dev.mentor.training.engine.ParameterFile.Tensor;
 import java.io.IOException;
@@ -45,13 +46,36 @@ public final class ModelWeights {
    * labels mean the same classes.
    */
   public static void save(StagedModel model, Path file, List<Integer> classes) throws IOException {
+    save(model, file, classes, null);
+  }
+
+  /** Tensor of a weights file holding the standardisation its inputs had in training: {@code [mean, std]}. */
+  public static final String NORMALIZATION = "mentor.normalization";
+
+  /**
+   * {@link #save(StagedModel, Path, List)}, with the standardisation of the inputs the model was
+   * trained on (none when null), so that a later experiment can give it inputs scaled the same way.
+   */
+  public static void save(StagedModel model, Path file, List<Integer> classes, Normalization normalization) throws IOException {
     Map<String, Tensor> values = snapshot(model);
     float[] ids = new float[classes.size()];
     for (int i = 0; i < ids.length; i++) {
       ids[i] = classes.get(i);
     }
     values.put(CLASSES, new Tensor(ids, new long[] {ids.length}));
+    if (normalization != null) {
+      values.put(NORMALIZATION, new Tensor(new float[] {normalization.mean(), normalization.std()}, new long[] {2}));
+    }
     ParameterFile.write(file, values);
+  }
+
+  /** The standardisation recorded by {@link #save(StagedModel, Path, List, Normalization)}; empty for a file without one. */
+  public static Optional<Normalization> normalization(Path file) throws IOException {
+    Tensor values = ParameterFile.read(file).get(NORMALIZATION);
+    if (values == null || values.values().length != 2) {
+      return Optional.empty();
+    }
+    return Optional.of(new Normalization(values.values()[0], values.values()[1]));
   }
 
   /** The source classes recorded in a weights file by {@link #save(StagedModel, Path, List)}; empty for a file without them. */

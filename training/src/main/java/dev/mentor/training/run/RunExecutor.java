@@ -120,8 +120,42 @@ public final class RunExecutor {
           training.set(i);
         }
       }
+      checkNoOverlap(indices, s);
       return new SeedData(Map.copyOf(indices), Normalization.fit(source.train(), training.stream().toArray()));
     });
+  }
+
+  /**
+   * Refuses, before any run of the seed trains, a task whose training samples include another
+   * task's validation samples unless it sets {@code allowOverlap} (the splitter keeps them apart;
+   * this guards that promise).
+   */
+  private void checkNoOverlap(Map<String, TaskSplitter.Indices> indices, long seed) {
+    for (String task : spec.tasks().keySet()) {
+      if (spec.tasks().get(task).allowOverlap()) {
+        continue;
+      }
+      for (String other : spec.tasks().keySet()) {
+        int shared = other.equals(task) ? 0 : validationOverlap(indices.get(task), indices.get(other));
+        if (shared > 0) {
+          throw new IllegalStateException("task '" + task + "' would train on " + shared + " validation samples of task '" + other
+              + "' at seed " + seed + "; set allowOverlap on task '" + task + "' if that is meant");
+        }
+      }
+    }
+  }
+
+  /** How many of {@code task}'s training samples are {@code other}'s validation samples. */
+  private int validationOverlap(TaskSplitter.Indices task, TaskSplitter.Indices other) {
+    java.util.BitSet train = new java.util.BitSet(source.train().size());
+    for (int i : task.train()) {
+      train.set(i);
+    }
+    int shared = 0;
+    for (int i : other.validation()) {
+      shared += train.get(i) ? 1 : 0;
+    }
+    return shared;
   }
 
   /** The normalisation of every run at {@code seed} (a run's seed, not an ensemble member's). */
@@ -129,31 +163,31 @@ public final class RunExecutor {
     return seedData(seed).normalization();
   }
 
-  /** The data a run of {@code task} at {@code seed} used: source, files, normalisation, its splits and their overlap with other tasks. */
-  DataProvenance provenance(String task, long seed) {
+  /**
+   * The standardisation of an arm's inputs at run seed {@code seed}: that recorded in the weights
+   * it starts from ({@code init}), so a model trained elsewhere sees inputs scaled as in its
+   * training, else the experiment's at that seed.
+   */
+  Normalization normalization(ArmSpec arm, long seed) throws IOException {
+    if (arm.init() == null) {
+      return normalization(seed);
+    }
+    Path file = initWeights(arm, seed);
+    Normalization recorded = Files.isRegularFile(file) ? ModelWeights.normalization(file).orElse(null) : null;
+    return recorded != null ? recorded : normalization(seed);
+  }
+
+  /** The data a run of {@code task} at {@code seed} used: source, files, normalisation ({@code n}), its splits and their overlap with other tasks. */
+  DataProvenance provenance(String task, long seed, Normalization n) {
     SeedData at = seedData(seed);
     TaskSplitter.Indices mine = at.indices().get(task);
-    java.util.BitSet train = new java.util.BitSet(source.train().size());
-    for (int i : mine.train()) {
-      train.set(i);
-    }
     Map<String, DataProvenance.Overlap> overlap = new LinkedHashMap<>();
     for (String other : spec.tasks().keySet()) {
-      if (other.equals(task)) {
-        continue;
-      }
-      int validation = 0;
-      for (int i : at.indices().get(other).validation()) {
-        validation += train.get(i) ? 1 : 0;
-      }
-      // Training samples come from the training file and test samples from the test file: sample ids never meet.
-      overlap.put(other, new DataProvenance.Overlap(validation, 0));
-      if (validation > 0 && !spec.tasks().get(task).allowOverlap()) {
-        throw new IllegalStateException("task '" + task + "' trains on " + validation + " validation samples of task '" + other
-            + "' at seed " + seed + " without allowOverlap");
+      if (!other.equals(task)) {
+        // Training samples come from the training file and test samples from the test file: their overlap is 0 by construction.
+        overlap.put(other, new DataProvenance.Overlap(validationOverlap(mine, at.indices().get(other)), 0));
       }
     }
-    Normalization n = at.normalization();
     return new DataProvenance(spec.data().source(), DataDigests.combined(dataFiles), dataFiles,
         new DataProvenance.Standardization(n.mean(), n.std()),
         new DataProvenance.Split(mine.train().length, DataDigests.ids("train", mine.train())),
@@ -218,14 +252,14 @@ public final class RunExecutor {
     TaskData data = TaskSplitter.split(source, spec.tasks(), arm.task(), request.seed());
     ImageSet train = data.train();
     try (NDManager manager = NDManager.newBaseManager(device)) {
+      Normalization inputs = normalization(arm, request.seed());
       Teacher whole = teachers.load(arm.distill().teacher(), request.seed(), data.numClasses(),
-          new Shape(train.channels(), train.height(), train.width()), manager);
+          new Shape(train.channels(), train.height(), train.width()), manager, inputs);
       if (member >= whole.members().size()) {
         throw new IllegalArgumentException("the teacher of arm '" + arm.name() + "' has " + whole.members().size() + " members, not " + (member + 1));
       }
-      Teacher teacher = member < 0 ? whole
-          : new Teacher(List.of(whole.members().get(member)), new ParameterStore(manager, false), whole.source() + " member " + member);
-      Batches batches = new Batches(train, arm.batchSize(), normalization(request.seed()), augmentation(arm.augmentation()));
+      Teacher teacher = member < 0 ? whole : whole.member(member, new ParameterStore(manager, false));
+      Batches batches = new Batches(train, arm.batchSize(), inputs, augmentation(arm.augmentation()));
       int planned = plannedEpochs(arm);
       java.util.Set<String> stages = DistillationObjective.teacherStages(arm.distill());
       for (int epoch = request.epochsDone() + 1; epoch <= planned; epoch++) {
@@ -370,7 +404,7 @@ public final class RunExecutor {
         ParameterStore store = new ParameterStore(manager, false);
         List<Predictions> validation = predictAll(models, data.validation(), manager);
         long start = System.nanoTime();
-        Batches testBatches = evaluationBatches(data.test(), normalization(seed));
+        Batches testBatches = evaluationBatches(data.test(), normalization(arm, seed));
         List<Predictions> test = predictAll(models, testBatches, manager);
         double testSeconds = (System.nanoTime() - start) / 1e9;
         Map<String, List<Predictions>> shiftedMembers = new LinkedHashMap<>();
@@ -385,7 +419,7 @@ public final class RunExecutor {
         for (int m = 0; m < n; m++) {
           bytes += Files.size(paths.memberWeights(arm.name(), seed, m));
         }
-        InferenceCost cost = new InferenceCost(InferenceCosts.latencyMs(models, store, firstSample(data.test(), normalization(seed)), manager),
+        InferenceCost cost = new InferenceCost(InferenceCosts.latencyMs(models, store, firstSample(data.test(), normalization(arm, seed)), manager),
             data.test().size() / testSeconds, bytes);
         RunRecord first = members.get(0);
         List<RunEvent> events = new ArrayList<>();
@@ -400,7 +434,7 @@ public final class RunExecutor {
             first.epochsPlanned(), first.epochsRun(), first.selectedEpoch(), "each member: " + first.selection() + " (member 0; learning curve of member 0)",
             0, members.stream().mapToDouble(RunRecord::trainSeconds).sum(), first.samplesPerSecond(),
             Metrics.of(Ensembles.average(validation)), Metrics.of(Ensembles.average(test)), shifted, first.history(), events,
-            null, ensemble, cost, provenance(arm.task(), seed));
+            null, ensemble, cost, provenance(arm.task(), seed, normalization(arm, seed)));
       }
     }
 
@@ -454,8 +488,8 @@ public final class RunExecutor {
       }
     }
 
-    private List<Predictions> predictAll(List<StagedModel> models, ImageSet set, NDManager manager) {
-      return predictAll(models, evaluationBatches(set, normalization(seed)), manager);
+    private List<Predictions> predictAll(List<StagedModel> models, ImageSet set, NDManager manager) throws IOException {
+      return predictAll(models, evaluationBatches(set, normalization(arm, seed)), manager);
     }
 
     private List<Predictions> predictAll(List<StagedModel> models, Batches batches, NDManager manager) {
@@ -532,7 +566,7 @@ public final class RunExecutor {
         ModelWeights.loadBackbone(model, initWeights(arm, runSeed), arm.init().keepHead());
       }
       trainer = new Trainer(model, manager, seed);
-      normalization = normalization(runSeed);
+      normalization = normalization(arm, runSeed);
       trainBatches = new Batches(train, arm.batchSize(), normalization, augmentation(arm.augmentation()));
       validation = evaluationBatches(data.validation(), normalization);
       pruning = arm.pruning() == null ? null : MagnitudePruning.prune(model, arm.pruning());
@@ -557,7 +591,8 @@ public final class RunExecutor {
           : task;
       teacherView = clean ? TaskSplitter.cleanSplit(source, spec.tasks(), arm.task(), runSeed) : data;
       ImageSet train = data.train();
-      teacher = teachers.load(distill.teacher(), runSeed, data.numClasses(), new Shape(train.channels(), train.height(), train.width()), manager);
+      teacher = teachers.load(distill.teacher(), runSeed, data.numClasses(), new Shape(train.channels(), train.height(), train.width()), manager,
+          normalization);
       if (clean) {
         teacherBatches = new Batches(teacherView.train(), arm.batchSize(), normalization, augmentation(arm.augmentation()));
       }
@@ -816,7 +851,7 @@ public final class RunExecutor {
       for (Map.Entry<String, ImageSet> ood : TaskSplitter.oodSets(data, spec.tasks().get(arm.task()), runSeed).entrySet()) {
         shifted.put(ood.getKey(), Metrics.of(trainer.predict(evaluationBatches(ood.getValue(), normalization))));
       }
-      ModelWeights.save(model, dir.resolve("model.params"), data.sourceClasses());
+      ModelWeights.save(model, dir.resolve("model.params"), data.sourceClasses(), normalization);
       InferenceCost cost = new InferenceCost(InferenceCosts.latencyMs(List.of(model), new ParameterStore(manager, false),
           firstSample(data.test(), normalization), manager),
           data.test().size() / testSeconds, Files.size(dir.resolve("model.params")));
@@ -827,14 +862,14 @@ public final class RunExecutor {
           describe(arm), teacher == null ? null : teacher.source(), stats.parameters(), trainableCount, stats.multiplyAdds(), stats.bytes(),
           data.train().size(), data.validation().size(), plannedEpochs(arm), epochsDone, selectedEpoch, selection,
           pruning == null ? 0 : pruning.sparsity(), seconds, throughput, validationMetrics, test, shifted, history, events,
-          teacher == null ? null : distillationInfo(), null, cost, provenance(arm.task(), runSeed));
+          teacher == null ? null : distillationInfo(), null, cost, provenance(arm.task(), runSeed, normalization));
     }
 
     private DistillationInfo distillationInfo() {
       DistillSpec distill = arm.distill();
       List<Predictions> teacherPredictions = new ArrayList<>();
-      for (StagedModel member : teacher.members()) {
-        teacherPredictions.add(new Trainer(member, manager, seed).predict(evaluationBatches(teacherView.test(), normalization)));
+      for (int m = 0; m < teacher.members().size(); m++) {
+        teacherPredictions.add(new Trainer(teacher.members().get(m), manager, seed).predict(evaluationBatches(teacherView.test(), teacher.inputsOf(m))));
       }
       double teacherAccuracy = Metrics.of(Ensembles.average(teacherPredictions)).accuracy();
       List<Phase> phases = Phase.of(arm);
@@ -846,7 +881,7 @@ public final class RunExecutor {
         terms.add(0, DistillationObjective.termName("fitnets", distill.hintTerm().pairs().get(0)) + " (hint phase, " + distill.hintEpochs() + " epochs)");
       }
       return new DistillationInfo(teacher.source(), describe(teachers.model(distill.teacher())), teacher.members().size(), teacherAccuracy,
-          DistillationObjective.describeLoss(distill, teacher.members().size()), terms, distill.temperature(), distill.alpha(), Teacher.MODE,
+          DistillationObjective.describeLoss(distill, teacher.members().size()), terms, distill.logitTemperature(), distill.logitWeight(), Teacher.MODE,
           distill.teacherInput().equals("clean") ? "clean inputs of the student's samples (the task without its shift)" : "the student's inputs",
           cacheNote, cacheCounter.lookups(), cacheCounter.hits());
     }

@@ -7,6 +7,7 @@ import dev.mentor.messages.spec.ArmSpec;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.ModelSpec;
 import dev.mentor.messages.spec.TeacherSpec;
+import dev.mentor.training.data.Normalization;
 import dev.mentor.training.distill.Teacher;
 import dev.mentor.training.model.ModelWeights;
 import dev.mentor.training.model.ModelZoo;
@@ -99,8 +100,14 @@ final class TeacherLoader {
     return id.toString();
   }
 
-  Teacher load(TeacherSpec teacher, long seed, int classes, Shape inputShape, NDManager manager) throws IOException {
+  /**
+   * The teacher at {@code seed}, given inputs standardised with {@code inputs}; a member whose file
+   * records another standardisation (a checkpoint of another experiment) gets its inputs rescaled
+   * to it.
+   */
+  Teacher load(TeacherSpec teacher, long seed, int classes, Shape inputShape, NDManager manager, Normalization inputs) throws IOException {
     List<StagedModel> members = new ArrayList<>();
+    List<Normalization> trainedOn = new ArrayList<>();
     for (Path file : files(teacher, seed)) {
       if (!Files.isRegularFile(file)) {
         throw new IOException("the teacher's weights " + file + " do not exist; " + (teacher.arm() != null
@@ -113,7 +120,13 @@ final class TeacherLoader {
         throw new IllegalArgumentException(file.getFileName() + " does not fit the teacher's model " + model(teacher) + ": " + e.getMessage(), e);
       }
       members.add(model);
+      trainedOn.add(ModelWeights.normalization(file).orElse(null));
     }
-    return new Teacher(members, new ParameterStore(manager, false), describe(teacher, seed));
+    String source = describe(teacher, seed);
+    Normalization own = trainedOn.get(0);
+    if (own != null && !own.equals(inputs)) {
+      source += " (inputs restandardised to its training's mean " + own.mean() + ", std " + own.std() + ")";
+    }
+    return new Teacher(members, new ParameterStore(manager, false), source, inputs, trainedOn);
   }
 }

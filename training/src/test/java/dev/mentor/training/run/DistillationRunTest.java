@@ -202,4 +202,39 @@ class DistillationRunTest {
     assertThat(fromFile.distillation().teacherTestAccuracy()).isEqualTo(records.get("teacher").test().accuracy());
     assertThat(fromFile.test()).as("same teacher, seed and data as arm kd: the same student").isEqualTo(records.get("kd").test());
   }
+
+  /**
+   * Before: a checkpoint from an experiment whose standardisation differed was fed this
+   * experiment's, so its inputs were scaled for another model. Now the weights file records the
+   * standardisation of its training, a teacher gets its inputs restandardised to it, and an arm
+   * starting from the file trains on inputs standardised as the file's model was.
+   */
+  @Test
+  void aCheckpointRecordsItsStandardisationAndIsFedInputsScaledAsInItsTraining() throws IOException {
+    Path teacherFile = paths.finalWeights("teacher", 5);
+    var trained = records.get("teacher").provenance().normalization();
+    var recorded = dev.mentor.training.model.ModelWeights.normalization(teacherFile).orElseThrow();
+    assertThat((double) recorded.mean()).isEqualTo((double) (float) trained.mean());
+    assertThat((double) recorded.std()).isEqualTo((double) (float) trained.std());
+
+    ExperimentSpec spec = SpecReader.parse("""
+        name: other-statistics
+        seeds: [5]
+        data: {source: synthetic, syntheticClasses: 3, syntheticPerClass: 60}
+        tasks:
+          few: {classes: [0, 1, 2], perClass: 12}
+        arms:
+          - {name: kd, task: few, epochs: 1, batchSize: 32, optimizer: {lr: 0.01}, model: {type: cnn, channels: [2, 4], hidden: 8},
+             distill: {teacher: {checkpoint: '%1$s', model: {type: cnn, channels: [4, 8], hidden: 16}}}}
+          - {name: tuned, task: few, epochs: 1, batchSize: 32, strategy: full, model: {type: cnn, channels: [4, 8], hidden: 16},
+             init: {checkpoint: '%1$s', keepHead: true}}
+        """.formatted(teacherFile.toString().replace("\\", "/")));
+    Map<String, RunRecord> other = new ExperimentRunner(spec, output, output.resolve("other")).run(new RunListener() { }).stream()
+        .collect(Collectors.toMap(RunRecord::arm, Function.identity()));
+
+    assertThat(other.get("kd").provenance().normalization()).as("the student's own statistics differ from the teacher's").isNotEqualTo(trained);
+    assertThat(other.get("kd").teacher()).contains("inputs restandardised to its training's mean");
+    assertThat(other.get("tuned").provenance().normalization()).as("an arm starting from the file keeps its statistics").isEqualTo(
+        new dev.mentor.messages.record.DataProvenance.Standardization(recorded.mean(), recorded.std()));
+  }
 }
