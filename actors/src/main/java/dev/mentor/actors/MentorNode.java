@@ -118,7 +118,7 @@ public final class MentorNode implements AutoCloseable {
           monitoring.runtime.rejectedJob();
         }
         StringBuilder line = new StringBuilder("mentor: rejected job '" + rejection.experimentId() + "':");
-        for (JobRejection.Error error : rejection.errors()) {
+        for (JobRejection.FieldError error : rejection.errors()) {
           line.append(rejection.errors().size() == 1 ? " " : "\n  ").append(error.field().isEmpty() ? "" : error.field() + ": ").append(error.reason());
         }
         if (rejection.errorsLeftOut() > 0) {

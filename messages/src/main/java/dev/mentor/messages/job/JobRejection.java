@@ -36,16 +36,16 @@ public record JobRejection(
     String payloadSha256,
     boolean payloadTruncated,
     long rejectedAtMillis,
-    List<Error> errors,
+    List<FieldError> errors,
     Integer errorsLeftOut) {
 
   public static final int SCHEMA_VERSION = 3;
 
   /** One error of the spec: the field path ({@code ""} for the whole payload) and what is wrong. */
-  public record Error(String field, String reason) {}
+  public record FieldError(String field, String reason) {}
 
   public JobRejection {
-    errors = errors == null ? List.of(new Error(field, reason)) : List.copyOf(errors);
+    errors = errors == null ? List.of(new FieldError(field, reason)) : List.copyOf(errors);
     errorsLeftOut = errorsLeftOut == null ? 0 : errorsLeftOut;
   }
   /** What the service allows a rejection record, far below the broker's 1 MB default. */
@@ -68,32 +68,32 @@ public record JobRejection(
    * @throws IllegalArgumentException when {@code maxRecordBytes} is below {@link #MIN_RECORD_BYTES}
    */
   public static JobRejection of(String experimentId, String field, String reason, byte[] payload, long atMillis, int maxRecordBytes) {
-    return of(experimentId, List.of(new Error(field, reason)), 0, payload, atMillis, maxRecordBytes);
+    return of(experimentId, List.of(new FieldError(field, reason)), 0, payload, atMillis, maxRecordBytes);
   }
 
   /** A rejection for every error of {@code spec} (see {@link SpecException#errors}), sized as {@link #of(String, String, String, byte[], long, int)}. */
   public static JobRejection of(String experimentId, SpecException spec, byte[] payload, long atMillis, int maxRecordBytes) {
-    return of(experimentId, spec.errors().stream().map(e -> new Error(e.field(), e.reason())).toList(), spec.errorsLeftOut(), payload, atMillis,
+    return of(experimentId, spec.errors().stream().map(e -> new FieldError(e.field(), e.reason())).toList(), spec.errorsLeftOut(), payload, atMillis,
         maxRecordBytes);
   }
 
-  private static JobRejection of(String experimentId, List<Error> given, int leftOut, byte[] payload, long atMillis, int maxRecordBytes) {
+  private static JobRejection of(String experimentId, List<FieldError> given, int leftOut, byte[] payload, long atMillis, int maxRecordBytes) {
     if (maxRecordBytes < MIN_RECORD_BYTES) {
       throw new IllegalArgumentException("maxRecordBytes must be at least " + MIN_RECORD_BYTES + ", got " + maxRecordBytes);
     }
     byte[] bytes = payload == null ? new byte[0] : payload;
     String id = JsonBudget.fit(Check.excerpt(experimentId, SpecLimits.MAX_QUOTED_CHARS), MAX_ID_BYTES, CUT);
-    List<Error> fitted = new ArrayList<>();
-    for (Error e : given) {
-      fitted.add(new Error(JsonBudget.fit(Check.excerpt(e.field(), SpecLimits.MAX_FIELD_CHARS), MAX_FIELD_BYTES, CUT),
+    List<FieldError> fitted = new ArrayList<>();
+    for (FieldError e : given) {
+      fitted.add(new FieldError(JsonBudget.fit(Check.excerpt(e.field(), SpecLimits.MAX_FIELD_CHARS), MAX_FIELD_BYTES, CUT),
           JsonBudget.fit(Check.excerpt(e.reason(), SpecLimits.MAX_REASON_CHARS), MAX_REASON_BYTES, CUT)));
     }
     String at = fitted.get(0).field();
     String why = fitted.get(0).reason();
     // The first error always; the others while they take at most a quarter of the record.
-    List<Error> errors = new ArrayList<>(List.of(fitted.get(0)));
+    List<FieldError> errors = new ArrayList<>(List.of(fitted.get(0)));
     long errorBytes = 0;
-    for (Error e : fitted.subList(1, fitted.size())) {
+    for (FieldError e : fitted.subList(1, fitted.size())) {
       errorBytes += jsonBytes(e);
       if (errorBytes > maxRecordBytes / 4) {
         break;

@@ -31,6 +31,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.yaml.snakeyaml.LoaderOptions;
 
 /**
@@ -115,17 +116,22 @@ public final class SpecReader {
     if (root == null || !root.isObject()) {
       throw new SpecException("", "an experiment must be a mapping with keys name, seeds, data, tasks, arms");
     }
+    checkDefaults((ObjectNode) root);
     ObjectNode tree = mergeDefaults((ObjectNode) root);
     SpecException form = SpecShape.check(tree, ExperimentSpec.class);
     if (form != null) {
-      throw form;
+      // The parts without an error of form are read too, so that their values' errors come in the same report.
+      List<SpecException> all = new ArrayList<>();
+      all.add(form);
+      all.addAll(partErrors(tree, form.errors().stream().map(SpecException::field).toList()));
+      throw SpecException.of(all);
     }
     try {
       return JSON.treeToValue(tree, ExperimentSpec.class);
     } catch (JsonProcessingException e) {
       // Every part's errors in file order, then the first error Jackson met (the checks between
       // arms when the parts are right); an error found both ways is reported once.
-      List<SpecException> all = new ArrayList<>(partErrors(tree));
+      List<SpecException> all = new ArrayList<>(partErrors(tree, List.of()));
       all.add(translate(e));
       throw SpecException.of(all);
     }
@@ -136,35 +142,39 @@ public final class SpecReader {
    * fields, the data, each task and each arm, in file order. Jackson stops at the first record
    * whose constructor refuses its values; reading the parts one by one finds the others too, as
    * a compiler reports every error of a file. Checks between arms need every arm, so they run
-   * once the parts are right.
+   * once the parts are right. A part holding one of the {@code skipped} fields (errors of form,
+   * already reported) is not read.
    */
-  private static List<SpecException> partErrors(ObjectNode tree) {
+  private static List<SpecException> partErrors(ObjectNode tree, List<String> skipped) {
     List<SpecException> errors = new ArrayList<>();
-    try {
-      errors.addAll(ExperimentSpec.headerErrors(
-          tree.hasNonNull("schemaVersion") ? tree.get("schemaVersion").asInt() : null,
-          tree.hasNonNull("name") ? tree.get("name").asText() : null,
-          tree.hasNonNull("seeds") ? JSON.convertValue(tree.get("seeds"), new TypeReference<List<Long>>() {}) : null));
-    } catch (IllegalArgumentException e) {
-      // The shape check has vouched for these fields' types; nothing more to report from them.
+    // A header field of the wrong form is already reported: reading the header would only repeat it.
+    if (Stream.of("schemaVersion", "name", "seeds").noneMatch(field -> overlaps(field, skipped))) {
+      try {
+        errors.addAll(ExperimentSpec.headerErrors(
+            tree.hasNonNull("schemaVersion") ? tree.get("schemaVersion").asInt() : null,
+            tree.hasNonNull("name") ? tree.get("name").asText() : null,
+            tree.hasNonNull("seeds") ? JSON.convertValue(tree.get("seeds"), new TypeReference<List<Long>>() {}) : null));
+      } catch (IllegalArgumentException e) {
+        // The shape check has vouched for these fields' types; nothing more to report from them.
+      }
     }
-    part(errors, tree.get("data"), DataSpec.class, "data");
+    part(errors, tree.get("data"), DataSpec.class, "data", skipped);
     if (tree.get("tasks") instanceof ObjectNode tasks) {
       for (Iterator<Map.Entry<String, JsonNode>> it = tasks.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> task = it.next();
-        part(errors, task.getValue(), TaskSpec.class, "tasks." + task.getKey());
+        part(errors, task.getValue(), TaskSpec.class, "tasks." + task.getKey(), skipped);
       }
     }
     if (tree.get("arms") instanceof ArrayNode arms) {
       for (int i = 0; i < arms.size(); i++) {
-        part(errors, arms.get(i), ArmSpec.class, "arms[" + i + "]");
+        part(errors, arms.get(i), ArmSpec.class, "arms[" + i + "]", skipped);
       }
     }
     return errors;
   }
 
-  private static void part(List<SpecException> errors, JsonNode node, Class<?> type, String path) {
-    if (node == null || node.isNull()) {
+  private static void part(List<SpecException> errors, JsonNode node, Class<?> type, String path, List<String> skipped) {
+    if (node == null || node.isNull() || overlaps(path, skipped)) {
       return;
     }
     try {
@@ -172,6 +182,15 @@ public final class SpecReader {
     } catch (JsonProcessingException e) {
       errors.add(translate(e).under(path));
     }
+  }
+
+  /** Whether one of {@code fields} is the part at {@code path}, inside it, or holds it. */
+  private static boolean overlaps(String path, List<String> fields) {
+    return fields.stream().anyMatch(f -> f.equals(path) || inside(f, path) || inside(path, f));
+  }
+
+  private static boolean inside(String field, String part) {
+    return field.startsWith(part + ".") || field.startsWith(part + "[");
   }
 
   /**
@@ -237,6 +256,30 @@ public final class SpecReader {
     }
     return new SpecException("", "not valid " + format + ": " + reason
         + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
+  }
+
+  /**
+   * Checks the form of {@code defaults} as arm settings before they are merged, so that a typo
+   * there is reported once, at {@code defaults.<key>}, and not once for every arm; with such an
+   * error, the rest of the spec is checked for form too and everything is reported together.
+   */
+  private static void checkDefaults(ObjectNode root) {
+    JsonNode defaults = root.get("defaults");
+    if (defaults == null || !defaults.isObject()) {
+      return;
+    }
+    SpecException inDefaults = SpecShape.check(defaults, ArmSpec.class);
+    if (inDefaults == null) {
+      return;
+    }
+    ObjectNode rest = root.deepCopy();
+    rest.remove("defaults");
+    SpecException elsewhere = SpecShape.check(rest, ExperimentSpec.class);
+    List<SpecException> all = new ArrayList<>(List.of(inDefaults.under("defaults")));
+    if (elsewhere != null) {
+      all.add(elsewhere);
+    }
+    throw SpecException.of(all);
   }
 
   private static ObjectNode mergeDefaults(ObjectNode root) {

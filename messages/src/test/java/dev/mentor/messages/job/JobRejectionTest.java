@@ -153,7 +153,7 @@ class JobRejectionTest {
 
     JobRejection rejection = JobRejection.of("e", error, payload, AT, LIMIT);
 
-    assertThat(rejection.errors()).extracting(JobRejection.Error::field).containsExactly("tasks.t.perClass", "arms[0].epochs");
+    assertThat(rejection.errors()).extracting(JobRejection.FieldError::field).containsExactly("tasks.t.perClass", "arms[0].epochs");
     assertThat(rejection.field()).isEqualTo("tasks.t.perClass");
     assertThat(SpecReader.readJson(SpecReader.toJson(rejection), JobRejection.class)).isEqualTo(rejection);
   }
@@ -177,6 +177,6 @@ class JobRejectionTest {
 
     JobRejection rejection = SpecReader.readJson(v2, JobRejection.class);
 
-    assertThat(rejection.errors()).containsExactly(new JobRejection.Error("name", "r"));
+    assertThat(rejection.errors()).containsExactly(new JobRejection.FieldError("name", "r"));
   }
 }

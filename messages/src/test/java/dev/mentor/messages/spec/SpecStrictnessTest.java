@@ -211,4 +211,41 @@ class SpecStrictnessTest {
 
     assertThat(e.errors()).extracting(SpecException::field).containsExactly("arms[0].epochs", "arms[1].epochs");
   }
+
+  /** Before: an error of form ended the reading, and a value error of another arm came only after the first was fixed. */
+  @Test
+  void errorsOfFormAndErrorsOfValueInOtherPartsAreReportedTogether() {
+    SpecException e = rejected("""
+        name: e
+        seeds: [1]
+        tasks:
+          t: {classes: [0, 1], perClass: ''}
+          u: {classes: [2, 3], validationPerClass: -1}
+        arms:
+          - {name: a, task: t, model: {type: mlp}, batchsize: 3}
+          - {name: b, task: t, model: {type: mlp}, epochs: 0}
+        """);
+
+    assertThat(e.errors()).extracting(SpecException::field).containsExactly("tasks.t.perClass", "arms[0].batchsize",
+        "tasks.u.validationPerClass", "arms[1].epochs");
+  }
+
+  /** Before: a typo in defaults was merged into every arm and reported once per arm, as the arm's key. */
+  @Test
+  void aTypoInDefaultsIsReportedOnceAtDefaults() {
+    SpecException e = rejected("""
+        name: e
+        seeds: [1]
+        tasks:
+          t: {classes: [0, 1]}
+        defaults: {epochz: 3, model: {type: mlp}}
+        arms:
+          - {name: a, task: t}
+          - {name: b, task: t}
+          - {name: c, task: t, batchSize: 'x'}
+        """);
+
+    assertThat(e.errors()).extracting(SpecException::field).containsExactly("defaults.epochz", "arms[2].batchSize");
+    assertThat(e.errors().get(0).reason()).contains("did you mean 'epochs'?");
+  }
 }

@@ -134,6 +134,7 @@ public final class MentorCli {
       ExperimentSpec spec = SpecReader.read(file);
       ExperimentRunner runner = new ExperimentRunner(spec, baseDir(file), output);
       runner.validate();
+      runner.notes().forEach(note -> System.err.println("note: " + note));
       if (explain) {
         System.out.print(runner.explain());
         return 0;
@@ -149,6 +150,7 @@ public final class MentorCli {
     ExperimentSpec spec = SpecReader.read(file);
     ExperimentRunner runner = new ExperimentRunner(spec, baseDir(file), output);
     runner.validate();
+    runner.notes().forEach(note -> System.err.println("note: " + note));
     ConsoleProgress progress = new ConsoleProgress(System.err, System.out);
     runner.run(progress);
     System.out.println("report: " + runner.paths().experimentDir().resolve("report.md"));

@@ -12,6 +12,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -66,7 +68,31 @@ public final class DataDigests {
     return HexFormat.of().formatHex(digest().digest(text.getBytes(StandardCharsets.UTF_8)));
   }
 
+  /** A file as last digested: where, how long, when last written. */
+  private record Stamp(Path file, long bytes, long modifiedMillis) {}
+
+  /** Bounds the digests kept; a service reads a few data files, again for every job and teacher stream. */
+  private static final int CACHED_FILES = 256;
+
+  private static final Map<Stamp, String> DIGESTS = new ConcurrentHashMap<>();
+
+  /** The file's SHA-256, read once per path, size and modification time in this process. */
   static String sha256(Path file) throws IOException {
+    Path real = file.toAbsolutePath().normalize();
+    Stamp stamp = new Stamp(real, Files.size(real), Files.getLastModifiedTime(real).toMillis());
+    String known = DIGESTS.get(stamp);
+    if (known != null) {
+      return known;
+    }
+    String computed = read(real);
+    if (DIGESTS.size() >= CACHED_FILES) {
+      DIGESTS.clear();
+    }
+    DIGESTS.put(stamp, computed);
+    return computed;
+  }
+
+  private static String read(Path file) throws IOException {
     MessageDigest digest = digest();
     byte[] buffer = new byte[1 << 16];
     try (InputStream in = Files.newInputStream(file)) {

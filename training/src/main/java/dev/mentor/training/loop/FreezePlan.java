@@ -20,15 +20,18 @@ import java.util.Set;
  */
 public final class FreezePlan {
   private final List<Parameter> trainable;
+  private final Parameter reported;
   private final int noGradPrefix;
 
-  private FreezePlan(List<Parameter> trainable, int noGradPrefix) {
+  private FreezePlan(List<Parameter> trainable, Parameter reported, int noGradPrefix) {
     this.trainable = trainable;
+    this.reported = reported;
     this.noGradPrefix = noGradPrefix;
   }
 
   public static FreezePlan apply(StagedModel model, Set<String> trainedStages, String batchNormMode) {
     List<Parameter> trainable = new ArrayList<>();
+    Parameter lastOfATrainedStage = null;
     Set<String> inference = new HashSet<>();
     int prefix = 0;
     boolean inPrefix = true;
@@ -56,6 +59,9 @@ public final class FreezePlan {
         if (trains) {
           trainable.add(p);
           anyTrained = true;
+          if (stageTrained) {
+            lastOfATrainedStage = p;
+          }
         }
       }
       boolean updatesStatistics = statistics && !norms.isEmpty();
@@ -68,7 +74,8 @@ public final class FreezePlan {
       }
     }
     model.setStageModes(inference, prefix);
-    return new FreezePlan(List.copyOf(trainable), prefix);
+    Parameter reported = lastOfATrainedStage != null ? lastOfATrainedStage : trainable.isEmpty() ? null : trainable.get(trainable.size() - 1);
+    return new FreezePlan(List.copyOf(trainable), reported, prefix);
   }
 
   /** Whether BatchNorm's scale and shift train in a stage under {@code mode}, the stage's weights trained or not. */
@@ -90,6 +97,15 @@ public final class FreezePlan {
   }
 
   /** Parameters that receive gradients and updates, in forward order. */
+  /**
+   * The parameter whose learning rate a run reports: the last of the last trained stage (a frozen
+   * stage's BatchNorm affine under {@code batchNorm: train} is not what the stage schedule is
+   * about); the last trainable one when no stage trains; null when nothing trains.
+   */
+  public Parameter reported() {
+    return reported;
+  }
+
   public List<Parameter> trainable() {
     return trainable;
   }

@@ -65,7 +65,7 @@ public final class Trainer {
     all.addAll(objective.extraParameters());
     this.trainable = List.copyOf(all);
     // The objective's own parameters come last but are not the model's: the reported rate is the model's last trained stage's.
-    this.reported = plan.trainable().isEmpty() ? null : plan.trainable().get(plan.trainable().size() - 1);
+    this.reported = plan.reported();
     this.optimizer = optimizer;
     this.pruning = pruning;
   }

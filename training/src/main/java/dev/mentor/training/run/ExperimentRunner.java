@@ -148,6 +148,44 @@ public final class ExperimentRunner {
   }
 
   /**
+   * What a valid spec does that its author may not expect, one sentence each: a task without
+   * {@code perClass} that trains on fewer samples than it would alone, because another task
+   * sharing its classes holds back a larger validation block that no task may train on.
+   * Validates first if that has not been done.
+   */
+  public List<String> notes() {
+    if (source == null) {
+      validate();
+    }
+    long seed = spec.seeds().get(0);
+    List<String> notes = new ArrayList<>();
+    for (Map.Entry<String, TaskSpec> task : spec.tasks().entrySet()) {
+      TaskSpec mine = task.getValue();
+      if (mine.perClass() != null || mine.allowOverlap()) {
+        continue;
+      }
+      int alone = TaskSplitter.indices(source, Map.of(task.getKey(), mine), task.getKey(), seed).train().length;
+      TaskSplitter.Indices drawn = TaskSplitter.indices(source, spec.tasks(), task.getKey(), seed);
+      if (drawn.train().length >= alone) {
+        continue;
+      }
+      double ownValidation = (double) drawn.validation().length / mine.classes().size();
+      List<String> holders = new ArrayList<>();
+      for (Map.Entry<String, TaskSpec> other : spec.tasks().entrySet()) {
+        if (!other.getKey().equals(task.getKey()) && other.getValue().classes().stream().anyMatch(mine.classes()::contains)
+            && (double) TaskSplitter.indices(source, spec.tasks(), other.getKey(), seed).validation().length / other.getValue().classes().size()
+                > ownValidation) {
+          holders.add("'" + other.getKey() + "'");
+        }
+      }
+      notes.add("task '" + task.getKey() + "' trains on " + drawn.train().length + " samples, " + (alone - drawn.train().length)
+          + " fewer than on its own: they are validation samples of task " + String.join(", ", holders)
+          + ", which no task trains on; set allowOverlap: true on task '" + task.getKey() + "' to train on them anyway");
+    }
+    return notes;
+  }
+
+  /**
    * Validates, then describes what every arm will train, for a person to read before running it
    * ({@code mentor validate --explain}).
    */

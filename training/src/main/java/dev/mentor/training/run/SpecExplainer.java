@@ -2,7 +2,6 @@ package dev.mentor.training.run;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import dev.mentor.messages.record.DataProvenance;
 import dev.mentor.messages.spec.ArmSpec;
@@ -20,7 +19,6 @@ import dev.mentor.training.data.TaskData;
 import dev.mentor.training.distill.DistillationObjective;
 import dev.mentor.training.loop.FreezePlan;
 import dev.mentor.training.model.ModelZoo;
-import dev.mentor.training.model.SeededDropout;
 import dev.mentor.training.model.StagedModel;
 import dev.mentor.training.optim.StageLearningRates;
 import java.util.ArrayList;
@@ -97,8 +95,8 @@ final class SpecExplainer {
     }
     String sameAs = spec.tasks().entrySet().stream().takeWhile(t -> !t.getKey().equals(name))
         .filter(t -> t.getValue().classes().equals(task.classes())).map(Map.Entry::getKey).findFirst().orElse(null);
-    List<String> overlapping = spec.tasks().entrySet().stream().filter(t -> !t.getKey().equals(name) && t.getValue().allowOverlap())
-        .map(Map.Entry::getKey).toList();
+    List<String> overlapping = spec.tasks().entrySet().stream().filter(t -> !t.getKey().equals(name) && t.getValue().allowOverlap()
+        && t.getValue().classes().stream().anyMatch(task.classes()::contains)).map(Map.Entry::getKey).toList();
     String heldOut = overlapping.isEmpty() ? "held out of the training file; no task of this experiment trains on it"
         : "held out of the training file; " + String.join(", ", overlapping) + " may train on it (allowOverlap)";
     String perClass = task.perClass() == null ? "every training-file sample not held out" : task.perClass() + " per class";
@@ -183,7 +181,7 @@ final class SpecExplainer {
           + (affine ? "; scale and shift trained" : "; scale and shift fixed");
       boolean anyTrains = trained || (norms && affine);
       double rate = o.lr() * StageLearningRates.factor(i, stages.size(), o.layerDecay());
-      String dropout = !hasDropout(model, stage) ? "—" : trained ? "p = " + number(arm.model().dropout()) : "off (frozen stage)";
+      String dropout = model.dropouts(stage).isEmpty() ? "—" : trained ? "p = " + number(arm.model().dropout()) : "off (frozen stage)";
       line("| " + stage + " | " + count(weights(model, stage)) + " | " + (trained ? "trained" : "frozen") + " | " + bn + " | " + dropout + " | "
           + (anyTrains ? number(rate) + (trained ? "" : " (BatchNorm scale and shift only)") : "—") + " |");
     }
@@ -192,17 +190,6 @@ final class SpecExplainer {
       line("Pruning: before training, the " + number(arm.pruning().fraction() * 100) + "% smallest-magnitude kernel weights ("
           + arm.pruning().scope() + " ranking) are set to zero and kept at zero after every step.");
     }
-  }
-
-  private static boolean hasDropout(StagedModel model, String stage) {
-    return contains(model.stage(stage), SeededDropout.class);
-  }
-
-  private static boolean contains(Block block, Class<?> type) {
-    if (type.isInstance(block)) {
-      return true;
-    }
-    return block.getChildren().values().stream().anyMatch(child -> contains(child, type));
   }
 
   private String loss(ArmSpec arm) {

@@ -324,4 +324,23 @@ class FreezePlanTest {
       probed.forEach((name, v) -> assertThat(tuned.get(name)).as(name).isNotEqualTo(v));
     }
   }
+
+  /**
+   * Before: the reported learning rate was the last trainable parameter's, which under
+   * {@code batchNorm: train} is a frozen later stage's BatchNorm affine (with layer decay, another
+   * rate than the trained stage's).
+   */
+  @Test
+  void theReportedParameterIsTheLastTrainedStagesNotAFrozenStagesBatchNorm() {
+    ModelSpec resnet = new ModelSpec("resnet", null, List.of(4, 8), null, null, 1);
+    try (NDManager manager = NDManager.newBaseManager()) {
+      StagedModel model = LoopFixtures.model(resnet, manager, 1);
+      FreezePlan plan = FreezePlan.apply(model, Set.of("stage1"), "train");
+
+      assertThat(plan.trainable()).anyMatch(p -> model.namedParameters("stage2").containsValue(p));
+      assertThat(model.namedParameters("stage1")).containsValue(plan.reported());
+      List<Parameter> stage1 = plan.trainable().stream().filter(p -> model.namedParameters("stage1").containsValue(p)).toList();
+      assertThat(plan.reported()).isSameAs(stage1.get(stage1.size() - 1));
+    }
+  }
 }

@@ -360,4 +360,22 @@ class ExperimentValidationTest {
     assertThat(error.field()).isEqualTo("arms[0].distill.teacher.checkpoint");
     assertThat(error.reason()).contains("relative");
   }
+
+  /** Before: a task without perClass lost the samples another task held back for validation, and nothing said so. */
+  @Test
+  void aTaskShortenedByAnotherTasksValidationBlockIsNoted() {
+    ExperimentSpec spec = spec("all: {classes: [0, 1, 2]}\nsome: {classes: [0, 1], perClass: 5, validationPerClass: 20}\n"
+        + "apart: {classes: [4, 5]}", "- {name: a, task: all}\n- {name: b, task: some}\n- {name: c, task: apart}");
+    ExperimentRunner runner = new ExperimentRunner(spec, base, output());
+    runner.validate();
+
+    List<String> notes = runner.notes();
+
+    assertThat(notes).hasSize(1);
+    assertThat(notes.get(0)).startsWith("task 'all' trains on ").contains("fewer than on its own", "validation samples of task 'some'",
+        "allowOverlap: true on task 'all'");
+    ExperimentSpec allowed = spec("all: {classes: [0, 1, 2], allowOverlap: true}\nsome: {classes: [0, 1], perClass: 5, validationPerClass: 20}",
+        "- {name: a, task: all}\n- {name: b, task: some}");
+    assertThat(new ExperimentRunner(allowed, base, base.resolve("out2")).notes()).isEmpty();
+  }
 }
