@@ -1,0 +1,447 @@
+package dev.mentor.training.run;
+
+import static dev.mentor.training.run.ExperimentData.augmentation;
+import static dev.mentor.training.run.ExperimentData.evaluationBatches;
+import static dev.mentor.training.run.ExperimentData.firstSample;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import dev.mentor.messages.record.DistillationInfo;
+import dev.mentor.messages.record.EpochMetrics;
+import dev.mentor.messages.record.EvalMetrics;
+import dev.mentor.messages.record.InferenceCost;
+import dev.mentor.messages.record.RunEvent;
+import dev.mentor.messages.record.RunRecord;
+import dev.mentor.messages.spec.ArmSpec;
+import dev.mentor.messages.spec.DistillSpec;
+import dev.mentor.messages.spec.EarlyStoppingSpec;
+import dev.mentor.messages.spec.FeatureTermSpec;
+import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.messages.spec.StagePair;
+import dev.mentor.messages.spec.TaskSpec;
+import dev.mentor.training.data.ImageSet;
+import dev.mentor.training.data.Normalization;
+import dev.mentor.training.data.Seeds;
+import dev.mentor.training.data.TaskData;
+import dev.mentor.training.data.TaskSplitter;
+import dev.mentor.training.distill.DistillationObjective;
+import dev.mentor.training.distill.HintRegressor;
+import dev.mentor.training.distill.RemoteTeacher;
+import dev.mentor.training.distill.Teacher;
+import dev.mentor.training.distill.TeacherCache;
+import dev.mentor.training.distill.TeacherStreams;
+import dev.mentor.training.engine.ParameterFile.Tensor;
+import dev.mentor.training.eval.Ensembles;
+import dev.mentor.training.eval.Metrics;
+import dev.mentor.training.eval.Predictions;
+import dev.mentor.training.files.AtomicFiles;
+import dev.mentor.training.loop.Batches;
+import dev.mentor.training.loop.CrossEntropy;
+import dev.mentor.training.loop.EarlyStopping;
+import dev.mentor.training.loop.FreezePlan;
+import dev.mentor.training.loop.MagnitudePruning;
+import dev.mentor.training.loop.Objective;
+import dev.mentor.training.loop.OverfittingDetector;
+import dev.mentor.training.loop.Trainer;
+import dev.mentor.training.model.ModelStats;
+import dev.mentor.training.model.ModelWeights;
+import dev.mentor.training.model.ModelZoo;
+import dev.mentor.training.model.StagedModel;
+import dev.mentor.training.optim.MentorOptimizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The state of one run while it trains: model, loop, learning curve, events and selection. */
+final class Session {
+  /** The best validation-loss epoch, tracked as early stopping that never runs out of patience. */
+  private static final EarlyStoppingSpec BEST_BY_LOSS = new EarlyStoppingSpec(Integer.MAX_VALUE, "loss", 0.0);
+
+  private final RunContext ctx;
+  private final ArmSpec arm;
+  private final long seed;
+  private final Path dir;
+  private final TaskData data;
+  private final StagedModel model;
+  private final Trainer trainer;
+  private final Normalization normalization;
+  private final Batches trainBatches;
+  private final Batches validation;
+  private final MagnitudePruning pruning;
+  private final Checkpoints checkpoints;
+  private final OverfittingDetector overfitting;
+  private final List<EpochMetrics> history = new ArrayList<>();
+  private final List<RunEvent> events = new ArrayList<>();
+  private final NDManager manager;
+  private final long runSeed;
+  private final String label;
+  private int epochsDone;
+  private int selectedEpoch;
+  private String selection;
+  private long trainableCount;
+  private Teacher teacher;
+  private final Map<String, HintRegressor> regressors = new LinkedHashMap<>();
+  private TeacherCache cache;
+  /** The content key of the cache in the shared output store (null without a store), and how many samples it held when loaded. */
+  private String storeKey;
+  private int storedSamples;
+  /** A teacher running elsewhere (see {@link RunExecutor#setTeacherStreams}), opened when the run starts; null when the teacher runs here. */
+  private RemoteTeacher remote;
+  private boolean streamable;
+  private final TeacherCache.Counter cacheCounter = new TeacherCache.Counter();
+  /** The cache lookups and hits already reported to the listener (restored with the counter on resume). */
+  private final long[] cacheReported = new long[2];
+  private Batches teacherBatches;
+  private TaskData teacherView;
+  private String cacheNote;
+  /** The objective of the phase trained last in this process (null until a phase trains). */
+  private Objective lastObjective;
+  /** This member's co-distillation peers (null unless the arm co-distils its ensemble's members). */
+  private Peers peers;
+
+  /**
+   * {@code seed} draws the model and its training; {@code runSeed} is the run's (equal but for
+   * ensemble members); {@code label} names the run to the listener ("arm" or "arm/member-m").
+   */
+  Session(RunContext ctx, ArmSpec arm, long seed, long runSeed, String label, Path dir, TaskData data, NDManager manager) throws IOException {
+    this.ctx = ctx;
+    this.arm = arm;
+    this.label = label;
+    this.seed = seed;
+    this.runSeed = runSeed;
+    this.dir = dir;
+    this.data = data;
+    this.manager = manager;
+    ImageSet train = data.train();
+    model = ModelZoo.create(arm.model(), data.numClasses(), new Shape(train.channels(), train.height(), train.width()), manager, seed);
+    if (arm.init() != null) {
+      ModelWeights.loadBackbone(model, ctx.data().initWeights(arm, runSeed), arm.init().keepHead());
+    }
+    trainer = new Trainer(model, manager, seed);
+    normalization = ctx.data().normalization(arm, runSeed);
+    trainBatches = new Batches(train, arm.batchSize(), normalization, augmentation(arm.augmentation()));
+    validation = evaluationBatches(data.validation(), normalization);
+    pruning = arm.pruning() == null ? null : MagnitudePruning.prune(model, arm.pruning());
+    Map<String, Parameter> extra = new LinkedHashMap<>();
+    if (arm.distill() != null) {
+      setUpTeacher();
+      regressors.forEach((term, r) -> r.namedParameters().forEach((name, p) -> extra.put("regressor:" + term + "/" + name, p)));
+    }
+    checkpoints = new Checkpoints(dir, model, extra);
+    overfitting = new OverfittingDetector(arm.overfitting().epochs());
+    if (arm.ensemble() != null && arm.ensemble().codistill() != null) {
+      peers = new Peers(ctx.paths(), arm, Integer.parseInt(label.substring(label.lastIndexOf('-') + 1)), runSeed, dir, model, data, manager);
+    }
+  }
+
+  private void setUpTeacher() throws IOException {
+    DistillSpec distill = arm.distill();
+    TaskSpec task = ctx.spec().tasks().get(arm.task());
+    boolean clean = distill.teacherInput().equals("clean");
+    TaskSpec teacherTask = clean
+        ? new TaskSpec(task.classes(), task.perClass(), task.validationPerClass(), task.testPerClass(), null, task.ood(), task.allowOverlap())
+        : task;
+    teacherView = clean ? TaskSplitter.cleanSplit(ctx.data().source(), ctx.spec().tasks(), arm.task(), runSeed) : data;
+    ImageSet train = data.train();
+    teacher = ctx.teachers().load(distill.teacher(), runSeed, data.numClasses(), new Shape(train.channels(), train.height(), train.width()), manager,
+        normalization);
+    if (clean) {
+      teacherBatches = new Batches(teacherView.train(), arm.batchSize(), normalization, augmentation(arm.augmentation()));
+    }
+    Map<String, Shape> studentShapes = model.stageOutputShapes();
+    Map<String, Shape> teacherShapes = teacher.members().get(0).stageOutputShapes();
+    int j = 0;
+    for (FeatureTermSpec f : distill.features()) {
+      if (!f.method().equals("fitnets")) {
+        continue;
+      }
+      for (StagePair pair : f.pairs()) {
+        regressors.put(DistillationObjective.termName(f.method(), pair), HintRegressor.create(studentShapes.get(pair.student()),
+            teacherShapes.get(pair.teacher()), manager, Seeds.mix(seed, 0x4117 + j++)));
+      }
+    }
+    if (!augmentation(arm.augmentation()).isIdentity()) {
+      streamable = ctx.streams() != null && !clean && arm.ensemble() == null;
+      cacheNote = "live: augmentation changes the teacher's inputs every epoch";
+    } else if (!distill.features().isEmpty()) {
+      streamable = ctx.streams() != null && !clean && arm.ensemble() == null;
+      cacheNote = "live: feature terms need the teacher's stage outputs";
+    } else {
+      String key = ctx.teachers().identity(distill.teacher(), runSeed) + "|" + SpecReader.toJson(ctx.teachers().model(distill.teacher())) + "|"
+          + SpecReader.toJson(teacherTask) + "|seed " + runSeed;
+      cache = ctx.teacherCaches().computeIfAbsent(key, k -> new TeacherCache(teacher.members().size() * data.numClasses()));
+      cacheNote = "cached: teacher logits computed once per sample, reused across epochs and students";
+      if (ctx.outputStore() != null) {
+        storeKey = ctx.teachers().contentDigest(distill.teacher(), runSeed) + "|" + SpecReader.toJson(ctx.teachers().model(distill.teacher())) + "|"
+            + SpecReader.toJson(ctx.spec().data()) + "|" + SpecReader.toJson(teacherTask) + "|seed " + runSeed + "|normalization "
+            + normalization.mean() + " " + normalization.std();
+        int before = cache.size();
+        ctx.outputStore().load(storeKey, cache.floatsPerSample()).forEach(cache::put);
+        storedSamples = cache.size();
+        if (storedSamples > before) {
+          cacheNote = "cached: teacher logits of " + (storedSamples - before) + " samples from the shared teacher-output store "
+              + "(published by an earlier student of this teacher), the rest computed once";
+        }
+      }
+    }
+  }
+
+  private Objective objectiveFor(Phase phase) {
+    if (teacher == null) {
+      return Objective.of(new CrossEntropy());
+    }
+    DistillationObjective.Builder builder = DistillationObjective.builder().setSpec(arm.distill()).setTeacher(teacher)
+        .setStore(new ParameterStore(manager, false)).setRegressors(regressors).optTeacherBatches(teacherBatches)
+        .optHintPhase(phase.name().equals(Phase.HINT));
+    if (cache != null) {
+      builder.optCache(cache, cacheCounter);
+    }
+    if (remote != null) {
+      builder.optRemoteTeacher(remote, teacher.members().size(), data.numClasses());
+    }
+    return builder.build();
+  }
+
+  RunRecord run() throws IOException {
+    Map<String, Object> environment = Environment.describe();
+    environment.put("data", ctx.data().environment());
+    AtomicFiles.writeString(dir.resolve("environment.json"), SpecReader.toJson(environment));
+    CheckpointState state = checkpoints.load();
+    List<Phase> phases = Phase.of(arm);
+    if (state != null) {
+      history.addAll(state.history());
+      events.addAll(state.events());
+      epochsDone = state.epochsDone();
+      overfitting.restore(state.overfitting());
+      if (state.teacherCache() != null) {
+        cacheCounter.restore(state.teacherCache()[0], state.teacherCache()[1]);
+        cacheReported[0] = state.teacherCache()[0];
+        cacheReported[1] = state.teacherCache()[1];
+      }
+    } else if (arm.batchSize() >= data.train().size() && !phases.isEmpty()) {
+      events.add(new RunEvent(0, "note", "batch size " + arm.batchSize() + " >= " + data.train().size()
+          + " training samples: one optimiser step per epoch"));
+    }
+    ctx.listener().runStarted(label, runSeed, RunExecutor.plannedEpochs(arm), state != null);
+    boolean stoppedBefore = state != null && state.stopped();
+    if (peers != null) {
+      peers.publish(epochsDone, false);
+    }
+    if (streamable && !stoppedBefore && epochsDone < RunExecutor.plannedEpochs(arm)) {
+      remote = ctx.streams().open(new TeacherStreams.Request(ctx.spec().name(), arm.name(), runSeed, epochsDone,
+          teacher.members().size(), data.numClasses()));
+      if (remote != null) {
+        cacheNote = "live, streamed: the teacher runs elsewhere and sends its logits" + (arm.distill().features().isEmpty() ? ""
+            : " and stage outputs " + DistillationObjective.teacherStages(arm.distill())) + " for each of the student's batches";
+      }
+    }
+    try {
+      // A checkpoint of a run the overfitting detector stopped still enters its phase, which trains nothing but selects the weights to evaluate.
+      boolean stopRun = false;
+      for (int p = state == null ? 0 : state.phase(); p < phases.size() && !stopRun; p++) {
+        stopRun = trainPhase(p, phases.get(p), state != null && state.phase() == p ? state : null);
+      }
+    } finally {
+      if (remote != null) {
+        remote.close();
+      }
+      if (peers != null) {
+        // Peers waiting for this member's next epoch go on with its last weights.
+        peers.publish(epochsDone, true);
+      }
+    }
+    if (peers != null && peers.epochsUsed > 0) {
+      events.add(new RunEvent(epochsDone, "note", String.format(Locale.ROOT,
+          "co-distillation: peers' weights were %d to %d epochs old (mean %.2f) over %d epochs; bound %d", peers.minStaleness,
+          peers.maxStaleness, peers.stalenessSum / (double) peers.epochsUsed, peers.epochsUsed, arm.ensemble().codistill().staleness())));
+    }
+    if (storeKey != null && cache.size() > storedSamples) {
+      ctx.outputStore().save(storeKey, cache.snapshot(), cache.floatsPerSample());
+    }
+    switch (arm.strategy()) {
+      case "bn-adapt" -> {
+        trainer.recomputeBatchNormStatistics(evaluationBatches(data.train(), normalization));
+        events.add(new RunEvent(0, "note", "BatchNorm statistics recomputed on " + data.train().size()
+            + " target samples; no weight changed"));
+        selection = "no training (BatchNorm statistics only)";
+      }
+      case "none" -> selection = "no training (initial weights)";
+      default -> { }
+    }
+    return evaluate();
+  }
+
+  /** Trains one phase from its start or from {@code resume}; returns true when the whole run must stop. */
+  private boolean trainPhase(int index, Phase phase, CheckpointState resume) throws IOException {
+    FreezePlan plan = FreezePlan.apply(model, phase.trainedStages(), arm.batchNorm());
+    trainableCount = Math.max(trainableCount, plan.trainableCount());
+    Objective objective = objectiveFor(phase);
+    lastObjective = objective;
+    trainer.setObjective(objective);
+    MentorOptimizer optimizer = MentorOptimizer.create(model, phase.optimizer(), phase.schedule(), trainBatches.count(), phase.epochs(),
+        objective.extraParameters());
+    EarlyStopping stopping = phase.earlyStopping() == null ? null : new EarlyStopping(phase.earlyStopping());
+    // Without early stopping, a phase the overfitting detector may stop keeps its best validation-loss weights,
+    // so that a stopped run is evaluated with them rather than after the epochs of rising validation loss.
+    EarlyStopping bestByLoss = stopping == null && arm.overfitting().stop() && !phase.name().equals(Phase.HINT)
+        ? new EarlyStopping(BEST_BY_LOSS) : null;
+    Map<String, Tensor> best = null;
+    int phaseDone = 0;
+    boolean stopRun = false;
+    if (resume != null) {
+      checkpoints.restoreOptimizer(optimizer, resume.optimizerStep());
+      phaseDone = resume.phaseEpochsDone();
+      stopRun = resume.stopped();
+      if (stopping != null) {
+        stopping.restore(resume.earlyStopping());
+        if (stopping.bestEpoch() > 0) {
+          best = checkpoints.loadBest();
+        }
+      }
+      if (bestByLoss != null && resume.bestByLoss() != null) {
+        bestByLoss.restore(resume.bestByLoss());
+        if (bestByLoss.bestEpoch() > 0) {
+          best = checkpoints.loadBest();
+        }
+      }
+    } else if (bestByLoss != null && index > 0 && selectedEpoch > 0 && !Phase.of(arm).get(index - 1).name().equals(Phase.HINT)) {
+      // The phase starts from the weights the previous phase selected: they are its first candidate.
+      int start = selectedEpoch;
+      bestByLoss.record(start, history.stream().filter(r -> r.epoch() == start).findFirst().orElseThrow().validationLoss(), Double.NaN);
+      best = ModelWeights.snapshot(model);
+      checkpoints.saveBest(best);
+    }
+    trainer.configure(plan, optimizer, pruning);
+    boolean stopPhase = stopRun || (stopping != null && stopping.shouldStop());
+    while (phaseDone < phase.epochs() && !stopPhase) {
+      int epoch = ++epochsDone;
+      phaseDone++;
+      if (peers != null) {
+        trainer.setObjective(peers.objective(epoch, objective));
+      }
+      EpochMetrics row = trainEpoch(epoch, phase);
+      if (bestByLoss != null && bestByLoss.record(epoch, row.validationLoss(), row.validationAccuracy())) {
+        best = ModelWeights.snapshot(model);
+        checkpoints.saveBest(best);
+      }
+      // The hint phase's training loss is the FitNets hint, not comparable with validation cross-entropy.
+      if (!phase.name().equals(Phase.HINT) && overfitting.record(row.trainLoss(), row.validationLoss())) {
+        String stopped = !arm.overfitting().stop() ? ""
+            : bestByLoss != null ? "; run stopped, evaluated at best validation epoch " + bestByLoss.bestEpoch() + " by loss"
+            : "; run stopped";
+        event(new RunEvent(epoch, "overfitting", "training loss fell while validation loss rose for "
+            + arm.overfitting().epochs() + " epochs" + stopped));
+        stopRun = arm.overfitting().stop();
+        stopPhase = stopRun;
+      }
+      if (stopping != null) {
+        if (stopping.record(epoch, row.validationLoss(), row.validationAccuracy())) {
+          best = ModelWeights.snapshot(model);
+          checkpoints.saveBest(best);
+        }
+        if (stopping.shouldStop()) {
+          event(new RunEvent(epoch, "early-stopping", phase.name() + ": no validation " + stopping.metric()
+              + " improvement for " + phase.earlyStopping().patience() + " epochs; best epoch " + stopping.bestEpoch()));
+          stopPhase = true;
+        }
+      }
+      checkpoints.save(new CheckpointState(index, phaseDone, epochsDone, optimizer.step(),
+          stopping == null ? null : stopping.state(), overfitting.state(),
+          stopping == null ? epoch : stopping.bestEpoch(), stopRun, history, events,
+          new long[] {cacheCounter.lookups(), cacheCounter.hits()}, bestByLoss == null ? null : bestByLoss.state()), optimizer);
+      CurveFile.write(dir.resolve("metrics.csv"), history);
+      if (peers != null) {
+        peers.publish(epoch, false);
+      }
+      if (cacheCounter.lookups() > cacheReported[0]) {
+        ctx.listener().teacherCache(label, runSeed, cacheCounter.lookups() - cacheReported[0], cacheCounter.hits() - cacheReported[1]);
+      }
+      cacheReported[0] = cacheCounter.lookups();
+      cacheReported[1] = cacheCounter.hits();
+      ctx.listener().epochSaved(label, runSeed, epoch);
+    }
+    if (stopping != null && best != null) {
+      ModelWeights.restore(model, best);
+      selectedEpoch = stopping.bestEpoch();
+      selection = "best validation epoch " + selectedEpoch + " by " + stopping.metric();
+    } else if (stopRun && bestByLoss != null && best != null) {
+      ModelWeights.restore(model, best);
+      selectedEpoch = bestByLoss.bestEpoch();
+      selection = "best validation epoch " + selectedEpoch + " by loss";
+    } else {
+      selectedEpoch = epochsDone;
+      selection = "last epoch " + selectedEpoch;
+    }
+    return stopRun;
+  }
+
+  /** Records an event of the run and tells the listener at once, so a monitor sees it as it happens. */
+  private void event(RunEvent event) {
+    events.add(event);
+    ctx.listener().runEvent(label, runSeed, event);
+  }
+
+  private EpochMetrics trainEpoch(int epoch, Phase phase) {
+    Trainer.EpochStats stats = trainer.trainEpoch(trainBatches, epoch, done -> ctx.listener().batchDone(done, trainBatches.count()));
+    EvalMetrics val = Metrics.of(trainer.predict(validation));
+    EpochMetrics row = new EpochMetrics(epoch, phase.name(), stats.loss(), stats.accuracy(), val.nll(), val.accuracy(),
+        stats.learningRate(), stats.samplesPerSecond(), stats.seconds(), stats.terms());
+    history.add(row);
+    ctx.listener().epochFinished(label, runSeed, row);
+    return row;
+  }
+
+  /** Evaluates the selected weights on validation, test and shifted test data, and saves them. */
+  private RunRecord evaluate() throws IOException {
+    EvalMetrics validationMetrics = Metrics.of(trainer.predict(validation));
+    Batches testBatches = evaluationBatches(data.test(), normalization);
+    long start = System.nanoTime();
+    EvalMetrics test = Metrics.of(trainer.predict(testBatches));
+    double testSeconds = (System.nanoTime() - start) / 1e9;
+    Map<String, EvalMetrics> shifted = new LinkedHashMap<>();
+    // The run's seed, not an ensemble member's: every member and the ensemble see the same shifted draws.
+    for (Map.Entry<String, ImageSet> ood : TaskSplitter.oodSets(data, ctx.spec().tasks().get(arm.task()), runSeed).entrySet()) {
+      shifted.put(ood.getKey(), Metrics.of(trainer.predict(evaluationBatches(ood.getValue(), normalization))));
+    }
+    ModelWeights.save(model, dir.resolve("model.params"), data.sourceClasses(), normalization);
+    InferenceCost cost = new InferenceCost(InferenceCosts.latencyMs(List.of(model), new ParameterStore(manager, false),
+        firstSample(data.test(), normalization), manager),
+        data.test().size() / testSeconds, Files.size(dir.resolve("model.params")));
+    ModelStats stats = ModelStats.of(model);
+    double seconds = history.stream().mapToDouble(EpochMetrics::seconds).sum();
+    double throughput = history.stream().mapToDouble(EpochMetrics::samplesPerSecond).average().orElse(0);
+    return new RunRecord(RunRecord.SCHEMA_VERSION, ctx.spec().name(), arm.name(), seed, arm.task(), arm.strategy(),
+        RunExecutor.describe(arm), teacher == null ? null : teacher.source(), stats.parameters(), trainableCount, stats.multiplyAdds(), stats.bytes(),
+        data.train().size(), data.validation().size(), RunExecutor.plannedEpochs(arm), epochsDone, selectedEpoch, selection,
+        pruning == null ? 0 : pruning.sparsity(), seconds, throughput, validationMetrics, test, shifted, history, events,
+        teacher == null ? null : distillationInfo(), null, cost, ctx.data().provenance(arm.task(), runSeed, normalization));
+  }
+
+  private DistillationInfo distillationInfo() {
+    DistillSpec distill = arm.distill();
+    List<Predictions> teacherPredictions = new ArrayList<>();
+    for (int m = 0; m < teacher.members().size(); m++) {
+      teacherPredictions.add(new Trainer(teacher.members().get(m), manager, seed).predict(evaluationBatches(teacherView.test(), teacher.inputsOf(m))));
+    }
+    double teacherAccuracy = Metrics.of(Ensembles.average(teacherPredictions)).accuracy();
+    List<Phase> phases = Phase.of(arm);
+    // A run resumed after its last phase ended trains nothing here: its final objective is built only to name the terms.
+    Objective last = lastObjective != null ? lastObjective : objectiveFor(phases.get(phases.size() - 1));
+    List<String> terms = new ArrayList<>(last instanceof DistillationObjective d
+        ? d.compositeLoss().terms().stream().map(t -> t.name() + " ×" + t.weight()).toList() : List.of());
+    if (distill.hintEpochs() > 0) {
+      terms.add(0, DistillationObjective.termName("fitnets", distill.hintTerm().pairs().get(0)) + " (hint phase, " + distill.hintEpochs() + " epochs)");
+    }
+    return new DistillationInfo(teacher.source(), RunExecutor.describe(ctx.teachers().model(distill.teacher())), teacher.members().size(), teacherAccuracy,
+        DistillationObjective.describeLoss(distill, teacher.members().size()), terms, distill.logitTemperature(), distill.logitWeight(), Teacher.MODE,
+        distill.teacherInput().equals("clean") ? "clean inputs of the student's samples (the task without its shift)" : "the student's inputs",
+        cacheNote, cacheCounter.lookups(), cacheCounter.hits());
+  }
+}
