@@ -15,27 +15,14 @@ import dev.mentor.messages.record.InferenceCost;
 import dev.mentor.messages.record.RunEvent;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.ArmSpec;
-import dev.mentor.messages.spec.DistillSpec;
 import dev.mentor.messages.spec.EarlyStoppingSpec;
-import dev.mentor.messages.spec.FeatureTermSpec;
 import dev.mentor.messages.spec.SpecReader;
-import dev.mentor.messages.spec.StagePair;
-import dev.mentor.messages.spec.TaskSpec;
 import dev.mentor.training.data.ImageSet;
 import dev.mentor.training.data.Normalization;
-import dev.mentor.training.data.Seeds;
 import dev.mentor.training.data.TaskData;
 import dev.mentor.training.data.TaskSplitter;
-import dev.mentor.training.distill.DistillationObjective;
-import dev.mentor.training.distill.HintRegressor;
-import dev.mentor.training.distill.RemoteTeacher;
-import dev.mentor.training.distill.Teacher;
 import dev.mentor.training.distill.TeacherCache;
-import dev.mentor.training.distill.TeacherStreams;
-import dev.mentor.training.engine.ParameterFile.Tensor;
-import dev.mentor.training.eval.Ensembles;
 import dev.mentor.training.eval.Metrics;
-import dev.mentor.training.eval.Predictions;
 import dev.mentor.training.files.AtomicFiles;
 import dev.mentor.training.loop.Batches;
 import dev.mentor.training.loop.CrossEntropy;
@@ -86,21 +73,11 @@ final class Session {
   private int selectedEpoch;
   private String selection;
   private long trainableCount;
-  private Teacher teacher;
-  private final Map<String, HintRegressor> regressors = new LinkedHashMap<>();
-  private TeacherCache cache;
-  /** The content key of the cache in the shared output store (null without a store), and how many samples it held when loaded. */
-  private String storeKey;
-  private int storedSamples;
-  /** A teacher running elsewhere (see {@link RunExecutor#setTeacherStreams}), opened when the run starts; null when the teacher runs here. */
-  private RemoteTeacher remote;
-  private boolean streamable;
+  /** The student's teacher; null unless the arm distils. */
+  private TeacherSetup teacher;
   private final TeacherCache.Counter cacheCounter = new TeacherCache.Counter();
   /** The cache lookups and hits already reported to the listener (restored with the counter on resume). */
   private final long[] cacheReported = new long[2];
-  private Batches teacherBatches;
-  private TaskData teacherView;
-  private String cacheNote;
   /** The objective of the phase trained last in this process (null until a phase trains). */
   private Objective lastObjective;
   /** This member's co-distillation peers (null unless the arm co-distils its ensemble's members). */
@@ -129,10 +106,10 @@ final class Session {
     trainBatches = new Batches(train, arm.batchSize(), normalization, augmentation(arm.augmentation()));
     validation = evaluationBatches(data.validation(), normalization);
     pruning = arm.pruning() == null ? null : MagnitudePruning.prune(model, arm.pruning());
-    Map<String, Parameter> extra = new LinkedHashMap<>();
+    Map<String, Parameter> extra = Map.of();
     if (arm.distill() != null) {
-      setUpTeacher();
-      regressors.forEach((term, r) -> r.namedParameters().forEach((name, p) -> extra.put("regressor:" + term + "/" + name, p)));
+      teacher = new TeacherSetup(ctx, arm, seed, runSeed, data, model, manager, normalization);
+      extra = teacher.checkpointedParameters();
     }
     checkpoints = new Checkpoints(dir, model, extra);
     overfitting = new OverfittingDetector(arm.overfitting().epochs());
@@ -141,72 +118,8 @@ final class Session {
     }
   }
 
-  private void setUpTeacher() throws IOException {
-    DistillSpec distill = arm.distill();
-    TaskSpec task = ctx.spec().tasks().get(arm.task());
-    boolean clean = distill.teacherInput().equals("clean");
-    TaskSpec teacherTask = clean
-        ? new TaskSpec(task.classes(), task.perClass(), task.validationPerClass(), task.testPerClass(), null, task.ood(), task.allowOverlap())
-        : task;
-    teacherView = clean ? TaskSplitter.cleanSplit(ctx.data().source(), ctx.spec().tasks(), arm.task(), runSeed) : data;
-    ImageSet train = data.train();
-    teacher = ctx.teachers().load(distill.teacher(), runSeed, data.numClasses(), new Shape(train.channels(), train.height(), train.width()), manager,
-        normalization);
-    if (clean) {
-      teacherBatches = new Batches(teacherView.train(), arm.batchSize(), normalization, augmentation(arm.augmentation()));
-    }
-    Map<String, Shape> studentShapes = model.stageOutputShapes();
-    Map<String, Shape> teacherShapes = teacher.members().get(0).stageOutputShapes();
-    int j = 0;
-    for (FeatureTermSpec f : distill.features()) {
-      if (!f.method().equals("fitnets")) {
-        continue;
-      }
-      for (StagePair pair : f.pairs()) {
-        regressors.put(DistillationObjective.termName(f.method(), pair), HintRegressor.create(studentShapes.get(pair.student()),
-            teacherShapes.get(pair.teacher()), manager, Seeds.mix(seed, 0x4117 + j++)));
-      }
-    }
-    if (!augmentation(arm.augmentation()).isIdentity()) {
-      streamable = ctx.streams() != null && !clean && arm.ensemble() == null;
-      cacheNote = "live: augmentation changes the teacher's inputs every epoch";
-    } else if (!distill.features().isEmpty()) {
-      streamable = ctx.streams() != null && !clean && arm.ensemble() == null;
-      cacheNote = "live: feature terms need the teacher's stage outputs";
-    } else {
-      String key = ctx.teachers().identity(distill.teacher(), runSeed) + "|" + SpecReader.toJson(ctx.teachers().model(distill.teacher())) + "|"
-          + SpecReader.toJson(teacherTask) + "|seed " + runSeed;
-      cache = ctx.teacherCaches().computeIfAbsent(key, k -> new TeacherCache(teacher.members().size() * data.numClasses()));
-      cacheNote = "cached: teacher logits computed once per sample, reused across epochs and students";
-      if (ctx.outputStore() != null) {
-        storeKey = ctx.teachers().contentDigest(distill.teacher(), runSeed) + "|" + SpecReader.toJson(ctx.teachers().model(distill.teacher())) + "|"
-            + SpecReader.toJson(ctx.spec().data()) + "|" + SpecReader.toJson(teacherTask) + "|seed " + runSeed + "|normalization "
-            + normalization.mean() + " " + normalization.std();
-        int before = cache.size();
-        ctx.outputStore().load(storeKey, cache.floatsPerSample()).forEach(cache::put);
-        storedSamples = cache.size();
-        if (storedSamples > before) {
-          cacheNote = "cached: teacher logits of " + (storedSamples - before) + " samples from the shared teacher-output store "
-              + "(published by an earlier student of this teacher), the rest computed once";
-        }
-      }
-    }
-  }
-
   private Objective objectiveFor(Phase phase) {
-    if (teacher == null) {
-      return Objective.of(new CrossEntropy());
-    }
-    DistillationObjective.Builder builder = DistillationObjective.builder().setSpec(arm.distill()).setTeacher(teacher)
-        .setStore(new ParameterStore(manager, false)).setRegressors(regressors).optTeacherBatches(teacherBatches)
-        .optHintPhase(phase.name().equals(Phase.HINT));
-    if (cache != null) {
-      builder.optCache(cache, cacheCounter);
-    }
-    if (remote != null) {
-      builder.optRemoteTeacher(remote, teacher.members().size(), data.numClasses());
-    }
-    return builder.build();
+    return teacher == null ? Objective.of(new CrossEntropy()) : teacher.objective(phase, cacheCounter);
   }
 
   RunRecord run() throws IOException {
@@ -234,13 +147,8 @@ final class Session {
     if (peers != null) {
       peers.publish(epochsDone, false);
     }
-    if (streamable && !stoppedBefore && epochsDone < RunExecutor.plannedEpochs(arm)) {
-      remote = ctx.streams().open(new TeacherStreams.Request(ctx.spec().name(), arm.name(), runSeed, epochsDone,
-          teacher.members().size(), data.numClasses()));
-      if (remote != null) {
-        cacheNote = "live, streamed: the teacher runs elsewhere and sends its logits" + (arm.distill().features().isEmpty() ? ""
-            : " and stage outputs " + DistillationObjective.teacherStages(arm.distill())) + " for each of the student's batches";
-      }
+    if (teacher != null && !stoppedBefore && epochsDone < RunExecutor.plannedEpochs(arm)) {
+      teacher.openStream(epochsDone);
     }
     try {
       // A checkpoint of a run the overfitting detector stopped still enters its phase, which trains nothing but selects the weights to evaluate.
@@ -249,8 +157,8 @@ final class Session {
         stopRun = trainPhase(p, phases.get(p), state != null && state.phase() == p ? state : null);
       }
     } finally {
-      if (remote != null) {
-        remote.close();
+      if (teacher != null) {
+        teacher.closeStream();
       }
       if (peers != null) {
         // Peers waiting for this member's next epoch go on with its last weights.
@@ -262,8 +170,8 @@ final class Session {
           "co-distillation: peers' weights were %d to %d epochs old (mean %.2f) over %d epochs; bound %d", peers.minStaleness,
           peers.maxStaleness, peers.stalenessSum / (double) peers.epochsUsed, peers.epochsUsed, arm.ensemble().codistill().staleness())));
     }
-    if (storeKey != null && cache.size() > storedSamples) {
-      ctx.outputStore().save(storeKey, cache.snapshot(), cache.floatsPerSample());
+    if (teacher != null) {
+      teacher.saveOutputs();
     }
     switch (arm.strategy()) {
       case "bn-adapt" -> {
@@ -292,94 +200,100 @@ final class Session {
     // so that a stopped run is evaluated with them rather than after the epochs of rising validation loss.
     EarlyStopping bestByLoss = stopping == null && arm.overfitting().stop() && !phase.name().equals(Phase.HINT)
         ? new EarlyStopping(BEST_BY_LOSS) : null;
-    Map<String, Tensor> best = null;
-    int phaseDone = 0;
-    boolean stopRun = false;
+    PhaseProgress progress = new PhaseProgress(model, checkpoints);
     if (resume != null) {
       checkpoints.restoreOptimizer(optimizer, resume.optimizerStep());
-      phaseDone = resume.phaseEpochsDone();
-      stopRun = resume.stopped();
+      progress.epochsDone = resume.phaseEpochsDone();
+      if (resume.stopped()) {
+        progress.stopRun();
+      }
       if (stopping != null) {
         stopping.restore(resume.earlyStopping());
         if (stopping.bestEpoch() > 0) {
-          best = checkpoints.loadBest();
+          progress.restoreBest();
         }
       }
       if (bestByLoss != null && resume.bestByLoss() != null) {
         bestByLoss.restore(resume.bestByLoss());
         if (bestByLoss.bestEpoch() > 0) {
-          best = checkpoints.loadBest();
+          progress.restoreBest();
         }
       }
     } else if (bestByLoss != null && index > 0 && selectedEpoch > 0 && !Phase.of(arm).get(index - 1).name().equals(Phase.HINT)) {
       // The phase starts from the weights the previous phase selected: they are its first candidate.
       int start = selectedEpoch;
       bestByLoss.record(start, history.stream().filter(r -> r.epoch() == start).findFirst().orElseThrow().validationLoss(), Double.NaN);
-      best = ModelWeights.snapshot(model);
-      checkpoints.saveBest(best);
+      progress.keepBest();
+    }
+    if (stopping != null && stopping.shouldStop()) {
+      progress.stopPhase();
     }
     trainer.configure(plan, optimizer, pruning);
-    boolean stopPhase = stopRun || (stopping != null && stopping.shouldStop());
-    while (phaseDone < phase.epochs() && !stopPhase) {
+    List<EpochListener> listeners = epochListeners(index, phase, optimizer, stopping, bestByLoss, progress);
+    while (progress.epochsDone < phase.epochs() && !progress.phaseStopped()) {
       int epoch = ++epochsDone;
-      phaseDone++;
+      progress.epochsDone++;
       if (peers != null) {
         trainer.setObjective(peers.objective(epoch, objective));
       }
       EpochMetrics row = trainEpoch(epoch, phase);
-      if (bestByLoss != null && bestByLoss.record(epoch, row.validationLoss(), row.validationAccuracy())) {
-        best = ModelWeights.snapshot(model);
-        checkpoints.saveBest(best);
+      for (EpochListener listener : listeners) {
+        listener.epochEnded(epoch, row);
       }
-      // The hint phase's training loss is the FitNets hint, not comparable with validation cross-entropy.
-      if (!phase.name().equals(Phase.HINT) && overfitting.record(row.trainLoss(), row.validationLoss())) {
-        String stopped = !arm.overfitting().stop() ? ""
-            : bestByLoss != null ? "; run stopped, evaluated at best validation epoch " + bestByLoss.bestEpoch() + " by loss"
-            : "; run stopped";
-        event(new RunEvent(epoch, "overfitting", "training loss fell while validation loss rose for "
-            + arm.overfitting().epochs() + " epochs" + stopped));
-        stopRun = arm.overfitting().stop();
-        stopPhase = stopRun;
-      }
-      if (stopping != null) {
-        if (stopping.record(epoch, row.validationLoss(), row.validationAccuracy())) {
-          best = ModelWeights.snapshot(model);
-          checkpoints.saveBest(best);
-        }
-        if (stopping.shouldStop()) {
-          event(new RunEvent(epoch, "early-stopping", phase.name() + ": no validation " + stopping.metric()
-              + " improvement for " + phase.earlyStopping().patience() + " epochs; best epoch " + stopping.bestEpoch()));
-          stopPhase = true;
-        }
-      }
-      checkpoints.save(new CheckpointState(index, phaseDone, epochsDone, optimizer.step(),
-          stopping == null ? null : stopping.state(), overfitting.state(),
-          stopping == null ? epoch : stopping.bestEpoch(), stopRun, history, events,
-          new long[] {cacheCounter.lookups(), cacheCounter.hits()}, bestByLoss == null ? null : bestByLoss.state()), optimizer);
-      CurveFile.write(dir.resolve("metrics.csv"), history);
-      if (peers != null) {
-        peers.publish(epoch, false);
-      }
-      if (cacheCounter.lookups() > cacheReported[0]) {
-        ctx.listener().teacherCache(label, runSeed, cacheCounter.lookups() - cacheReported[0], cacheCounter.hits() - cacheReported[1]);
-      }
-      cacheReported[0] = cacheCounter.lookups();
-      cacheReported[1] = cacheCounter.hits();
-      ctx.listener().epochSaved(label, runSeed, epoch);
     }
-    if (stopping != null && best != null) {
-      ModelWeights.restore(model, best);
+    if (stopping != null && progress.best() != null) {
+      ModelWeights.restore(model, progress.best());
       selectedEpoch = stopping.bestEpoch();
       selection = "best validation epoch " + selectedEpoch + " by " + stopping.metric();
-    } else if (stopRun && bestByLoss != null && best != null) {
-      ModelWeights.restore(model, best);
+    } else if (progress.runStopped() && bestByLoss != null && progress.best() != null) {
+      ModelWeights.restore(model, progress.best());
       selectedEpoch = bestByLoss.bestEpoch();
       selection = "best validation epoch " + selectedEpoch + " by loss";
     } else {
       selectedEpoch = epochsDone;
       selection = "last epoch " + selectedEpoch;
     }
-    return stopRun;
+    return progress.runStopped();
+  }
+
+  /**
+   * What happens after each epoch of a phase, in order: the selection trackers and stopping rules
+   * (best by loss, overfitting, early stopping), then the checkpoint with everything a resumed run
+   * needs, the learning curve, the weights published to co-distillation peers, the teacher-cache
+   * counters and the listener's notice that the epoch is saved.
+   */
+  private List<EpochListener> epochListeners(int index, Phase phase, MentorOptimizer optimizer, EarlyStopping stopping, EarlyStopping bestByLoss,
+      PhaseProgress progress) {
+    List<EpochListener> listeners = new ArrayList<>();
+    if (bestByLoss != null) {
+      listeners.add(new BestByLossTracker(bestByLoss, progress));
+    }
+    // The hint phase's training loss is the FitNets hint, not comparable with validation cross-entropy.
+    if (!phase.name().equals(Phase.HINT)) {
+      listeners.add(new OverfittingRule(overfitting, arm.overfitting(), bestByLoss, progress, this::event));
+    }
+    if (stopping != null) {
+      listeners.add(new EarlyStoppingRule(stopping, phase, progress, this::event));
+    }
+    listeners.add((epoch, row) -> checkpoints.save(new CheckpointState(index, progress.epochsDone, epochsDone, optimizer.step(),
+        stopping == null ? null : stopping.state(), overfitting.state(), stopping == null ? epoch : stopping.bestEpoch(), progress.runStopped(),
+        history, events, new long[] {cacheCounter.lookups(), cacheCounter.hits()}, bestByLoss == null ? null : bestByLoss.state()), optimizer));
+    listeners.add((epoch, row) -> CurveFile.write(dir.resolve("metrics.csv"), history));
+    if (peers != null) {
+      listeners.add((epoch, row) -> peers.publish(epoch, false));
+    }
+    listeners.add((epoch, row) -> reportCacheCounters());
+    listeners.add((epoch, row) -> ctx.listener().epochSaved(label, runSeed, epoch));
+    return listeners;
+  }
+
+  /** Tells the listener the teacher-cache lookups and hits since it last heard of them. */
+  private void reportCacheCounters() {
+    if (cacheCounter.lookups() > cacheReported[0]) {
+      ctx.listener().teacherCache(label, runSeed, cacheCounter.lookups() - cacheReported[0], cacheCounter.hits() - cacheReported[1]);
+    }
+    cacheReported[0] = cacheCounter.lookups();
+    cacheReported[1] = cacheCounter.hits();
   }
 
   /** Records an event of the run and tells the listener at once, so a monitor sees it as it happens. */
@@ -418,30 +332,16 @@ final class Session {
     double seconds = history.stream().mapToDouble(EpochMetrics::seconds).sum();
     double throughput = history.stream().mapToDouble(EpochMetrics::samplesPerSecond).average().orElse(0);
     return new RunRecord(RunRecord.SCHEMA_VERSION, ctx.spec().name(), arm.name(), seed, arm.task(), arm.strategy(),
-        RunExecutor.describe(arm), teacher == null ? null : teacher.source(), stats.parameters(), trainableCount, stats.multiplyAdds(), stats.bytes(),
+        RunExecutor.describe(arm), teacher == null ? null : teacher.teacher().source(), stats.parameters(), trainableCount, stats.multiplyAdds(), stats.bytes(),
         data.train().size(), data.validation().size(), RunExecutor.plannedEpochs(arm), epochsDone, selectedEpoch, selection,
         pruning == null ? 0 : pruning.sparsity(), seconds, throughput, validationMetrics, test, shifted, history, events,
         teacher == null ? null : distillationInfo(), null, cost, ctx.data().provenance(arm.task(), runSeed, normalization));
   }
 
   private DistillationInfo distillationInfo() {
-    DistillSpec distill = arm.distill();
-    List<Predictions> teacherPredictions = new ArrayList<>();
-    for (int m = 0; m < teacher.members().size(); m++) {
-      teacherPredictions.add(new Trainer(teacher.members().get(m), manager, seed).predict(evaluationBatches(teacherView.test(), teacher.inputsOf(m))));
-    }
-    double teacherAccuracy = Metrics.of(Ensembles.average(teacherPredictions)).accuracy();
     List<Phase> phases = Phase.of(arm);
     // A run resumed after its last phase ended trains nothing here: its final objective is built only to name the terms.
     Objective last = lastObjective != null ? lastObjective : objectiveFor(phases.get(phases.size() - 1));
-    List<String> terms = new ArrayList<>(last instanceof DistillationObjective d
-        ? d.compositeLoss().terms().stream().map(t -> t.name() + " ×" + t.weight()).toList() : List.of());
-    if (distill.hintEpochs() > 0) {
-      terms.add(0, DistillationObjective.termName("fitnets", distill.hintTerm().pairs().get(0)) + " (hint phase, " + distill.hintEpochs() + " epochs)");
-    }
-    return new DistillationInfo(teacher.source(), RunExecutor.describe(ctx.teachers().model(distill.teacher())), teacher.members().size(), teacherAccuracy,
-        DistillationObjective.describeLoss(distill, teacher.members().size()), terms, distill.logitTemperature(), distill.logitWeight(), Teacher.MODE,
-        distill.teacherInput().equals("clean") ? "clean inputs of the student's samples (the task without its shift)" : "the student's inputs",
-        cacheNote, cacheCounter.lookups(), cacheCounter.hits());
+    return teacher.info(last, cacheCounter);
   }
 }
