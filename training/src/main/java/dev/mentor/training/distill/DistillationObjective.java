@@ -47,9 +47,8 @@ public final class DistillationObjective implements Objective {
   private final TeacherCache cache;
   private final TeacherCache.Counter counter;
   private final Batches teacherBatches;
-  private final double temperature;
-  private final boolean averageLogits;
-  private final String logitsMethod;
+  private final DistillSpec spec;
+  private final LogitMethod logitMethod;
   private final Map<String, Double> termSums = new LinkedHashMap<>();
   private long samples;
   private ByteBuffer cachedBytes;
@@ -59,7 +58,7 @@ public final class DistillationObjective implements Objective {
   private int epoch;
 
   private DistillationObjective(Builder b, List<CompositeLoss.Term> terms, Set<String> studentTaps, Set<String> teacherTaps,
-      Map<String, HintRegressor> regressors, Map<String, String> regressorInput, List<Parameter> trainedExtra, String logitsMethod) {
+      Map<String, HintRegressor> regressors, Map<String, String> regressorInput, List<Parameter> trainedExtra, LogitMethod logitMethod) {
     this.teacher = b.teacher;
     this.loss = new CompositeLoss(terms);
     this.studentTaps = Set.copyOf(studentTaps);
@@ -71,9 +70,8 @@ public final class DistillationObjective implements Objective {
     this.cache = teacherTaps.isEmpty() ? b.cache : null;
     this.counter = b.counter;
     this.teacherBatches = b.teacherBatches;
-    this.temperature = b.spec.logitTemperature();
-    this.averageLogits = b.spec.average().equals("logits");
-    this.logitsMethod = logitsMethod;
+    this.spec = b.spec;
+    this.logitMethod = logitMethod;
     this.remote = b.remote;
     this.remoteMembers = b.remoteMembers;
     this.remoteClasses = b.remoteClasses;
@@ -101,28 +99,13 @@ public final class DistillationObjective implements Objective {
 
   /** The loss written out, with its reduction and where T² and α sit, for a teacher of {@code members} models. */
   public static String describeLoss(DistillSpec spec, int members) {
-    String logits = switch (spec.logits()) {
-      case "soft-targets" -> "α·T²·" + (spec.softLoss().equals("kl") ? "KL(p_T‖p_S)" : "CE(p_T, p_S)")
-          + " (softmaxes at temperature T, summed over classes, averaged over the batch: batchmean)";
-      case "logit-matching" -> "α·MSE(z_S, z_T) (mean over batch and classes)";
-      default -> "";
-    };
-    StringBuilder out = new StringBuilder(spec.logits().equals("none") ? "CE(y, p_S)" : "(1 − α)·CE(y, p_S) + " + logits);
+    LogitMethod logits = DistillationMethods.logits(spec);
+    StringBuilder out = new StringBuilder(logits.formula(spec));
     for (FeatureTermSpec f : spec.features()) {
-      out.append(" + ").append(f.weight()).append("·Σ_pairs ").append(switch (f.method()) {
-        case "attention" -> f.form().equals("reference-code")
-            ? "½·mean((Q_S − Q_T)²) (attention maps Σ_c|A_c|^" + f.p() + ", L2-normalised; squared differences averaged over batch and"
-                + " positions, the authors' code's form: the weight is their β)"
-            : "‖Q_S − Q_T‖₂ (attention maps Σ_c|A_c|^" + f.p() + ", L2-normalised, batch mean; the paper's form)";
-        case "similarity" -> "‖G_T − G_S‖²_F / b² (row-normalised batch Gram matrices)";
-        default -> "MSE(r(F_S), F_T) (FitNets hint, trainable regressor r" + (f.hintEpochs() > 0 ? "; two-stage: " + f.hintEpochs()
-            + " hint epochs first, then without the hint" : ", one stage") + ")";
-      });
+      out.append(" + ").append(f.weight()).append("·Σ_pairs ").append(DistillationMethods.feature(f).formula(f));
     }
-    if (members > 1 && !spec.logits().equals("none")) {
-      out.append(spec.average().equals("logits") || spec.logits().equals("logit-matching")
-          ? "; ensemble target from the mean of the " + members + " members' logits"
-          : "; ensemble target p_T = mean of the " + members + " members' tempered probabilities");
+    if (members > 1) {
+      out.append(logits.ensembleTarget(spec, members));
     }
     return out.append("; inference at T = 1").toString();
   }
@@ -169,13 +152,11 @@ public final class DistillationObjective implements Objective {
     NDList predictions = new NDList();
     labels.add(named(batch.labels(), "labels"));
     predictions.add(named(output.logits(), "logits"));
-    if (!logitsMethod.equals("none") || !teacherTaps.isEmpty()) {
+    if (logitMethod.readsTeacherLogits() || !teacherTaps.isEmpty()) {
       Teacher.Output teacherOut = teacherOutput(index, batch, step);
-      NDArray memberLogits = teacherOut.memberLogits();
-      if (logitsMethod.equals("soft-targets")) {
-        labels.add(named(EnsembleTargets.probabilities(memberLogits, temperature, averageLogits), "target"));
-      } else if (logitsMethod.equals("logit-matching")) {
-        labels.add(named(EnsembleTargets.meanLogits(memberLogits), "teacherLogits"));
+      NDArray target = logitMethod.target(teacherOut.memberLogits(), spec);
+      if (target != null) {
+        labels.add(target);
       }
       teacherOut.taps().forEach((stage, array) -> labels.add(named(array, "teacher:" + stage)));
     }
@@ -346,19 +327,17 @@ public final class DistillationObjective implements Objective {
       Set<String> teacherTaps = new LinkedHashSet<>();
       Map<String, HintRegressor> active = new LinkedHashMap<>();
       Map<String, String> inputs = new LinkedHashMap<>();
-      String logits = spec.logits();
+      LogitMethod logits = DistillationMethods.logits(spec);
       if (hintPhase) {
-        logits = "none";
+        logits = DistillationMethods.logits("none");
         FeatureTermSpec hint = spec.hintTerm();
         addFeature(hint, hint.pairs().get(0), terms, studentTaps, teacherTaps, active, inputs);
       } else {
         double alpha = spec.logitWeight();
         terms.add(new CompositeLoss.Term("ce", 1 - alpha, new CrossEntropy(), List.of("labels"), List.of("logits")));
-        if (logits.equals("soft-targets")) {
-          terms.add(new CompositeLoss.Term("kd", alpha, new SoftTargetLoss(spec.temperature(), spec.softLoss().equals("kl")),
-              List.of("target"), List.of("logits")));
-        } else if (logits.equals("logit-matching")) {
-          terms.add(new CompositeLoss.Term("logits", alpha, new LogitMatchingLoss(), List.of("teacherLogits"), List.of("logits")));
+        CompositeLoss.Term logitTerm = logits.term(spec, alpha);
+        if (logitTerm != null) {
+          terms.add(logitTerm);
         }
         for (FeatureTermSpec f : spec.features()) {
           if (f.hintEpochs() != null && f.hintEpochs() > 0) {
@@ -388,13 +367,9 @@ public final class DistillationObjective implements Objective {
       studentTaps.add(pair.student());
       teacherTaps.add(pair.teacher());
       List<String> teacherSide = List.of("teacher:" + pair.teacher());
-      Loss term = switch (f.method()) {
-        case "attention" -> new AttentionTransferLoss(f.p(), f.form());
-        case "similarity" -> new SimilarityPreservingLoss();
-        case "fitnets" -> new HintLoss();
-        default -> throw new IllegalArgumentException("unknown feature method '" + f.method() + "'; known: " + FeatureTermSpec.METHODS);
-      };
-      if (f.method().equals("fitnets")) {
+      FeatureMethod method = DistillationMethods.feature(f);
+      Loss term = method.loss(f);
+      if (method.regressed()) {
         HintRegressor regressor = regressors.get(name);
         if (regressor == null) {
           throw new IllegalStateException("no regressor for " + name);

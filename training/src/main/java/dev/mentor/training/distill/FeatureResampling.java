@@ -31,6 +31,16 @@ public final class FeatureResampling {
     return resizeAxis(resizeAxis(x, rank - 2, height), rank - 1, width);
   }
 
+  /** Whether both per-sample shapes are feature maps (channels, height, width). */
+  static boolean maps(Shape student, Shape teacher) {
+    return student.dimension() == 3 && teacher.dimension() == 3;
+  }
+
+  /** The height and width of a per-sample feature map shape. */
+  static long[] spatial(Shape map) {
+    return java.util.Arrays.copyOfRange(map.getShape(), 1, 3);
+  }
+
   /**
    * Why a map of spatial size {@code from} cannot be resized to {@code to}, or null when
    * {@link #resize} can do it. The last two entries of each array are read as height and width,

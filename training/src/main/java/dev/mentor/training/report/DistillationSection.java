@@ -5,6 +5,8 @@ import dev.mentor.messages.record.EpochMetrics;
 import dev.mentor.messages.record.EvalMetrics;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.DistillSpec;
+import dev.mentor.training.distill.DistillationMethods;
+import dev.mentor.training.distill.LogitMethod;
 import dev.mentor.messages.spec.FeatureTermSpec;
 import dev.mentor.messages.spec.TeacherSpec;
 import java.util.ArrayList;
@@ -96,15 +98,15 @@ final class DistillationSection {
   private List<String> studentRow(ArmResults student) {
     DistillSpec distill = student.spec().distill();
     int runs = student.runs().size();
-    boolean softTargets = distill.logits().equals("soft-targets");
+    LogitMethod method = DistillationMethods.logits(distill);
     Summary teacherAccuracy = student.summarise(run -> run.distillation() == null ? Double.NaN : run.distillation().teacherTestAccuracy());
     List<String> row = new ArrayList<>(List.of(
         Cells.quote(student.name()),
         student.model(),
         teacher(student),
-        logits(distill),
-        softTargets ? recordedNumber(student, DistillationInfo::temperature, distill.temperature()) : "—",
-        distill.logits().equals("none") ? "—" : recordedNumber(student, DistillationInfo::alpha, distill.alpha()),
+        method.shortName(distill),
+        method.tempered() ? recordedNumber(student, DistillationInfo::temperature, distill.temperature()) : "—",
+        method.readsTeacherLogits() ? recordedNumber(student, DistillationInfo::alpha, distill.alpha()) : "—",
         distill.features().isEmpty() ? "—" : distill.features().stream().map(DistillationSection::featureTerm).collect(Collectors.joining(" + ")),
         distill.teacherInput().equals("clean") ? "clean (without the task's shift)" : "same as the student's"));
     row.addAll(results(student, delta(student)));
@@ -153,14 +155,6 @@ final class DistillationSection {
       model = "ensemble of " + members + " (" + distill.average() + " averaged)" + (model.isEmpty() ? "" : " of " + model);
     }
     return model.isEmpty() ? source : source + ": " + model;
-  }
-
-  private static String logits(DistillSpec distill) {
-    return switch (distill.logits()) {
-      case "soft-targets" -> "soft targets, " + (distill.softLoss().equals("kl") ? "KL" : "soft cross-entropy");
-      case "logit-matching" -> "logit matching (MSE)";
-      default -> "none (hard-label CE at weight 1)";
-    };
   }
 
   /** e.g. {@code attention stage1→stage1, stage2→stage2, weight 1000, p 2, reference-code form}. */

@@ -10,14 +10,13 @@ import dev.mentor.messages.spec.ModelSpec;
 import dev.mentor.messages.spec.SpecException;
 import dev.mentor.messages.spec.StagePair;
 import dev.mentor.training.data.SourceData;
-import dev.mentor.training.distill.FeatureResampling;
+import dev.mentor.training.distill.DistillationMethods;
 import dev.mentor.training.model.ModelWeights;
 import dev.mentor.training.model.ModelZoo;
 import dev.mentor.training.model.StagedModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -61,7 +60,7 @@ final class DistillChecks {
         for (int j = 0; j < pairs.size(); j++) {
           Shape s = studentShapes.get(pairs.get(j).student());
           Shape t = teacherShapes.get(pairs.get(j).teacher());
-          String problem = problem(term.method(), s, t);
+          String problem = DistillationMethods.feature(term).problem(s, t);
           if (problem != null) {
             throw new SpecException(field + ".features[" + f + "].pairs[" + j + "]", term.method() + " cannot match student stage '"
                 + pairs.get(j).student() + "' " + s + " to teacher stage '" + pairs.get(j).teacher() + "' " + t + ": " + problem);
@@ -71,18 +70,4 @@ final class DistillChecks {
     }
   }
 
-  /** Why a method cannot match per-sample shapes {@code s} (student) and {@code t} (teacher); null when it can. */
-  static String problem(String method, Shape s, Shape t) {
-    boolean maps = s.dimension() == 3 && t.dimension() == 3;
-    return switch (method) {
-      case "attention" -> !maps ? "attention transfer needs feature maps (channels, height, width) on both sides; use similarity or fitnets"
-          : FeatureResampling.incompatibility(spatial(s), spatial(t));
-      case "fitnets" -> maps ? FeatureResampling.incompatibility(spatial(s), spatial(t)) : null;
-      default -> null;
-    };
-  }
-
-  private static long[] spatial(Shape shape) {
-    return Arrays.copyOfRange(shape.getShape(), 1, 3);
-  }
 }

@@ -9,14 +9,15 @@ import dev.mentor.messages.spec.AugmentationSpec;
 import dev.mentor.messages.spec.DistillSpec;
 import dev.mentor.messages.spec.EarlyStoppingSpec;
 import dev.mentor.messages.spec.ExperimentSpec;
-import dev.mentor.messages.spec.ModelSpec;
 import dev.mentor.messages.spec.OptimizerSpec;
 import dev.mentor.messages.spec.ScheduleSpec;
 import dev.mentor.messages.spec.TaskSpec;
 import dev.mentor.messages.spec.TeacherSpec;
 import dev.mentor.training.data.SourceData;
 import dev.mentor.training.data.TaskData;
+import dev.mentor.training.distill.DistillationMethods;
 import dev.mentor.training.distill.DistillationObjective;
+import dev.mentor.training.distill.LogitMethod;
 import dev.mentor.training.loop.FreezePlan;
 import dev.mentor.training.model.ModelZoo;
 import dev.mentor.training.model.StagedModel;
@@ -203,13 +204,8 @@ final class SpecExplainer {
       members = spec.arm(d.teacher().arm()).ensemble().members();
     }
     String formula = DistillationObjective.describeLoss(d, members).replace("; inference at T = 1", "");
-    String constants = switch (d.logits()) {
-      case "soft-targets" -> ", with T = " + number(d.temperature()) + " and α = " + number(d.alpha()) + ", i.e. " + number(1 - d.alpha()) + "·CE + "
-          + number(d.alpha() * d.temperature() * d.temperature()) + "·" + (d.softLoss().equals("kl") ? "KL" : "soft CE");
-      case "logit-matching" -> ", with α = " + number(d.alpha());
-      default -> "";
-    };
-    return formula + constants + (d.logits().equals("none") ? "" : "; the model predicts at T = 1");
+    LogitMethod method = DistillationMethods.logits(d);
+    return formula + method.constants(d, SpecExplainer::number) + (method.readsTeacherLogits() ? "; the model predicts at T = 1" : "");
   }
 
   private String teacher(ArmSpec arm) {

@@ -19,6 +19,7 @@ import dev.mentor.training.data.Normalization;
 import dev.mentor.training.data.Seeds;
 import dev.mentor.training.data.TaskData;
 import dev.mentor.training.data.TaskSplitter;
+import dev.mentor.training.distill.DistillationMethods;
 import dev.mentor.training.distill.DistillationObjective;
 import dev.mentor.training.distill.HintRegressor;
 import dev.mentor.training.distill.RemoteTeacher;
@@ -95,7 +96,7 @@ final class TeacherSetup {
     Map<String, Shape> teacherShapes = teacher.members().get(0).stageOutputShapes();
     int j = 0;
     for (FeatureTermSpec f : distill.features()) {
-      if (!f.method().equals("fitnets")) {
+      if (!DistillationMethods.feature(f).regressed()) {
         continue;
       }
       for (StagePair pair : f.pairs()) {
@@ -191,7 +192,7 @@ final class TeacherSetup {
     List<String> terms = new ArrayList<>(last instanceof DistillationObjective d
         ? d.compositeLoss().terms().stream().map(t -> t.name() + " ×" + t.weight()).toList() : List.of());
     if (distill.hintEpochs() > 0) {
-      terms.add(0, DistillationObjective.termName("fitnets", distill.hintTerm().pairs().get(0)) + " (hint phase, " + distill.hintEpochs() + " epochs)");
+      terms.add(0, DistillationObjective.termName(distill.hintTerm().method(), distill.hintTerm().pairs().get(0)) + " (hint phase, " + distill.hintEpochs() + " epochs)");
     }
     return new DistillationInfo(teacher.source(), RunExecutor.describe(ctx.teachers().model(distill.teacher())), teacher.members().size(),
         teacherAccuracy, DistillationObjective.describeLoss(distill, teacher.members().size()), terms, distill.logitTemperature(),
