@@ -3,8 +3,6 @@ package dev.mentor.training.distill;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.loss.Loss;
@@ -15,10 +13,7 @@ import dev.mentor.training.loop.Batches;
 import dev.mentor.training.loop.CrossEntropy;
 import dev.mentor.training.loop.Objective;
 import dev.mentor.training.model.StagedModel;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -31,12 +26,12 @@ import java.util.Set;
  * {@code logits} (logit MSE, weight α), and one term per matched stage pair of each feature method
  * ({@code attention:s>t} in the spec's form, {@code similarity:s>t}, {@code fitnets:s>t}) with the method's weight.
  * The student's logits and tapped stages come from the training forward pass; the teacher's
- * outputs are for exactly the samples of the batch (sample ids checked), from the cache when the
- * teacher's input repeats across epochs and only logits are needed, otherwise computed live.
+ * outputs are for exactly the samples of the batch, from one {@link TeacherOutputs}: streamed
+ * from elsewhere, cached when the teacher's input repeats across epochs and only logits are
+ * needed, otherwise computed live. Each method's term comes from {@link DistillationMethods}.
  * In the hint phase of two-stage FitNets the objective is the hint term alone.
  */
 public final class DistillationObjective implements Objective {
-  private final Teacher teacher;
   private final CompositeLoss loss;
   private final Set<String> studentTaps;
   private final Set<String> teacherTaps;
@@ -44,22 +39,16 @@ public final class DistillationObjective implements Objective {
   private final Map<String, String> regressorInput;
   private final List<Parameter> trainedExtra;
   private final ParameterStore store;
-  private final TeacherCache cache;
-  private final TeacherCache.Counter counter;
+  private final TeacherOutputs teacherOutputs;
   private final Batches teacherBatches;
   private final DistillSpec spec;
   private final LogitMethod logitMethod;
   private final Map<String, Double> termSums = new LinkedHashMap<>();
   private long samples;
-  private ByteBuffer cachedBytes;
-  private final RemoteTeacher remote;
-  private final int remoteMembers;
-  private final int remoteClasses;
   private int epoch;
 
   private DistillationObjective(Builder b, List<CompositeLoss.Term> terms, Set<String> studentTaps, Set<String> teacherTaps,
       Map<String, HintRegressor> regressors, Map<String, String> regressorInput, List<Parameter> trainedExtra, LogitMethod logitMethod) {
-    this.teacher = b.teacher;
     this.loss = new CompositeLoss(terms);
     this.studentTaps = Set.copyOf(studentTaps);
     this.teacherTaps = Set.copyOf(teacherTaps);
@@ -67,14 +56,17 @@ public final class DistillationObjective implements Objective {
     this.regressorInput = regressorInput;
     this.trainedExtra = trainedExtra;
     this.store = b.store;
-    this.cache = teacherTaps.isEmpty() ? b.cache : null;
-    this.counter = b.counter;
     this.teacherBatches = b.teacherBatches;
     this.spec = b.spec;
     this.logitMethod = logitMethod;
-    this.remote = b.remote;
-    this.remoteMembers = b.remoteMembers;
-    this.remoteClasses = b.remoteClasses;
+    if (b.remote != null) {
+      this.teacherOutputs = new RemoteTeacherOutputs(b.remote, b.remoteMembers, b.remoteClasses);
+    } else {
+      TeacherOutputs live = new LiveTeacherOutputs(b.teacher, b.teacherBatches);
+      // The cache holds logits only: with stage outputs to read, the teacher runs on every batch.
+      this.teacherOutputs = teacherTaps.isEmpty() && b.cache != null ? new CachedTeacherOutputs(live, b.teacher.members().size(), b.cache, b.counter)
+          : live;
+    }
   }
 
   public static Builder builder() {
@@ -116,7 +108,7 @@ public final class DistillationObjective implements Objective {
 
   /** Whether teacher logits come from the cache (false: the teacher runs on every batch). */
   public boolean cached() {
-    return cache != null;
+    return teacherOutputs instanceof CachedTeacherOutputs;
   }
 
   @Override
@@ -153,7 +145,7 @@ public final class DistillationObjective implements Objective {
     labels.add(named(batch.labels(), "labels"));
     predictions.add(named(output.logits(), "logits"));
     if (logitMethod.readsTeacherLogits() || !teacherTaps.isEmpty()) {
-      Teacher.Output teacherOut = teacherOutput(index, batch, step);
+      Teacher.Output teacherOut = teacherOutputs.forBatch(epoch, index, batch, teacherTaps, step);
       NDArray target = logitMethod.target(teacherOut.memberLogits(), spec);
       if (target != null) {
         labels.add(target);
@@ -164,90 +156,11 @@ public final class DistillationObjective implements Objective {
     regressors.forEach((term, regressor) ->
         predictions.add(named(regressor.apply(store, output.taps().get(regressorInput.get(term)), true), "regressed:" + term)));
     NDArray total = loss.evaluate(labels, predictions);
-    if (remote != null) {
-      remote.consumed(epoch, index);
-    }
+    teacherOutputs.consumed(epoch, index);
     int n = batch.sampleIds().length;
     samples += n;
     loss.lastValues().forEach((name, value) -> termSums.merge(name, (double) value.getFloat() * n, Double::sum));
     return total;
-  }
-
-  private Teacher.Output teacherOutput(int index, Batches.Batch batch, NDManager step) {
-    long[] ids = batch.sampleIds();
-    if (remote != null) {
-      NDArray memberLogits = wrapMemberLogits(remote.memberLogits(epoch, index, ids), ids.length, step);
-      Map<String, NDArray> taps = new java.util.HashMap<>();
-      // Copied (not the reused direct buffer of the logits): several arrays of one step must not share memory.
-      remote.stages(epoch, index, ids, teacherTaps).forEach((stage, out) -> taps.put(stage, step.create(out.values(), new Shape(out.shape()))));
-      return new Teacher.Output(memberLogits, taps);
-    }
-    if (cache == null) {
-      return teacher.forward(teacherInput(index, batch, step), teacherTaps);
-    }
-    int per = cache.floatsPerSample();
-    float[][] rows = new float[ids.length][];
-    int hits = 0;
-    for (int i = 0; i < ids.length; i++) {
-      rows[i] = cache.get(ids[i]);
-      hits += rows[i] == null ? 0 : 1;
-    }
-    counter.record(ids.length, hits);
-    if (hits < ids.length) {
-      Teacher.Output live = teacher.forward(teacherInput(index, batch, step), Set.of());
-      NDArray bmk = live.memberLogits().transpose(1, 0, 2);
-      float[] values = bmk.toFloatArray();
-      for (int i = 0; i < ids.length; i++) {
-        if (rows[i] == null) {
-          cache.put(ids[i], Arrays.copyOfRange(values, i * per, (i + 1) * per));
-        }
-      }
-      return live;
-    }
-    int floats = ids.length * per;
-    NDArray bmk = directArray(floats, view -> {
-      for (float[] row : rows) {
-        view.put(row);
-      }
-    }, new Shape(ids.length, teacher.members().size(), per / teacher.members().size()), step);
-    return new Teacher.Output(bmk.transpose(1, 0, 2), Map.of());
-  }
-
-  /** Remote logits (members × samples × classes) as an array of the step. */
-  private NDArray wrapMemberLogits(float[] values, int samples, NDManager step) {
-    int members = remoteMembers;
-    int classes = remoteClasses;
-    if (values.length != members * samples * classes) {
-      throw new IllegalStateException("the remote teacher sent " + values.length + " logits for " + samples + " samples; expected " + members
-          + " members × " + samples + " × " + classes + " classes");
-    }
-    return directArray(values.length, view -> view.put(values), new Shape(members, samples, classes), step);
-  }
-
-  /**
-   * Fills one reused direct buffer and wraps it: the engine takes a direct buffer without a copy,
-   * so no native memory is left for the garbage collector (see Batches).
-   */
-  private NDArray directArray(int floats, java.util.function.Consumer<java.nio.FloatBuffer> fill, Shape shape, NDManager step) {
-    if (cachedBytes == null || cachedBytes.capacity() < floats * Float.BYTES) {
-      cachedBytes = ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder());
-    }
-    cachedBytes.clear();
-    fill.accept(cachedBytes.asFloatBuffer());
-    cachedBytes.limit(floats * Float.BYTES);
-    return step.create(cachedBytes, shape, DataType.FLOAT32);
-  }
-
-  private NDArray teacherInput(int index, Batches.Batch batch, NDManager step) {
-    if (teacherBatches == null) {
-      return batch.inputs();
-    }
-    Batches.Batch clean = teacherBatches.get(index, step);
-    if (!Arrays.equals(clean.sampleIds(), batch.sampleIds())) {
-      throw new IllegalStateException("teacher and student batches " + index + " hold different samples: the teacher's view of the data"
-          + " is misaligned with the student's");
-    }
-    return clean.inputs();
   }
 
   private static NDArray named(NDArray array, String name) {
