@@ -1,5 +1,7 @@
 package dev.mentor.training.run;
 
+import ai.djl.Device;
+import ai.djl.engine.Engine;
 import dev.mentor.training.files.AtomicFiles;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -23,10 +25,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Runs a whole experiment in-process: validates everything that can be checked before training
@@ -39,7 +39,7 @@ public final class ExperimentRunner {
   private final Path baseDir;
   private final RunPaths paths;
   /** Arms other arms learn from or start from, found once: {@link #role} is asked once per run. */
-  private final Set<String> sources;
+  private final RunPlan plan;
   private SourceData source;
   /** The files the data was read from (see {@link DataSources.Loaded}), known once validated. */
   private List<Path> dataFiles;
@@ -53,20 +53,12 @@ public final class ExperimentRunner {
     this.spec = spec;
     this.baseDir = baseDir;
     this.paths = new RunPaths(outputRoot.resolve(spec.name()));
-    this.sources = sources(spec);
+    this.plan = RunPlan.of(spec);
   }
 
-  private static Set<String> sources(ExperimentSpec spec) {
-    Set<String> sources = new HashSet<>();
-    for (ArmSpec arm : spec.arms()) {
-      if (arm.distill() != null && arm.distill().teacher().arm() != null) {
-        sources.add(arm.distill().teacher().arm());
-      }
-      if (arm.init() != null && arm.init().from() != null) {
-        sources.add(arm.init().from());
-      }
-    }
-    return Set.copyOf(sources);
+  /** Every task of the experiment with what it needs finished first. */
+  public RunPlan plan() {
+    return plan;
   }
 
   public ExperimentSpec spec() {
@@ -268,8 +260,14 @@ public final class ExperimentRunner {
   public List<RunRecord> run(RunListener listener) throws IOException {
     RunExecutor executor = prepare(listener);
     List<RunRecord> records = new ArrayList<>();
-    for (RunKey run : runs()) {
-      records.add(executor.execute(spec.arm(run.arm()), run.seed()));
+    Device device = Engine.getInstance().defaultDevice();
+    for (RunPlan.Task task : plan.tasks()) {
+      ArmSpec arm = spec.arm(task.arm());
+      if (task.isMember()) {
+        executor.executeMember(arm, task.seed(), task.member(), device);
+      } else {
+        records.add(executor.execute(arm, task.seed(), device));
+      }
     }
     writeReport(records);
     return records;
@@ -313,14 +311,7 @@ public final class ExperimentRunner {
    * learn from or start from, else {@code trainer}.
    */
   public String role(String armName) {
-    ArmSpec arm = spec.arm(armName);
-    if (arm.ensemble() != null) {
-      return "ensemble";
-    }
-    if (arm.distill() != null) {
-      return "student";
-    }
-    return sources.contains(armName) ? "teacher" : "trainer";
+    return plan.role(RunPlan.Task.run(armName, spec.seeds().get(0)));
   }
 
   /**
