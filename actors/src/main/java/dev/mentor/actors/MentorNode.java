@@ -8,6 +8,7 @@ import dev.mentor.actors.kafka.MentorTopics;
 import dev.mentor.actors.kafka.TeacherRequestListener;
 import dev.mentor.messages.job.JobCodec;
 import dev.mentor.messages.job.JobRejection;
+import dev.mentor.messages.topic.Topics;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -93,7 +94,7 @@ public final class MentorNode implements AutoCloseable {
         JobIntake.jobsDir(stateDir), settings, clientProperties), "mentor", config);
     JsonTopicListener<dev.mentor.messages.tensor.TeacherStreamRequest> teachers = settings.roles().contains(ServiceSettings.TEACHERS)
         ? TeacherRequestListener.start(clientProperties, request -> system.tell(new MentorService.StreamTeacher(request)),
-            reason -> invalid(monitoring, MentorTopics.TEACHER_REQUESTS), loops) : null;
+            reason -> invalid(monitoring, Topics.TEACHER_REQUESTS), loops) : null;
     if (monitoring != null) {
       monitoring.start(clientProperties, system);
     }
@@ -105,7 +106,7 @@ public final class MentorNode implements AutoCloseable {
       case "pause" -> new MentorService.PauseJob(request.experimentId(), true);
       case "resume" -> new MentorService.PauseJob(request.experimentId(), false);
       default -> new MentorService.CancelJob(request.experimentId());
-    }), reason -> invalid(monitoring, MentorTopics.CONTROL), loops);
+    }), reason -> invalid(monitoring, Topics.CONTROL), loops);
     JobIntake intake = JobIntake.start(clientProperties, stateDir, new JobIntake.Listener() {
       @Override
       public void accepted(JobCodec.Job job) {

@@ -5,6 +5,7 @@ import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.messages.tensor.TeacherStreamRequest;
 import dev.mentor.messages.tensor.TensorFrame;
+import dev.mentor.messages.topic.Topics;
 import dev.mentor.training.distill.TeacherStreams;
 import dev.mentor.training.run.ExperimentRunner;
 import dev.mentor.training.run.RunExecutor;
@@ -110,7 +111,7 @@ final class TeacherStreamer {
   /** Streams the whole teacher ({@code member} -1) or one member of an ensemble teacher to the request's stream. */
   private static void publish(TeacherStreamRequest request, Map<String, Object> clientProperties, RunExecutor executor,
       TeacherStreams.Request run, int member, String producer, DeviceAllocator.Slot slot) throws java.io.IOException, InterruptedException {
-    String logitsName = member < 0 ? "logits" : dev.mentor.actors.kafka.KafkaRemoteTeacher.memberName(member);
+    String logitsName = member < 0 ? "logits" : Topics.memberFrame(member);
     try (TensorPublisher publisher = new TensorPublisher(clientProperties, request.stream(), request.maxLead())) {
       executor.streamTeacher(run, member, slot.djlDevice(), new RunExecutor.FrameSink() {
         @Override

@@ -1,8 +1,8 @@
 package dev.mentor.actors.chaos;
 
-import dev.mentor.actors.kafka.MentorTopics;
 import dev.mentor.messages.job.ControlRequest;
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.messages.topic.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -37,9 +37,9 @@ final class ChaosRig implements AutoCloseable {
     this.dir = dir;
     this.findings = findings;
     this.broker = broker;
-    this.status = TopicRecorder.start(broker.bootstrapServers(), MentorTopics.STATUS);
-    this.results = TopicRecorder.start(broker.bootstrapServers(), MentorTopics.RESULTS);
-    this.rejections = TopicRecorder.start(broker.bootstrapServers(), MentorTopics.REJECTED_JOBS);
+    this.status = TopicRecorder.start(broker.bootstrapServers(), Topics.STATUS);
+    this.results = TopicRecorder.start(broker.bootstrapServers(), Topics.RESULTS);
+    this.rejections = TopicRecorder.start(broker.bootstrapServers(), Topics.REJECTED_JOBS);
     this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
         new StringSerializer(), new StringSerializer());
   }
@@ -67,12 +67,12 @@ final class ChaosRig implements AutoCloseable {
 
   /** Submits an experiment spec under its name (acks=all); fails after 30 s. */
   void submit(String id, String spec) throws Exception {
-    producer.send(new ProducerRecord<>(MentorTopics.JOBS, id, spec)).get(30, TimeUnit.SECONDS);
+    producer.send(new ProducerRecord<>(Topics.JOBS, id, spec)).get(30, TimeUnit.SECONDS);
   }
 
   /** Sends {@code cancel}, {@code pause} or {@code resume} for an experiment. */
   void control(String id, String action) throws Exception {
-    producer.send(new ProducerRecord<>(MentorTopics.CONTROL, id, SpecReader.toJson(ControlRequest.of(id, action)))).get(30, TimeUnit.SECONDS);
+    producer.send(new ProducerRecord<>(Topics.CONTROL, id, SpecReader.toJson(ControlRequest.of(id, action)))).get(30, TimeUnit.SECONDS);
   }
 
   /** The status event that ended experiment {@code id} ({@code finished}, {@code failed}, {@code cancelled}), or null after {@code timeout}. */

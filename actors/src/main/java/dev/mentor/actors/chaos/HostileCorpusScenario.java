@@ -2,7 +2,7 @@ package dev.mentor.actors.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mentor.actors.kafka.JobIntake;
-import dev.mentor.actors.kafka.MentorTopics;
+import dev.mentor.messages.topic.Topics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -62,7 +62,7 @@ public final class HostileCorpusScenario {
   private HostileCorpusScenario() {}
 
   public static ScenarioResult run(Path work, Size size, long seed) {
-    ScenarioResult.Findings findings = new ScenarioResult.Findings("a: hostile corpus on " + MentorTopics.JOBS);
+    ScenarioResult.Findings findings = new ScenarioResult.Findings("a: hostile corpus on " + Topics.JOBS);
     String validId = "chaos-valid-" + seed;
     try (ChaosRig rig = ChaosRig.start(work, findings)) {
       findings.step("generating the corpus");
@@ -78,7 +78,7 @@ public final class HostileCorpusScenario {
       try (KafkaProducer<byte[], byte[]> producer = rawProducer(rig.broker.bootstrapServers())) {
         for (HostileCorpus.Input input : corpus) {
           try {
-            producer.send(new ProducerRecord<>(MentorTopics.JOBS, input.key(), input.value())).get(60, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(Topics.JOBS, input.key(), input.value())).get(60, TimeUnit.SECONDS);
             delivered.add(input);
           } catch (ExecutionException e) {
             if (!(e.getCause() instanceof RecordTooLargeException)) {
@@ -88,8 +88,8 @@ public final class HostileCorpusScenario {
           }
         }
         findings.fact("refused by the broker (over its 1 MB limit)", refused.size() + (refused.isEmpty() ? "" : " " + refused));
-        findings.fact("delivered to " + MentorTopics.JOBS, delivered.size());
-        producer.send(new ProducerRecord<>(MentorTopics.JOBS, validId.getBytes(StandardCharsets.UTF_8),
+        findings.fact("delivered to " + Topics.JOBS, delivered.size());
+        producer.send(new ProducerRecord<>(Topics.JOBS, validId.getBytes(StandardCharsets.UTF_8),
             ChaosSpecs.tiny(validId, 2).getBytes(StandardCharsets.UTF_8))).get(60, TimeUnit.SECONDS);
       }
       findings.step("waiting for the valid job and the intake");
@@ -185,8 +185,8 @@ public final class HostileCorpusScenario {
     Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(JobIntake.GROUP).partitionsToOffsetAndMetadata()
         .get(10, TimeUnit.SECONDS);
     Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-    for (int p = 0; p < MentorTopics.JOB_PARTITIONS; p++) {
-      latest.put(new TopicPartition(MentorTopics.JOBS, p), OffsetSpec.latest());
+    for (int p = 0; p < Topics.JOB_PARTITIONS; p++) {
+      latest.put(new TopicPartition(Topics.JOBS, p), OffsetSpec.latest());
     }
     long end = 0;
     long done = 0;
@@ -255,7 +255,7 @@ public final class HostileCorpusScenario {
     List<String> repeated = matches.entrySet().stream().filter(e -> e.getValue() > 1).map(e -> e.getKey().label() + " ×" + e.getValue()).toList();
     // Rejections that match no input by any way still count against the inputs left without one.
     long uncovered = Math.max(0, missing.size() - unmatched.size());
-    findings.fact("rejections read", rejections.size() + " on " + MentorTopics.REJECTED_JOBS + "; matched by " + matchedBy
+    findings.fact("rejections read", rejections.size() + " on " + Topics.REJECTED_JOBS + "; matched by " + matchedBy
         + (unmatched.isEmpty() ? "" : "; " + unmatched.size() + " matched to no input (counted only)"));
     findings.check("exactly one rejection per record that reached the broker", delivered.size() + " inputs ×1",
         String.format(Locale.ROOT, "%d rejections for %d inputs; without one: %d%s%s%s", rejections.size(), delivered.size(), uncovered,

@@ -2,6 +2,7 @@ package dev.mentor.actors.cli;
 
 import dev.mentor.actors.kafka.EmbeddedKafka;
 import dev.mentor.actors.kafka.MentorTopics;
+import dev.mentor.messages.topic.Topics;
 import dev.mentor.training.engine.EngineKernels;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -92,14 +93,14 @@ final class BrokerBenchmark implements Callable<Integer> {
     Properties producerProps = new Properties();
     producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer())) {
-      producer.send(new ProducerRecord<>(MentorTopics.CONTROL, "bench", "ping")).get();
+      producer.send(new ProducerRecord<>(Topics.CONTROL, "bench", "ping")).get();
     }
     Properties consumerProps = new Properties();
     consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, "bench");
     consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new StringDeserializer())) {
-      consumer.subscribe(List.of(MentorTopics.CONTROL));
+      consumer.subscribe(List.of(Topics.CONTROL));
       while (consumer.poll(Duration.ofMillis(100)).isEmpty()) {
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException("no record back within 60 s");

@@ -3,9 +3,9 @@ package dev.mentor.actors.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mentor.actors.MentorNode;
 import dev.mentor.actors.kafka.EmbeddedKafka;
-import dev.mentor.actors.kafka.MentorTopics;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.messages.topic.Topics;
 import dev.mentor.training.cli.DataInstallOption;
 import dev.mentor.training.cli.MentorCli;
 import dev.mentor.training.files.AtomicFiles;
@@ -114,7 +114,7 @@ final class RunCommand implements Callable<Integer> {
     consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, "mentor-run-" + UUID.randomUUID());
     consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new StringDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(MentorTopics.STATUS).stream()
+      List<TopicPartition> partitions = consumer.partitionsFor(Topics.STATUS).stream()
           .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
       consumer.assign(partitions);
       // Follow from now on: earlier events of the same id on a shared broker are not this run's.
@@ -123,7 +123,7 @@ final class RunCommand implements Callable<Integer> {
       Map<String, Object> producerProps = new HashMap<>(client);
       producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
       try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer())) {
-        producer.send(new ProducerRecord<>(MentorTopics.JOBS, id, text)).get();
+        producer.send(new ProducerRecord<>(Topics.JOBS, id, text)).get();
       }
       while (true) {
         for (var record : consumer.poll(Duration.ofMillis(200))) {

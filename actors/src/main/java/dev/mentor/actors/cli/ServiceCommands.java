@@ -2,12 +2,12 @@ package dev.mentor.actors.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mentor.actors.MentorNode;
-import dev.mentor.actors.kafka.MentorTopics;
 import dev.mentor.messages.job.ControlRequest;
 import dev.mentor.messages.spec.ExperimentSpec;
-import dev.mentor.messages.spec.SpecLimits;
 import dev.mentor.messages.spec.SpecException;
+import dev.mentor.messages.spec.SpecLimits;
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.messages.topic.Topics;
 import dev.mentor.training.run.ExperimentRunner;
 import java.io.IOException;
 import java.io.InputStream;
@@ -72,7 +72,7 @@ final class ServiceCommands {
       props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
       List<Map.Entry<String, JsonNode>> events = new java.util.ArrayList<>();
       try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
-        List<TopicPartition> partitions = consumer.partitionsFor(MentorTopics.STATUS, Duration.ofSeconds(30)).stream()
+        List<TopicPartition> partitions = consumer.partitionsFor(Topics.STATUS, Duration.ofSeconds(30)).stream()
             .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
@@ -194,7 +194,7 @@ final class ServiceCommands {
         }
       }, "mentor-shutdown"));
       try {
-        System.out.println("mentor: serving on " + bootstrapServers + " (jobs topic " + MentorTopics.JOBS + "), device slots " + settings.slots()
+        System.out.println("mentor: serving on " + bootstrapServers + " (jobs topic " + Topics.JOBS + "), device slots " + settings.slots()
             + (node.metricsPort() < 0 ? "" : ", metrics on http://" + settings.metrics().bind() + ":" + node.metricsPort() + "/metrics"));
         stopping.await();
         node.close(stopTimeout);
@@ -221,7 +221,7 @@ final class ServiceCommands {
       ExperimentSpec spec = SpecReader.parse(text);
       // The service reads the spec without its file, so it has no folder to resolve a relative path against.
       SpecException.throwIfAny(ExperimentRunner.relativePaths(spec));
-      send(MentorTopics.JOBS, spec.name(), text);
+      send(Topics.JOBS, spec.name(), text);
       System.out.println("submitted " + spec.name() + " (" + spec.arms().size() * spec.seeds().size() + " runs); follow it with: mentor status "
           + spec.name() + " --bootstrap-servers " + bootstrapServers);
       return 0;
@@ -247,7 +247,7 @@ final class ServiceCommands {
         }
       }
       if (experiment != null && !seen) {
-        throw new IllegalArgumentException("no experiment '" + experiment + "' on " + MentorTopics.STATUS
+        throw new IllegalArgumentException("no experiment '" + experiment + "' on " + Topics.STATUS
             + " (not submitted, rejected, or not yet accepted: see mentor status without an id)");
       }
       last.forEach((id, line) -> System.out.println(id + ": " + line));
@@ -285,14 +285,14 @@ final class ServiceCommands {
     public Integer call() throws Exception {
       List<String> kinds = statusEvents().stream().filter(e -> experiment.equals(e.getKey())).map(e -> e.getValue().path("kind").asText()).toList();
       if (kinds.isEmpty()) {
-        throw new IllegalArgumentException("no experiment '" + experiment + "' is known to the service (no event on " + MentorTopics.STATUS
+        throw new IllegalArgumentException("no experiment '" + experiment + "' is known to the service (no event on " + Topics.STATUS
             + "); nothing to " + action());
       }
       String ended = kinds.stream().filter(ENDED::contains).findFirst().orElse(null);
       if (ended != null) {
         throw new IllegalArgumentException("experiment '" + experiment + "' has already ended (" + ended + "); nothing to " + action());
       }
-      send(MentorTopics.CONTROL, experiment, SpecReader.toJson(ControlRequest.of(experiment, action())));
+      send(Topics.CONTROL, experiment, SpecReader.toJson(ControlRequest.of(experiment, action())));
       System.out.println(action() + " requested for " + experiment);
       return 0;
     }

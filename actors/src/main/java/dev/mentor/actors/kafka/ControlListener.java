@@ -1,6 +1,7 @@
 package dev.mentor.actors.kafka;
 
 import dev.mentor.messages.job.ControlRequest;
+import dev.mentor.messages.topic.Topics;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -25,7 +26,7 @@ public final class ControlListener {
       Consumer<String> invalid, dev.mentor.monitoring.LoopHealth health) {
     Map<String, Object> props = new HashMap<>(clientProperties);
     props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    return JsonTopicListener.start(props, MentorTopics.CONTROL, ControlRequest.class, "control request", record -> true, receiver,
+    return JsonTopicListener.start(props, Topics.CONTROL, ControlRequest.class, "control request", record -> true, receiver,
         invalid, "mentor-control", true, health);
   }
 }

@@ -4,6 +4,7 @@ import dev.mentor.messages.job.JobCodec;
 import dev.mentor.messages.job.JobRejection;
 import dev.mentor.messages.spec.SpecException;
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.messages.topic.Topics;
 import dev.mentor.monitoring.LoopHealth;
 import dev.mentor.training.files.AtomicFiles;
 import java.io.IOException;
@@ -133,7 +134,7 @@ public final class JobIntake implements AutoCloseable {
 
   private void run() {
     try {
-      consumer.subscribe(List.of(MentorTopics.JOBS), new ConsumerRebalanceListener() {
+      consumer.subscribe(List.of(Topics.JOBS), new ConsumerRebalanceListener() {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
           assigned = Set.of();
@@ -261,7 +262,7 @@ public final class JobIntake implements AutoCloseable {
   private void reject(ConsumerRecord<String, byte[]> record, SpecException why) {
     String id = record.key() == null ? "" : record.key();
     JobRejection rejection = JobRejection.of(id, why, record.value(), System.currentTimeMillis(), MAX_REJECTION_BYTES);
-    ProducerRecord<String, String> out = new ProducerRecord<>(MentorTopics.REJECTED_JOBS, rejection.experimentId(), SpecReader.toJson(rejection));
+    ProducerRecord<String, String> out = new ProducerRecord<>(Topics.REJECTED_JOBS, rejection.experimentId(), SpecReader.toJson(rejection));
     out.headers().add(RECORD_ID_HEADER, (record.topic() + "-" + record.partition() + "-" + record.offset()).getBytes(StandardCharsets.UTF_8));
     for (int failures = 0; running; ) {
       try {

@@ -2,6 +2,7 @@ package dev.mentor.actors.kafka;
 
 import dev.mentor.messages.tensor.TensorFrame;
 import dev.mentor.messages.tensor.TensorFrameCodec;
+import dev.mentor.messages.topic.Topics;
 import dev.mentor.monitoring.TensorBusMeters;
 import dev.mentor.training.distill.RemoteTeacher;
 import java.time.Duration;
@@ -54,8 +55,8 @@ public final class KafkaRemoteTeacher implements RemoteTeacher {
     this.consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
     // Read only the stream's partition (where its key's records go), from its end now: frames are
     // published after this point, and the topic's older frames belong to other streams.
-    int partitions = consumer.partitionsFor(MentorTopics.TENSORS).size();
-    org.apache.kafka.common.TopicPartition partition = new org.apache.kafka.common.TopicPartition(MentorTopics.TENSORS,
+    int partitions = consumer.partitionsFor(Topics.TENSORS).size();
+    org.apache.kafka.common.TopicPartition partition = new org.apache.kafka.common.TopicPartition(Topics.TENSORS,
         org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
             stream.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % partitions);
     this.consumer.assign(List.of(partition));
@@ -64,11 +65,6 @@ public final class KafkaRemoteTeacher implements RemoteTeacher {
     Map<String, Object> producerProps = new HashMap<>(clientProperties);
     producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 0);
     this.acks = new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer());
-  }
-
-  /** The frame name of ensemble member {@code m}'s logits. */
-  public static String memberName(int m) {
-    return "member-" + m;
   }
 
   private static long position(int epoch, int batch) {
@@ -109,7 +105,7 @@ public final class KafkaRemoteTeacher implements RemoteTeacher {
       float[][] members = new float[memberStreams][];
       int length = 0;
       for (int m = 0; m < memberStreams; m++) {
-        members[m] = frame(epoch, batch, memberName(m), sampleIds).values();
+        members[m] = frame(epoch, batch, Topics.memberFrame(m), sampleIds).values();
         length += members[m].length;
       }
       float[] memberMajor = new float[length];
@@ -158,7 +154,7 @@ public final class KafkaRemoteTeacher implements RemoteTeacher {
   @Override
   public void close() {
     try {
-      acks.send(new org.apache.kafka.clients.producer.ProducerRecord<>(MentorTopics.TENSOR_ACKS, stream, TensorPublisher.END));
+      acks.send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topics.TENSOR_ACKS, stream, Topics.ACK_END));
     } finally {
       consumer.close();
       acks.close();

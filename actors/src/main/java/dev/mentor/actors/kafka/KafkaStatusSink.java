@@ -6,6 +6,7 @@ import dev.mentor.actors.StatusSink;
 import dev.mentor.messages.job.StatusEvent;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.messages.topic.Topics;
 import dev.mentor.monitoring.LoopHealth;
 import dev.mentor.training.files.AtomicFiles;
 import io.micrometer.core.instrument.Counter;
@@ -135,13 +136,13 @@ public final class KafkaStatusSink implements StatusSink, MeterBinder, AutoClose
 
   @Override
   public void status(StatusEvent event) {
-    enqueue(new ProducerRecord<>(MentorTopics.STATUS, event.experimentId(), SpecReader.toJson(event)));
+    enqueue(new ProducerRecord<>(Topics.STATUS, event.experimentId(), SpecReader.toJson(event)));
   }
 
   @Override
   public void result(String experimentId, RunRecord record) {
     String json = SpecReader.toJson(record);
-    ProducerRecord<String, String> out = new ProducerRecord<>(MentorTopics.RESULTS, experimentId, json);
+    ProducerRecord<String, String> out = new ProducerRecord<>(Topics.RESULTS, experimentId, json);
     out.headers().add(RECORD_ID_HEADER, resultId(experimentId, record).getBytes(StandardCharsets.UTF_8));
     enqueue(out);
   }
@@ -270,7 +271,7 @@ public final class KafkaStatusSink implements StatusSink, MeterBinder, AutoClose
   }
 
   private static String resultIdOf(ProducerRecord<String, String> record) {
-    if (!record.topic().equals(MentorTopics.RESULTS)) {
+    if (!record.topic().equals(Topics.RESULTS)) {
       return null;
     }
     Header header = record.headers().lastHeader(RECORD_ID_HEADER);
@@ -284,7 +285,7 @@ public final class KafkaStatusSink implements StatusSink, MeterBinder, AutoClose
     props.remove(ConsumerConfig.GROUP_ID_CONFIG);
     props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
     try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(MentorTopics.RESULTS, Duration.ofSeconds(10)).stream()
+      List<TopicPartition> partitions = consumer.partitionsFor(Topics.RESULTS, Duration.ofSeconds(10)).stream()
           .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
@@ -368,7 +369,7 @@ public final class KafkaStatusSink implements StatusSink, MeterBinder, AutoClose
       node.put("topic", record.topic());
       node.put("key", record.key());
       node.put("value", record.value());
-      node.put("id", record.topic().equals(MentorTopics.RESULTS) ? resultIdOf(record) : null);
+      node.put("id", record.topic().equals(Topics.RESULTS) ? resultIdOf(record) : null);
       out.append(node.toString()).append('\n');
     }
     AtomicFiles.writeString(spill, out.toString());

@@ -2,6 +2,7 @@ package dev.mentor.actors.kafka;
 
 import dev.mentor.messages.tensor.TensorFrame;
 import dev.mentor.messages.tensor.TensorFrameCodec;
+import dev.mentor.messages.topic.Topics;
 import dev.mentor.monitoring.TensorBusMeters;
 import dev.mentor.training.distill.TeacherOutputStore;
 import java.nio.charset.StandardCharsets;
@@ -67,7 +68,7 @@ public final class KafkaTeacherOutputStore implements TeacherOutputStore {
     props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 << 20);
     Map<String, byte[]> latest = new HashMap<>();
     try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-      TopicPartition tp = new TopicPartition(MentorTopics.TEACHER_OUTPUTS, partition(digest, consumer.partitionsFor(MentorTopics.TEACHER_OUTPUTS).size()));
+      TopicPartition tp = new TopicPartition(Topics.TEACHER_OUTPUTS, partition(digest, consumer.partitionsFor(Topics.TEACHER_OUTPUTS).size()));
       consumer.assign(List.of(tp));
       consumer.seekToBeginning(List.of(tp));
       long end = consumer.endOffsets(List.of(tp)).get(tp);
@@ -114,7 +115,7 @@ public final class KafkaTeacherOutputStore implements TeacherOutputStore {
     props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 << 20);
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
-      int partition = partition(digest, producer.partitionsFor(MentorTopics.TEACHER_OUTPUTS).size());
+      int partition = partition(digest, producer.partitionsFor(Topics.TEACHER_OUTPUTS).size());
       int chunks = (ids.size() + CHUNK - 1) / CHUNK;
       for (int c = 0; c < chunks; c++) {
         List<Long> part = ids.subList(c * CHUNK, Math.min(ids.size(), (c + 1) * CHUNK));
@@ -126,11 +127,11 @@ public final class KafkaTeacherOutputStore implements TeacherOutputStore {
         TensorFrame frame = new TensorFrame("store", "teacher", "teacher", "logits", 0, c, sampleIds, TensorFrame.DType.FLOAT32,
             new long[] {sampleIds.length, floatsPerSample}, values);
         byte[] encoded = TensorFrameCodec.encode(frame);
-        producer.send(new ProducerRecord<>(MentorTopics.TEACHER_OUTPUTS, partition, digest + "/" + c, encoded));
+        producer.send(new ProducerRecord<>(Topics.TEACHER_OUTPUTS, partition, digest + "/" + c, encoded));
         TensorBusMeters.process().produced(frame.kind(), encoded.length);
       }
       producer.flush();
-      producer.send(new ProducerRecord<>(MentorTopics.TEACHER_OUTPUTS, partition, digest + "/manifest",
+      producer.send(new ProducerRecord<>(Topics.TEACHER_OUTPUTS, partition, digest + "/manifest",
           Integer.toString(chunks).getBytes(StandardCharsets.UTF_8))).get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -3,6 +3,7 @@ package dev.mentor.actors.kafka;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.messages.tensor.TeacherStreamRequest;
+import dev.mentor.messages.topic.Topics;
 import dev.mentor.training.distill.RemoteTeacher;
 import dev.mentor.training.distill.TeacherStreams;
 import java.time.Duration;
@@ -38,7 +39,7 @@ public final class KafkaTeacherStreams implements TeacherStreams {
 
   @Override
   public RemoteTeacher open(Request request) {
-    String stream = TensorPublisher.streamName(experimentId, "teacher", request.studentArm(), request.seed()) + "/" + UUID.randomUUID();
+    String stream = Topics.streamName(experimentId, "teacher", request.studentArm(), request.seed()) + "/" + UUID.randomUUID();
     // An ensemble teacher's members publish side by side, each its own frames; the student averages them as they arrive.
     int memberStreams = request.members() > 1 ? request.members() : 0;
     KafkaRemoteTeacher teacher = new KafkaRemoteTeacher(clientProperties, stream, timeout, memberStreams);
@@ -46,7 +47,7 @@ public final class KafkaTeacherStreams implements TeacherStreams {
       Map<String, Object> props = new HashMap<>(clientProperties);
       props.put(ProducerConfig.ACKS_CONFIG, "all");
       try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
-        producer.send(new ProducerRecord<>(MentorTopics.TEACHER_REQUESTS, stream, SpecReader.toJson(new TeacherStreamRequest(
+        producer.send(new ProducerRecord<>(Topics.TEACHER_REQUESTS, stream, SpecReader.toJson(new TeacherStreamRequest(
             TeacherStreamRequest.SCHEMA_VERSION, experimentId, specJson, request.studentArm(), request.seed(), request.epochsDone(), stream,
             MAX_LEAD, memberStreams)))).get();
       }

@@ -2,13 +2,13 @@ package dev.mentor.actors.kafka;
 
 import dev.mentor.messages.tensor.TensorFrame;
 import dev.mentor.messages.tensor.TensorFrameCodec;
+import dev.mentor.messages.topic.Topics;
 import dev.mentor.monitoring.TensorBusMeters;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -68,18 +68,13 @@ public final class TensorPublisher implements AutoCloseable {
     consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     this.acks = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new StringDeserializer());
     // Acknowledgements come after this stream's first frame: read them from the acks topic's end now, not its history.
-    List<org.apache.kafka.common.TopicPartition> partitions = acks.partitionsFor(MentorTopics.TENSOR_ACKS).stream()
-        .map(p -> new org.apache.kafka.common.TopicPartition(MentorTopics.TENSOR_ACKS, p.partition())).toList();
+    List<org.apache.kafka.common.TopicPartition> partitions = acks.partitionsFor(Topics.TENSOR_ACKS).stream()
+        .map(p -> new org.apache.kafka.common.TopicPartition(Topics.TENSOR_ACKS, p.partition())).toList();
     this.acks.assign(partitions);
     this.acks.seekToEnd(partitions);
     partitions.forEach(this.acks::position);
     this.ackReader = new Thread(this::readAcks, "mentor-acks-" + stream);
     this.ackReader.start();
-  }
-
-  /** The stream name (the records' key) for one producer and one consumer. */
-  public static String streamName(String experiment, String producerArm, String consumerArm, long seed) {
-    return experiment + "/" + producerArm + "->" + consumerArm + "/s" + seed;
   }
 
   /**
@@ -117,7 +112,7 @@ public final class TensorPublisher implements AutoCloseable {
     // frame's broker acknowledgement would cost a round trip per batch (measured: 3× fewer logits frames/s).
     String what = frame.describe();
     byte[] encoded = TensorFrameCodec.encode(frame);
-    producer.send(new ProducerRecord<>(MentorTopics.TENSORS, stream, encoded), (metadata, error) -> {
+    producer.send(new ProducerRecord<>(Topics.TENSORS, stream, encoded), (metadata, error) -> {
       if (error != null) {
         sendFailure.compareAndSet(null, new IllegalStateException("cannot publish " + what + ": " + error.getMessage(), error));
       } else {
@@ -168,13 +163,13 @@ public final class TensorPublisher implements AutoCloseable {
         for (var record : records) {
           if (stream.equals(record.key())) {
             synchronized (lock) {
-              if (END.equals(record.value())) {
+              if (Topics.ACK_END.equals(record.value())) {
                 ended = true;
               } else {
                 try {
                   acknowledged = Math.max(acknowledged, Long.parseLong(String.valueOf(record.value()).trim()));
                 } catch (NumberFormatException e) {
-                  System.err.println("mentor: ignoring an unreadable acknowledgement on " + MentorTopics.TENSOR_ACKS + " for " + stream);
+                  System.err.println("mentor: ignoring an unreadable acknowledgement on " + Topics.TENSOR_ACKS + " for " + stream);
                 }
               }
               lock.notifyAll();
@@ -194,12 +189,9 @@ public final class TensorPublisher implements AutoCloseable {
   /** A consumer silent this long while the publisher waits on it is taken as gone. */
   public static final Duration IDLE_CONSUMER = Duration.ofMinutes(2);
 
-  /** The acknowledgement that ends a stream: its consumer needs no more frames. */
-  static final String END = "end";
-
   /** Sends an acknowledgement: the consumer of {@code stream} has used {@code count} frames. */
   static ProducerRecord<String, String> ack(String stream, long count) {
-    return new ProducerRecord<>(MentorTopics.TENSOR_ACKS, stream, Long.toString(count));
+    return new ProducerRecord<>(Topics.TENSOR_ACKS, stream, Long.toString(count));
   }
 
   @Override
