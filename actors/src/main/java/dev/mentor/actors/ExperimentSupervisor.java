@@ -1,24 +1,41 @@
 package dev.mentor.actors;
 
+import dev.mentor.actors.status.StatusSink;
 import dev.mentor.messages.job.StatusEvent;
 import dev.mentor.messages.record.EpochMetrics;
+import dev.mentor.messages.record.RunEvent;
 import dev.mentor.messages.record.RunRecord;
+import dev.mentor.messages.spec.ArmSpec;
 import dev.mentor.messages.spec.ExperimentSpec;
+import dev.mentor.monitoring.TensorBusMeters;
+import dev.mentor.monitoring.TrainingMeters;
+import dev.mentor.training.distill.TeacherOutputStore;
+import dev.mentor.training.distill.TeacherStreams;
+import dev.mentor.training.engine.EngineThreads;
+import dev.mentor.training.files.AtomicFiles;
 import dev.mentor.training.loop.TrainingDivergedException;
-import dev.mentor.training.run.ExperimentRunner;
 import dev.mentor.training.run.ExperimentRunner.RunKey;
+import dev.mentor.training.run.ExperimentRunner;
 import dev.mentor.training.run.RunExecutor;
 import dev.mentor.training.run.RunListener;
+import java.io.UncheckedIOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -121,7 +138,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   /** Per task, how many of its dependencies have not finished yet. */
   private final Map<RunKey, Integer> unfinishedNeeds = new HashMap<>();
   /** Runs that asked for a slot and have not got one yet, by the allocator's work key. */
-  private final Map<String, RunKey> requested = new java.util.LinkedHashMap<>();
+  private final Map<String, RunKey> requested = new LinkedHashMap<>();
   private final Map<RunKey, ActorRef<TrainerActor.Command>> running = new HashMap<>();
   private final Map<RunKey, RunRecord> finished = new HashMap<>();
   private final Map<RunKey, String> failed = new HashMap<>();
@@ -157,8 +174,8 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
    * {@code teacherOutputs}, when not null, shares cached teachers' logits across experiments.
    */
   public static Behavior<Command> create(String id, ExperimentSpec spec, Path baseDir, Path outputRoot, StatusSink sink, Path jobsDir,
-      ActorRef<DeviceAllocator.Command> devices, EpochHook hook, dev.mentor.training.distill.TeacherStreams teacherStreams,
-      dev.mentor.training.distill.TeacherOutputStore teacherOutputs, CpuShare cpuShare) {
+      ActorRef<DeviceAllocator.Command> devices, EpochHook hook, TeacherStreams teacherStreams,
+      TeacherOutputStore teacherOutputs, CpuShare cpuShare) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       ExperimentSupervisor supervisor = new ExperimentSupervisor(context, timers, id, sink, jobsDir, devices, hook, cpuShare);
       sink.status(StatusEvent.of(id, "started", spec.arms().size() + " arms x " + spec.seeds().size() + " seeds"));
@@ -167,7 +184,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
         ExperimentRunner prepared = new ExperimentRunner(spec, baseDir, outputRoot);
         try {
           // Validation runs the models once: on a thread that ends, so no kernel thread team outlives it (see EngineThreads).
-          RunExecutor executor = dev.mentor.training.engine.EngineThreads.onFreshThread("mentor-prepare-" + id,
+          RunExecutor executor = EngineThreads.onFreshThread("mentor-prepare-" + id,
               () -> prepared.prepare(supervisor.listener()));
           executor.setTeacherStreams(teacherStreams);
           executor.setTeacherOutputStore(teacherOutputs);
@@ -175,7 +192,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
         } catch (RuntimeException e) {
           throw e;
         } catch (Exception e) {
-          throw new java.util.concurrent.CompletionException(e);
+          throw new CompletionException(e);
         }
       }, blocking), (prepared, failure) -> failure == null ? prepared : new PrepareFailed(failure));
       return supervisor;
@@ -200,7 +217,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   private Behavior<Command> onPrepared(Prepared prepared) {
     runner = prepared.runner();
     executor = prepared.executor();
-    List<RunKey> tasks = new java.util.ArrayList<>();
+    List<RunKey> tasks = new ArrayList<>();
     for (RunKey run : runner.runs()) {
       var ensemble = runner.spec().arm(run.arm()).ensemble();
       // Co-distilled members must train together (each waits for the others' weights): they stay one task, a thread per member.
@@ -214,7 +231,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
       List<RunKey> deps = dependencies(task);
       unfinishedNeeds.put(task, deps.size());
       for (RunKey dep : deps) {
-        neededBy.computeIfAbsent(dep, d -> new java.util.ArrayList<>()).add(task);
+        neededBy.computeIfAbsent(dep, d -> new ArrayList<>()).add(task);
       }
     }
     order.forEach(this::enqueue);
@@ -365,7 +382,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
 
   /** Marks a run failed and, transitively, every waiting run that needs it as not run. */
   private void fail(RunKey run, String reason) {
-    java.util.ArrayDeque<RunKey> broken = new java.util.ArrayDeque<>();
+    ArrayDeque<RunKey> broken = new ArrayDeque<>();
     failed.put(run, reason);
     sink.status(new StatusEvent(StatusEvent.SCHEMA_VERSION, id, "failed", run.arm(), run.seed(), null, reason, null, System.currentTimeMillis()));
     broken.add(run);
@@ -387,7 +404,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   private Behavior<Command> onCancel() {
     if (jobsDir != null) {
       // Written at once: a service killed before the runs stop must not resume a cancelled job.
-      dev.mentor.training.files.AtomicFiles.writeString(jobsDir.resolve(id + ".ended"), "cancelled\n");
+      AtomicFiles.writeString(jobsDir.resolve(id + ".ended"), "cancelled\n");
     }
     cancelled = true;
     running.values().forEach(t -> t.tell(TrainerActor.Stop.INSTANCE));
@@ -428,13 +445,13 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   private Behavior<Command> end(String kind, String message) {
     sink.status(StatusEvent.of(id, kind, message));
     if (jobsDir != null) {
-      dev.mentor.training.files.AtomicFiles.writeString(jobsDir.resolve(id + ".ended"), kind + "\n");
+      AtomicFiles.writeString(jobsDir.resolve(id + ".ended"), kind + "\n");
     }
     return Behaviors.stopped();
   }
 
   /** The softmax temperature the run distils at: a student's soft targets, a co-distilled member's peers; NaN for none. */
-  static double temperature(dev.mentor.messages.spec.ArmSpec arm, boolean member) {
+  static double temperature(ArmSpec arm, boolean member) {
     if (member) {
       return arm.ensemble() != null && arm.ensemble().codistill() != null ? arm.ensemble().codistill().temperature() : Double.NaN;
     }
@@ -458,9 +475,9 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
       }
 
       @Override
-      public void runEvent(String arm, long seed, dev.mentor.messages.record.RunEvent event) {
+      public void runEvent(String arm, long seed, RunEvent event) {
         // The events a monitor counts as they happen; notes about budgets stay in the record.
-        if (dev.mentor.monitoring.TrainingMeters.EVENT_KINDS.contains(event.kind())) {
+        if (TrainingMeters.EVENT_KINDS.contains(event.kind())) {
           sink.status(new StatusEvent(StatusEvent.SCHEMA_VERSION, id, event.kind(), arm, seed, event.epoch(), event.message(), null,
               System.currentTimeMillis()));
         }
@@ -468,7 +485,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
 
       @Override
       public void teacherCache(String arm, long seed, long lookups, long hits) {
-        dev.mentor.monitoring.TensorBusMeters.process().cacheLookups(lookups, hits);
+        TensorBusMeters.process().cacheLookups(lookups, hits);
       }
 
       @Override
@@ -516,7 +533,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     if (ensemble == null || ensemble.codistill() != null) {
       return runner.dependencies(task);
     }
-    List<RunKey> members = new java.util.ArrayList<>();
+    List<RunKey> members = new ArrayList<>();
     for (int m = 0; m < ensemble.members(); m++) {
       members.add(new RunKey(RunExecutor.memberLabel(task.arm(), m), task.seed()));
     }
@@ -528,13 +545,13 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   }
 
   private static String safeName(String arm) {
-    return java.net.URLEncoder.encode(arm, java.nio.charset.StandardCharsets.UTF_8);
+    return URLEncoder.encode(arm, StandardCharsets.UTF_8);
   }
 
   static Throwable rootCause(Throwable t) {
     Throwable root = t;
-    while ((root instanceof java.util.concurrent.CompletionException || root instanceof java.io.UncheckedIOException
-        || root instanceof java.util.concurrent.ExecutionException) && root.getCause() != null) {
+    while ((root instanceof CompletionException || root instanceof UncheckedIOException
+        || root instanceof ExecutionException) && root.getCause() != null) {
       root = root.getCause();
     }
     return root;

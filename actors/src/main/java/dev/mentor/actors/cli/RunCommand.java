@@ -2,12 +2,15 @@ package dev.mentor.actors.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mentor.actors.MentorNode;
+import dev.mentor.actors.ServiceSettings;
 import dev.mentor.actors.kafka.EmbeddedKafka;
+import dev.mentor.actors.kafka.KafkaClients;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.messages.topic.Topics;
 import dev.mentor.training.cli.DataInstallOption;
 import dev.mentor.training.cli.MentorCli;
+import dev.mentor.training.engine.EngineThreads;
 import dev.mentor.training.files.AtomicFiles;
 import dev.mentor.training.run.ExperimentRunner;
 import java.nio.file.Files;
@@ -20,9 +23,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -68,8 +71,8 @@ final class RunCommand implements Callable<Integer> {
     if (inProcess) {
       return MentorCli.runInProcess(file, output);
     }
-    dev.mentor.actors.ServiceSettings settings = slots.settings(null);
-    if (!settings.roles().contains(dev.mentor.actors.ServiceSettings.EXPERIMENTS)) {
+    ServiceSettings settings = slots.settings(null);
+    if (!settings.roles().contains(ServiceSettings.EXPERIMENTS)) {
       throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--roles of mentor run must include experiments");
     }
     String text = Files.readString(file);
@@ -77,7 +80,7 @@ final class RunCommand implements Callable<Integer> {
     Path baseDir = MentorCli.baseDir(file);
     // Everything that can be checked before training is checked here, before any broker starts.
     // On a thread of its own: engine work left on the main thread slows the training threads (see EngineThreads).
-    dev.mentor.training.engine.EngineThreads.onFreshThread("mentor-validate", () -> {
+    EngineThreads.onFreshThread("mentor-validate", () -> {
       new ExperimentRunner(spec, baseDir, output).validate();
       return null;
     });
@@ -110,19 +113,17 @@ final class RunCommand implements Callable<Integer> {
   static final Duration FINAL_SCRAPE_WAIT = Duration.ofMinutes(1);
 
   private int submitAndFollow(Map<String, Object> client, String id, String text) throws Exception {
-    Map<String, Object> consumerProps = new HashMap<>(client);
-    consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, "mentor-run-" + UUID.randomUUID());
-    consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new StringDeserializer())) {
+    KafkaClients clients = new KafkaClients(client);
+    try (Consumer<String, String> consumer = clients.with(Map.of(
+        ConsumerConfig.GROUP_ID_CONFIG, "mentor-run-" + UUID.randomUUID(),
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)).consumer(new StringDeserializer(), new StringDeserializer())) {
       List<TopicPartition> partitions = consumer.partitionsFor(Topics.STATUS).stream()
           .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
       consumer.assign(partitions);
       // Follow from now on: earlier events of the same id on a shared broker are not this run's.
       consumer.seekToEnd(partitions);
       partitions.forEach(consumer::position);
-      Map<String, Object> producerProps = new HashMap<>(client);
-      producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
-      try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer())) {
+      try (Producer<String, String> producer = clients.with(Map.of(ProducerConfig.ACKS_CONFIG, "all")).producer(new StringSerializer(), new StringSerializer())) {
         producer.send(new ProducerRecord<>(Topics.JOBS, id, text)).get();
       }
       while (true) {

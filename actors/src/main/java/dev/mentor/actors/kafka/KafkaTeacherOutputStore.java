@@ -10,15 +10,16 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -62,12 +63,12 @@ public final class KafkaTeacherOutputStore implements TeacherOutputStore {
   @Override
   public Map<Long, float[]> load(String key, int floatsPerSample) {
     String digest = digest(key);
-    Map<String, Object> props = new HashMap<>(clientProperties);
-    props.put(ConsumerConfig.GROUP_ID_CONFIG, "mentor-teacher-outputs-" + UUID.randomUUID());
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 << 20);
+    KafkaClients clients = new KafkaClients(clientProperties).with(Map.of(
+        ConsumerConfig.GROUP_ID_CONFIG, "mentor-teacher-outputs-" + UUID.randomUUID(),
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 << 20));
     Map<String, byte[]> latest = new HashMap<>();
-    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+    try (Consumer<String, byte[]> consumer = clients.consumer(new StringDeserializer(), new ByteArrayDeserializer())) {
       TopicPartition tp = new TopicPartition(Topics.TEACHER_OUTPUTS, partition(digest, consumer.partitionsFor(Topics.TEACHER_OUTPUTS).size()));
       consumer.assign(List.of(tp));
       consumer.seekToBeginning(List.of(tp));
@@ -99,7 +100,7 @@ public final class KafkaTeacherOutputStore implements TeacherOutputStore {
       float[] values = frame.values();
       long[] ids = frame.sampleIds();
       for (int i = 0; i < ids.length; i++) {
-        logits.put(ids[i], java.util.Arrays.copyOfRange(values, i * floatsPerSample, (i + 1) * floatsPerSample));
+        logits.put(ids[i], Arrays.copyOfRange(values, i * floatsPerSample, (i + 1) * floatsPerSample));
       }
     }
     return logits;
@@ -110,11 +111,11 @@ public final class KafkaTeacherOutputStore implements TeacherOutputStore {
     String digest = digest(key);
     List<Long> ids = new ArrayList<>(logits.keySet());
     ids.sort(null);
-    Map<String, Object> props = new HashMap<>(clientProperties);
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 << 20);
-    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+    KafkaClients clients = new KafkaClients(clientProperties).with(Map.of(
+        ProducerConfig.ACKS_CONFIG, "all",
+        ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
+        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 << 20));
+    try (Producer<String, byte[]> producer = clients.producer(new StringSerializer(), new ByteArraySerializer())) {
       int partition = partition(digest, producer.partitionsFor(Topics.TEACHER_OUTPUTS).size());
       int chunks = (ids.size() + CHUNK - 1) / CHUNK;
       for (int c = 0; c < chunks; c++) {

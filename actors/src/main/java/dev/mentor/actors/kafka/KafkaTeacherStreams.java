@@ -7,10 +7,9 @@ import dev.mentor.messages.topic.Topics;
 import dev.mentor.training.distill.RemoteTeacher;
 import dev.mentor.training.distill.TeacherStreams;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -44,9 +43,8 @@ public final class KafkaTeacherStreams implements TeacherStreams {
     int memberStreams = request.members() > 1 ? request.members() : 0;
     KafkaRemoteTeacher teacher = new KafkaRemoteTeacher(clientProperties, stream, timeout, memberStreams);
     try {
-      Map<String, Object> props = new HashMap<>(clientProperties);
-      props.put(ProducerConfig.ACKS_CONFIG, "all");
-      try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+      KafkaClients clients = new KafkaClients(clientProperties).with(Map.of(ProducerConfig.ACKS_CONFIG, "all"));
+      try (Producer<String, String> producer = clients.producer(new StringSerializer(), new StringSerializer())) {
         producer.send(new ProducerRecord<>(Topics.TEACHER_REQUESTS, stream, SpecReader.toJson(new TeacherStreamRequest(
             TeacherStreamRequest.SCHEMA_VERSION, experimentId, specJson, request.studentArm(), request.seed(), request.epochsDone(), stream,
             MAX_LEAD, memberStreams)))).get();

@@ -2,6 +2,7 @@ package dev.mentor.actors.kafka;
 
 import dev.mentor.messages.tensor.TeacherStreamRequest;
 import dev.mentor.messages.topic.Topics;
+import dev.mentor.monitoring.LoopHealth;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -22,7 +23,7 @@ public final class TeacherRequestListener {
   private TeacherRequestListener() {}
 
   public static JsonTopicListener<TeacherStreamRequest> start(Map<String, Object> clientProperties, Consumer<TeacherStreamRequest> receiver,
-      Consumer<String> invalid, dev.mentor.monitoring.LoopHealth health) {
+      Consumer<String> invalid, LoopHealth health) {
     Map<String, Object> props = new HashMap<>(clientProperties);
     props.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP);
     // From the start for a group that never committed, so no request sent while it formed is missed; stale ones are skipped.

@@ -1,4 +1,4 @@
-package dev.mentor.actors;
+package dev.mentor.actors.status;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

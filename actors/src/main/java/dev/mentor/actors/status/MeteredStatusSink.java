@@ -1,4 +1,4 @@
-package dev.mentor.actors;
+package dev.mentor.actors.status;
 
 import dev.mentor.messages.job.StatusEvent;
 import dev.mentor.messages.record.RunRecord;
