@@ -4,11 +4,15 @@ import dev.mentor.actors.kafka.KafkaTeacherOutputStore;
 import dev.mentor.actors.kafka.KafkaTeacherStreams;
 import dev.mentor.actors.status.StatusSink;
 import dev.mentor.messages.job.JobCodec;
-import dev.mentor.messages.job.StatusEvent;
+import dev.mentor.messages.job.StatusEvent.Duplicate;
+import dev.mentor.messages.job.StatusEvent.ExperimentEnded;
+import dev.mentor.messages.job.StatusEvent.Kind;
+import dev.mentor.messages.job.StatusEvent.Queued;
 import dev.mentor.messages.tensor.TeacherStreamRequest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -127,10 +131,10 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
       return this;
     }
     if (running.containsKey(id)) {
-      sink.status(StatusEvent.of(id, "duplicate", "experiment '" + id + "' is already running"));
+      sink.status(Duplicate.of(id, true));
       return this;
     }
-    sink.status(StatusEvent.of(id, "queued", accepted.resumed() ? "resumed after a restart of the service" : "accepted"));
+    sink.status(Queued.of(id, accepted.resumed()));
     ActorRef<ExperimentSupervisor.Command> supervisor = getContext().spawn(
         ExperimentSupervisor.create(id, accepted.job().spec(), baseDir, outputRoot, sink, jobsDir, devices,
             settings.epochHook(), settings.streamTeachers() && clientProperties != null
@@ -142,7 +146,7 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
   }
 
   private Behavior<Command> onDuplicate(JobDuplicate duplicate) {
-    sink.status(StatusEvent.of(duplicate.experimentId(), "duplicate", "an experiment with this id was accepted before; not run again"));
+    sink.status(Duplicate.of(duplicate.experimentId(), false));
     return this;
   }
 
@@ -191,7 +195,7 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
   private Behavior<Command> onSupervisorCrashed(ChildFailed crashed) {
     String id = idOf(crashed.getRef());
     if (id != null) {
-      sink.status(StatusEvent.of(id, "failed", "the experiment's supervisor stopped on an internal error: " + crashed.cause()));
+      sink.status(ExperimentEnded.of(id, Kind.FAILED, List.of(), "the experiment's supervisor stopped on an internal error: " + crashed.cause()));
     }
     return onEnded(crashed.getRef());
   }

@@ -1,10 +1,14 @@
 package dev.mentor.actors.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.mentor.actors.MentorNode;
 import dev.mentor.actors.ServiceSettings;
 import dev.mentor.actors.kafka.EmbeddedKafka;
 import dev.mentor.actors.kafka.KafkaClients;
+import dev.mentor.messages.job.StatusEvent.Duplicate;
+import dev.mentor.messages.job.StatusEvent.ExperimentEnded;
+import dev.mentor.messages.job.StatusEvent.Kind;
+import dev.mentor.messages.job.StatusEvent;
+import dev.mentor.messages.job.StatusText;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.messages.topic.Topics;
@@ -18,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -131,42 +134,16 @@ final class RunCommand implements Callable<Integer> {
           if (!id.equals(record.key())) {
             continue;
           }
-          JsonNode event = SpecReader.json().readTree(record.value());
-          String kind = event.path("kind").asText();
-          print(event, kind);
-          switch (kind) {
-            case "finished" -> {
-              return 0;
-            }
-            case "cancelled", "duplicate" -> {
-              return 1;
-            }
-            case "failed" -> {
-              if (event.path("arm").isMissingNode() || event.path("arm").isNull()) {
-                return 1;
-              }
-            }
-            default -> { }
+          StatusEvent event = SpecReader.json().readValue(record.value(), StatusEvent.class);
+          System.out.println(StatusText.line(event));
+          if (event instanceof ExperimentEnded ended) {
+            return ended.kind() == Kind.FINISHED ? 0 : 1;
+          }
+          if (event instanceof Duplicate) {
+            return 1;
           }
         }
       }
-    }
-  }
-
-  private static void print(JsonNode e, String kind) {
-    String run = e.path("arm").asText() + " seed " + e.path("seed").asText();
-    switch (kind) {
-      case "run-started" -> System.out.println("== " + run + ", " + e.path("message").asText());
-      case "epoch" -> {
-        JsonNode m = e.path("metrics");
-        System.out.printf(Locale.ROOT, "  %s epoch %d (%s): loss %.4f acc %.2f%% | val loss %.4f acc %.2f%% | %.0f samples/s%n", run,
-            m.path("epoch").asInt(), m.path("phase").asText(), m.path("trainLoss").asDouble(), 100 * m.path("trainAccuracy").asDouble(),
-            m.path("validationLoss").asDouble(), 100 * m.path("validationAccuracy").asDouble(), m.path("samplesPerSecond").asDouble());
-      }
-      case "run-finished" -> System.out.println("== " + run + " finished: " + e.path("message").asText());
-      case "finished" -> System.out.println("finished: " + e.path("message").asText());
-      case "failed" -> System.out.println((e.path("arm").isNull() ? "failed: " : "== " + run + " failed: ") + e.path("message").asText());
-      default -> System.out.println(kind + ": " + e.path("message").asText());
     }
   }
 }

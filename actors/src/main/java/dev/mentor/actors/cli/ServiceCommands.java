@@ -1,10 +1,12 @@
 package dev.mentor.actors.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.mentor.actors.MentorNode;
 import dev.mentor.actors.ServiceSettings;
 import dev.mentor.actors.kafka.KafkaClients;
 import dev.mentor.messages.job.ControlRequest;
+import dev.mentor.messages.job.StatusEvent.Kind;
+import dev.mentor.messages.job.StatusEvent;
+import dev.mentor.messages.job.StatusText;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecException;
 import dev.mentor.messages.spec.SpecLimits;
@@ -20,7 +22,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -70,12 +71,12 @@ final class ServiceCommands {
      * Every status event on the status topic, oldest first, as (experiment id, event) pairs; reads
      * up to the end offsets it finds when it starts.
      */
-    List<Map.Entry<String, JsonNode>> statusEvents() throws IOException {
+    List<Map.Entry<String, StatusEvent>> statusEvents() throws IOException {
       KafkaClients clients = new KafkaClients(clientProperties()).with(Map.of(
           ConsumerConfig.GROUP_ID_CONFIG, "mentor-status-" + UUID.randomUUID(),
           ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
           ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"));
-      List<Map.Entry<String, JsonNode>> events = new ArrayList<>();
+      List<Map.Entry<String, StatusEvent>> events = new ArrayList<>();
       try (Consumer<String, String> consumer = clients.consumer(new StringDeserializer(), new StringDeserializer())) {
         List<TopicPartition> partitions = consumer.partitionsFor(Topics.STATUS, Duration.ofSeconds(30)).stream()
             .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
@@ -85,9 +86,9 @@ final class ServiceCommands {
         while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
           for (var record : consumer.poll(Duration.ofMillis(200))) {
             try {
-              events.add(Map.entry(String.valueOf(record.key()), SpecReader.json().readTree(record.value())));
+              events.add(Map.entry(String.valueOf(record.key()), SpecReader.json().readValue(record.value(), StatusEvent.class)));
             } catch (IOException e) {
-              // not one of Mentor's events: someone else wrote to the topic; skip it
+              // not one of Mentor's events (someone else wrote to the topic) or a newer version's: skip it
             }
           }
         }
@@ -241,8 +242,8 @@ final class ServiceCommands {
     public Integer call() throws Exception {
       Map<String, String> last = new LinkedHashMap<>();
       boolean seen = false;
-      for (Map.Entry<String, JsonNode> event : statusEvents()) {
-        String line = describe(event.getValue());
+      for (Map.Entry<String, StatusEvent> event : statusEvents()) {
+        String line = StatusText.line(event.getValue());
         if (experiment == null) {
           last.put(event.getKey(), line);
         } else if (experiment.equals(event.getKey())) {
@@ -257,29 +258,10 @@ final class ServiceCommands {
       last.forEach((id, line) -> System.out.println(id + ": " + line));
       return 0;
     }
-
-    private static String describe(JsonNode e) {
-      StringBuilder out = new StringBuilder(e.path("kind").asText());
-      if (!e.path("arm").isMissingNode() && !e.path("arm").isNull()) {
-        out.append(' ').append(e.path("arm").asText()).append(" seed ").append(e.path("seed").asText());
-      }
-      if (e.path("kind").asText().equals("epoch")) {
-        JsonNode m = e.path("metrics");
-        out.append(String.format(Locale.ROOT, " epoch %d: train loss %.4f, val acc %.4f", m.path("epoch").asInt(),
-            m.path("trainLoss").asDouble(), m.path("validationAccuracy").asDouble()));
-      }
-      if (!e.path("message").isMissingNode() && !e.path("message").isNull()) {
-        out.append(": ").append(e.path("message").asText());
-      }
-      return out.toString();
-    }
   }
 
   /** Sends one control request for an experiment. */
   abstract static class Control extends Connection implements Callable<Integer> {
-    /** The event kinds that end an experiment for good. */
-    static final Set<String> ENDED = Set.of("finished", "failed", "cancelled");
-
     @Parameters(paramLabel = "EXPERIMENT", description = "experiment id")
     String experiment;
 
@@ -287,12 +269,12 @@ final class ServiceCommands {
 
     @Override
     public Integer call() throws Exception {
-      List<String> kinds = statusEvents().stream().filter(e -> experiment.equals(e.getKey())).map(e -> e.getValue().path("kind").asText()).toList();
+      List<Kind> kinds = statusEvents().stream().filter(e -> experiment.equals(e.getKey())).map(e -> e.getValue().kind()).toList();
       if (kinds.isEmpty()) {
         throw new IllegalArgumentException("no experiment '" + experiment + "' is known to the service (no event on " + Topics.STATUS
             + "); nothing to " + action());
       }
-      String ended = kinds.stream().filter(ENDED::contains).findFirst().orElse(null);
+      Kind ended = kinds.stream().filter(Kind::ends).findFirst().orElse(null);
       if (ended != null) {
         throw new IllegalArgumentException("experiment '" + experiment + "' has already ended (" + ended + "); nothing to " + action());
       }

@@ -1,12 +1,20 @@
 package dev.mentor.actors.status;
 
+import dev.mentor.messages.job.StatusEvent.EpochEnded;
+import dev.mentor.messages.job.StatusEvent.ExperimentEnded;
+import dev.mentor.messages.job.StatusEvent.Queued;
+import dev.mentor.messages.job.StatusEvent.Retrying;
+import dev.mentor.messages.job.StatusEvent.RunFailed;
+import dev.mentor.messages.job.StatusEvent.RunFinished;
+import dev.mentor.messages.job.StatusEvent.RunNote;
+import dev.mentor.messages.job.StatusEvent.RunScheduled;
+import dev.mentor.messages.job.StatusEvent.RunStarted;
+import dev.mentor.messages.job.StatusEvent.Started;
 import dev.mentor.messages.job.StatusEvent;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.monitoring.RuntimeMeters;
 import dev.mentor.monitoring.TrainingMeters;
 import java.time.Instant;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A {@link StatusSink} that also turns the status events into meters before passing them on:
@@ -15,8 +23,6 @@ import java.util.regex.Pattern;
  * restarts, and from an ensemble's record its uncertainty per evaluated set.
  */
 public final class MeteredStatusSink implements StatusSink {
-  private static final Pattern PLANNED = Pattern.compile("^(\\d+) epochs planned");
-
   private final StatusSink next;
   private final TrainingMeters training;
   private final RuntimeMeters runtime;
@@ -38,51 +44,29 @@ public final class MeteredStatusSink implements StatusSink {
 
   private void record(StatusEvent event) {
     String id = event.experimentId();
-    TrainingMeters.RunKey run = event.arm() == null || event.seed() == null ? null : new TrainingMeters.RunKey(id, event.arm(), event.seed());
-    String message = event.message() == null ? "" : event.message();
-    switch (event.kind()) {
-      case "queued" -> runtime.queued(id);
-      case "started" -> runtime.started(id);
-      case "run-started" -> {
-        Matcher m = PLANNED.matcher(message);
-        if (run != null && m.find()) {
-          training.runStarted(run, Integer.parseInt(m.group(1)));
-        }
-      }
-      case "epoch" -> {
-        if (run != null && event.metrics() != null) {
-          training.epoch(run, event.metrics());
-        }
-      }
-      case "early-stopping", "overfitting" -> {
-        if (run != null) {
-          training.runEvent(run, event.kind());
-        }
-      }
-      case "run-finished" -> {
-        if (run != null) {
-          training.runEnded(run);
-        }
-      }
-      case "retrying" -> runtime.restart();
-      case "finished", "failed", "cancelled" -> {
-        if (run != null) {
-          training.runEnded(run);
-        } else {
-          runtime.ended(id, event.kind());
-          training.experimentEnded(id, Instant.ofEpochMilli(event.timeMillis()));
-        }
-      }
-      default -> { }
-    }
-  }
-
-  @Override
-  public void runScheduled(String experimentId, String arm, long seed, String role, String device, double temperature) {
-    try {
-      training.runScheduled(new TrainingMeters.RunKey(experimentId, arm, seed), role, device, temperature);
-    } finally {
-      next.runScheduled(experimentId, arm, seed, role, device, temperature);
+    TrainingMeters.RunKey run = event.run().map(r -> new TrainingMeters.RunKey(id, r.arm(), r.seed())).orElse(null);
+    if (event instanceof Queued) {
+      runtime.queued(id);
+    } else if (event instanceof Started) {
+      runtime.started(id);
+    } else if (event instanceof Retrying) {
+      runtime.restart();
+    } else if (event instanceof ExperimentEnded ended) {
+      runtime.ended(id, ended.kind().wireName());
+      training.experimentEnded(id, Instant.ofEpochMilli(ended.timeMillis()));
+    } else if (run == null) {
+      return;
+    } else if (event instanceof RunScheduled scheduled && scheduled.role() != null && scheduled.device() != null) {
+      training.runScheduled(run, scheduled.role().wireName(), scheduled.device(),
+          scheduled.temperature() == null ? Double.NaN : scheduled.temperature());
+    } else if (event instanceof RunStarted started && started.epochsPlanned() != null) {
+      training.runStarted(run, started.epochsPlanned());
+    } else if (event instanceof EpochEnded epoch && epoch.metrics() != null) {
+      training.epoch(run, epoch.metrics());
+    } else if (event instanceof RunNote note) {
+      training.runEvent(run, note.kind().wireName());
+    } else if (event instanceof RunFinished || event instanceof RunFailed) {
+      training.runEnded(run);
     }
   }
 
