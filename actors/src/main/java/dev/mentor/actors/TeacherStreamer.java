@@ -118,7 +118,7 @@ final class TeacherStreamer {
   /** Streams the whole teacher ({@code member} -1) or one member of an ensemble teacher to the request's stream. */
   private static void publish(TeacherStreamRequest request, Map<String, Object> clientProperties, RunExecutor executor,
       TeacherStreams.Request run, int member, String producer, DeviceAllocator.Slot slot) throws IOException, InterruptedException {
-    String logitsName = member < 0 ? "logits" : Topics.memberFrame(member);
+    String logitsName = member < 0 ? Topics.LOGITS_FRAME : Topics.memberFrame(member);
     try (TensorPublisher publisher = new TensorPublisher(clientProperties, request.stream(), request.maxLead())) {
       executor.streamTeacher(run, member, slot.djlDevice(), new RunExecutor.FrameSink() {
         @Override

@@ -33,6 +33,7 @@ public final class JsonTopicListener<T> implements AutoCloseable {
 
   private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(10);
 
+  // Qualified: Consumer here is java.util.function.Consumer, the receivers' type.
   private final org.apache.kafka.clients.consumer.Consumer<String, String> consumer;
   private final Class<T> type;
   private final String what;

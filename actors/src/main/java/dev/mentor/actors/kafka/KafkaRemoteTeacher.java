@@ -76,7 +76,7 @@ public final class KafkaRemoteTeacher implements RemoteTeacher {
 
   /** The logits frame of batch {@code batch} of {@code epoch}, waiting for it; throws unless it holds exactly {@code sampleIds}. */
   public TensorFrame frame(int epoch, int batch, long[] sampleIds) {
-    return frame(epoch, batch, "logits", sampleIds);
+    return frame(epoch, batch, Topics.LOGITS_FRAME, sampleIds);
   }
 
   /** The frame named {@code name} of batch {@code batch} of {@code epoch}, waiting for it; throws unless it holds exactly {@code sampleIds}. */
