@@ -4,8 +4,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -53,7 +55,7 @@ public final class DeviceAllocator extends AbstractBehavior<DeviceAllocator.Comm
   private final int total;
   private final Map<Slot, Acquire> held = new HashMap<>();
   private final Deque<Acquire> queue = new ArrayDeque<>();
-  private final java.util.Set<ActorRef<?>> watched = new java.util.HashSet<>();
+  private final Set<ActorRef<?>> watched = new HashSet<>();
 
   private DeviceAllocator(ActorContext<Command> context, List<Slot> slots) {
     super(context);

@@ -1,24 +1,51 @@
 package dev.mentor.actors;
 
-import dev.mentor.messages.job.StatusEvent;
+import dev.mentor.actors.status.StatusSink;
+import dev.mentor.messages.job.StatusEvent.EpochEnded;
+import dev.mentor.messages.job.StatusEvent.ExperimentEnded;
+import dev.mentor.messages.job.StatusEvent.Kind;
+import dev.mentor.messages.job.StatusEvent.Paused;
+import dev.mentor.messages.job.StatusEvent.Resumed;
+import dev.mentor.messages.job.StatusEvent.Retrying;
+import dev.mentor.messages.job.StatusEvent.Role;
+import dev.mentor.messages.job.StatusEvent.RunFailed;
+import dev.mentor.messages.job.StatusEvent.RunFinished;
+import dev.mentor.messages.job.StatusEvent.RunNote;
+import dev.mentor.messages.job.StatusEvent.RunScheduled;
+import dev.mentor.messages.job.StatusEvent.RunStarted;
+import dev.mentor.messages.job.StatusEvent.Started;
 import dev.mentor.messages.record.EpochMetrics;
+import dev.mentor.messages.record.RunEvent;
 import dev.mentor.messages.record.RunRecord;
+import dev.mentor.messages.spec.ArmSpec;
 import dev.mentor.messages.spec.ExperimentSpec;
+import dev.mentor.monitoring.TensorBusMeters;
+import dev.mentor.training.distill.TeacherOutputStore;
+import dev.mentor.training.distill.TeacherStreams;
+import dev.mentor.training.engine.EngineThreads;
+import dev.mentor.training.files.AtomicFiles;
 import dev.mentor.training.loop.TrainingDivergedException;
-import dev.mentor.training.run.ExperimentRunner;
 import dev.mentor.training.run.ExperimentRunner.RunKey;
+import dev.mentor.training.run.ExperimentRunner;
 import dev.mentor.training.run.RunExecutor;
 import dev.mentor.training.run.RunListener;
+import java.io.UncheckedIOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -121,7 +148,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   /** Per task, how many of its dependencies have not finished yet. */
   private final Map<RunKey, Integer> unfinishedNeeds = new HashMap<>();
   /** Runs that asked for a slot and have not got one yet, by the allocator's work key. */
-  private final Map<String, RunKey> requested = new java.util.LinkedHashMap<>();
+  private final Map<String, RunKey> requested = new LinkedHashMap<>();
   private final Map<RunKey, ActorRef<TrainerActor.Command>> running = new HashMap<>();
   private final Map<RunKey, RunRecord> finished = new HashMap<>();
   private final Map<RunKey, String> failed = new HashMap<>();
@@ -157,17 +184,17 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
    * {@code teacherOutputs}, when not null, shares cached teachers' logits across experiments.
    */
   public static Behavior<Command> create(String id, ExperimentSpec spec, Path baseDir, Path outputRoot, StatusSink sink, Path jobsDir,
-      ActorRef<DeviceAllocator.Command> devices, EpochHook hook, dev.mentor.training.distill.TeacherStreams teacherStreams,
-      dev.mentor.training.distill.TeacherOutputStore teacherOutputs, CpuShare cpuShare) {
+      ActorRef<DeviceAllocator.Command> devices, EpochHook hook, TeacherStreams teacherStreams,
+      TeacherOutputStore teacherOutputs, CpuShare cpuShare) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       ExperimentSupervisor supervisor = new ExperimentSupervisor(context, timers, id, sink, jobsDir, devices, hook, cpuShare);
-      sink.status(StatusEvent.of(id, "started", spec.arms().size() + " arms x " + spec.seeds().size() + " seeds"));
+      sink.status(Started.of(id, spec.arms().size(), spec.seeds().size()));
       Executor blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
       context.pipeToSelf(CompletableFuture.supplyAsync(() -> {
         ExperimentRunner prepared = new ExperimentRunner(spec, baseDir, outputRoot);
         try {
           // Validation runs the models once: on a thread that ends, so no kernel thread team outlives it (see EngineThreads).
-          RunExecutor executor = dev.mentor.training.engine.EngineThreads.onFreshThread("mentor-prepare-" + id,
+          RunExecutor executor = EngineThreads.onFreshThread("mentor-prepare-" + id,
               () -> prepared.prepare(supervisor.listener()));
           executor.setTeacherStreams(teacherStreams);
           executor.setTeacherOutputStore(teacherOutputs);
@@ -175,7 +202,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
         } catch (RuntimeException e) {
           throw e;
         } catch (Exception e) {
-          throw new java.util.concurrent.CompletionException(e);
+          throw new CompletionException(e);
         }
       }, blocking), (prepared, failure) -> failure == null ? prepared : new PrepareFailed(failure));
       return supervisor;
@@ -186,7 +213,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Prepared.class, this::onPrepared)
-        .onMessage(PrepareFailed.class, f -> end("failed", "could not prepare the experiment: " + rootMessage(f.cause())))
+        .onMessage(PrepareFailed.class, f -> end(Kind.FAILED, List.of(), "could not prepare the experiment: " + rootMessage(f.cause())))
         .onMessage(SlotGranted.class, this::onGranted)
         .onMessage(TrainerEnded.class, this::onTrainerEnded)
         .onMessage(Retry.class, this::onRetry)
@@ -200,7 +227,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   private Behavior<Command> onPrepared(Prepared prepared) {
     runner = prepared.runner();
     executor = prepared.executor();
-    List<RunKey> tasks = new java.util.ArrayList<>();
+    List<RunKey> tasks = new ArrayList<>();
     for (RunKey run : runner.runs()) {
       var ensemble = runner.spec().arm(run.arm()).ensemble();
       // Co-distilled members must train together (each waits for the others' weights): they stay one task, a thread per member.
@@ -214,7 +241,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
       List<RunKey> deps = dependencies(task);
       unfinishedNeeds.put(task, deps.size());
       for (RunKey dep : deps) {
-        neededBy.computeIfAbsent(dep, d -> new java.util.ArrayList<>()).add(task);
+        neededBy.computeIfAbsent(dep, d -> new ArrayList<>()).add(task);
       }
     }
     order.forEach(this::enqueue);
@@ -250,7 +277,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
       return Behaviors.stopped();
     }
     if (runner == null) {
-      return cancelled ? end("cancelled", "cancelled before any run started") : this;
+      return cancelled ? end(Kind.CANCELLED, List.of(), "cancelled before any run started") : this;
     }
     if (!cancelled && !paused) {
       for (RunKey run : ready) {
@@ -263,7 +290,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
       return this;
     }
     if (cancelled) {
-      return end("cancelled", finished.size() + " runs finished before the cancel request, " + (order.size() - finished.size() - failed.size())
+      return end(Kind.CANCELLED, List.of(), finished.size() + " runs finished before the cancel request, " + (order.size() - finished.size() - failed.size())
           + " not run or stopped (a run in progress stopped at the end of an epoch; its checkpoint is kept)");
     }
     if (paused || !waiting.isEmpty()) {
@@ -272,12 +299,12 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     List<RunRecord> records = order.stream().filter(r -> member(r) < 0).filter(finished::containsKey).map(finished::get).toList();
     runner.writeReport(records);
     if (failed.isEmpty()) {
-      return end("finished", records.size() + " runs; report: " + runner.paths().experimentDir().resolve("report.md"));
+      return end(Kind.FINISHED, List.of(), records.size() + " runs; report: " + runner.paths().experimentDir().resolve("report.md"));
     }
     // The first reasons only: an event stays small whatever the experiment's size (every failure has its own event).
     List<String> reasons = order.stream().filter(failed::containsKey).limit(MAX_REASONS)
         .map(r -> r.arm() + " seed " + r.seed() + ": " + failed.get(r)).toList();
-    return end("failed", failed.size() + " of " + order.size() + " runs failed: " + String.join("; ", reasons)
+    return end(Kind.FAILED, reasons, failed.size() + " of " + order.size() + " runs failed: " + String.join("; ", reasons)
         + (failed.size() > MAX_REASONS ? "; and " + (failed.size() - MAX_REASONS) + " more" : ""));
   }
 
@@ -290,7 +317,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     }
     int attempt = restarts.getOrDefault(run, 0);
     int member = member(run);
-    String role = member >= 0 ? "ensemble-member" : runner.role(run.arm());
+    Role role = member >= 0 ? Role.ENSEMBLE_MEMBER : Role.of(runner.role(run.arm()));
     boolean onCpu = slot.device().equals("cpu");
     TrainerActor.Work work = gate -> {
       if (onCpu) {
@@ -307,9 +334,9 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     ActorRef<TrainerActor.Command> trainer = getContext().spawn(TrainerActor.create(run, slot, work, training, getContext().getSelf(), paused),
         role + "-" + safeName(run.arm()) + "-s" + run.seed() + (attempt > 0 ? "-r" + attempt : ""));
     running.put(run, trainer);
-    sink.runScheduled(id, run.arm(), run.seed(), role, slot.device(), temperature(runner.spec().arm(armOf(run)), member >= 0));
-    sink.status(new StatusEvent(StatusEvent.SCHEMA_VERSION, id, "run-scheduled", run.arm(), run.seed(), null,
-        role + " on " + slot + (onCpu ? " (" + cpuShare.share() + " kernel threads)" : ""), null, System.currentTimeMillis()));
+    double temperature = temperature(runner.spec().arm(armOf(run)), member >= 0);
+    sink.status(RunScheduled.of(id, run.arm(), run.seed(), role, slot.device(), slot.toString(), onCpu ? cpuShare.share() : null,
+        Double.isNaN(temperature) ? null : temperature));
     return this;
   }
 
@@ -343,9 +370,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     if (!diverged && !cancelled && attempt < MAX_RESTARTS) {
       restarts.put(run, attempt + 1);
       Duration backoff = FIRST_BACKOFF.multipliedBy(1L << attempt);
-      sink.status(new StatusEvent(StatusEvent.SCHEMA_VERSION, id, "retrying", run.arm(), run.seed(), null,
-          "attempt " + (attempt + 2) + " of " + (MAX_RESTARTS + 1) + " in " + backoff.toMillis() + " ms, from the last checkpoint, after: " + cause,
-          null, System.currentTimeMillis()));
+      sink.status(Retrying.of(id, run.arm(), run.seed(), attempt + 2, MAX_RESTARTS + 1, backoff.toMillis(), cause));
       backingOff.add(run);
       timers.startSingleTimer(new Retry(run), backoff);
       return this;
@@ -365,9 +390,9 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
 
   /** Marks a run failed and, transitively, every waiting run that needs it as not run. */
   private void fail(RunKey run, String reason) {
-    java.util.ArrayDeque<RunKey> broken = new java.util.ArrayDeque<>();
+    ArrayDeque<RunKey> broken = new ArrayDeque<>();
     failed.put(run, reason);
-    sink.status(new StatusEvent(StatusEvent.SCHEMA_VERSION, id, "failed", run.arm(), run.seed(), null, reason, null, System.currentTimeMillis()));
+    sink.status(RunFailed.of(id, run.arm(), run.seed(), reason));
     broken.add(run);
     while (!broken.isEmpty()) {
       RunKey cause = broken.poll();
@@ -376,8 +401,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
           ready.remove(next);
           String why = "not run: it needs " + cause.arm() + " seed " + cause.seed() + ", which failed";
           failed.put(next, why);
-          sink.status(new StatusEvent(StatusEvent.SCHEMA_VERSION, id, "failed", next.arm(), next.seed(), null, why, null,
-              System.currentTimeMillis()));
+          sink.status(RunFailed.of(id, next.arm(), next.seed(), why));
           broken.add(next);
         }
       }
@@ -387,7 +411,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   private Behavior<Command> onCancel() {
     if (jobsDir != null) {
       // Written at once: a service killed before the runs stop must not resume a cancelled job.
-      dev.mentor.training.files.AtomicFiles.writeString(jobsDir.resolve(id + ".ended"), "cancelled\n");
+      AtomicFiles.writeString(jobsDir.resolve(id + ".ended"), "cancelled\n");
     }
     cancelled = true;
     running.values().forEach(t -> t.tell(TrainerActor.Stop.INSTANCE));
@@ -411,7 +435,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     if (!paused) {
       paused = true;
       running.values().forEach(t -> t.tell(TrainerActor.Pause.INSTANCE));
-      sink.status(StatusEvent.of(id, "paused", running.size() + " runs held at the end of their epoch; no new run starts"));
+      sink.status(Paused.of(id, running.size()));
     }
     return this;
   }
@@ -420,21 +444,21 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     if (paused) {
       paused = false;
       running.values().forEach(t -> t.tell(TrainerActor.Resume.INSTANCE));
-      sink.status(StatusEvent.of(id, "resumed", running.size() + " runs go on"));
+      sink.status(Resumed.of(id, running.size()));
     }
     return schedule();
   }
 
-  private Behavior<Command> end(String kind, String message) {
-    sink.status(StatusEvent.of(id, kind, message));
+  private Behavior<Command> end(Kind kind, List<String> reasons, String message) {
+    sink.status(ExperimentEnded.of(id, kind, reasons, message));
     if (jobsDir != null) {
-      dev.mentor.training.files.AtomicFiles.writeString(jobsDir.resolve(id + ".ended"), kind + "\n");
+      AtomicFiles.writeString(jobsDir.resolve(id + ".ended"), kind + "\n");
     }
     return Behaviors.stopped();
   }
 
   /** The softmax temperature the run distils at: a student's soft targets, a co-distilled member's peers; NaN for none. */
-  static double temperature(dev.mentor.messages.spec.ArmSpec arm, boolean member) {
+  static double temperature(ArmSpec arm, boolean member) {
     if (member) {
       return arm.ensemble() != null && arm.ensemble().codistill() != null ? arm.ensemble().codistill().temperature() : Double.NaN;
     }
@@ -445,30 +469,25 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     return new RunListener() {
       @Override
       public void runStarted(String arm, long seed, int epochsPlanned, boolean resumed) {
-        sink.status(new StatusEvent(StatusEvent.SCHEMA_VERSION, id, "run-started", arm, seed, null,
-            epochsPlanned + " epochs planned" + (resumed ? ", resumed from its checkpoint" : ""), null, System.currentTimeMillis()));
+        sink.status(RunStarted.of(id, arm, seed, epochsPlanned, resumed));
       }
 
       @Override
       public void epochFinished(String arm, long seed, EpochMetrics metrics) {
-        sink.status(new StatusEvent(StatusEvent.SCHEMA_VERSION, id, "epoch", arm, seed, metrics.epoch(), null, metrics,
-            System.currentTimeMillis()));
+        sink.status(EpochEnded.of(id, arm, seed, metrics));
         RunKey run = new RunKey(arm, seed);
         hook.epochEnded(id, run, metrics.epoch(), attemptOf(run));
       }
 
       @Override
-      public void runEvent(String arm, long seed, dev.mentor.messages.record.RunEvent event) {
+      public void runEvent(String arm, long seed, RunEvent event) {
         // The events a monitor counts as they happen; notes about budgets stay in the record.
-        if (dev.mentor.monitoring.TrainingMeters.EVENT_KINDS.contains(event.kind())) {
-          sink.status(new StatusEvent(StatusEvent.SCHEMA_VERSION, id, event.kind(), arm, seed, event.epoch(), event.message(), null,
-              System.currentTimeMillis()));
-        }
+        Kind.ofRunNote(event.kind()).ifPresent(kind -> sink.status(RunNote.of(id, kind, arm, seed, event.epoch(), event.message())));
       }
 
       @Override
       public void teacherCache(String arm, long seed, long lookups, long hits) {
-        dev.mentor.monitoring.TensorBusMeters.process().cacheLookups(lookups, hits);
+        TensorBusMeters.process().cacheLookups(lookups, hits);
       }
 
       @Override
@@ -482,9 +501,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
 
       @Override
       public void runFinished(RunRecord record, boolean fromCache) {
-        sink.status(new StatusEvent(StatusEvent.SCHEMA_VERSION, id, "run-finished", record.arm(), record.seed(), record.epochsRun(),
-            String.format(Locale.ROOT, "test accuracy %.4f%s", record.test().accuracy(), fromCache ? " (finished earlier)" : ""),
-            null, System.currentTimeMillis()));
+        sink.status(RunFinished.of(id, record.arm(), record.seed(), record.epochsRun(), record.test().accuracy(), fromCache));
       }
     };
   }
@@ -516,7 +533,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     if (ensemble == null || ensemble.codistill() != null) {
       return runner.dependencies(task);
     }
-    List<RunKey> members = new java.util.ArrayList<>();
+    List<RunKey> members = new ArrayList<>();
     for (int m = 0; m < ensemble.members(); m++) {
       members.add(new RunKey(RunExecutor.memberLabel(task.arm(), m), task.seed()));
     }
@@ -528,13 +545,13 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   }
 
   private static String safeName(String arm) {
-    return java.net.URLEncoder.encode(arm, java.nio.charset.StandardCharsets.UTF_8);
+    return URLEncoder.encode(arm, StandardCharsets.UTF_8);
   }
 
   static Throwable rootCause(Throwable t) {
     Throwable root = t;
-    while ((root instanceof java.util.concurrent.CompletionException || root instanceof java.io.UncheckedIOException
-        || root instanceof java.util.concurrent.ExecutionException) && root.getCause() != null) {
+    while ((root instanceof CompletionException || root instanceof UncheckedIOException
+        || root instanceof ExecutionException) && root.getCause() != null) {
       root = root.getCause();
     }
     return root;

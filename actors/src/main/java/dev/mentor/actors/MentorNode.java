@@ -1,18 +1,50 @@
 package dev.mentor.actors;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import dev.mentor.actors.kafka.ControlListener;
 import dev.mentor.actors.kafka.JobIntake;
 import dev.mentor.actors.kafka.JsonTopicListener;
+import dev.mentor.actors.kafka.KafkaClients;
 import dev.mentor.actors.kafka.KafkaStatusSink;
 import dev.mentor.actors.kafka.MentorTopics;
 import dev.mentor.actors.kafka.TeacherRequestListener;
+import dev.mentor.actors.status.MeteredStatusSink;
+import dev.mentor.actors.status.StatusSink;
+import dev.mentor.messages.job.ControlRequest;
 import dev.mentor.messages.job.JobCodec;
 import dev.mentor.messages.job.JobRejection;
+import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.messages.tensor.TeacherStreamRequest;
+import dev.mentor.messages.topic.Topics;
+import dev.mentor.monitoring.GpuMeters;
+import dev.mentor.monitoring.LoopHealth;
+import dev.mentor.monitoring.MetricsServer;
+import dev.mentor.monitoring.ProcessMemoryMeters;
+import dev.mentor.monitoring.RuntimeMeters;
+import dev.mentor.monitoring.TensorBusMeters;
+import dev.mentor.monitoring.TrainingMeters;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
  * One Mentor service process wired to a broker: creates the topics, then runs the actor system
@@ -27,20 +59,20 @@ public final class MentorNode implements AutoCloseable {
   private final KafkaStatusSink sink;
   private final ActorSystem<MentorService.Command> system;
   private final JobIntake intake;
-  private final JsonTopicListener<dev.mentor.messages.job.ControlRequest> control;
-  private final JsonTopicListener<dev.mentor.messages.tensor.TeacherStreamRequest> teachers;
+  private final JsonTopicListener<ControlRequest> control;
+  private final JsonTopicListener<TeacherStreamRequest> teachers;
   private final Monitoring monitoring;
-  private final dev.mentor.monitoring.LoopHealth loops;
+  private final LoopHealth loops;
 
   /** How long {@link #close()} waits for runs to finish their epoch before it stops anyway. */
-  public static final java.time.Duration DEFAULT_STOP_TIMEOUT = java.time.Duration.ofSeconds(120);
+  public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(120);
 
   /** Where the status sink keeps what the broker had not acknowledged when the node closed. */
   public static final String UNPUBLISHED_FILE = "unpublished.jsonl";
 
   private MentorNode(KafkaStatusSink sink, ActorSystem<MentorService.Command> system, JobIntake intake,
-      JsonTopicListener<dev.mentor.messages.job.ControlRequest> control, JsonTopicListener<dev.mentor.messages.tensor.TeacherStreamRequest> teachers,
-      Monitoring monitoring, dev.mentor.monitoring.LoopHealth loops) {
+      JsonTopicListener<ControlRequest> control, JsonTopicListener<TeacherStreamRequest> teachers,
+      Monitoring monitoring, LoopHealth loops) {
     this.loops = loops;
     this.teachers = teachers;
     this.monitoring = monitoring;
@@ -73,27 +105,27 @@ public final class MentorNode implements AutoCloseable {
   /** As above, with the device slots (and test hooks) of {@code settings}. */
   public static MentorNode start(Map<String, Object> clientProperties, Path stateDir, Path baseDir, Path outputRoot, short replicationFactor,
       ServiceSettings settings) throws Exception {
-    try (Admin admin = Admin.create(clientProperties)) {
+    try (Admin admin = new KafkaClients(clientProperties).admin()) {
       MentorTopics.ensure(admin, replicationFactor);
     }
-    dev.mentor.monitoring.LoopHealth loops = new dev.mentor.monitoring.LoopHealth();
-    java.nio.file.Files.createDirectories(stateDir);
-    KafkaStatusSink kafkaSink = new KafkaStatusSink(clientProperties, stateDir.resolve(UNPUBLISHED_FILE), loops, java.time.Duration.ofSeconds(10));
+    LoopHealth loops = new LoopHealth();
+    Files.createDirectories(stateDir);
+    KafkaStatusSink kafkaSink = new KafkaStatusSink(clientProperties, stateDir.resolve(UNPUBLISHED_FILE), loops, Duration.ofSeconds(10));
     Monitoring monitoring = settings.metrics() == null ? null : new Monitoring(settings.metrics(), loops, kafkaSink);
     StatusSink sink = monitoring == null ? kafkaSink : new MeteredStatusSink(kafkaSink, monitoring.training, monitoring.runtime);
     // One training thread per device slot (a run holds its slot's thread while it trains), and one
     // per teacher-stream slot when this process serves teachers (MentorService: they have slots of their own).
     int threads = settings.slots().size() * (settings.roles().contains(ServiceSettings.TEACHERS) ? 2 : 1);
     // The node stops its actor system itself (close: runs finish their epoch first); Pekko's own JVM hook would stop it at once.
-    com.typesafe.config.Config config = com.typesafe.config.ConfigFactory.parseMap(Map.of(
+    Config config = ConfigFactory.parseMap(Map.of(
         ExperimentSupervisor.TRAINING_DISPATCHER + ".thread-pool-executor.fixed-pool-size", threads,
         "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", "off"))
-        .withFallback(com.typesafe.config.ConfigFactory.load());
+        .withFallback(ConfigFactory.load());
     ActorSystem<MentorService.Command> system = ActorSystem.create(MentorService.create(baseDir, outputRoot, sink,
         JobIntake.jobsDir(stateDir), settings, clientProperties), "mentor", config);
-    JsonTopicListener<dev.mentor.messages.tensor.TeacherStreamRequest> teachers = settings.roles().contains(ServiceSettings.TEACHERS)
+    JsonTopicListener<TeacherStreamRequest> teachers = settings.roles().contains(ServiceSettings.TEACHERS)
         ? TeacherRequestListener.start(clientProperties, request -> system.tell(new MentorService.StreamTeacher(request)),
-            reason -> invalid(monitoring, MentorTopics.TEACHER_REQUESTS), loops) : null;
+            reason -> invalid(monitoring, Topics.TEACHER_REQUESTS), loops) : null;
     if (monitoring != null) {
       monitoring.start(clientProperties, system);
     }
@@ -101,11 +133,11 @@ public final class MentorNode implements AutoCloseable {
       return new MentorNode(kafkaSink, system, null, null, teachers, monitoring, loops);
     }
     resumeUnfinished(stateDir, system);
-    JsonTopicListener<dev.mentor.messages.job.ControlRequest> control = ControlListener.start(clientProperties, request -> system.tell(switch (request.action()) {
+    JsonTopicListener<ControlRequest> control = ControlListener.start(clientProperties, request -> system.tell(switch (request.action()) {
       case "pause" -> new MentorService.PauseJob(request.experimentId(), true);
       case "resume" -> new MentorService.PauseJob(request.experimentId(), false);
       default -> new MentorService.CancelJob(request.experimentId());
-    }), reason -> invalid(monitoring, MentorTopics.CONTROL), loops);
+    }), reason -> invalid(monitoring, Topics.CONTROL), loops);
     JobIntake intake = JobIntake.start(clientProperties, stateDir, new JobIntake.Listener() {
       @Override
       public void accepted(JobCodec.Job job) {
@@ -146,45 +178,45 @@ public final class MentorNode implements AutoCloseable {
    * and broker reachability and purges ended experiments' series.
    */
   private static final class Monitoring implements AutoCloseable {
-    final io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry =
-        new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
-    final dev.mentor.monitoring.TrainingMeters training;
-    final dev.mentor.monitoring.RuntimeMeters runtime = new dev.mentor.monitoring.RuntimeMeters();
+    final PrometheusMeterRegistry registry =
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    final TrainingMeters training;
+    final RuntimeMeters runtime = new RuntimeMeters();
     final ServiceSettings.Metrics settings;
-    final java.util.concurrent.ScheduledExecutorService sampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+    final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "mentor-metrics-sampler");
       t.setDaemon(true);
       return t;
     });
-    final dev.mentor.monitoring.GpuMeters gpus = new dev.mentor.monitoring.GpuMeters();
+    final GpuMeters gpus = new GpuMeters();
     volatile boolean brokerReachable;
     volatile boolean draining;
-    dev.mentor.monitoring.MetricsServer server;
+    MetricsServer server;
     Admin admin;
 
-    final dev.mentor.monitoring.LoopHealth loops;
+    final LoopHealth loops;
 
-    Monitoring(ServiceSettings.Metrics settings, dev.mentor.monitoring.LoopHealth loops, KafkaStatusSink sink) {
+    Monitoring(ServiceSettings.Metrics settings, LoopHealth loops, KafkaStatusSink sink) {
       this.settings = settings;
       this.loops = loops;
       loops.bindTo(registry);
       sink.bindTo(registry);
       // Without the two meters promtool's lint rejects: a CPU count named like a summary's _count, and CPU time in "ns".
-      registry.config().meterFilter(io.micrometer.core.instrument.config.MeterFilter.deny(
+      registry.config().meterFilter(MeterFilter.deny(
           id -> id.getName().equals("system.cpu.count") || id.getName().equals("process.cpu.time")));
-      this.training = new dev.mentor.monitoring.TrainingMeters(settings.retention());
+      this.training = new TrainingMeters(settings.retention());
       training.bindTo(registry);
       runtime.bindTo(registry);
-      new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
-      new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
-      new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
-      new dev.mentor.monitoring.ProcessMemoryMeters().bindTo(registry);
-      dev.mentor.monitoring.TensorBusMeters.process().bindTo(registry);
+      new JvmMemoryMetrics().bindTo(registry);
+      new JvmThreadMetrics().bindTo(registry);
+      new ProcessorMetrics().bindTo(registry);
+      new ProcessMemoryMeters().bindTo(registry);
+      TensorBusMeters.process().bindTo(registry);
       gpus.bindTo(registry);
     }
 
-    void start(Map<String, Object> clientProperties, ActorSystem<MentorService.Command> system) throws java.io.IOException {
-      admin = Admin.create(clientProperties);
+    void start(Map<String, Object> clientProperties, ActorSystem<MentorService.Command> system) throws IOException {
+      admin = new KafkaClients(clientProperties).admin();
       sampler.scheduleWithFixedDelay(() -> {
         try {
           admin.describeCluster().clusterId().get(2, TimeUnit.SECONDS);
@@ -193,16 +225,16 @@ public final class MentorNode implements AutoCloseable {
           brokerReachable = false;
         }
         try {
-          DeviceAllocator.Usage usage = org.apache.pekko.actor.typed.javadsl.AskPattern.<MentorService.Command, DeviceAllocator.Usage>ask(system,
-              MentorService.GetDeviceUsage::new, java.time.Duration.ofSeconds(2), system.scheduler()).toCompletableFuture().get(3, TimeUnit.SECONDS);
+          DeviceAllocator.Usage usage = AskPattern.<MentorService.Command, DeviceAllocator.Usage>ask(system,
+              MentorService.GetDeviceUsage::new, Duration.ofSeconds(2), system.scheduler()).toCompletableFuture().get(3, TimeUnit.SECONDS);
           runtime.devices(usage.total(), usage.used(), usage.queued());
         } catch (Exception e) {
           // the actor system is stopping: keep the last values
         }
         gpus.sample();
-        training.purge(java.time.Instant.now());
+        training.purge(Instant.now());
       }, 0, 2, TimeUnit.SECONDS);
-      server = dev.mentor.monitoring.MetricsServer.start(settings.bind(), settings.port(), registry,
+      server = MetricsServer.start(settings.bind(), settings.port(), registry,
           () -> brokerReachable && !draining && loops.healthy() && !system.getWhenTerminated().toCompletableFuture().isDone());
     }
 
@@ -223,24 +255,24 @@ public final class MentorNode implements AutoCloseable {
   }
 
   /** Experiments accepted earlier whose supervisor never marked them ended: the service stopped while they ran. */
-  private static void resumeUnfinished(Path stateDir, ActorSystem<MentorService.Command> system) throws java.io.IOException {
+  private static void resumeUnfinished(Path stateDir, ActorSystem<MentorService.Command> system) throws IOException {
     Path jobs = JobIntake.jobsDir(stateDir);
-    if (!java.nio.file.Files.isDirectory(jobs)) {
+    if (!Files.isDirectory(jobs)) {
       return;
     }
-    try (var files = java.nio.file.Files.list(jobs)) {
+    try (var files = Files.list(jobs)) {
       for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".json")).sorted().toList()) {
         String id = file.getFileName().toString().replaceFirst("\\.json$", "");
-        if (!java.nio.file.Files.exists(jobs.resolve(id + ".ended"))) {
-          system.tell(new MentorService.JobAccepted(new JobCodec.Job(id, dev.mentor.messages.spec.SpecReader.read(file)), true));
+        if (!Files.exists(jobs.resolve(id + ".ended"))) {
+          system.tell(new MentorService.JobAccepted(new JobCodec.Job(id, SpecReader.read(file)), true));
         }
       }
     }
   }
 
   /** The jobs partitions this node consumes now. */
-  public java.util.Set<Integer> jobPartitions() {
-    return intake == null ? java.util.Set.of() : intake.assignedPartitions();
+  public Set<Integer> jobPartitions() {
+    return intake == null ? Set.of() : intake.assignedPartitions();
   }
 
   /** The port of the metrics and health endpoint, or -1 when the node serves none. */
@@ -253,7 +285,7 @@ public final class MentorNode implements AutoCloseable {
    * scrape, so that the scraper holds the final values before a short-lived process exits;
    * returns at once when nothing ever scraped.
    */
-  public void awaitFinalScrape(java.time.Duration timeout) throws InterruptedException {
+  public void awaitFinalScrape(Duration timeout) throws InterruptedException {
     if (monitoring != null && monitoring.server.scrapes() > 0) {
       monitoring.server.awaitNextScrape(timeout);
     }
@@ -264,7 +296,7 @@ public final class MentorNode implements AutoCloseable {
   }
 
   /** The health of this node's background loops (consumers, publisher). */
-  public dev.mentor.monitoring.LoopHealth loops() {
+  public LoopHealth loops() {
     return loops;
   }
 
@@ -280,7 +312,7 @@ public final class MentorNode implements AutoCloseable {
    * still training are abandoned and repeat that epoch at the next start — then stops the
    * actors, and the sink last (what the broker has not acknowledged by then is kept for the next start).
    */
-  public void close(java.time.Duration stopTimeout) throws Exception {
+  public void close(Duration stopTimeout) throws Exception {
     if (monitoring != null) {
       monitoring.draining = true;
     }
@@ -292,10 +324,10 @@ public final class MentorNode implements AutoCloseable {
       teachers.close();
     }
     try {
-      org.apache.pekko.actor.typed.javadsl.AskPattern.<MentorService.Command, MentorService.Drained>ask(system, MentorService.Drain::new,
-          stopTimeout.isZero() ? java.time.Duration.ofMillis(1) : stopTimeout, system.scheduler()).toCompletableFuture()
+      AskPattern.<MentorService.Command, MentorService.Drained>ask(system, MentorService.Drain::new,
+          stopTimeout.isZero() ? Duration.ofMillis(1) : stopTimeout, system.scheduler()).toCompletableFuture()
           .get(stopTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+    } catch (ExecutionException | TimeoutException e) {
       System.err.println("mentor: runs still training after " + stopTimeout.toSeconds() + " s are stopped now; they repeat their epoch at the next start");
     }
     system.terminate();

@@ -1,12 +1,23 @@
 package dev.mentor.actors;
 
+import dev.mentor.actors.kafka.KafkaTeacherOutputStore;
+import dev.mentor.actors.kafka.KafkaTeacherStreams;
+import dev.mentor.actors.status.StatusSink;
 import dev.mentor.messages.job.JobCodec;
-import dev.mentor.messages.job.StatusEvent;
+import dev.mentor.messages.job.StatusEvent.Duplicate;
+import dev.mentor.messages.job.StatusEvent.ExperimentEnded;
+import dev.mentor.messages.job.StatusEvent.Kind;
+import dev.mentor.messages.job.StatusEvent.Queued;
+import dev.mentor.messages.tensor.TeacherStreamRequest;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.ChildFailed;
+import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -38,7 +49,7 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
   public record PauseJob(String experimentId, boolean pause) implements Command {}
 
   /** A student's request for a teacher stream, taken by this process. */
-  public record StreamTeacher(dev.mentor.messages.tensor.TeacherStreamRequest request) implements Command {}
+  public record StreamTeacher(TeacherStreamRequest request) implements Command {}
 
   /**
    * The service is stopping: every experiment stops its runs at the end of their epoch (their
@@ -108,8 +119,8 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
           devices.tell(new DeviceAllocator.GetUsage(get.replyTo()));
           return this;
         })
-        .onSignal(org.apache.pekko.actor.typed.ChildFailed.class, this::onSupervisorCrashed)
-        .onSignal(org.apache.pekko.actor.typed.Terminated.class, t -> onEnded(t.getRef()))
+        .onSignal(ChildFailed.class, this::onSupervisorCrashed)
+        .onSignal(Terminated.class, t -> onEnded(t.getRef()))
         .build();
   }
 
@@ -120,22 +131,22 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
       return this;
     }
     if (running.containsKey(id)) {
-      sink.status(StatusEvent.of(id, "duplicate", "experiment '" + id + "' is already running"));
+      sink.status(Duplicate.of(id, true));
       return this;
     }
-    sink.status(StatusEvent.of(id, "queued", accepted.resumed() ? "resumed after a restart of the service" : "accepted"));
+    sink.status(Queued.of(id, accepted.resumed()));
     ActorRef<ExperimentSupervisor.Command> supervisor = getContext().spawn(
         ExperimentSupervisor.create(id, accepted.job().spec(), baseDir, outputRoot, sink, jobsDir, devices,
             settings.epochHook(), settings.streamTeachers() && clientProperties != null
-                ? new dev.mentor.actors.kafka.KafkaTeacherStreams(clientProperties, id, accepted.job().spec(), STREAM_TIMEOUT) : null,
-            clientProperties == null ? null : new dev.mentor.actors.kafka.KafkaTeacherOutputStore(clientProperties), cpuShare), "experiment-" + id);
+                ? new KafkaTeacherStreams(clientProperties, id, accepted.job().spec(), STREAM_TIMEOUT) : null,
+            clientProperties == null ? null : new KafkaTeacherOutputStore(clientProperties), cpuShare), "experiment-" + id);
     getContext().watch(supervisor);
     running.put(id, supervisor);
     return this;
   }
 
   private Behavior<Command> onDuplicate(JobDuplicate duplicate) {
-    sink.status(StatusEvent.of(duplicate.experimentId(), "duplicate", "an experiment with this id was accepted before; not run again"));
+    sink.status(Duplicate.of(duplicate.experimentId(), false));
     return this;
   }
 
@@ -161,7 +172,7 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
   }
 
   /** How long a student waits for its teacher's next frame before its run fails (and is restarted). */
-  static final java.time.Duration STREAM_TIMEOUT = java.time.Duration.ofSeconds(120);
+  static final Duration STREAM_TIMEOUT = Duration.ofSeconds(120);
 
   private Behavior<Command> onStreamTeacher(StreamTeacher stream) {
     if (clientProperties == null) {
@@ -181,10 +192,10 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
   }
 
   /** A supervisor that throws (a bug, not a failed run: those it handles) must not leave its experiment silently hanging. */
-  private Behavior<Command> onSupervisorCrashed(org.apache.pekko.actor.typed.ChildFailed crashed) {
+  private Behavior<Command> onSupervisorCrashed(ChildFailed crashed) {
     String id = idOf(crashed.getRef());
     if (id != null) {
-      sink.status(StatusEvent.of(id, "failed", "the experiment's supervisor stopped on an internal error: " + crashed.cause()));
+      sink.status(ExperimentEnded.of(id, Kind.FAILED, List.of(), "the experiment's supervisor stopped on an internal error: " + crashed.cause()));
     }
     return onEnded(crashed.getRef());
   }

@@ -1,6 +1,9 @@
 package dev.mentor.actors;
 
+import dev.mentor.training.engine.EngineThreads;
+import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 
 /**
  * How a service process trains: the device slots it hands out (see {@link DeviceAllocator#slots}),
@@ -9,10 +12,10 @@ import java.util.List;
  * teacher streams, or both), whether its students take live teachers as streams over Kafka, and
  * the engine kernel threads the trainers on CPU slots share (see {@link CpuShare}).
  */
-public record ServiceSettings(List<DeviceAllocator.Slot> slots, ExperimentSupervisor.EpochHook epochHook, java.util.Set<String> roles,
+public record ServiceSettings(List<DeviceAllocator.Slot> slots, ExperimentSupervisor.EpochHook epochHook, Set<String> roles,
     boolean streamTeachers, int cpuThreads, Metrics metrics) {
   /** The Prometheus and health endpoint: bind address and port (0: any free port); null settings: no endpoint. */
-  public record Metrics(String bind, int port, java.time.Duration retention) {
+  public record Metrics(String bind, int port, Duration retention) {
     public Metrics {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("the metrics port must be 0..65535, got " + port);
@@ -26,7 +29,7 @@ public record ServiceSettings(List<DeviceAllocator.Slot> slots, ExperimentSuperv
   /** Streams teachers' outputs to students that ask on the teacher-requests topic (of any process). */
   public static final String TEACHERS = "teachers";
 
-  public static final java.util.Set<String> ROLES = java.util.Set.of(EXPERIMENTS, TEACHERS);
+  public static final Set<String> ROLES = Set.of(EXPERIMENTS, TEACHERS);
 
   /** Kernel threads a trainer gets by default on a machine without GPU: the default CPU slots are the engine's threads / 4. */
   public static final int THREADS_PER_DEFAULT_CPU_SLOT = 4;
@@ -36,7 +39,7 @@ public record ServiceSettings(List<DeviceAllocator.Slot> slots, ExperimentSuperv
    * trainer with both; 16: four with four each). See docs/benchmarks.md, "Orchestrator overhead".
    */
   public static int defaultCpuSlots() {
-    return Math.max(1, dev.mentor.training.engine.EngineThreads.configuredIntraOpThreads() / THREADS_PER_DEFAULT_CPU_SLOT);
+    return Math.max(1, EngineThreads.configuredIntraOpThreads() / THREADS_PER_DEFAULT_CPU_SLOT);
   }
 
   public static final int DEFAULT_SLOTS_PER_GPU = 1;
@@ -46,7 +49,7 @@ public record ServiceSettings(List<DeviceAllocator.Slot> slots, ExperimentSuperv
     if (slots.isEmpty()) {
       throw new IllegalArgumentException("at least one device slot is needed");
     }
-    roles = java.util.Set.copyOf(roles);
+    roles = Set.copyOf(roles);
     if (roles.isEmpty() || !ROLES.containsAll(roles)) {
       throw new IllegalArgumentException("roles must be a non-empty subset of " + ROLES + ", got " + roles);
     }
@@ -56,7 +59,7 @@ public record ServiceSettings(List<DeviceAllocator.Slot> slots, ExperimentSuperv
   public static ServiceSettings detect(int slotsPerGpu, int cpuSlots) {
     int gpus = ai.djl.engine.Engine.getInstance().getGpuCount();
     return new ServiceSettings(DeviceAllocator.slots(gpus, slotsPerGpu, cpuSlots), ExperimentSupervisor.EpochHook.NONE, ROLES, false,
-        dev.mentor.training.engine.EngineThreads.configuredIntraOpThreads(), null);
+        EngineThreads.configuredIntraOpThreads(), null);
   }
 
   public static ServiceSettings defaults() {
@@ -73,10 +76,10 @@ public record ServiceSettings(List<DeviceAllocator.Slot> slots, ExperimentSuperv
 
   /** Serves {@code /metrics} and health on {@code bind}:{@code port}; an ended experiment's training series go after an hour. */
   public ServiceSettings withMetrics(String bind, int port) {
-    return new ServiceSettings(slots, epochHook, roles, streamTeachers, cpuThreads, new Metrics(bind, port, java.time.Duration.ofHours(1)));
+    return new ServiceSettings(slots, epochHook, roles, streamTeachers, cpuThreads, new Metrics(bind, port, Duration.ofHours(1)));
   }
 
-  public ServiceSettings withRoles(java.util.Set<String> roles) {
+  public ServiceSettings withRoles(Set<String> roles) {
     return new ServiceSettings(slots, epochHook, roles, streamTeachers, cpuThreads, metrics);
   }
 

@@ -5,15 +5,23 @@ import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.messages.tensor.TeacherStreamRequest;
 import dev.mentor.messages.tensor.TensorFrame;
+import dev.mentor.messages.topic.Topics;
 import dev.mentor.training.distill.TeacherStreams;
 import dev.mentor.training.run.ExperimentRunner;
 import dev.mentor.training.run.RunExecutor;
 import dev.mentor.training.run.RunListener;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -79,9 +87,9 @@ final class TeacherStreamer {
         return;
       }
       // An ensemble's members side by side on this slot, each publishing its own frames.
-      java.util.concurrent.ExecutorService members = java.util.concurrent.Executors.newFixedThreadPool(request.memberStreams());
+      ExecutorService members = Executors.newFixedThreadPool(request.memberStreams());
       try {
-        List<java.util.concurrent.Future<?>> running = new java.util.ArrayList<>();
+        List<Future<?>> running = new ArrayList<>();
         for (int m = 0; m < request.memberStreams(); m++) {
           int member = m;
           running.add(members.submit(() -> {
@@ -92,25 +100,25 @@ final class TeacherStreamer {
             return null;
           }));
         }
-        for (java.util.concurrent.Future<?> f : running) {
+        for (Future<?> f : running) {
           f.get();
         }
-      } catch (java.util.concurrent.ExecutionException e) {
+      } catch (ExecutionException e) {
         throw new IllegalStateException(e.getCause());
       } finally {
         members.shutdownNow();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
   /** Streams the whole teacher ({@code member} -1) or one member of an ensemble teacher to the request's stream. */
   private static void publish(TeacherStreamRequest request, Map<String, Object> clientProperties, RunExecutor executor,
-      TeacherStreams.Request run, int member, String producer, DeviceAllocator.Slot slot) throws java.io.IOException, InterruptedException {
-    String logitsName = member < 0 ? "logits" : dev.mentor.actors.kafka.KafkaRemoteTeacher.memberName(member);
+      TeacherStreams.Request run, int member, String producer, DeviceAllocator.Slot slot) throws IOException, InterruptedException {
+    String logitsName = member < 0 ? Topics.LOGITS_FRAME : Topics.memberFrame(member);
     try (TensorPublisher publisher = new TensorPublisher(clientProperties, request.stream(), request.maxLead())) {
       executor.streamTeacher(run, member, slot.djlDevice(), new RunExecutor.FrameSink() {
         @Override

@@ -3,6 +3,8 @@ package dev.mentor.actors;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.training.run.ExperimentRunner.RunKey;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -89,7 +91,7 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new RunStopped(epoch);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
           throw new IllegalStateException(e.getCause());
         }
       }
@@ -125,7 +127,7 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
         } catch (RuntimeException e) {
           throw e;
         } catch (Exception e) {
-          throw new java.util.concurrent.CompletionException(e);
+          throw new CompletionException(e);
         }
       }, training), Finished::new);
       return actor;

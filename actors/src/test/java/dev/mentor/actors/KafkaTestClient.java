@@ -1,8 +1,8 @@
 package dev.mentor.actors;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.mentor.actors.kafka.MentorTopics;
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.messages.topic.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +22,7 @@ record KafkaTestClient(String bootstrapServers) {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
-      producer.send(new ProducerRecord<>(MentorTopics.JOBS, id, text)).get();
+      producer.send(new ProducerRecord<>(Topics.JOBS, id, text)).get();
     }
   }
 
@@ -97,7 +97,7 @@ record KafkaTestClient(String bootstrapServers) {
   /** The run records of {@code id} on the results topic (waits for {@code expected} of them, at most 30 s). */
   List<JsonNode> records(String id, int expected) throws Exception {
     List<JsonNode> out = new ArrayList<>();
-    try (KafkaConsumer<String, String> consumer = consumer(MentorTopics.RESULTS)) {
+    try (KafkaConsumer<String, String> consumer = consumer(Topics.RESULTS)) {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (out.size() < expected && System.nanoTime() < deadline) {
         for (var r : consumer.poll(Duration.ofMillis(200))) {

@@ -3,9 +3,9 @@ package dev.mentor.actors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.mentor.actors.kafka.MentorTopics;
 import dev.mentor.messages.job.ControlRequest;
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.messages.topic.Topics;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -74,7 +74,7 @@ class MentorServiceTest {
   @Test
   void aSubmittedExperimentRunsAndIsFollowedOverKafka() throws Exception {
     submit("served", SPEC.formatted("served"));
-    List<JsonNode> events = follow(MentorTopics.STATUS, "served", List.of("finished", "failed", "cancelled"));
+    List<JsonNode> events = follow(Topics.STATUS, "served", List.of("finished", "failed", "cancelled"));
     List<String> kinds = events.stream().map(e -> e.path("kind").asText()).toList();
     assertThat(kinds).first().isEqualTo("queued");
     assertThat(kinds).last().isEqualTo("finished");
@@ -98,7 +98,7 @@ class MentorServiceTest {
     assertThat(state.resolve("runs").resolve("served").resolve("report.md")).isRegularFile();
 
     submit("served", SPEC.formatted("served"));
-    List<JsonNode> again = follow(MentorTopics.STATUS, "served", List.of("duplicate"));
+    List<JsonNode> again = follow(Topics.STATUS, "served", List.of("duplicate"));
     assertThat(again).last().satisfies(e -> assertThat(e.path("message").asText()).contains("not run again"));
   }
 
@@ -113,7 +113,7 @@ class MentorServiceTest {
         tasks: {t: {classes: [0, 1]}}
         arms: [{name: a, task: t, epochs: 1, model: {type: logistic}}]
         """);
-    List<JsonNode> events = follow(MentorTopics.STATUS, "relative", List.of("finished", "failed", "cancelled"));
+    List<JsonNode> events = follow(Topics.STATUS, "relative", List.of("finished", "failed", "cancelled"));
     assertThat(events).last().satisfies(e -> {
       assertThat(e.path("kind").asText()).isEqualTo("failed");
       assertThat(e.path("message").asText()).contains("data.path").contains("relative").contains("absolute");
@@ -123,9 +123,9 @@ class MentorServiceTest {
   @Test
   void aCancelledExperimentStopsBetweenRuns() throws Exception {
     submit("to-cancel", SPEC.formatted("to-cancel"));
-    follow(MentorTopics.STATUS, "to-cancel", List.of("run-started"));
-    new KafkaTestClient(service.bootstrapServers()).send(MentorTopics.CONTROL, "to-cancel", SpecReader.toJson(ControlRequest.cancel("to-cancel")));
-    List<JsonNode> events = follow(MentorTopics.STATUS, "to-cancel", List.of("finished", "failed", "cancelled"));
+    follow(Topics.STATUS, "to-cancel", List.of("run-started"));
+    new KafkaTestClient(service.bootstrapServers()).send(Topics.CONTROL, "to-cancel", SpecReader.toJson(ControlRequest.cancel("to-cancel")));
+    List<JsonNode> events = follow(Topics.STATUS, "to-cancel", List.of("finished", "failed", "cancelled"));
     assertThat(events).last().satisfies(e -> {
       assertThat(e.path("kind").asText()).isEqualTo("cancelled");
       assertThat(e.path("message").asText()).contains("not run");
@@ -150,12 +150,12 @@ class MentorServiceTest {
     }
     long submitted = System.nanoTime();
     submit("at-the-limit", spec.toString());
-    follow(MentorTopics.STATUS, "at-the-limit", List.of("run-started"));
+    follow(Topics.STATUS, "at-the-limit", List.of("run-started"));
     double startSeconds = (System.nanoTime() - submitted) / 1e9;
     long cancelAt = System.nanoTime();
-    new KafkaTestClient(service.bootstrapServers()).send(MentorTopics.CONTROL, "at-the-limit",
+    new KafkaTestClient(service.bootstrapServers()).send(Topics.CONTROL, "at-the-limit",
         SpecReader.toJson(ControlRequest.cancel("at-the-limit")));
-    List<JsonNode> events = follow(MentorTopics.STATUS, "at-the-limit", List.of("finished", "failed", "cancelled"));
+    List<JsonNode> events = follow(Topics.STATUS, "at-the-limit", List.of("finished", "failed", "cancelled"));
     double cancelSeconds = (System.nanoTime() - cancelAt) / 1e9;
     assertThat(events).last().satisfies(e -> assertThat(e.path("kind").asText()).isEqualTo("cancelled"));
     assertThat(events.stream().filter(e -> e.path("kind").asText().equals("run-finished")).count()).isLessThan(10_000);
@@ -178,7 +178,7 @@ class MentorServiceTest {
     String spec = SPEC.formatted("failing").replace("- {name: teacher, model: {type: cnn, channels: [4, 8], hidden: 16}}",
         "- {name: teacher, model: {type: cnn, channels: [4, 8], hidden: 16}, optimizer: {lr: 1.0e12}}");
     submit("failing", spec);
-    List<JsonNode> events = follow(MentorTopics.STATUS, "failing", List.of("finished", "cancelled"), "2 of 3 runs failed");
+    List<JsonNode> events = follow(Topics.STATUS, "failing", List.of("finished", "cancelled"), "2 of 3 runs failed");
     List<String> kinds = events.stream().map(e -> e.path("kind").asText() + " " + e.path("arm").asText()).toList();
     assertThat(kinds).contains("failed teacher", "failed student", "run-finished scratch");
     assertThat(kinds).doesNotContain("run-started student", "retrying teacher");
@@ -193,7 +193,7 @@ class MentorServiceTest {
   @Test
   void aTrainerThatThrowsOnItsSecondEpochIsRestartedFromItsCheckpointAndTheExperimentCompletes() throws Exception {
     submit("flaky", SPEC.formatted("flaky"));
-    List<JsonNode> events = follow(MentorTopics.STATUS, "flaky", List.of("finished", "failed", "cancelled"));
+    List<JsonNode> events = follow(Topics.STATUS, "flaky", List.of("finished", "failed", "cancelled"));
     assertThat(events).last().satisfies(e -> assertThat(e.path("kind").asText()).isEqualTo("finished"));
     List<String> scratch = events.stream().filter(e -> e.path("arm").asText().equals("scratch"))
         .map(e -> e.path("kind").asText() + (e.path("kind").asText().equals("epoch") ? " " + e.path("epoch").asInt() : "")).toList();
@@ -217,7 +217,7 @@ class MentorServiceTest {
           - {name: deep, model: {type: mlp, widths: [8]}, ensemble: {members: 3}}
         """;
     submit("ensemble", spec);
-    List<JsonNode> events = follow(MentorTopics.STATUS, "ensemble", List.of("finished", "failed", "cancelled"));
+    List<JsonNode> events = follow(Topics.STATUS, "ensemble", List.of("finished", "failed", "cancelled"));
     assertThat(events).last().satisfies(e -> assertThat(e.path("kind").asText()).isEqualTo("finished"));
     assertThat(events.stream().filter(e -> e.path("kind").asText().equals("run-scheduled")).map(e -> e.path("message").asText()))
         .filteredOn(m -> m.startsWith("ensemble-member on")).hasSize(3);
@@ -247,19 +247,19 @@ class MentorServiceTest {
   void aPausedExperimentHoldsItsRunsUntilResumed() throws Exception {
     String spec = SPEC.formatted("paused").replace("epochs: 2", "epochs: 30");
     submit("paused", spec);
-    follow(MentorTopics.STATUS, "paused", List.of("epoch"));
+    follow(Topics.STATUS, "paused", List.of("epoch"));
     KafkaTestClient client = new KafkaTestClient(service.bootstrapServers());
-    client.send(MentorTopics.CONTROL, "paused", SpecReader.toJson(ControlRequest.of("paused", "pause")));
-    follow(MentorTopics.STATUS, "paused", List.of("paused"));
+    client.send(Topics.CONTROL, "paused", SpecReader.toJson(ControlRequest.of("paused", "pause")));
+    follow(Topics.STATUS, "paused", List.of("paused"));
     // A run may end the epoch it was in when the pause arrived; after that, nothing moves.
     Thread.sleep(2000);
-    long epochsWhenPaused = client.readAll(MentorTopics.STATUS, "paused").stream().filter(e -> e.path("kind").asText().equals("epoch")).count();
+    long epochsWhenPaused = client.readAll(Topics.STATUS, "paused").stream().filter(e -> e.path("kind").asText().equals("epoch")).count();
     Thread.sleep(2000);
-    long epochsLater = client.readAll(MentorTopics.STATUS, "paused").stream().filter(e -> e.path("kind").asText().equals("epoch")).count();
+    long epochsLater = client.readAll(Topics.STATUS, "paused").stream().filter(e -> e.path("kind").asText().equals("epoch")).count();
     assertThat(epochsLater).as("no epoch ends while paused").isEqualTo(epochsWhenPaused);
     assertThat(epochsWhenPaused).as("paused mid-run").isLessThan(90);
-    client.send(MentorTopics.CONTROL, "paused", SpecReader.toJson(ControlRequest.of("paused", "resume")));
-    List<JsonNode> events = follow(MentorTopics.STATUS, "paused", List.of("finished", "failed", "cancelled"));
+    client.send(Topics.CONTROL, "paused", SpecReader.toJson(ControlRequest.of("paused", "resume")));
+    List<JsonNode> events = follow(Topics.STATUS, "paused", List.of("finished", "failed", "cancelled"));
     assertThat(events).last().satisfies(e -> assertThat(e.path("kind").asText()).isEqualTo("finished"));
     assertThat(events.stream().filter(e -> e.path("kind").asText().equals("epoch"))).hasSize(90);
   }

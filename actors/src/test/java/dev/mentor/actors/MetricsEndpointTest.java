@@ -2,7 +2,7 @@ package dev.mentor.actors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.mentor.actors.kafka.MentorTopics;
+import dev.mentor.messages.topic.Topics;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,7 +41,7 @@ class MetricsEndpointTest {
             - {name: teacher, model: {type: mlp, widths: [8]}}
             - {name: student, model: {type: mlp, widths: [4]}, distill: {teacher: {arm: teacher}}}
           """);
-      new KafkaTestClient(service.bootstrapServers()).follow(MentorTopics.STATUS, "metered", List.of("finished", "failed", "cancelled"), null);
+      new KafkaTestClient(service.bootstrapServers()).follow(Topics.STATUS, "metered", List.of("finished", "failed", "cancelled"), null);
       String scrape = get(port, "/metrics");
       assertThat(scrape).startsWith("200 ")
           .containsPattern("mentor_training_loss\\{arm=\"student\",device=\"cpu\",experiment=\"metered\",role=\"student\",seed=\"1\",split=\"validation\"} [0-9.]+")

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mentor.actors.kafka.EmbeddedKafka;
-import dev.mentor.actors.kafka.MentorTopics;
+import dev.mentor.messages.topic.Topics;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -42,18 +42,18 @@ class ProcessKillTest {
       Process first = serve(kafka.bootstrapServers(), "first");
       try {
         test.submit("killed", spec);
-        test.followUntil(MentorTopics.STATUS, "killed", e -> e.path("kind").asText().equals("epoch") && e.path("epoch").asInt() >= 3, "epoch 3");
+        test.followUntil(Topics.STATUS, "killed", e -> e.path("kind").asText().equals("epoch") && e.path("epoch").asInt() >= 3, "epoch 3");
       } finally {
         first.destroyForcibly();
         assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
       }
-      List<JsonNode> before = test.readAll(MentorTopics.STATUS, "killed");
+      List<JsonNode> before = test.readAll(Topics.STATUS, "killed");
       assertThat(before).noneMatch(e -> e.path("kind").asText().equals("finished"));
       int lastBefore = epochs(before).stream().mapToInt(Integer::intValue).max().orElseThrow();
 
       Process second = serve(kafka.bootstrapServers(), "second");
       try {
-        List<JsonNode> events = test.follow(MentorTopics.STATUS, "killed", List.of("finished", "failed", "cancelled"), null);
+        List<JsonNode> events = test.follow(Topics.STATUS, "killed", List.of("finished", "failed", "cancelled"), null);
         List<JsonNode> after = events.subList(before.size(), events.size());
         assertThat(after.get(0).path("message").asText()).contains("resumed after a restart");
         assertThat(after).last().satisfies(e -> assertThat(e.path("kind").asText()).isEqualTo("finished"));
@@ -61,7 +61,7 @@ class ProcessKillTest {
         assertThat(firstAfter).as("resumed from the checkpoint: at most the epoch in progress is repeated").isBetween(lastBefore, lastBefore + 1);
         assertThat(epochs(after)).last().isEqualTo(30);
         Thread.sleep(2000);
-        assertThat(test.readAll(MentorTopics.STATUS, "killed").stream().filter(e -> e.path("kind").asText().equals("finished")))
+        assertThat(test.readAll(Topics.STATUS, "killed").stream().filter(e -> e.path("kind").asText().equals("finished")))
             .as("the experiment completes once").hasSize(1);
         assertThat(test.records("killed", 1)).hasSize(1);
       } finally {

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mentor.actors.kafka.EmbeddedKafka;
 import dev.mentor.actors.kafka.JobIntake;
-import dev.mentor.actors.kafka.MentorTopics;
+import dev.mentor.messages.topic.Topics;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -40,14 +40,14 @@ class RestartTest {
       try (MentorNode first = MentorNode.start(client, state.resolve("service"), state.resolve("service"), state.resolve("runs"), (short) 1,
           ServiceSettings.defaults().withCpuSlots(1))) {
         test.submit("restarted", spec);
-        test.follow(MentorTopics.STATUS, "restarted", List.of("run-finished"), null);
+        test.follow(Topics.STATUS, "restarted", List.of("run-finished"), null);
       }
       awaitTrainingThreadsGone();
       assertThat(JobIntake.jobFile(state.resolve("service"), "restarted").resolveSibling("restarted.ended")).doesNotExist();
 
       try (MentorNode second = MentorNode.start(client, state.resolve("service"), state.resolve("service"), state.resolve("runs"), (short) 1,
           ServiceSettings.defaults().withCpuSlots(1))) {
-        List<JsonNode> events = test.follow(MentorTopics.STATUS, "restarted", List.of("finished", "failed", "cancelled"), null);
+        List<JsonNode> events = test.follow(Topics.STATUS, "restarted", List.of("finished", "failed", "cancelled"), null);
         List<JsonNode> afterRestart = events.subList(lastIndexOfQueued(events), events.size());
         int lastBefore = events.subList(0, lastIndexOfQueued(events)).stream().filter(e -> e.path("kind").asText().equals("epoch")
             && e.path("seed").asLong() == 2).mapToInt(e -> e.path("epoch").asInt()).max().orElseThrow();

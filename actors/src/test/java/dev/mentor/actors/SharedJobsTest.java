@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mentor.actors.kafka.EmbeddedKafka;
 import dev.mentor.actors.kafka.JobIntake;
-import dev.mentor.actors.kafka.MentorTopics;
+import dev.mentor.messages.topic.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,7 +26,7 @@ class SharedJobsTest {
           MentorNode second = MentorNode.start(client, state.resolve("node-2"), state.resolve("runs"), (short) 1)) {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
         while ((first.jobPartitions().isEmpty() || second.jobPartitions().isEmpty()
-            || first.jobPartitions().size() + second.jobPartitions().size() != MentorTopics.JOB_PARTITIONS) && System.nanoTime() < deadline) {
+            || first.jobPartitions().size() + second.jobPartitions().size() != Topics.JOB_PARTITIONS) && System.nanoTime() < deadline) {
           Thread.sleep(100);
         }
         assertThat(first.jobPartitions()).as("node 1's partitions").isNotEmpty().doesNotContainAnyElementsOf(second.jobPartitions());
@@ -47,7 +47,7 @@ class SharedJobsTest {
         int onFirst = 0;
         int onSecond = 0;
         for (int i = 0; i < jobs; i++) {
-          test.follow(MentorTopics.STATUS, "shared-" + i, List.of("finished"), null);
+          test.follow(Topics.STATUS, "shared-" + i, List.of("finished"), null);
           boolean first1 = Files.exists(JobIntake.jobFile(state.resolve("node-1"), "shared-" + i));
           boolean second1 = Files.exists(JobIntake.jobFile(state.resolve("node-2"), "shared-" + i));
           assertThat(first1 ^ second1).as("shared-%d accepted by exactly one node", i).isTrue();

@@ -3,9 +3,9 @@ package dev.mentor.actors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.mentor.actors.kafka.MentorTopics;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.messages.topic.Topics;
 import dev.mentor.training.run.ExperimentRunner;
 import dev.mentor.training.run.RunListener;
 import java.nio.file.Files;
@@ -59,13 +59,13 @@ class TeacherOutputsTest {
     try (ServiceFixture service = ServiceFixture.start(state)) {
       KafkaTestClient client = new KafkaTestClient(service.bootstrapServers());
       client.submit("kd-first", first);
-      assertThat(client.follow(MentorTopics.STATUS, "kd-first", List.of("finished", "failed", "cancelled"), null)).last()
+      assertThat(client.follow(Topics.STATUS, "kd-first", List.of("finished", "failed", "cancelled"), null)).last()
           .satisfies(e -> assertThat(e.path("kind").asText()).isEqualTo("finished"));
       JsonNode firstRecord = client.records("kd-first", 1).get(0).path("distillation");
       assertThat(firstRecord.path("cacheHits").asLong()).isLessThan(firstRecord.path("cacheLookups").asLong());
 
       client.submit("kd-second", second);
-      assertThat(client.follow(MentorTopics.STATUS, "kd-second", List.of("finished", "failed", "cancelled"), null)).last()
+      assertThat(client.follow(Topics.STATUS, "kd-second", List.of("finished", "failed", "cancelled"), null)).last()
           .satisfies(e -> assertThat(e.path("kind").asText()).isEqualTo("finished"));
       JsonNode secondRecord = client.records("kd-second", 1).get(0).path("distillation");
       assertThat(secondRecord.path("cacheLookups").asLong()).isEqualTo(reference.distillation().cacheLookups());

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mentor.actors.kafka.EmbeddedKafka;
-import dev.mentor.actors.kafka.MentorTopics;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.messages.topic.Topics;
 import dev.mentor.training.run.ExperimentRunner;
 import dev.mentor.training.run.RunListener;
 import java.nio.file.Files;
@@ -74,7 +74,7 @@ class TeacherStreamProcessesTest {
         try {
           KafkaTestClient test = new KafkaTestClient(kafka.bootstrapServers());
           test.submit("streamed", SPEC);
-          List<JsonNode> events = test.follow(MentorTopics.STATUS, "streamed", List.of("finished", "failed", "cancelled"), null);
+          List<JsonNode> events = test.follow(Topics.STATUS, "streamed", List.of("finished", "failed", "cancelled"), null);
           assertThat(events).last().satisfies(e -> assertThat(e.path("kind").asText())
               .as("%s; teacher process log: %s", e.path("message").asText(), Files.readString(state.resolve("teachers.log"))).isEqualTo("finished"));
         } finally {

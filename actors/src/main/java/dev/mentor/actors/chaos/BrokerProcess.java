@@ -1,12 +1,15 @@
 package dev.mentor.actors.chaos;
 
 import dev.mentor.actors.kafka.EmbeddedKafka;
+import dev.mentor.actors.kafka.KafkaClients;
 import dev.mentor.actors.kafka.MentorTopics;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -42,8 +45,8 @@ final class BrokerProcess implements AutoCloseable {
     // A broker killed and started again registers anew; its controller (the same process) admits
     // the new registration only once the old one's session has expired (9 s by default), and
     // clients see no broker until then. A short session keeps a restart close to a JVM start.
-    java.nio.file.Files.writeString(config.file(), "broker.session.timeout.ms=2000\nbroker.heartbeat.interval.ms=500\n",
-        java.nio.file.StandardOpenOption.APPEND);
+    Files.writeString(config.file(), "broker.session.timeout.ms=2000\nbroker.heartbeat.interval.ms=500\n",
+        StandardOpenOption.APPEND);
     ByteArrayOutputStream formatOutput = new ByteArrayOutputStream();
     int status = StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", config.file().toString(),
         "--ignore-formatted"}, new PrintStream(formatOutput, true, StandardCharsets.UTF_8));
@@ -52,7 +55,7 @@ final class BrokerProcess implements AutoCloseable {
     }
     BrokerProcess broker = new BrokerProcess(dir, config);
     broker.restart();
-    try (Admin admin = Admin.create(broker.adminProperties())) {
+    try (Admin admin = broker.adminClients().admin()) {
       MentorTopics.ensure(admin, (short) 1);
     }
     broker.awaitLeaders();
@@ -89,14 +92,14 @@ final class BrokerProcess implements AutoCloseable {
     return jvm != null && jvm.isAlive();
   }
 
-  private Map<String, Object> adminProperties() {
-    return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(), AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000,
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
+  private KafkaClients adminClients() {
+    return KafkaClients.of(bootstrapServers()).with(Map.of(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000,
+        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000));
   }
 
   private void awaitReachable() throws Exception {
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-    try (Admin admin = Admin.create(adminProperties())) {
+    try (Admin admin = adminClients().admin()) {
       while (true) {
         if (!jvm.isAlive()) {
           throw new IllegalStateException("the broker exited with status " + jvm.exitStatus() + " while starting; its log ends:\n" + jvm.logTail(30));
@@ -118,7 +121,7 @@ final class BrokerProcess implements AutoCloseable {
   /** After a restart the partitions come back once the broker has recovered its logs and registered: wait for their leaders. */
   private void awaitLeaders() throws Exception {
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-    try (Admin admin = Admin.create(adminProperties())) {
+    try (Admin admin = adminClients().admin()) {
       Exception last = null;
       while (System.nanoTime() < deadline) {
         try {

@@ -1,5 +1,6 @@
 package dev.mentor.actors.chaos;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,9 +10,9 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code mentor chaos}: runs the chaos scenarios on real processes on loopback (a broker and
@@ -77,7 +78,7 @@ public final class ChaosCommand implements Callable<Integer> {
     return results.stream().allMatch(ScenarioResult::passed) ? 0 : 1;
   }
 
-  private ScenarioResult run(String scenario, Path root, long runSeed) throws java.io.IOException {
+  private ScenarioResult run(String scenario, Path root, long runSeed) throws IOException {
     return switch (scenario) {
       case "a" -> HostileCorpusScenario.run(Files.createTempDirectory(root, "a-hostile-corpus-"),
           full ? HostileCorpusScenario.Size.full() : HostileCorpusScenario.Size.ci(), runSeed);

@@ -1,15 +1,23 @@
 package dev.mentor.actors.chaos;
 
-import dev.mentor.actors.kafka.MentorTopics;
+import dev.mentor.actors.kafka.KafkaClients;
 import dev.mentor.messages.job.ControlRequest;
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.messages.topic.Topics;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -29,7 +37,7 @@ final class ChaosRig implements AutoCloseable {
   final TopicRecorder status;
   final TopicRecorder results;
   final TopicRecorder rejections;
-  private final KafkaProducer<String, String> producer;
+  private final Producer<String, String> producer;
   private ServeProcess serve;
   private int serveStarts;
 
@@ -37,11 +45,11 @@ final class ChaosRig implements AutoCloseable {
     this.dir = dir;
     this.findings = findings;
     this.broker = broker;
-    this.status = TopicRecorder.start(broker.bootstrapServers(), MentorTopics.STATUS);
-    this.results = TopicRecorder.start(broker.bootstrapServers(), MentorTopics.RESULTS);
-    this.rejections = TopicRecorder.start(broker.bootstrapServers(), MentorTopics.REJECTED_JOBS);
-    this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
-        new StringSerializer(), new StringSerializer());
+    this.status = TopicRecorder.start(broker.bootstrapServers(), Topics.STATUS);
+    this.results = TopicRecorder.start(broker.bootstrapServers(), Topics.RESULTS);
+    this.rejections = TopicRecorder.start(broker.bootstrapServers(), Topics.REJECTED_JOBS);
+    this.producer = KafkaClients.of(broker.bootstrapServers()).with(Map.of(ProducerConfig.ACKS_CONFIG, "all"))
+        .producer(new StringSerializer(), new StringSerializer());
   }
 
   /** Starts the broker in {@code dir/broker} and the recorders; what the service logs tell is added to {@code findings} at the close. */
@@ -67,12 +75,12 @@ final class ChaosRig implements AutoCloseable {
 
   /** Submits an experiment spec under its name (acks=all); fails after 30 s. */
   void submit(String id, String spec) throws Exception {
-    producer.send(new ProducerRecord<>(MentorTopics.JOBS, id, spec)).get(30, TimeUnit.SECONDS);
+    producer.send(new ProducerRecord<>(Topics.JOBS, id, spec)).get(30, TimeUnit.SECONDS);
   }
 
   /** Sends {@code cancel}, {@code pause} or {@code resume} for an experiment. */
   void control(String id, String action) throws Exception {
-    producer.send(new ProducerRecord<>(MentorTopics.CONTROL, id, SpecReader.toJson(ControlRequest.of(id, action)))).get(30, TimeUnit.SECONDS);
+    producer.send(new ProducerRecord<>(Topics.CONTROL, id, SpecReader.toJson(ControlRequest.of(id, action)))).get(30, TimeUnit.SECONDS);
   }
 
   /** The status event that ended experiment {@code id} ({@code finished}, {@code failed}, {@code cancelled}), or null after {@code timeout}. */
@@ -95,7 +103,7 @@ final class ChaosRig implements AutoCloseable {
   /** The kinds of experiment {@code id}'s ending events and how many of each: exactly once is {@code {finished=1}}. */
   static Map<String, Long> endings(List<TopicRecorder.Event> events) {
     return events.stream().filter(e -> ENDS.contains(e.kind()))
-        .collect(java.util.stream.Collectors.groupingBy(TopicRecorder.Event::kind, java.util.TreeMap::new, java.util.stream.Collectors.counting()));
+        .collect(Collectors.groupingBy(TopicRecorder.Event::kind, TreeMap::new, Collectors.counting()));
   }
 
   /** The records of experiment {@code id} on the results topic. */
@@ -108,7 +116,7 @@ final class ChaosRig implements AutoCloseable {
     findings.step("stopping mentor serve with SIGTERM");
     double seconds = serve.terminate(Duration.ofSeconds(30));
     findings.fact("SIGTERM stop of mentor serve", seconds < 0 ? "did not exit within 30 s (killed)"
-        : String.format(java.util.Locale.ROOT, "exited with %d in %.1f s", serve.exitStatus(), seconds));
+        : String.format(Locale.ROOT, "exited with %d in %.1f s", serve.exitStatus(), seconds));
   }
 
   /** How an experiment stands: its ending event's kind, or the last event seen, for messages. */
@@ -128,20 +136,20 @@ final class ChaosRig implements AutoCloseable {
    * invariant fails.
    */
   private void reportDeadThreads() {
-    List<String> deaths = new java.util.ArrayList<>();
+    List<String> deaths = new ArrayList<>();
     Path logs = serveDir().resolveSibling("logs");
-    if (!java.nio.file.Files.isDirectory(logs)) {
+    if (!Files.isDirectory(logs)) {
       return;
     }
-    try (var files = java.nio.file.Files.list(logs)) {
+    try (var files = Files.list(logs)) {
       for (Path log : files.sorted().toList()) {
-        for (String line : java.nio.file.Files.readAllLines(log, java.nio.charset.StandardCharsets.ISO_8859_1)) {
+        for (String line : Files.readAllLines(log, StandardCharsets.ISO_8859_1)) {
           if (line.startsWith("Exception in thread ")) {
             deaths.add(log.getFileName() + ": " + (line.length() > 300 ? line.substring(0, 300) + "…" : line));
           }
         }
       }
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       deaths.add("(logs unreadable: " + e.getMessage() + ")");
     }
     findings.fact("threads that died in mentor serve (its log)", deaths.isEmpty() ? "none" : String.join("; ", deaths));

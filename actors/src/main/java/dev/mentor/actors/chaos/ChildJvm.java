@@ -3,6 +3,7 @@ package dev.mentor.actors.chaos;
 import dev.mentor.training.engine.EngineKernels;
 import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -105,7 +106,7 @@ final class ChildJvm {
   /** The last {@code lines} lines of the log, for messages about a process that misbehaved. */
   String logTail(int lines) {
     try {
-      List<String> all = Files.readAllLines(log, java.nio.charset.StandardCharsets.ISO_8859_1);
+      List<String> all = Files.readAllLines(log, StandardCharsets.ISO_8859_1);
       return String.join(System.lineSeparator(), all.subList(Math.max(0, all.size() - lines), all.size()));
     } catch (IOException e) {
       return "(log unreadable: " + e.getMessage() + ")";

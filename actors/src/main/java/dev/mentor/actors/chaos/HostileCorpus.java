@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -205,7 +207,7 @@ final class HostileCorpus {
     keyed("yaml-bomb", "billion laughs (9 levels of 9 aliases)", id -> utf8(billionLaughs("")));
     keyed("yaml-bomb", "billion laughs in a spec's description", id -> utf8(ChaosSpecs.tiny(id, 1) + billionLaughs("description")));
     keyed("yaml-bomb", "alias amplification: a 50 KB scalar referenced 2,000 times", id -> utf8("name: " + id + "\nbig: &b '" + "x".repeat(50_000)
-        + "'\nmany: [" + String.join(", ", java.util.Collections.nCopies(2000, "*b")) + "]\n"));
+        + "'\nmany: [" + String.join(", ", Collections.nCopies(2000, "*b")) + "]\n"));
     keyed("yaml-tag", "python object tag (os.system)", id -> utf8(ChaosSpecs.tiny(id, 1).replace("name: " + id,
         "name: !!python/object/apply:os.system [\"touch pwned\"]")));
     keyed("yaml-tag", "Java class tag (ScriptEngineManager)", id -> utf8(ChaosSpecs.tiny(id, 1).replace("arms:\n",
@@ -241,7 +243,7 @@ final class HostileCorpus {
       keyed("missing-key", "without " + field, id -> either(without(valid(id), field)));
     }
     keyed("duplicate-key", "seeds twice (YAML)", id -> utf8(ChaosSpecs.tiny(id, 1) + "seeds: [2]\n"));
-    keyed("duplicate-key", "name twice (JSON)", id -> concat(utf8("{\"name\":\"" + id + "\","), java.util.Arrays.copyOfRange(json(valid(id)), 1,
+    keyed("duplicate-key", "name twice (JSON)", id -> concat(utf8("{\"name\":\"" + id + "\","), Arrays.copyOfRange(json(valid(id)), 1,
         json(valid(id)).length)));
     keyed("wrong-type", "seeds as text", id -> either(with(valid(id), "seeds", NODES.textNode("abc"))));
     keyed("wrong-type", "name as a list", id -> either(with(valid(id), "name", NODES.arrayNode().add(1).add(2))));
@@ -261,7 +263,7 @@ final class HostileCorpus {
     out.append(indent).append("a: &a [\"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\"]\n");
     for (char level = 'b'; level <= 'i'; level++) {
       String previous = "*" + (char) (level - 1);
-      out.append(indent).append(level).append(": &").append(level).append(" [").append(String.join(", ", java.util.Collections.nCopies(9, previous)))
+      out.append(indent).append(level).append(": &").append(level).append(" [").append(String.join(", ", Collections.nCopies(9, previous)))
           .append("]\n");
     }
     return out.toString();
@@ -329,7 +331,7 @@ final class HostileCorpus {
 
   private byte[] truncated(String id) {
     byte[] bytes = either(valid(id));
-    return java.util.Arrays.copyOf(bytes, 1 + random.nextInt(bytes.length - 1));
+    return Arrays.copyOf(bytes, 1 + random.nextInt(bytes.length - 1));
   }
 
   private <T> T pick(List<T> choices) {

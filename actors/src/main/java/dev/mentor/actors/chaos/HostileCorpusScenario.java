@@ -2,7 +2,8 @@ package dev.mentor.actors.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mentor.actors.kafka.JobIntake;
-import dev.mentor.actors.kafka.MentorTopics;
+import dev.mentor.actors.kafka.KafkaClients;
+import dev.mentor.messages.topic.Topics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -23,10 +25,9 @@ import java.util.function.BiPredicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -62,7 +63,7 @@ public final class HostileCorpusScenario {
   private HostileCorpusScenario() {}
 
   public static ScenarioResult run(Path work, Size size, long seed) {
-    ScenarioResult.Findings findings = new ScenarioResult.Findings("a: hostile corpus on " + MentorTopics.JOBS);
+    ScenarioResult.Findings findings = new ScenarioResult.Findings("a: hostile corpus on " + Topics.JOBS);
     String validId = "chaos-valid-" + seed;
     try (ChaosRig rig = ChaosRig.start(work, findings)) {
       findings.step("generating the corpus");
@@ -75,10 +76,10 @@ public final class HostileCorpusScenario {
       findings.step("sending the corpus");
       List<HostileCorpus.Input> delivered = new ArrayList<>();
       List<String> refused = new ArrayList<>();
-      try (KafkaProducer<byte[], byte[]> producer = rawProducer(rig.broker.bootstrapServers())) {
+      try (Producer<byte[], byte[]> producer = rawProducer(rig.broker.bootstrapServers())) {
         for (HostileCorpus.Input input : corpus) {
           try {
-            producer.send(new ProducerRecord<>(MentorTopics.JOBS, input.key(), input.value())).get(60, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(Topics.JOBS, input.key(), input.value())).get(60, TimeUnit.SECONDS);
             delivered.add(input);
           } catch (ExecutionException e) {
             if (!(e.getCause() instanceof RecordTooLargeException)) {
@@ -88,8 +89,8 @@ public final class HostileCorpusScenario {
           }
         }
         findings.fact("refused by the broker (over its 1 MB limit)", refused.size() + (refused.isEmpty() ? "" : " " + refused));
-        findings.fact("delivered to " + MentorTopics.JOBS, delivered.size());
-        producer.send(new ProducerRecord<>(MentorTopics.JOBS, validId.getBytes(StandardCharsets.UTF_8),
+        findings.fact("delivered to " + Topics.JOBS, delivered.size());
+        producer.send(new ProducerRecord<>(Topics.JOBS, validId.getBytes(StandardCharsets.UTF_8),
             ChaosSpecs.tiny(validId, 2).getBytes(StandardCharsets.UTF_8))).get(60, TimeUnit.SECONDS);
       }
       findings.step("waiting for the valid job and the intake");
@@ -122,17 +123,15 @@ public final class HostileCorpusScenario {
     return findings.result();
   }
 
-  private static KafkaProducer<byte[], byte[]> rawProducer(String bootstrapServers) {
-    Map<String, Object> props = new HashMap<>();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_REQUEST_BYTES);
-    props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 4L * MAX_REQUEST_BYTES);
-    // One record at a time: a record the broker refuses fails alone, and the order on each partition is the corpus's.
-    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
-    props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
-    props.put(ProducerConfig.RETRIES_CONFIG, 0);
-    return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+  private static Producer<byte[], byte[]> rawProducer(String bootstrapServers) {
+    return KafkaClients.of(bootstrapServers).with(Map.of(
+        ProducerConfig.ACKS_CONFIG, "all",
+        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_REQUEST_BYTES,
+        ProducerConfig.BUFFER_MEMORY_CONFIG, 4L * MAX_REQUEST_BYTES,
+        // One record at a time: a record the broker refuses fails alone, and the order on each partition is the corpus's.
+        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false,
+        ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1,
+        ProducerConfig.RETRIES_CONFIG, 0)).producer(new ByteArraySerializer(), new ByteArraySerializer());
   }
 
   /**
@@ -142,7 +141,7 @@ public final class HostileCorpusScenario {
    * far the intake got.
    */
   private static String awaitQuiet(ChaosRig rig, Size size, String validId, Set<String> acceptedHostile) throws Exception {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, rig.broker.bootstrapServers()))) {
+    try (Admin admin = KafkaClients.of(rig.broker.bootstrapServers()).admin()) {
       long deadline = System.nanoTime() + size.deadline().toNanos();
       long lastMove = System.nanoTime();
       String progress = "";
@@ -185,8 +184,8 @@ public final class HostileCorpusScenario {
     Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(JobIntake.GROUP).partitionsToOffsetAndMetadata()
         .get(10, TimeUnit.SECONDS);
     Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-    for (int p = 0; p < MentorTopics.JOB_PARTITIONS; p++) {
-      latest.put(new TopicPartition(MentorTopics.JOBS, p), OffsetSpec.latest());
+    for (int p = 0; p < Topics.JOB_PARTITIONS; p++) {
+      latest.put(new TopicPartition(Topics.JOBS, p), OffsetSpec.latest());
     }
     long end = 0;
     long done = 0;
@@ -215,7 +214,7 @@ public final class HostileCorpusScenario {
     Map<HostileCorpus.Input, Integer> matches = new HashMap<>();
     Map<String, Integer> matchedBy = new TreeMap<>();
     List<Rejection> unmatched = new ArrayList<>();
-    Map<String, BiPredicate<Rejection, HostileCorpus.Input>> ways = new java.util.LinkedHashMap<>();
+    Map<String, BiPredicate<Rejection, HostileCorpus.Input>> ways = new LinkedHashMap<>();
     ways.put("sha256", (r, in) -> r.has("payloadSha256") && r.json().path("payloadSha256").asText().equalsIgnoreCase(in.sha256()));
     ways.put("payload", (r, in) -> r.has("payload") && !r.json().path("payloadTruncated").asBoolean(false)
         && r.json().path("payload").asText().equals(in.value() == null ? "" : new String(in.value(), StandardCharsets.UTF_8))
@@ -255,7 +254,7 @@ public final class HostileCorpusScenario {
     List<String> repeated = matches.entrySet().stream().filter(e -> e.getValue() > 1).map(e -> e.getKey().label() + " ×" + e.getValue()).toList();
     // Rejections that match no input by any way still count against the inputs left without one.
     long uncovered = Math.max(0, missing.size() - unmatched.size());
-    findings.fact("rejections read", rejections.size() + " on " + MentorTopics.REJECTED_JOBS + "; matched by " + matchedBy
+    findings.fact("rejections read", rejections.size() + " on " + Topics.REJECTED_JOBS + "; matched by " + matchedBy
         + (unmatched.isEmpty() ? "" : "; " + unmatched.size() + " matched to no input (counted only)"));
     findings.check("exactly one rejection per record that reached the broker", delivered.size() + " inputs ×1",
         String.format(Locale.ROOT, "%d rejections for %d inputs; without one: %d%s%s%s", rejections.size(), delivered.size(), uncovered,

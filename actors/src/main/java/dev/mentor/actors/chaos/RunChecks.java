@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 /** Invariants about an experiment's runs that more than one scenario judges: its records on the results topic, its epoch events. */
 final class RunChecks {
@@ -57,7 +58,7 @@ final class RunChecks {
 
   /** For each run without a {@code run-started} or a {@code run-finished} event, what it lacks. */
   static List<String> missingRunEvents(List<TopicRecorder.Event> events, List<String> runs) {
-    return runs.stream().flatMap(run -> java.util.stream.Stream.of("run-started", "run-finished")
+    return runs.stream().flatMap(run -> Stream.of("run-started", "run-finished")
         .filter(kind -> events.stream().noneMatch(e -> e.kind().equals(kind) && e.run().equals(run))).map(kind -> run + " " + kind)).toList();
   }
 

@@ -6,9 +6,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -99,7 +101,7 @@ public final class ServeKillScenario {
         double seconds = serve.terminate(GRACEFUL_STOP);
         boolean stoppedCleanly = seconds >= 0 && serve.logTail(5).contains("mentor: stopped");
         findings.check("SIGTERM stops mentor serve after the epoch in progress", "exits within " + GRACEFUL_STOP.toSeconds() + " s, says stopped",
-            seconds < 0 ? "killed after " + GRACEFUL_STOP.toSeconds() + " s" : String.format(java.util.Locale.ROOT, "%.1f s%s", seconds,
+            seconds < 0 ? "killed after " + GRACEFUL_STOP.toSeconds() + " s" : String.format(Locale.ROOT, "%.1f s%s", seconds,
                 stoppedCleanly ? ", stopped" : "; log ends: " + serve.logTail(3)), stoppedCleanly);
         termBoundary = awaitEndOffset(rig.status);
         findings.step("restart after SIGTERM");
@@ -148,7 +150,7 @@ public final class ServeKillScenario {
    * after the restarted process made progress and kills also hit later runs.
    */
   static List<Integer> killPoints(SplittableRandom random, int totalEpochs, int kills) {
-    java.util.TreeSet<Integer> points = new java.util.TreeSet<>();
+    TreeSet<Integer> points = new TreeSet<>();
     int span = Math.max(kills, totalEpochs - 2);
     while (points.size() < Math.min(kills, span)) {
       points.add(1 + random.nextInt(span));

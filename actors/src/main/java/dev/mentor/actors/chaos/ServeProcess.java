@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -109,8 +111,8 @@ final class ServeProcess {
   }
 
   /** How many threads carry each name (as the kernel keeps it: the first 15 bytes), from {@code /proc/<pid>/task/<tid>/comm}. */
-  java.util.Map<String, Integer> threadNames() throws IOException {
-    java.util.Map<String, Integer> names = new java.util.TreeMap<>();
+  Map<String, Integer> threadNames() throws IOException {
+    Map<String, Integer> names = new TreeMap<>();
     try (var tasks = Files.list(Path.of("/proc", String.valueOf(jvm.pid()), "task"))) {
       for (Path task : tasks.toList()) {
         try {

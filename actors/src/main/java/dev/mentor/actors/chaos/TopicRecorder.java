@@ -1,6 +1,7 @@
 package dev.mentor.actors.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mentor.actors.kafka.KafkaClients;
 import dev.mentor.messages.spec.SpecReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -10,10 +11,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -43,9 +45,9 @@ final class TopicRecorder implements AutoCloseable {
 
   private final String topic;
   private final TopicPartition partition;
-  private final KafkaConsumer<String, byte[]> consumer;
+  private final Consumer<String, byte[]> consumer;
   /** Asks the broker where the topic ends, from callers' threads (a consumer is not shared between threads). */
-  private final KafkaConsumer<String, byte[]> probe;
+  private final Consumer<String, byte[]> probe;
   private volatile long position;
   private final List<Recorded> records = new ArrayList<>();
   private final Thread thread;
@@ -53,12 +55,11 @@ final class TopicRecorder implements AutoCloseable {
 
   private TopicRecorder(String bootstrapServers, String topic) {
     this.topic = topic;
-    Map<String, Object> props = new HashMap<>();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
-    this.probe = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+    KafkaClients clients = KafkaClients.of(bootstrapServers).with(Map.of(
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false));
+    this.consumer = clients.consumer(new StringDeserializer(), new ByteArrayDeserializer());
+    this.probe = clients.consumer(new StringDeserializer(), new ByteArrayDeserializer());
     this.partition = new TopicPartition(topic, 0);
     consumer.assign(List.of(partition));
     consumer.seekToBeginning(List.of(partition));
@@ -88,7 +89,7 @@ final class TopicRecorder implements AutoCloseable {
         }
         try {
           position = consumer.position(partition, Duration.ofMillis(100));
-        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+        } catch (TimeoutException e) {
           // the broker is away: the position is the one before
         }
       }
@@ -123,7 +124,7 @@ final class TopicRecorder implements AutoCloseable {
     synchronized (probe) {
       try {
         return probe.endOffsets(List.of(partition), Duration.ofSeconds(5)).get(partition);
-      } catch (org.apache.kafka.common.errors.TimeoutException e) {
+      } catch (TimeoutException e) {
         return -1;
       }
     }

@@ -1,8 +1,11 @@
 package dev.mentor.actors.cli;
 
 import dev.mentor.actors.kafka.EmbeddedKafka;
+import dev.mentor.actors.kafka.KafkaClients;
 import dev.mentor.actors.kafka.MentorTopics;
+import dev.mentor.messages.topic.Topics;
 import dev.mentor.training.engine.EngineKernels;
+import dev.mentor.training.files.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,14 +15,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -54,7 +54,7 @@ final class BrokerBenchmark implements Callable<Integer> {
       long stop = System.nanoTime();
       kafka.close();
       inProcessStop[r] = (System.nanoTime() - stop) / 1e9;
-      dev.mentor.training.files.AtomicFiles.deleteTree(dir);
+      AtomicFiles.deleteTree(dir);
 
       dir = Files.createTempDirectory("mentor-broker-bench-");
       start = System.nanoTime();
@@ -65,7 +65,7 @@ final class BrokerBenchmark implements Callable<Integer> {
       broker.process.destroy();
       broker.process.waitFor();
       childStop[r] = (System.nanoTime() - stop) / 1e9;
-      dev.mentor.training.files.AtomicFiles.deleteTree(dir);
+      AtomicFiles.deleteTree(dir);
     }
     System.out.println("## Embedded broker: in-process vs child process (median of " + repeats + ")");
     System.out.println("| broker | start to topics created and one record consumed, s | stop, s |");
@@ -76,10 +76,10 @@ final class BrokerBenchmark implements Callable<Integer> {
   }
 
   private static void roundTrip(String bootstrap) throws Exception {
-    Map<String, Object> client = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    KafkaClients clients = KafkaClients.of(bootstrap);
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (true) {
-      try (Admin admin = Admin.create(client)) {
+      try (Admin admin = clients.admin()) {
         MentorTopics.ensure(admin, (short) 1);
         break;
       } catch (Exception e) {
@@ -89,17 +89,12 @@ final class BrokerBenchmark implements Callable<Integer> {
         Thread.sleep(100);
       }
     }
-    Properties producerProps = new Properties();
-    producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer())) {
-      producer.send(new ProducerRecord<>(MentorTopics.CONTROL, "bench", "ping")).get();
+    try (Producer<String, String> producer = clients.producer(new StringSerializer(), new StringSerializer())) {
+      producer.send(new ProducerRecord<>(Topics.CONTROL, "bench", "ping")).get();
     }
-    Properties consumerProps = new Properties();
-    consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, "bench");
-    consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new StringDeserializer())) {
-      consumer.subscribe(List.of(MentorTopics.CONTROL));
+    try (Consumer<String, String> consumer = clients.with(Map.of(ConsumerConfig.GROUP_ID_CONFIG, "bench", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"))
+        .consumer(new StringDeserializer(), new StringDeserializer())) {
+      consumer.subscribe(List.of(Topics.CONTROL));
       while (consumer.poll(Duration.ofMillis(100)).isEmpty()) {
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException("no record back within 60 s");

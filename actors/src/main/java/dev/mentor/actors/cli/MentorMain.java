@@ -1,10 +1,11 @@
 package dev.mentor.actors.cli;
 
-import dev.mentor.training.cli.MentorCli;
+import dev.mentor.actors.chaos.ChaosCommand;
 import dev.mentor.training.cli.Benchmark;
 import dev.mentor.training.cli.EngineCheck;
-import picocli.CommandLine;
+import dev.mentor.training.cli.MentorCli;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * The full {@code mentor} command line: {@code run} (through an embedded broker and the actor
@@ -30,7 +31,7 @@ public final class MentorMain {
     cli.addSubcommand(new BrokerBenchmark());
     cli.addSubcommand(new ServiceBenchmark());
     cli.addSubcommand(new TensorBenchmark());
-    cli.addSubcommand(new dev.mentor.actors.chaos.ChaosCommand());
+    cli.addSubcommand(new ChaosCommand());
     return cli;
   }
 

@@ -1,13 +1,20 @@
 package dev.mentor.actors.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.mentor.actors.MentorNode;
+import dev.mentor.actors.ServiceSettings;
 import dev.mentor.actors.kafka.EmbeddedKafka;
-import dev.mentor.actors.kafka.MentorTopics;
+import dev.mentor.actors.kafka.KafkaClients;
+import dev.mentor.messages.job.StatusEvent.Duplicate;
+import dev.mentor.messages.job.StatusEvent.ExperimentEnded;
+import dev.mentor.messages.job.StatusEvent.Kind;
+import dev.mentor.messages.job.StatusEvent;
+import dev.mentor.messages.job.StatusText;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.messages.topic.Topics;
 import dev.mentor.training.cli.DataInstallOption;
 import dev.mentor.training.cli.MentorCli;
+import dev.mentor.training.engine.EngineThreads;
 import dev.mentor.training.files.AtomicFiles;
 import dev.mentor.training.run.ExperimentRunner;
 import java.nio.file.Files;
@@ -15,14 +22,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -68,8 +74,8 @@ final class RunCommand implements Callable<Integer> {
     if (inProcess) {
       return MentorCli.runInProcess(file, output);
     }
-    dev.mentor.actors.ServiceSettings settings = slots.settings(null);
-    if (!settings.roles().contains(dev.mentor.actors.ServiceSettings.EXPERIMENTS)) {
+    ServiceSettings settings = slots.settings(null);
+    if (!settings.roles().contains(ServiceSettings.EXPERIMENTS)) {
       throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--roles of mentor run must include experiments");
     }
     String text = Files.readString(file);
@@ -77,7 +83,7 @@ final class RunCommand implements Callable<Integer> {
     Path baseDir = MentorCli.baseDir(file);
     // Everything that can be checked before training is checked here, before any broker starts.
     // On a thread of its own: engine work left on the main thread slows the training threads (see EngineThreads).
-    dev.mentor.training.engine.EngineThreads.onFreshThread("mentor-validate", () -> {
+    EngineThreads.onFreshThread("mentor-validate", () -> {
       new ExperimentRunner(spec, baseDir, output).validate();
       return null;
     });
@@ -110,62 +116,34 @@ final class RunCommand implements Callable<Integer> {
   static final Duration FINAL_SCRAPE_WAIT = Duration.ofMinutes(1);
 
   private int submitAndFollow(Map<String, Object> client, String id, String text) throws Exception {
-    Map<String, Object> consumerProps = new HashMap<>(client);
-    consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, "mentor-run-" + UUID.randomUUID());
-    consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new StringDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(MentorTopics.STATUS).stream()
+    KafkaClients clients = new KafkaClients(client);
+    try (Consumer<String, String> consumer = clients.with(Map.of(
+        ConsumerConfig.GROUP_ID_CONFIG, "mentor-run-" + UUID.randomUUID(),
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)).consumer(new StringDeserializer(), new StringDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(Topics.STATUS).stream()
           .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
       consumer.assign(partitions);
       // Follow from now on: earlier events of the same id on a shared broker are not this run's.
       consumer.seekToEnd(partitions);
       partitions.forEach(consumer::position);
-      Map<String, Object> producerProps = new HashMap<>(client);
-      producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
-      try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer())) {
-        producer.send(new ProducerRecord<>(MentorTopics.JOBS, id, text)).get();
+      try (Producer<String, String> producer = clients.with(Map.of(ProducerConfig.ACKS_CONFIG, "all")).producer(new StringSerializer(), new StringSerializer())) {
+        producer.send(new ProducerRecord<>(Topics.JOBS, id, text)).get();
       }
       while (true) {
         for (var record : consumer.poll(Duration.ofMillis(200))) {
           if (!id.equals(record.key())) {
             continue;
           }
-          JsonNode event = SpecReader.json().readTree(record.value());
-          String kind = event.path("kind").asText();
-          print(event, kind);
-          switch (kind) {
-            case "finished" -> {
-              return 0;
-            }
-            case "cancelled", "duplicate" -> {
-              return 1;
-            }
-            case "failed" -> {
-              if (event.path("arm").isMissingNode() || event.path("arm").isNull()) {
-                return 1;
-              }
-            }
-            default -> { }
+          StatusEvent event = SpecReader.json().readValue(record.value(), StatusEvent.class);
+          System.out.println(StatusText.line(event));
+          if (event instanceof ExperimentEnded ended) {
+            return ended.kind() == Kind.FINISHED ? 0 : 1;
+          }
+          if (event instanceof Duplicate) {
+            return 1;
           }
         }
       }
-    }
-  }
-
-  private static void print(JsonNode e, String kind) {
-    String run = e.path("arm").asText() + " seed " + e.path("seed").asText();
-    switch (kind) {
-      case "run-started" -> System.out.println("== " + run + ", " + e.path("message").asText());
-      case "epoch" -> {
-        JsonNode m = e.path("metrics");
-        System.out.printf(Locale.ROOT, "  %s epoch %d (%s): loss %.4f acc %.2f%% | val loss %.4f acc %.2f%% | %.0f samples/s%n", run,
-            m.path("epoch").asInt(), m.path("phase").asText(), m.path("trainLoss").asDouble(), 100 * m.path("trainAccuracy").asDouble(),
-            m.path("validationLoss").asDouble(), 100 * m.path("validationAccuracy").asDouble(), m.path("samplesPerSecond").asDouble());
-      }
-      case "run-finished" -> System.out.println("== " + run + " finished: " + e.path("message").asText());
-      case "finished" -> System.out.println("finished: " + e.path("message").asText());
-      case "failed" -> System.out.println((e.path("arm").isNull() ? "failed: " : "== " + run + " failed: ") + e.path("message").asText());
-      default -> System.out.println(kind + ": " + e.path("message").asText());
     }
   }
 }

@@ -5,8 +5,11 @@ import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.training.engine.EngineKernels;
 import dev.mentor.training.files.AtomicFiles;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -44,8 +47,8 @@ final class ServiceBenchmark implements Callable<Integer> {
       for (int mode = 0; mode < 3; mode++) {
         Path temp = Files.createTempDirectory("mentor-service-bench-");
         try {
-          List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-          command.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+          List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+          command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
           command.addAll(List.of("-cp", System.getProperty("java.class.path"), MentorMain.class.getName(), "run", file.toString(), "--output",
               temp.resolve("runs").toString()));
           command.addAll(List.of(args[mode]));
@@ -89,7 +92,7 @@ final class ServiceBenchmark implements Callable<Integer> {
 
   private static double median(double[] values) {
     double[] sorted = values.clone();
-    java.util.Arrays.sort(sorted);
+    Arrays.sort(sorted);
     return sorted[sorted.length / 2];
   }
 }

@@ -1,32 +1,38 @@
 package dev.mentor.actors.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.mentor.actors.MentorNode;
-import dev.mentor.actors.kafka.MentorTopics;
+import dev.mentor.actors.ServiceSettings;
+import dev.mentor.actors.kafka.KafkaClients;
 import dev.mentor.messages.job.ControlRequest;
+import dev.mentor.messages.job.StatusEvent.Kind;
+import dev.mentor.messages.job.StatusEvent;
+import dev.mentor.messages.job.StatusText;
 import dev.mentor.messages.spec.ExperimentSpec;
-import dev.mentor.messages.spec.SpecLimits;
 import dev.mentor.messages.spec.SpecException;
+import dev.mentor.messages.spec.SpecLimits;
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.messages.topic.Topics;
 import dev.mentor.training.run.ExperimentRunner;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -65,14 +71,14 @@ final class ServiceCommands {
      * Every status event on the status topic, oldest first, as (experiment id, event) pairs; reads
      * up to the end offsets it finds when it starts.
      */
-    List<Map.Entry<String, JsonNode>> statusEvents() throws IOException {
-      Map<String, Object> props = clientProperties();
-      props.put(ConsumerConfig.GROUP_ID_CONFIG, "mentor-status-" + UUID.randomUUID());
-      props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-      props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-      List<Map.Entry<String, JsonNode>> events = new java.util.ArrayList<>();
-      try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
-        List<TopicPartition> partitions = consumer.partitionsFor(MentorTopics.STATUS, Duration.ofSeconds(30)).stream()
+    List<Map.Entry<String, StatusEvent>> statusEvents() throws IOException {
+      KafkaClients clients = new KafkaClients(clientProperties()).with(Map.of(
+          ConsumerConfig.GROUP_ID_CONFIG, "mentor-status-" + UUID.randomUUID(),
+          ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+          ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"));
+      List<Map.Entry<String, StatusEvent>> events = new ArrayList<>();
+      try (Consumer<String, String> consumer = clients.consumer(new StringDeserializer(), new StringDeserializer())) {
+        List<TopicPartition> partitions = consumer.partitionsFor(Topics.STATUS, Duration.ofSeconds(30)).stream()
             .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
@@ -80,9 +86,9 @@ final class ServiceCommands {
         while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
           for (var record : consumer.poll(Duration.ofMillis(200))) {
             try {
-              events.add(Map.entry(String.valueOf(record.key()), SpecReader.json().readTree(record.value())));
+              events.add(Map.entry(String.valueOf(record.key()), SpecReader.json().readValue(record.value(), StatusEvent.class)));
             } catch (IOException e) {
-              // not one of Mentor's events: someone else wrote to the topic; skip it
+              // not one of Mentor's events (someone else wrote to the topic) or a newer version's: skip it
             }
           }
         }
@@ -92,13 +98,12 @@ final class ServiceCommands {
 
     /** Sends one record and waits until the broker has it (acks=all). */
     void send(String topic, String key, String value) throws Exception {
-      Map<String, Object> props = clientProperties();
-      props.put(ProducerConfig.ACKS_CONFIG, "all");
       // A command line answers within half a minute, broker or not.
-      props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
-      props.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
-      props.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
-      try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+      KafkaClients clients = new KafkaClients(clientProperties()).withDefaults(Map.of(
+          ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000,
+          ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000,
+          ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000)).with(Map.of(ProducerConfig.ACKS_CONFIG, "all"));
+      try (Producer<String, String> producer = clients.producer(new StringSerializer(), new StringSerializer())) {
         producer.send(new ProducerRecord<>(topic, key, value)).get();
       }
     }
@@ -110,13 +115,13 @@ final class ServiceCommands {
         + "(default: one per 4 threads, at least 1)")
     Integer cpuSlots;
 
-    @Option(names = "--slots-per-gpu", defaultValue = "" + dev.mentor.actors.ServiceSettings.DEFAULT_SLOTS_PER_GPU,
+    @Option(names = "--slots-per-gpu", defaultValue = "" + ServiceSettings.DEFAULT_SLOTS_PER_GPU,
         description = "trainers at a time on each GPU the engine sees (default: ${DEFAULT-VALUE})")
     int slotsPerGpu;
 
     @Option(names = "--roles", split = ",", defaultValue = "experiments,teachers",
         description = "what this process does: experiments (run jobs), teachers (serve teacher streams to students of any process); default: ${DEFAULT-VALUE}")
-    java.util.Set<String> roles;
+    Set<String> roles;
 
     @Option(names = "--metrics-port", description = "serve /metrics (Prometheus) and /health/live, /health/ready on this port "
         + "(serve: default 9464; run: none unless given; 0: any free port)")
@@ -131,23 +136,23 @@ final class ServiceCommands {
     boolean streamTeachers;
 
     /** The settings, with the metrics endpoint on {@code --metrics-port}, else on {@code defaultPort} (null: none). */
-    dev.mentor.actors.ServiceSettings settings(Integer defaultPort) {
-      dev.mentor.actors.ServiceSettings settings = settings();
+    ServiceSettings settings(Integer defaultPort) {
+      ServiceSettings settings = settings();
       Integer port = metricsPort != null ? metricsPort : defaultPort;
       return port == null ? settings : settings.withMetrics(metricsBind, port);
     }
 
-    dev.mentor.actors.ServiceSettings settings() {
-      int cpuSlots = this.cpuSlots == null ? dev.mentor.actors.ServiceSettings.defaultCpuSlots() : this.cpuSlots;
+    ServiceSettings settings() {
+      int cpuSlots = this.cpuSlots == null ? ServiceSettings.defaultCpuSlots() : this.cpuSlots;
       if (cpuSlots < 1 || slotsPerGpu < 1) {
         throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--cpu-slots and --slots-per-gpu must be >= 1, got "
             + cpuSlots + " and " + slotsPerGpu);
       }
-      if (roles.isEmpty() || !dev.mentor.actors.ServiceSettings.ROLES.containsAll(roles)) {
+      if (roles.isEmpty() || !ServiceSettings.ROLES.containsAll(roles)) {
         throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--roles must be one or both of experiments, teachers; got "
             + roles);
       }
-      return dev.mentor.actors.ServiceSettings.detect(slotsPerGpu, cpuSlots).withRoles(roles).withStreamTeachers(streamTeachers);
+      return ServiceSettings.detect(slotsPerGpu, cpuSlots).withRoles(roles).withStreamTeachers(streamTeachers);
     }
   }
 
@@ -180,7 +185,7 @@ final class ServiceCommands {
       CountDownLatch stopping = new CountDownLatch(1);
       CountDownLatch closed = new CountDownLatch(1);
       Duration stopTimeout = Duration.ofSeconds(stopTimeoutSeconds);
-      dev.mentor.actors.ServiceSettings settings = slots.settings(DEFAULT_METRICS_PORT);
+      ServiceSettings settings = slots.settings(DEFAULT_METRICS_PORT);
       // Jobs come without their spec file: relative paths in them are refused, not resolved against --state.
       MentorNode node = MentorNode.start(clientProperties(), state, null, output, replicationFactor, settings);
       // SIGTERM or Ctrl-C: the JVM waits for this hook, and the hook for the node to close (runs stop at the end of their epoch).
@@ -194,7 +199,7 @@ final class ServiceCommands {
         }
       }, "mentor-shutdown"));
       try {
-        System.out.println("mentor: serving on " + bootstrapServers + " (jobs topic " + MentorTopics.JOBS + "), device slots " + settings.slots()
+        System.out.println("mentor: serving on " + bootstrapServers + " (jobs topic " + Topics.JOBS + "), device slots " + settings.slots()
             + (node.metricsPort() < 0 ? "" : ", metrics on http://" + settings.metrics().bind() + ":" + node.metricsPort() + "/metrics"));
         stopping.await();
         node.close(stopTimeout);
@@ -221,7 +226,7 @@ final class ServiceCommands {
       ExperimentSpec spec = SpecReader.parse(text);
       // The service reads the spec without its file, so it has no folder to resolve a relative path against.
       SpecException.throwIfAny(ExperimentRunner.relativePaths(spec));
-      send(MentorTopics.JOBS, spec.name(), text);
+      send(Topics.JOBS, spec.name(), text);
       System.out.println("submitted " + spec.name() + " (" + spec.arms().size() * spec.seeds().size() + " runs); follow it with: mentor status "
           + spec.name() + " --bootstrap-servers " + bootstrapServers);
       return 0;
@@ -237,8 +242,8 @@ final class ServiceCommands {
     public Integer call() throws Exception {
       Map<String, String> last = new LinkedHashMap<>();
       boolean seen = false;
-      for (Map.Entry<String, JsonNode> event : statusEvents()) {
-        String line = describe(event.getValue());
+      for (Map.Entry<String, StatusEvent> event : statusEvents()) {
+        String line = StatusText.line(event.getValue());
         if (experiment == null) {
           last.put(event.getKey(), line);
         } else if (experiment.equals(event.getKey())) {
@@ -247,35 +252,16 @@ final class ServiceCommands {
         }
       }
       if (experiment != null && !seen) {
-        throw new IllegalArgumentException("no experiment '" + experiment + "' on " + MentorTopics.STATUS
+        throw new IllegalArgumentException("no experiment '" + experiment + "' on " + Topics.STATUS
             + " (not submitted, rejected, or not yet accepted: see mentor status without an id)");
       }
       last.forEach((id, line) -> System.out.println(id + ": " + line));
       return 0;
     }
-
-    private static String describe(JsonNode e) {
-      StringBuilder out = new StringBuilder(e.path("kind").asText());
-      if (!e.path("arm").isMissingNode() && !e.path("arm").isNull()) {
-        out.append(' ').append(e.path("arm").asText()).append(" seed ").append(e.path("seed").asText());
-      }
-      if (e.path("kind").asText().equals("epoch")) {
-        JsonNode m = e.path("metrics");
-        out.append(String.format(java.util.Locale.ROOT, " epoch %d: train loss %.4f, val acc %.4f", m.path("epoch").asInt(),
-            m.path("trainLoss").asDouble(), m.path("validationAccuracy").asDouble()));
-      }
-      if (!e.path("message").isMissingNode() && !e.path("message").isNull()) {
-        out.append(": ").append(e.path("message").asText());
-      }
-      return out.toString();
-    }
   }
 
   /** Sends one control request for an experiment. */
   abstract static class Control extends Connection implements Callable<Integer> {
-    /** The event kinds that end an experiment for good. */
-    static final java.util.Set<String> ENDED = java.util.Set.of("finished", "failed", "cancelled");
-
     @Parameters(paramLabel = "EXPERIMENT", description = "experiment id")
     String experiment;
 
@@ -283,16 +269,16 @@ final class ServiceCommands {
 
     @Override
     public Integer call() throws Exception {
-      List<String> kinds = statusEvents().stream().filter(e -> experiment.equals(e.getKey())).map(e -> e.getValue().path("kind").asText()).toList();
+      List<Kind> kinds = statusEvents().stream().filter(e -> experiment.equals(e.getKey())).map(e -> e.getValue().kind()).toList();
       if (kinds.isEmpty()) {
-        throw new IllegalArgumentException("no experiment '" + experiment + "' is known to the service (no event on " + MentorTopics.STATUS
+        throw new IllegalArgumentException("no experiment '" + experiment + "' is known to the service (no event on " + Topics.STATUS
             + "); nothing to " + action());
       }
-      String ended = kinds.stream().filter(ENDED::contains).findFirst().orElse(null);
+      Kind ended = kinds.stream().filter(Kind::ends).findFirst().orElse(null);
       if (ended != null) {
         throw new IllegalArgumentException("experiment '" + experiment + "' has already ended (" + ended + "); nothing to " + action());
       }
-      send(MentorTopics.CONTROL, experiment, SpecReader.toJson(ControlRequest.of(experiment, action())));
+      send(Topics.CONTROL, experiment, SpecReader.toJson(ControlRequest.of(experiment, action())));
       System.out.println(action() + " requested for " + experiment);
       return 0;
     }

@@ -1,20 +1,24 @@
 package dev.mentor.actors.cli;
 
 import dev.mentor.actors.kafka.EmbeddedKafka;
+import dev.mentor.actors.kafka.KafkaClients;
 import dev.mentor.actors.kafka.KafkaRemoteTeacher;
 import dev.mentor.actors.kafka.MentorTopics;
 import dev.mentor.actors.kafka.TensorPublisher;
 import dev.mentor.messages.tensor.TensorFrame;
 import dev.mentor.messages.tensor.TensorFrameCodec;
+import dev.mentor.training.files.AtomicFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import picocli.CommandLine.Command;
@@ -48,7 +52,7 @@ final class TensorBenchmark implements Callable<Integer> {
     Path dir = Files.createTempDirectory("mentor-tensor-bench-");
     try (EmbeddedKafka kafka = EmbeddedKafka.start(dir)) {
       Map<String, Object> client = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-      try (Admin admin = Admin.create(client)) {
+      try (Admin admin = new KafkaClients(client).admin()) {
         MentorTopics.ensure(admin, (short) 1);
       }
       System.out.println("## Tensor frames through the broker (embedded, loopback; publisher at most 8 frames ahead of the consumer)");
@@ -66,7 +70,7 @@ final class TensorBenchmark implements Callable<Integer> {
         }
       }
     } finally {
-      dev.mentor.training.files.AtomicFiles.deleteTree(dir);
+      AtomicFiles.deleteTree(dir);
     }
     return 0;
   }
@@ -92,14 +96,14 @@ final class TensorBenchmark implements Callable<Integer> {
 
   /** Frames per second over {@code seconds}, publisher and consumer running at the same time. */
   private static double[] measure(Map<String, Object> client, Case c, String compression, String stream, double seconds) throws Exception {
-    List<TensorFrame> frames = new java.util.ArrayList<>();
+    List<TensorFrame> frames = new ArrayList<>();
     for (int b = 0; b < 16; b++) {
       frames.add(frame(c, 1, b));
     }
     try (TensorPublisher publisher = new TensorPublisher(client, stream, 8, compression);
         KafkaRemoteTeacher consumer = new KafkaRemoteTeacher(client, stream, Duration.ofSeconds(60))) {
       long deadline = System.nanoTime() + (long) (seconds * 1e9);
-      java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+      AtomicInteger sent = new AtomicInteger();
       CompletableFuture<Void> producing = CompletableFuture.runAsync(() -> {
         try {
           while (System.nanoTime() < deadline) {

@@ -1,6 +1,8 @@
 package dev.mentor.actors.kafka;
 
 import dev.mentor.messages.job.ControlRequest;
+import dev.mentor.messages.topic.Topics;
+import dev.mentor.monitoring.LoopHealth;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -22,10 +24,10 @@ public final class ControlListener {
 
   /** Starts following; returns once the listener is subscribed and positioned, so later requests are seen. */
   public static JsonTopicListener<ControlRequest> start(Map<String, Object> clientProperties, Consumer<ControlRequest> receiver,
-      Consumer<String> invalid, dev.mentor.monitoring.LoopHealth health) {
+      Consumer<String> invalid, LoopHealth health) {
     Map<String, Object> props = new HashMap<>(clientProperties);
     props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    return JsonTopicListener.start(props, MentorTopics.CONTROL, ControlRequest.class, "control request", record -> true, receiver,
+    return JsonTopicListener.start(props, Topics.CONTROL, ControlRequest.class, "control request", record -> true, receiver,
         invalid, "mentor-control", true, health);
   }
 }

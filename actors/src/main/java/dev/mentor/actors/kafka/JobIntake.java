@@ -4,15 +4,16 @@ import dev.mentor.messages.job.JobCodec;
 import dev.mentor.messages.job.JobRejection;
 import dev.mentor.messages.spec.SpecException;
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.messages.topic.Topics;
 import dev.mentor.monitoring.LoopHealth;
 import dev.mentor.training.files.AtomicFiles;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,9 +25,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -87,21 +86,20 @@ public final class JobIntake implements AutoCloseable {
   private volatile Set<Integer> assigned = Set.of();
 
   private JobIntake(Map<String, Object> clientProperties, Path stateDir, Listener listener, LoopHealth health) {
-    Map<String, Object> consumerProps = new HashMap<>(clientProperties);
-    consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP);
-    consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10);
-    this.consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
-    Map<String, Object> producerProps = new HashMap<>(clientProperties);
-    producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
-    producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    KafkaClients clients = new KafkaClients(clientProperties);
+    this.consumer = clients.with(Map.of(
+        ConsumerConfig.GROUP_ID_CONFIG, GROUP,
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10)).consumer(new StringDeserializer(), new ByteArrayDeserializer());
     // The intake's thread waits for each rejection's acknowledgement, retrying: short bounds keep it beating.
-    producerProps.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) CALL_TIMEOUT.toMillis());
-    producerProps.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-    producerProps.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Math.max(15_000,
-        Integer.parseInt(String.valueOf(producerProps.get(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG)).trim()) + 5_000));
-    this.producer = new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer());
+    KafkaClients producerClients = clients.withDefaults(Map.of(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000));
+    int requestTimeout = Integer.parseInt(String.valueOf(producerClients.config().get(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG)).trim());
+    this.producer = producerClients.with(Map.of(
+        ProducerConfig.ACKS_CONFIG, "all",
+        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+        ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) CALL_TIMEOUT.toMillis(),
+        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Math.max(15_000, requestTimeout + 5_000))).producer(new StringSerializer(), new StringSerializer());
     this.jobsDir = jobsDir(stateDir);
     this.listener = listener;
     this.health = health;
@@ -133,7 +131,7 @@ public final class JobIntake implements AutoCloseable {
 
   private void run() {
     try {
-      consumer.subscribe(List.of(MentorTopics.JOBS), new ConsumerRebalanceListener() {
+      consumer.subscribe(List.of(Topics.JOBS), new ConsumerRebalanceListener() {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
           assigned = Set.of();
@@ -242,7 +240,7 @@ public final class JobIntake implements AutoCloseable {
         AtomicFiles.writeString(file, SpecReader.toJson(job.spec()));
         listener.accepted(job);
         return;
-      } catch (IOException | java.io.UncheckedIOException e) {
+      } catch (IOException | UncheckedIOException e) {
         // A full or read-only disk: the job is not lost (its offset is not committed); the loop shows as stuck.
         failures = retried(e, failures);
       }
@@ -261,7 +259,7 @@ public final class JobIntake implements AutoCloseable {
   private void reject(ConsumerRecord<String, byte[]> record, SpecException why) {
     String id = record.key() == null ? "" : record.key();
     JobRejection rejection = JobRejection.of(id, why, record.value(), System.currentTimeMillis(), MAX_REJECTION_BYTES);
-    ProducerRecord<String, String> out = new ProducerRecord<>(MentorTopics.REJECTED_JOBS, rejection.experimentId(), SpecReader.toJson(rejection));
+    ProducerRecord<String, String> out = new ProducerRecord<>(Topics.REJECTED_JOBS, rejection.experimentId(), SpecReader.toJson(rejection));
     out.headers().add(RECORD_ID_HEADER, (record.topic() + "-" + record.partition() + "-" + record.offset()).getBytes(StandardCharsets.UTF_8));
     for (int failures = 0; running; ) {
       try {

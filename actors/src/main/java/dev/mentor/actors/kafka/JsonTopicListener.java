@@ -3,7 +3,6 @@ package dev.mentor.actors.kafka;
 import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.monitoring.LoopHealth;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -11,7 +10,6 @@ import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
@@ -35,7 +33,8 @@ public final class JsonTopicListener<T> implements AutoCloseable {
 
   private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(10);
 
-  private final KafkaConsumer<String, String> consumer;
+  // Qualified: Consumer here is java.util.function.Consumer, the receivers' type.
+  private final org.apache.kafka.clients.consumer.Consumer<String, String> consumer;
   private final Class<T> type;
   private final String what;
   private final Predicate<ConsumerRecord<String, String>> wanted;
@@ -50,10 +49,9 @@ public final class JsonTopicListener<T> implements AutoCloseable {
 
   private JsonTopicListener(Map<String, Object> consumerProperties, Class<T> type, String what, Predicate<ConsumerRecord<String, String>> wanted,
       Consumer<T> receiver, Consumer<String> unreadable, String threadName, LoopHealth health) {
-    Map<String, Object> props = new HashMap<>(consumerProperties);
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer());
-    this.grouped = props.get(ConsumerConfig.GROUP_ID_CONFIG) != null;
+    KafkaClients clients = new KafkaClients(consumerProperties).with(Map.of(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false));
+    this.consumer = clients.consumer(new StringDeserializer(), new StringDeserializer());
+    this.grouped = clients.config().get(ConsumerConfig.GROUP_ID_CONFIG) != null;
     this.type = type;
     this.what = what;
     this.wanted = wanted;

@@ -2,20 +2,26 @@ package dev.mentor.actors.kafka;
 
 import dev.mentor.messages.tensor.TensorFrame;
 import dev.mentor.messages.tensor.TensorFrameCodec;
+import dev.mentor.messages.topic.Topics;
 import dev.mentor.monitoring.TensorBusMeters;
 import dev.mentor.training.distill.RemoteTeacher;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * A student's teacher over Kafka: reads the stream of logits frames a {@link TensorPublisher}
@@ -26,8 +32,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class KafkaRemoteTeacher implements RemoteTeacher {
   private final String stream;
-  private final KafkaConsumer<String, byte[]> consumer;
-  private final KafkaProducer<String, String> acks;
+  private final Consumer<String, byte[]> consumer;
+  private final Producer<String, String> acks;
   /** Frames read ahead, by (epoch, batch) and then tensor name ("logits" or a stage). */
   private final Map<Long, Map<String, TensorFrame>> buffered = new HashMap<>();
   private final Duration timeout;
@@ -47,28 +53,21 @@ public final class KafkaRemoteTeacher implements RemoteTeacher {
     this.memberStreams = memberStreams;
     this.stream = stream;
     this.timeout = timeout;
-    Map<String, Object> consumerProps = new HashMap<>(clientProperties);
-    consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, "mentor-student-" + UUID.randomUUID());
-    consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    consumerProps.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 << 20);
-    this.consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
+    KafkaClients clients = new KafkaClients(clientProperties);
+    this.consumer = clients.with(Map.of(
+        ConsumerConfig.GROUP_ID_CONFIG, "mentor-student-" + UUID.randomUUID(),
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 << 20)).consumer(new StringDeserializer(), new ByteArrayDeserializer());
     // Read only the stream's partition (where its key's records go), from its end now: frames are
     // published after this point, and the topic's older frames belong to other streams.
-    int partitions = consumer.partitionsFor(MentorTopics.TENSORS).size();
-    org.apache.kafka.common.TopicPartition partition = new org.apache.kafka.common.TopicPartition(MentorTopics.TENSORS,
-        org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
-            stream.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % partitions);
+    int partitions = consumer.partitionsFor(Topics.TENSORS).size();
+    TopicPartition partition = new TopicPartition(Topics.TENSORS,
+        Utils.toPositive(Utils.murmur2(
+            stream.getBytes(StandardCharsets.UTF_8))) % partitions);
     this.consumer.assign(List.of(partition));
     this.consumer.seekToEnd(List.of(partition));
     this.consumer.position(partition);
-    Map<String, Object> producerProps = new HashMap<>(clientProperties);
-    producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-    this.acks = new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer());
-  }
-
-  /** The frame name of ensemble member {@code m}'s logits. */
-  public static String memberName(int m) {
-    return "member-" + m;
+    this.acks = clients.with(Map.of(ProducerConfig.LINGER_MS_CONFIG, 0)).producer(new StringSerializer(), new StringSerializer());
   }
 
   private static long position(int epoch, int batch) {
@@ -77,7 +76,7 @@ public final class KafkaRemoteTeacher implements RemoteTeacher {
 
   /** The logits frame of batch {@code batch} of {@code epoch}, waiting for it; throws unless it holds exactly {@code sampleIds}. */
   public TensorFrame frame(int epoch, int batch, long[] sampleIds) {
-    return frame(epoch, batch, "logits", sampleIds);
+    return frame(epoch, batch, Topics.LOGITS_FRAME, sampleIds);
   }
 
   /** The frame named {@code name} of batch {@code batch} of {@code epoch}, waiting for it; throws unless it holds exactly {@code sampleIds}. */
@@ -109,7 +108,7 @@ public final class KafkaRemoteTeacher implements RemoteTeacher {
       float[][] members = new float[memberStreams][];
       int length = 0;
       for (int m = 0; m < memberStreams; m++) {
-        members[m] = frame(epoch, batch, memberName(m), sampleIds).values();
+        members[m] = frame(epoch, batch, Topics.memberFrame(m), sampleIds).values();
         length += members[m].length;
       }
       float[] memberMajor = new float[length];
@@ -137,7 +136,7 @@ public final class KafkaRemoteTeacher implements RemoteTeacher {
   }
 
   @Override
-  public Map<String, Stage> stages(int epoch, int batch, long[] sampleIds, java.util.Set<String> stages) {
+  public Map<String, Stage> stages(int epoch, int batch, long[] sampleIds, Set<String> stages) {
     Map<String, Stage> out = new HashMap<>();
     for (String stage : stages) {
       TensorFrame frame = frame(epoch, batch, stage, sampleIds);
@@ -158,7 +157,7 @@ public final class KafkaRemoteTeacher implements RemoteTeacher {
   @Override
   public void close() {
     try {
-      acks.send(new org.apache.kafka.clients.producer.ProducerRecord<>(MentorTopics.TENSOR_ACKS, stream, TensorPublisher.END));
+      acks.send(new ProducerRecord<>(Topics.TENSOR_ACKS, stream, Topics.ACK_END));
     } finally {
       consumer.close();
       acks.close();

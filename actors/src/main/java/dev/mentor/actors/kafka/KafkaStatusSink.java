@@ -2,13 +2,15 @@ package dev.mentor.actors.kafka;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.mentor.actors.StatusSink;
+import dev.mentor.actors.status.StatusSink;
 import dev.mentor.messages.job.StatusEvent;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.messages.topic.Topics;
 import dev.mentor.monitoring.LoopHealth;
 import dev.mentor.training.files.AtomicFiles;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -20,25 +22,26 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -89,8 +92,8 @@ public final class KafkaStatusSink implements StatusSink, MeterBinder, AutoClose
    * the broker is away: the callback runs in {@code send}, on the publisher's thread, in order):
    * sent again before anything newer, so events keep their order.
    */
-  private final java.util.concurrent.ConcurrentLinkedDeque<ProducerRecord<String, String>> retry =
-      new java.util.concurrent.ConcurrentLinkedDeque<>();
+  private final ConcurrentLinkedDeque<ProducerRecord<String, String>> retry =
+      new ConcurrentLinkedDeque<>();
   private final AtomicInteger retryAttempt = new AtomicInteger();
   /** The error that sent the last record back to {@link #retry}, for the loop's report. */
   private volatile Throwable retryError;
@@ -116,13 +119,12 @@ public final class KafkaStatusSink implements StatusSink, MeterBinder, AutoClose
    */
   public KafkaStatusSink(Map<String, Object> clientProperties, Path spill, LoopHealth health, Duration closeTimeout) {
     this.clientProperties = Map.copyOf(clientProperties);
-    Map<String, Object> props = new HashMap<>(clientProperties);
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
-    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
-    this.producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
+    this.producer = new KafkaClients(clientProperties).with(Map.of(
+        ProducerConfig.ACKS_CONFIG, "all",
+        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+        ProducerConfig.LINGER_MS_CONFIG, 5,
+        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE,
+        ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000)).producer(new StringSerializer(), new StringSerializer());
     this.spill = spill;
     this.health = health;
     this.closeTimeout = closeTimeout;
@@ -135,13 +137,13 @@ public final class KafkaStatusSink implements StatusSink, MeterBinder, AutoClose
 
   @Override
   public void status(StatusEvent event) {
-    enqueue(new ProducerRecord<>(MentorTopics.STATUS, event.experimentId(), SpecReader.toJson(event)));
+    enqueue(new ProducerRecord<>(Topics.STATUS, event.experimentId(), SpecReader.toJson(event)));
   }
 
   @Override
   public void result(String experimentId, RunRecord record) {
     String json = SpecReader.toJson(record);
-    ProducerRecord<String, String> out = new ProducerRecord<>(MentorTopics.RESULTS, experimentId, json);
+    ProducerRecord<String, String> out = new ProducerRecord<>(Topics.RESULTS, experimentId, json);
     out.headers().add(RECORD_ID_HEADER, resultId(experimentId, record).getBytes(StandardCharsets.UTF_8));
     enqueue(out);
   }
@@ -255,8 +257,8 @@ public final class KafkaStatusSink implements StatusSink, MeterBinder, AutoClose
       }
       return;
     }
-    if (!Retries.fatal(error) && !(error instanceof org.apache.kafka.common.errors.RecordTooLargeException)
-        && !(error instanceof org.apache.kafka.common.errors.InvalidTopicException)) {
+    if (!Retries.fatal(error) && !(error instanceof RecordTooLargeException)
+        && !(error instanceof InvalidTopicException)) {
       retryError = error;
       retry.addLast(record);
       return;
@@ -270,7 +272,7 @@ public final class KafkaStatusSink implements StatusSink, MeterBinder, AutoClose
   }
 
   private static String resultIdOf(ProducerRecord<String, String> record) {
-    if (!record.topic().equals(MentorTopics.RESULTS)) {
+    if (!record.topic().equals(Topics.RESULTS)) {
       return null;
     }
     Header header = record.headers().lastHeader(RECORD_ID_HEADER);
@@ -279,12 +281,11 @@ public final class KafkaStatusSink implements StatusSink, MeterBinder, AutoClose
 
   /** Reads the ids of the run records the results topic holds; false when the broker did not answer. */
   private boolean scanPublishedResults() {
-    Map<String, Object> props = new HashMap<>(clientProperties);
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
-    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(MentorTopics.RESULTS, Duration.ofSeconds(10)).stream()
+    KafkaClients clients = new KafkaClients(clientProperties).without(ConsumerConfig.GROUP_ID_CONFIG).with(Map.of(
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+        ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000));
+    try (Consumer<String, String> consumer = clients.consumer(new StringDeserializer(), new StringDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(Topics.RESULTS, Duration.ofSeconds(10)).stream()
           .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
@@ -314,9 +315,9 @@ public final class KafkaStatusSink implements StatusSink, MeterBinder, AutoClose
     this.registry = registry;
     Gauge.builder("mentor.publish.pending", this, KafkaStatusSink::pending)
         .description("Status events and run records queued or sent and not yet acknowledged by the broker").register(registry);
-    io.micrometer.core.instrument.FunctionCounter.builder("mentor.publish.waits", waits, AtomicLong::get)
+    FunctionCounter.builder("mentor.publish.waits", waits, AtomicLong::get)
         .description("Times a caller waited for room in the full status queue (back-pressure)").register(registry);
-    io.micrometer.core.instrument.FunctionCounter.builder("mentor.results.republish.skipped", skipped, AtomicLong::get)
+    FunctionCounter.builder("mentor.results.republish.skipped", skipped, AtomicLong::get)
         .description("Run records not published again because the broker already held them").register(registry);
     failedCounter(registry);
   }
@@ -368,7 +369,7 @@ public final class KafkaStatusSink implements StatusSink, MeterBinder, AutoClose
       node.put("topic", record.topic());
       node.put("key", record.key());
       node.put("value", record.value());
-      node.put("id", record.topic().equals(MentorTopics.RESULTS) ? resultIdOf(record) : null);
+      node.put("id", record.topic().equals(Topics.RESULTS) ? resultIdOf(record) : null);
       out.append(node.toString()).append('\n');
     }
     AtomicFiles.writeString(spill, out.toString());

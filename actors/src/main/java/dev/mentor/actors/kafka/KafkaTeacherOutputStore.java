@@ -2,6 +2,7 @@ package dev.mentor.actors.kafka;
 
 import dev.mentor.messages.tensor.TensorFrame;
 import dev.mentor.messages.tensor.TensorFrameCodec;
+import dev.mentor.messages.topic.Topics;
 import dev.mentor.monitoring.TensorBusMeters;
 import dev.mentor.training.distill.TeacherOutputStore;
 import java.nio.charset.StandardCharsets;
@@ -9,15 +10,16 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -61,13 +63,13 @@ public final class KafkaTeacherOutputStore implements TeacherOutputStore {
   @Override
   public Map<Long, float[]> load(String key, int floatsPerSample) {
     String digest = digest(key);
-    Map<String, Object> props = new HashMap<>(clientProperties);
-    props.put(ConsumerConfig.GROUP_ID_CONFIG, "mentor-teacher-outputs-" + UUID.randomUUID());
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 << 20);
+    KafkaClients clients = new KafkaClients(clientProperties).with(Map.of(
+        ConsumerConfig.GROUP_ID_CONFIG, "mentor-teacher-outputs-" + UUID.randomUUID(),
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 << 20));
     Map<String, byte[]> latest = new HashMap<>();
-    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-      TopicPartition tp = new TopicPartition(MentorTopics.TEACHER_OUTPUTS, partition(digest, consumer.partitionsFor(MentorTopics.TEACHER_OUTPUTS).size()));
+    try (Consumer<String, byte[]> consumer = clients.consumer(new StringDeserializer(), new ByteArrayDeserializer())) {
+      TopicPartition tp = new TopicPartition(Topics.TEACHER_OUTPUTS, partition(digest, consumer.partitionsFor(Topics.TEACHER_OUTPUTS).size()));
       consumer.assign(List.of(tp));
       consumer.seekToBeginning(List.of(tp));
       long end = consumer.endOffsets(List.of(tp)).get(tp);
@@ -98,7 +100,7 @@ public final class KafkaTeacherOutputStore implements TeacherOutputStore {
       float[] values = frame.values();
       long[] ids = frame.sampleIds();
       for (int i = 0; i < ids.length; i++) {
-        logits.put(ids[i], java.util.Arrays.copyOfRange(values, i * floatsPerSample, (i + 1) * floatsPerSample));
+        logits.put(ids[i], Arrays.copyOfRange(values, i * floatsPerSample, (i + 1) * floatsPerSample));
       }
     }
     return logits;
@@ -109,12 +111,12 @@ public final class KafkaTeacherOutputStore implements TeacherOutputStore {
     String digest = digest(key);
     List<Long> ids = new ArrayList<>(logits.keySet());
     ids.sort(null);
-    Map<String, Object> props = new HashMap<>(clientProperties);
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 << 20);
-    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
-      int partition = partition(digest, producer.partitionsFor(MentorTopics.TEACHER_OUTPUTS).size());
+    KafkaClients clients = new KafkaClients(clientProperties).with(Map.of(
+        ProducerConfig.ACKS_CONFIG, "all",
+        ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
+        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 << 20));
+    try (Producer<String, byte[]> producer = clients.producer(new StringSerializer(), new ByteArraySerializer())) {
+      int partition = partition(digest, producer.partitionsFor(Topics.TEACHER_OUTPUTS).size());
       int chunks = (ids.size() + CHUNK - 1) / CHUNK;
       for (int c = 0; c < chunks; c++) {
         List<Long> part = ids.subList(c * CHUNK, Math.min(ids.size(), (c + 1) * CHUNK));
@@ -126,11 +128,11 @@ public final class KafkaTeacherOutputStore implements TeacherOutputStore {
         TensorFrame frame = new TensorFrame("store", "teacher", "teacher", "logits", 0, c, sampleIds, TensorFrame.DType.FLOAT32,
             new long[] {sampleIds.length, floatsPerSample}, values);
         byte[] encoded = TensorFrameCodec.encode(frame);
-        producer.send(new ProducerRecord<>(MentorTopics.TEACHER_OUTPUTS, partition, digest + "/" + c, encoded));
+        producer.send(new ProducerRecord<>(Topics.TEACHER_OUTPUTS, partition, digest + "/" + c, encoded));
         TensorBusMeters.process().produced(frame.kind(), encoded.length);
       }
       producer.flush();
-      producer.send(new ProducerRecord<>(MentorTopics.TEACHER_OUTPUTS, partition, digest + "/manifest",
+      producer.send(new ProducerRecord<>(Topics.TEACHER_OUTPUTS, partition, digest + "/manifest",
           Integer.toString(chunks).getBytes(StandardCharsets.UTF_8))).get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

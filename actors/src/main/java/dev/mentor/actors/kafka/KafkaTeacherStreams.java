@@ -3,13 +3,13 @@ package dev.mentor.actors.kafka;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.messages.tensor.TeacherStreamRequest;
+import dev.mentor.messages.topic.Topics;
 import dev.mentor.training.distill.RemoteTeacher;
 import dev.mentor.training.distill.TeacherStreams;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -38,15 +38,14 @@ public final class KafkaTeacherStreams implements TeacherStreams {
 
   @Override
   public RemoteTeacher open(Request request) {
-    String stream = TensorPublisher.streamName(experimentId, "teacher", request.studentArm(), request.seed()) + "/" + UUID.randomUUID();
+    String stream = Topics.streamName(experimentId, "teacher", request.studentArm(), request.seed()) + "/" + UUID.randomUUID();
     // An ensemble teacher's members publish side by side, each its own frames; the student averages them as they arrive.
     int memberStreams = request.members() > 1 ? request.members() : 0;
     KafkaRemoteTeacher teacher = new KafkaRemoteTeacher(clientProperties, stream, timeout, memberStreams);
     try {
-      Map<String, Object> props = new HashMap<>(clientProperties);
-      props.put(ProducerConfig.ACKS_CONFIG, "all");
-      try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
-        producer.send(new ProducerRecord<>(MentorTopics.TEACHER_REQUESTS, stream, SpecReader.toJson(new TeacherStreamRequest(
+      KafkaClients clients = new KafkaClients(clientProperties).with(Map.of(ProducerConfig.ACKS_CONFIG, "all"));
+      try (Producer<String, String> producer = clients.producer(new StringSerializer(), new StringSerializer())) {
+        producer.send(new ProducerRecord<>(Topics.TEACHER_REQUESTS, stream, SpecReader.toJson(new TeacherStreamRequest(
             TeacherStreamRequest.SCHEMA_VERSION, experimentId, specJson, request.studentArm(), request.seed(), request.epochsDone(), stream,
             MAX_LEAD, memberStreams)))).get();
       }

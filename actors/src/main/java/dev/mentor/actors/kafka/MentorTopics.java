@@ -1,5 +1,16 @@
 package dev.mentor.actors.kafka;
 
+import static dev.mentor.messages.topic.Topics.CONTROL;
+import static dev.mentor.messages.topic.Topics.JOBS;
+import static dev.mentor.messages.topic.Topics.JOB_PARTITIONS;
+import static dev.mentor.messages.topic.Topics.REJECTED_JOBS;
+import static dev.mentor.messages.topic.Topics.RESULTS;
+import static dev.mentor.messages.topic.Topics.STATUS;
+import static dev.mentor.messages.topic.Topics.TEACHER_OUTPUTS;
+import static dev.mentor.messages.topic.Topics.TEACHER_REQUESTS;
+import static dev.mentor.messages.topic.Topics.TENSORS;
+import static dev.mentor.messages.topic.Topics.TENSOR_ACKS;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,28 +22,13 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
- * Every topic Mentor uses, named once with its settings, and created at start. Jobs, rejected
+ * The settings of every topic Mentor uses (named in {@link dev.mentor.messages.topic.Topics}), and their creation at start. Jobs, rejected
  * jobs, status events, results and control are small JSON records kept for a week; the jobs topic
  * is keyed by experiment id and partitioned, so that several service processes share the jobs. Tensor frames are large binary records kept only as long as training
  * needs them; the teacher-output topic is compacted (one frame per teacher, data view and sample
  * batch: the latest wins and is kept).
  */
 public final class MentorTopics {
-  public static final String JOBS = "mentor.jobs";
-  public static final String REJECTED_JOBS = "mentor.jobs.rejected";
-  public static final String STATUS = "mentor.status";
-  public static final String RESULTS = "mentor.results";
-  public static final String CONTROL = "mentor.control";
-  public static final String TENSORS = "mentor.tensors";
-  /** Students' requests for a teacher stream, shared by the processes that serve teachers (one consumer group). */
-  public static final String TEACHER_REQUESTS = "mentor.teacher-requests";
-  public static final String TEACHER_OUTPUTS = "mentor.teacher-outputs";
-  /** Students' progress through a tensor stream ("consumed n frames"), which bounds how far the producer runs ahead. */
-  public static final String TENSOR_ACKS = "mentor.tensor-acks";
-
-  /** Partitions of the jobs topic: the most service processes that can share the jobs. */
-  public static final int JOB_PARTITIONS = 6;
-
   private static final long WEEK_MS = 7L * 24 * 3600 * 1000;
   private static final int MAX_TENSOR_MESSAGE_BYTES = 16 * 1024 * 1024;
 

@@ -1,5 +1,6 @@
 package dev.mentor.actors.kafka;
 
+import dev.mentor.monitoring.LoopHealth;
 import java.time.Duration;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
@@ -54,7 +55,7 @@ public final class Retries {
    * waits out the backoff (an interrupt cuts the wait short and is cleared: the loop ends on its
    * own flag, not on the interrupt); returns the failures in a row, this one included.
    */
-  public static int retried(dev.mentor.monitoring.LoopHealth.Loop loop, String who, Throwable error, int failures) {
+  public static int retried(LoopHealth.Loop loop, String who, Throwable error, int failures) {
     loop.retrying(error);
     if (failures % 20 == 0) {
       System.err.println("mentor: " + who + " retries after: " + describe(error));

@@ -1,6 +1,8 @@
 package dev.mentor.actors.kafka;
 
 import dev.mentor.messages.tensor.TeacherStreamRequest;
+import dev.mentor.messages.topic.Topics;
+import dev.mentor.monitoring.LoopHealth;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -21,12 +23,12 @@ public final class TeacherRequestListener {
   private TeacherRequestListener() {}
 
   public static JsonTopicListener<TeacherStreamRequest> start(Map<String, Object> clientProperties, Consumer<TeacherStreamRequest> receiver,
-      Consumer<String> invalid, dev.mentor.monitoring.LoopHealth health) {
+      Consumer<String> invalid, LoopHealth health) {
     Map<String, Object> props = new HashMap<>(clientProperties);
     props.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP);
     // From the start for a group that never committed, so no request sent while it formed is missed; stale ones are skipped.
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    return JsonTopicListener.start(props, MentorTopics.TEACHER_REQUESTS, TeacherStreamRequest.class, "teacher request",
+    return JsonTopicListener.start(props, Topics.TEACHER_REQUESTS, TeacherStreamRequest.class, "teacher request",
         record -> System.currentTimeMillis() - record.timestamp() <= STALE.toMillis(), receiver, invalid, "mentor-teacher-requests", false, health);
   }
 }

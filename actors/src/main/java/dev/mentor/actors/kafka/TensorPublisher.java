@@ -2,18 +2,20 @@ package dev.mentor.actors.kafka;
 
 import dev.mentor.messages.tensor.TensorFrame;
 import dev.mentor.messages.tensor.TensorFrameCodec;
+import dev.mentor.messages.topic.Topics;
 import dev.mentor.monitoring.TensorBusMeters;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -30,8 +32,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class TensorPublisher implements AutoCloseable {
   private final String stream;
   private final int maxLead;
-  private final KafkaProducer<String, byte[]> producer;
-  private final KafkaConsumer<String, String> acks;
+  private final Producer<String, byte[]> producer;
+  private final Consumer<String, String> acks;
   private final Thread ackReader;
   private final Object lock = new Object();
   private volatile boolean running = true;
@@ -40,7 +42,7 @@ public final class TensorPublisher implements AutoCloseable {
   private long maxLeadSeen;
   private boolean ended;
   private long lastBatch = -1;
-  private final java.util.concurrent.atomic.AtomicReference<IllegalStateException> sendFailure = new java.util.concurrent.atomic.AtomicReference<>();
+  private final AtomicReference<IllegalStateException> sendFailure = new AtomicReference<>();
 
   /** The compression frames are sent with, chosen from measurements (docs/benchmarks.md, "Tensor frames through the broker"). */
   public static final String COMPRESSION = "lz4";
@@ -56,30 +58,24 @@ public final class TensorPublisher implements AutoCloseable {
     }
     this.stream = stream;
     this.maxLead = maxLead;
-    Map<String, Object> producerProps = new HashMap<>(clientProperties);
-    producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
-    producerProps.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
-    producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-    producerProps.put(ProducerConfig.BATCH_SIZE_CONFIG, 4 << 20);
-    producerProps.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 << 20);
-    this.producer = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
-    Map<String, Object> consumerProps = new HashMap<>(clientProperties);
-    consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, "mentor-acks-" + UUID.randomUUID());
-    consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    this.acks = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new StringDeserializer());
+    KafkaClients clients = new KafkaClients(clientProperties);
+    this.producer = clients.with(Map.of(
+        ProducerConfig.ACKS_CONFIG, "all",
+        ProducerConfig.COMPRESSION_TYPE_CONFIG, compression,
+        ProducerConfig.LINGER_MS_CONFIG, 0,
+        ProducerConfig.BATCH_SIZE_CONFIG, 4 << 20,
+        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 << 20)).producer(new StringSerializer(), new ByteArraySerializer());
+    this.acks = clients.with(Map.of(
+        ConsumerConfig.GROUP_ID_CONFIG, "mentor-acks-" + UUID.randomUUID(),
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)).consumer(new StringDeserializer(), new StringDeserializer());
     // Acknowledgements come after this stream's first frame: read them from the acks topic's end now, not its history.
-    List<org.apache.kafka.common.TopicPartition> partitions = acks.partitionsFor(MentorTopics.TENSOR_ACKS).stream()
-        .map(p -> new org.apache.kafka.common.TopicPartition(MentorTopics.TENSOR_ACKS, p.partition())).toList();
+    List<TopicPartition> partitions = acks.partitionsFor(Topics.TENSOR_ACKS).stream()
+        .map(p -> new TopicPartition(Topics.TENSOR_ACKS, p.partition())).toList();
     this.acks.assign(partitions);
     this.acks.seekToEnd(partitions);
     partitions.forEach(this.acks::position);
     this.ackReader = new Thread(this::readAcks, "mentor-acks-" + stream);
     this.ackReader.start();
-  }
-
-  /** The stream name (the records' key) for one producer and one consumer. */
-  public static String streamName(String experiment, String producerArm, String consumerArm, long seed) {
-    return experiment + "/" + producerArm + "->" + consumerArm + "/s" + seed;
   }
 
   /**
@@ -117,7 +113,7 @@ public final class TensorPublisher implements AutoCloseable {
     // frame's broker acknowledgement would cost a round trip per batch (measured: 3× fewer logits frames/s).
     String what = frame.describe();
     byte[] encoded = TensorFrameCodec.encode(frame);
-    producer.send(new ProducerRecord<>(MentorTopics.TENSORS, stream, encoded), (metadata, error) -> {
+    producer.send(new ProducerRecord<>(Topics.TENSORS, stream, encoded), (metadata, error) -> {
       if (error != null) {
         sendFailure.compareAndSet(null, new IllegalStateException("cannot publish " + what + ": " + error.getMessage(), error));
       } else {
@@ -151,7 +147,7 @@ public final class TensorPublisher implements AutoCloseable {
     int attempt = 0;
     try {
       while (running) {
-        org.apache.kafka.clients.consumer.ConsumerRecords<String, String> records;
+        ConsumerRecords<String, String> records;
         try {
           records = acks.poll(Duration.ofMillis(200));
           attempt = 0;
@@ -168,13 +164,13 @@ public final class TensorPublisher implements AutoCloseable {
         for (var record : records) {
           if (stream.equals(record.key())) {
             synchronized (lock) {
-              if (END.equals(record.value())) {
+              if (Topics.ACK_END.equals(record.value())) {
                 ended = true;
               } else {
                 try {
                   acknowledged = Math.max(acknowledged, Long.parseLong(String.valueOf(record.value()).trim()));
                 } catch (NumberFormatException e) {
-                  System.err.println("mentor: ignoring an unreadable acknowledgement on " + MentorTopics.TENSOR_ACKS + " for " + stream);
+                  System.err.println("mentor: ignoring an unreadable acknowledgement on " + Topics.TENSOR_ACKS + " for " + stream);
                 }
               }
               lock.notifyAll();
@@ -194,12 +190,9 @@ public final class TensorPublisher implements AutoCloseable {
   /** A consumer silent this long while the publisher waits on it is taken as gone. */
   public static final Duration IDLE_CONSUMER = Duration.ofMinutes(2);
 
-  /** The acknowledgement that ends a stream: its consumer needs no more frames. */
-  static final String END = "end";
-
   /** Sends an acknowledgement: the consumer of {@code stream} has used {@code count} frames. */
   static ProducerRecord<String, String> ack(String stream, long count) {
-    return new ProducerRecord<>(MentorTopics.TENSOR_ACKS, stream, Long.toString(count));
+    return new ProducerRecord<>(Topics.TENSOR_ACKS, stream, Long.toString(count));
   }
 
   @Override

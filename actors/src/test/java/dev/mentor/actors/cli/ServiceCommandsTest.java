@@ -89,7 +89,7 @@ class ServiceCommandsTest {
         """);
     assertThat(run("submit", spec.toString(), "--bootstrap-servers", service.bootstrapServers())).contains("submitted cli-job (1 runs)");
     String status = awaitStatus("cli-job", "finished:");
-    assertThat(status).contains("queued", "started", "run-started a seed 1", "epoch a seed 1 epoch 2", "run-finished a seed 1", "finished: 1 runs");
+    assertThat(status).contains("queued", "started", "== a seed 1, ", "a seed 1 epoch 2 (train)", "== a seed 1 finished", "finished: 1 runs");
     assertThat(run("status", "--bootstrap-servers", service.bootstrapServers())).contains("cli-job: finished");
     // An ended experiment or an unknown id: one line on standard error, exit 1, nothing sent.
     assertThat(run(1, "cancel", "cli-job", "--bootstrap-servers", service.bootstrapServers()))
@@ -112,7 +112,7 @@ class ServiceCommandsTest {
           - {name: a, task: t, model: {type: mlp, widths: [8]}, epochs: 5000}
         """);
     run("submit", spec.toString(), "--bootstrap-servers", service.bootstrapServers());
-    awaitStatus("long-job", "run-started");
+    awaitStatus("long-job", "epochs planned");
     assertThat(run("cancel", "long-job", "--bootstrap-servers", service.bootstrapServers())).contains("cancel requested for long-job");
     assertThat(awaitStatus("long-job", "cancelled:")).contains("cancelled:");
 

@@ -2,6 +2,7 @@ package dev.mentor.actors.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mentor.messages.topic.Topics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,10 +56,10 @@ class EmbeddedKafkaTest {
   @Test
   void mentorsTopicsExistWithTheirSettings() throws Exception {
     assertThat(admin.listTopics().names().get()).containsAll(MentorTopics.names());
-    Map<String, TopicDescription> described = admin.describeTopics(List.of(MentorTopics.TENSORS, MentorTopics.JOBS)).allTopicNames().get();
-    assertThat(described.get(MentorTopics.TENSORS).partitions()).hasSize(4);
-    assertThat(described.get(MentorTopics.JOBS).partitions()).hasSize(MentorTopics.JOB_PARTITIONS);
-    ConfigResource teacherOutputs = new ConfigResource(ConfigResource.Type.TOPIC, MentorTopics.TEACHER_OUTPUTS);
+    Map<String, TopicDescription> described = admin.describeTopics(List.of(Topics.TENSORS, Topics.JOBS)).allTopicNames().get();
+    assertThat(described.get(Topics.TENSORS).partitions()).hasSize(4);
+    assertThat(described.get(Topics.JOBS).partitions()).hasSize(Topics.JOB_PARTITIONS);
+    ConfigResource teacherOutputs = new ConfigResource(ConfigResource.Type.TOPIC, Topics.TEACHER_OUTPUTS);
     String policy = admin.describeConfigs(List.of(teacherOutputs)).all().get().get(teacherOutputs)
         .get(TopicConfig.CLEANUP_POLICY_CONFIG).value();
     assertThat(policy).isEqualTo(TopicConfig.CLEANUP_POLICY_COMPACT);
@@ -76,7 +77,7 @@ class EmbeddedKafkaTest {
     producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer())) {
-      producer.send(new ProducerRecord<>(MentorTopics.JOBS, "exp-1", "{\"name\": \"exp-1\"}")).get();
+      producer.send(new ProducerRecord<>(Topics.JOBS, "exp-1", "{\"name\": \"exp-1\"}")).get();
     } catch (Exception e) {
       throw new AssertionError(e);
     }
@@ -86,7 +87,7 @@ class EmbeddedKafkaTest {
     consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     List<ConsumerRecord<String, String>> received = new ArrayList<>();
     try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new StringDeserializer())) {
-      consumer.subscribe(List.of(MentorTopics.JOBS));
+      consumer.subscribe(List.of(Topics.JOBS));
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (received.isEmpty() && System.nanoTime() < deadline) {
         consumer.poll(Duration.ofMillis(200)).forEach(received::add);
@@ -106,7 +107,7 @@ class EmbeddedKafkaTest {
     producerProps.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(16 * 1024 * 1024));
     producerProps.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer())) {
-      producer.send(new ProducerRecord<>(MentorTopics.TENSORS, 0, "k".getBytes(StandardCharsets.UTF_8), frame)).get();
+      producer.send(new ProducerRecord<>(Topics.TENSORS, 0, "k".getBytes(StandardCharsets.UTF_8), frame)).get();
     }
     Properties consumerProps = new Properties();
     consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
@@ -114,7 +115,7 @@ class EmbeddedKafkaTest {
     consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     consumerProps.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(16 * 1024 * 1024));
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      consumer.assign(List.of(new org.apache.kafka.common.TopicPartition(MentorTopics.TENSORS, 0)));
+      consumer.assign(List.of(new org.apache.kafka.common.TopicPartition(Topics.TENSORS, 0)));
       consumer.seekToBeginning(consumer.assignment());
       byte[] got = null;
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();

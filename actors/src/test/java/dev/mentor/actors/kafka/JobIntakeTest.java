@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.mentor.messages.job.JobCodec;
 import dev.mentor.messages.job.JobRejection;
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.messages.topic.Topics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -104,7 +105,7 @@ class JobIntakeTest {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
-      producer.send(new ProducerRecord<>(MentorTopics.JOBS, key, value)).get();
+      producer.send(new ProducerRecord<>(Topics.JOBS, key, value)).get();
     }
   }
 
@@ -125,7 +126,7 @@ class JobIntakeTest {
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     List<JsonNode> out = new ArrayList<>();
     try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
-      consumer.subscribe(List.of(MentorTopics.REJECTED_JOBS));
+      consumer.subscribe(List.of(Topics.REJECTED_JOBS));
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (out.size() < expected && System.nanoTime() < deadline) {
         for (var r : consumer.poll(Duration.ofMillis(200))) {
@@ -186,7 +187,7 @@ class JobIntakeTest {
       // kcat sends each file named on its command line as one message (stdin would be split into lines).
       Path spec = state.resolve("from-kcat.yaml");
       Files.writeString(spec, VALID.formatted("from-kcat"));
-      Process kcat = new ProcessBuilder("kcat", "-P", "-b", kafka.bootstrapServers(), "-t", MentorTopics.JOBS, "-k", "from-kcat",
+      Process kcat = new ProcessBuilder("kcat", "-P", "-b", kafka.bootstrapServers(), "-t", Topics.JOBS, "-k", "from-kcat",
           spec.toString()).redirectErrorStream(true).start();
       assertThat(kcat.waitFor(30, TimeUnit.SECONDS)).isTrue();
       assertThat(kcat.exitValue()).as(new String(kcat.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isZero();

@@ -12,6 +12,7 @@ import dev.mentor.messages.spec.OptimizerSpec;
 import dev.mentor.messages.spec.ScheduleSpec;
 import dev.mentor.messages.spec.TeacherSpec;
 import dev.mentor.messages.tensor.TensorFrame;
+import dev.mentor.messages.topic.Topics;
 import dev.mentor.training.data.Augmentation;
 import dev.mentor.training.data.Normalization;
 import dev.mentor.training.data.SourceData;
@@ -105,7 +106,7 @@ class TensorStreamTest {
       Map<String, Tensor> local = trainStudent(manager, DistillationObjective.builder().setSpec(KD).setTeacher(teacher)
           .setStore(new ParameterStore(manager, false)).build());
 
-      String stream = TensorPublisher.streamName("exp", "teacher", "student", SEED);
+      String stream = Topics.streamName("exp", "teacher", "student", SEED);
       Map<String, Tensor> remote;
       try (TensorPublisher publisher = new TensorPublisher(client, stream, MAX_LEAD);
           KafkaRemoteTeacher remoteTeacher = new KafkaRemoteTeacher(client, stream, Duration.ofSeconds(60))) {

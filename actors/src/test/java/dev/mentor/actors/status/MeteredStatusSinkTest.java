@@ -1,7 +1,17 @@
-package dev.mentor.actors;
+package dev.mentor.actors.status;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mentor.messages.job.StatusEvent.EpochEnded;
+import dev.mentor.messages.job.StatusEvent.ExperimentEnded;
+import dev.mentor.messages.job.StatusEvent.Kind;
+import dev.mentor.messages.job.StatusEvent.Queued;
+import dev.mentor.messages.job.StatusEvent.Retrying;
+import dev.mentor.messages.job.StatusEvent.Role;
+import dev.mentor.messages.job.StatusEvent.RunNote;
+import dev.mentor.messages.job.StatusEvent.RunScheduled;
+import dev.mentor.messages.job.StatusEvent.RunStarted;
+import dev.mentor.messages.job.StatusEvent.Started;
 import dev.mentor.messages.job.StatusEvent;
 import dev.mentor.messages.record.EpochMetrics;
 import dev.mentor.messages.record.RunRecord;
@@ -17,10 +27,6 @@ import org.junit.jupiter.api.Test;
 
 /** The supervisor's events as meters: role, device and temperature of a scheduled run, plan, curves, events, restarts, ensemble uncertainty, the end; every event passed on. */
 class MeteredStatusSinkTest {
-  private static StatusEvent run(String kind, Integer epoch, String message, EpochMetrics metrics) {
-    return new StatusEvent(StatusEvent.SCHEMA_VERSION, "exp", kind, "student", 2L, epoch, message, metrics, 0);
-  }
-
   @Test
   void eventsBecomeMetersAndAreStillPublished() throws Exception {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -41,15 +47,14 @@ class MeteredStatusSinkTest {
       }
     }, training, runtime);
 
-    sink.status(StatusEvent.of("exp", "queued", "accepted"));
-    sink.status(StatusEvent.of("exp", "started", "1 arms x 1 seeds"));
-    sink.runScheduled("exp", "student", 2L, "student", "gpu1", 4.0);
-    sink.status(run("run-scheduled", null, "student on gpu1#0", null));
-    sink.status(run("run-started", null, "4 epochs planned", null));
-    sink.status(run("epoch", 1, null, new EpochMetrics(1, "train", 0.7, 0.6, 0.8, 0.55, 0.1, 100.0, 1.0, Map.of("kd", 0.3))));
-    sink.status(run("retrying", null, "attempt 2 of 3", null));
-    sink.status(run("overfitting", 3, "training loss fell while validation loss rose for 2 epochs", null));
-    sink.status(run("early-stopping", 4, "train: no validation loss improvement for 2 epochs; best epoch 2", null));
+    sink.status(Queued.of("exp", false));
+    sink.status(Started.of("exp", 1, 1));
+    sink.status(RunScheduled.of("exp", "student", 2L, Role.STUDENT, "gpu1", "gpu1#0", null, 4.0));
+    sink.status(RunStarted.of("exp", "student", 2L, 4, false));
+    sink.status(EpochEnded.of("exp", "student", 2L, new EpochMetrics(1, "train", 0.7, 0.6, 0.8, 0.55, 0.1, 100.0, 1.0, Map.of("kd", 0.3))));
+    sink.status(Retrying.of("exp", "student", 2L, 2, 3, 500, "boom"));
+    sink.status(RunNote.of("exp", Kind.OVERFITTING, "student", 2L, 3, "training loss fell while validation loss rose for 2 epochs"));
+    sink.status(RunNote.of("exp", Kind.EARLY_STOPPING, "student", 2L, 4, "train: no validation loss improvement for 2 epochs; best epoch 2"));
     // Only the fields the sink reads; the record's other fields stay empty.
     sink.result("exp", SpecReader.json().copy().configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, false)
         .readValue("""
@@ -68,10 +73,11 @@ class MeteredStatusSinkTest {
     assertThat(registry.get("mentor.runs.restarts").counter().count()).isEqualTo(1);
     assertThat(registry.get("mentor.experiments.active").tag("state", "running").gauge().value()).isEqualTo(1);
 
-    sink.status(StatusEvent.of("exp", "finished", "1 runs"));
+    sink.status(ExperimentEnded.of("exp", Kind.FINISHED, List.of(), "1 runs"));
     assertThat(registry.get("mentor.experiments.active").tag("state", "running").gauge().value()).isZero();
     assertThat(registry.get("mentor.experiments.ended").tag("state", "finished").counter().count()).isEqualTo(1);
     assertThat(training.purge(java.time.Instant.now())).as("retention 0: the ended experiment's runs go").isEqualTo(2);
     assertThat(published).as("9 events and 1 record passed on").hasSize(10);
+    assertThat(published.get(2)).isInstanceOf(RunScheduled.class);
   }
 }
