@@ -20,22 +20,23 @@ import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.ArmSpec;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.monitoring.TensorBusMeters;
+import dev.mentor.training.distill.DistillationMethods;
 import dev.mentor.training.distill.TeacherOutputStore;
 import dev.mentor.training.distill.TeacherStreams;
 import dev.mentor.training.engine.EngineThreads;
 import dev.mentor.training.files.AtomicFiles;
 import dev.mentor.training.loop.TrainingDivergedException;
-import dev.mentor.training.run.ExperimentRunner.RunKey;
 import dev.mentor.training.run.ExperimentRunner;
 import dev.mentor.training.run.RunExecutor;
 import dev.mentor.training.run.RunListener;
+import dev.mentor.training.run.RunPlan.Task;
+import dev.mentor.training.run.RunPlan;
 import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -106,7 +107,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   }
 
   /** A trainer's run ended: with its record, or with the failure that ended it. */
-  record TrainerEnded(RunKey run, DeviceAllocator.Slot slot, RunRecord record, Throwable failure) implements Command {}
+  record TrainerEnded(Task run, DeviceAllocator.Slot slot, RunRecord record, Throwable failure) implements Command {}
 
   private record Prepared(ExperimentRunner runner, RunExecutor executor) implements Command {}
 
@@ -114,16 +115,16 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
 
   private record SlotGranted(DeviceAllocator.Granted granted) implements Command {}
 
-  private record Retry(RunKey run) implements Command {}
+  private record Retry(Task run) implements Command {}
 
   /**
    * Called on the training thread at the end of every epoch of every run, before its checkpoint
    * is written (a fault here repeats that epoch on restart); {@code attempt} is 0 for a run's first start. For tests that inject faults.
    */
   public interface EpochHook {
-    void epochEnded(String experimentId, RunKey run, int epoch, int attempt);
+    void epochEnded(String experimentId, String run, long seed, int epoch, int attempt);
 
-    EpochHook NONE = (experimentId, run, epoch, attempt) -> {};
+    EpochHook NONE = (experimentId, run, seed, epoch, attempt) -> {};
   }
 
   private final String id;
@@ -138,26 +139,26 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
 
   private ExperimentRunner runner;
   private RunExecutor executor;
-  private List<RunKey> order = List.of();
+  /** Every task of the experiment, what each needs, its role; built once from the validated spec. */
+  private RunPlan plan;
+  private List<Task> order = List.of();
   /** Runs not started yet (waiting for their dependencies or a slot). */
-  private final Set<RunKey> waiting = new LinkedHashSet<>();
+  private final Set<Task> waiting = new LinkedHashSet<>();
   /** The waiting runs whose dependencies all finished, in plan order: the next to ask for a slot. */
-  private final Set<RunKey> ready = new LinkedHashSet<>();
-  /** The tasks that need each task: computed once, so scheduling is linear in the runs. */
-  private final Map<RunKey, List<RunKey>> neededBy = new HashMap<>();
+  private final Set<Task> ready = new LinkedHashSet<>();
   /** Per task, how many of its dependencies have not finished yet. */
-  private final Map<RunKey, Integer> unfinishedNeeds = new HashMap<>();
+  private final Map<Task, Integer> unfinishedNeeds = new HashMap<>();
   /** Runs that asked for a slot and have not got one yet, by the allocator's work key. */
-  private final Map<String, RunKey> requested = new LinkedHashMap<>();
-  private final Map<RunKey, ActorRef<TrainerActor.Command>> running = new HashMap<>();
-  private final Map<RunKey, RunRecord> finished = new HashMap<>();
-  private final Map<RunKey, String> failed = new HashMap<>();
+  private final Map<String, Task> requested = new LinkedHashMap<>();
+  private final Map<Task, ActorRef<TrainerActor.Command>> running = new HashMap<>();
+  private final Map<Task, RunRecord> finished = new HashMap<>();
+  private final Map<Task, String> failed = new HashMap<>();
   /** Restarts per run; written by the actor, read by training threads (the epoch hook). */
-  private final Map<RunKey, Integer> restarts = new ConcurrentHashMap<>();
+  private final Map<Task, Integer> restarts = new ConcurrentHashMap<>();
   /** Failed runs waiting out their backoff before they ask for a slot again. */
-  private final Set<RunKey> backingOff = new LinkedHashSet<>();
+  private final Set<Task> backingOff = new LinkedHashSet<>();
   /** The gates of the runs training now, by run, for the listener to reach from the training threads. */
-  private final Map<RunKey, TrainerActor.Gate> gates = new ConcurrentHashMap<>();
+  private final Map<Task, TrainerActor.Gate> gates = new ConcurrentHashMap<>();
   private boolean cancelled;
   private boolean paused;
   private boolean shuttingDown;
@@ -227,40 +228,28 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   private Behavior<Command> onPrepared(Prepared prepared) {
     runner = prepared.runner();
     executor = prepared.executor();
-    List<RunKey> tasks = new ArrayList<>();
-    for (RunKey run : runner.runs()) {
-      var ensemble = runner.spec().arm(run.arm()).ensemble();
-      // Co-distilled members must train together (each waits for the others' weights): they stay one task, a thread per member.
-      for (int m = 0; ensemble != null && ensemble.codistill() == null && m < ensemble.members(); m++) {
-        tasks.add(new RunKey(RunExecutor.memberLabel(run.arm(), m), run.seed()));
-      }
-      tasks.add(run);
-    }
-    order = List.copyOf(tasks);
-    for (RunKey task : order) {
-      List<RunKey> deps = dependencies(task);
-      unfinishedNeeds.put(task, deps.size());
-      for (RunKey dep : deps) {
-        neededBy.computeIfAbsent(dep, d -> new ArrayList<>()).add(task);
-      }
+    plan = runner.plan();
+    order = plan.tasks();
+    for (Task task : order) {
+      unfinishedNeeds.put(task, plan.needs(task).size());
     }
     order.forEach(this::enqueue);
     return schedule();
   }
 
   /** Puts a task back among the waiting; it is ready when its dependencies have finished. */
-  private void enqueue(RunKey run) {
+  private void enqueue(Task run) {
     waiting.add(run);
     if (unfinishedNeeds.getOrDefault(run, 0) == 0) {
       ready.add(run);
     }
   }
 
-  private String workKey(RunKey run) {
-    return id + "/" + run.arm() + "/s" + run.seed();
+  private String workKey(Task run) {
+    return id + "/" + run.label() + "/s" + run.seed();
   }
 
-  private void request(RunKey run) {
+  private void request(Task run) {
     String work = workKey(run);
     requested.put(work, run);
     devices.tell(new DeviceAllocator.Acquire(work, grants, getContext().getSelf()));
@@ -280,7 +269,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
       return cancelled ? end(Kind.CANCELLED, List.of(), "cancelled before any run started") : this;
     }
     if (!cancelled && !paused) {
-      for (RunKey run : ready) {
+      for (Task run : ready) {
         waiting.remove(run);
         request(run);
       }
@@ -296,28 +285,27 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     if (paused || !waiting.isEmpty()) {
       return this;
     }
-    List<RunRecord> records = order.stream().filter(r -> member(r) < 0).filter(finished::containsKey).map(finished::get).toList();
+    List<RunRecord> records = order.stream().filter(r -> !r.isMember()).filter(finished::containsKey).map(finished::get).toList();
     runner.writeReport(records);
     if (failed.isEmpty()) {
       return end(Kind.FINISHED, List.of(), records.size() + " runs; report: " + runner.paths().experimentDir().resolve("report.md"));
     }
     // The first reasons only: an event stays small whatever the experiment's size (every failure has its own event).
     List<String> reasons = order.stream().filter(failed::containsKey).limit(MAX_REASONS)
-        .map(r -> r.arm() + " seed " + r.seed() + ": " + failed.get(r)).toList();
+        .map(r -> r + ": " + failed.get(r)).toList();
     return end(Kind.FAILED, reasons, failed.size() + " of " + order.size() + " runs failed: " + String.join("; ", reasons)
         + (failed.size() > MAX_REASONS ? "; and " + (failed.size() - MAX_REASONS) + " more" : ""));
   }
 
   private Behavior<Command> onGranted(SlotGranted granted) {
-    RunKey run = requested.remove(granted.granted().work());
+    Task run = requested.remove(granted.granted().work());
     DeviceAllocator.Slot slot = granted.granted().slot();
     if (run == null || cancelled || shuttingDown) {
       devices.tell(new DeviceAllocator.Release(slot));
       return schedule();
     }
     int attempt = restarts.getOrDefault(run, 0);
-    int member = member(run);
-    Role role = member >= 0 ? Role.ENSEMBLE_MEMBER : Role.of(runner.role(run.arm()));
+    Role role = Role.of(plan.role(run));
     boolean onCpu = slot.device().equals("cpu");
     TrainerActor.Work work = gate -> {
       if (onCpu) {
@@ -325,34 +313,34 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
       }
       gates.put(run, gate);
       try {
-        return member >= 0 ? executor.executeMember(runner.spec().arm(armOf(run)), run.seed(), member, slot.djlDevice())
+        return run.isMember() ? executor.executeMember(runner.spec().arm(run.arm()), run.seed(), run.member(), slot.djlDevice())
             : executor.execute(runner.spec().arm(run.arm()), run.seed(), slot.djlDevice());
       } finally {
         gates.remove(run);
       }
     };
     ActorRef<TrainerActor.Command> trainer = getContext().spawn(TrainerActor.create(run, slot, work, training, getContext().getSelf(), paused),
-        role + "-" + safeName(run.arm()) + "-s" + run.seed() + (attempt > 0 ? "-r" + attempt : ""));
+        role + "-" + safeName(run.label()) + "-s" + run.seed() + (attempt > 0 ? "-r" + attempt : ""));
     running.put(run, trainer);
-    double temperature = temperature(runner.spec().arm(armOf(run)), member >= 0);
-    sink.status(RunScheduled.of(id, run.arm(), run.seed(), role, slot.device(), slot.toString(), onCpu ? cpuShare.share() : null,
+    double temperature = temperature(runner.spec().arm(run.arm()), run.isMember());
+    sink.status(RunScheduled.of(id, run.label(), run.seed(), role, slot.device(), slot.toString(), onCpu ? cpuShare.share() : null,
         Double.isNaN(temperature) ? null : temperature));
     return this;
   }
 
   private Behavior<Command> onTrainerEnded(TrainerEnded ended) {
-    RunKey run = ended.run();
+    Task run = ended.run();
     running.remove(run);
     devices.tell(new DeviceAllocator.Release(ended.slot()));
     if (ended.failure() == null) {
       if (finished.put(run, ended.record()) == null) {
-        for (RunKey next : neededBy.getOrDefault(run, List.of())) {
+        for (Task next : plan.neededBy(run)) {
           if (unfinishedNeeds.merge(next, -1, Integer::sum) == 0 && waiting.contains(next)) {
             ready.add(next);
           }
         }
       }
-      if (member(run) < 0) {
+      if (!run.isMember()) {
         sink.result(id, ended.record());
       }
       return schedule();
@@ -389,14 +377,14 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   }
 
   /** Marks a run failed and, transitively, every waiting run that needs it as not run. */
-  private void fail(RunKey run, String reason) {
-    ArrayDeque<RunKey> broken = new ArrayDeque<>();
+  private void fail(Task run, String reason) {
+    ArrayDeque<Task> broken = new ArrayDeque<>();
     failed.put(run, reason);
     sink.status(RunFailed.of(id, run.arm(), run.seed(), reason));
     broken.add(run);
     while (!broken.isEmpty()) {
-      RunKey cause = broken.poll();
-      for (RunKey next : neededBy.getOrDefault(cause, List.of())) {
+      Task cause = broken.poll();
+      for (Task next : plan.neededBy(cause)) {
         if (waiting.remove(next)) {
           ready.remove(next);
           String why = "not run: it needs " + cause.arm() + " seed " + cause.seed() + ", which failed";
@@ -462,7 +450,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     if (member) {
       return arm.ensemble() != null && arm.ensemble().codistill() != null ? arm.ensemble().codistill().temperature() : Double.NaN;
     }
-    return arm.distill() != null && arm.distill().logits().equals("soft-targets") ? arm.distill().temperature() : Double.NaN;
+    return arm.distill() != null && DistillationMethods.logits(arm.distill()).tempered() ? arm.distill().temperature() : Double.NaN;
   }
 
   private RunListener listener() {
@@ -475,8 +463,8 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
       @Override
       public void epochFinished(String arm, long seed, EpochMetrics metrics) {
         sink.status(EpochEnded.of(id, arm, seed, metrics));
-        RunKey run = new RunKey(arm, seed);
-        hook.epochEnded(id, run, metrics.epoch(), attemptOf(run));
+        Task task = plan.taskOf(arm, seed);
+        hook.epochEnded(id, arm, seed, metrics.epoch(), task == null ? 0 : attemptOf(task));
       }
 
       @Override
@@ -493,7 +481,8 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
       @Override
       public void epochSaved(String arm, long seed, int epoch) {
         // A co-distilled member reports as "arm/member-m" from inside its arm's task: that task's gate holds it.
-        TrainerActor.Gate gate = gates.getOrDefault(new RunKey(arm, seed), gates.get(new RunKey(armOf(new RunKey(arm, seed)), seed)));
+        Task task = plan.taskOf(arm, seed);
+        TrainerActor.Gate gate = task == null ? null : gates.get(task);
         if (gate != null) {
           gate.epochEnded(epoch);
         }
@@ -506,41 +495,10 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     };
   }
 
-  private static final String MEMBER = "/member-";
   /** Failed runs named in the experiment's {@code failed} event. */
   private static final int MAX_REASONS = 20;
 
-  /** The member index of an ensemble member's task, or -1 for an arm's run. */
-  static int member(RunKey task) {
-    int at = task.arm().lastIndexOf(MEMBER);
-    return at < 0 ? -1 : Integer.parseInt(task.arm().substring(at + MEMBER.length()));
-  }
-
-  static String armOf(RunKey task) {
-    int at = task.arm().lastIndexOf(MEMBER);
-    return at < 0 ? task.arm() : task.arm().substring(0, at);
-  }
-
-  /**
-   * What a task needs finished first: an ensemble member what its arm needs; an ensemble arm's
-   * run (the evaluation of the ensemble) its members; any other run its teacher's or source arm's run.
-   */
-  private List<RunKey> dependencies(RunKey task) {
-    if (member(task) >= 0) {
-      return runner.dependencies(new RunKey(armOf(task), task.seed()));
-    }
-    var ensemble = runner.spec().arm(task.arm()).ensemble();
-    if (ensemble == null || ensemble.codistill() != null) {
-      return runner.dependencies(task);
-    }
-    List<RunKey> members = new ArrayList<>();
-    for (int m = 0; m < ensemble.members(); m++) {
-      members.add(new RunKey(RunExecutor.memberLabel(task.arm(), m), task.seed()));
-    }
-    return members;
-  }
-
-  private int attemptOf(RunKey run) {
+  private int attemptOf(Task run) {
     return restarts.getOrDefault(run, 0);
   }
 

@@ -1,7 +1,7 @@
 package dev.mentor.actors;
 
 import dev.mentor.messages.record.RunRecord;
-import dev.mentor.training.run.ExperimentRunner.RunKey;
+import dev.mentor.training.run.RunPlan.Task;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -98,7 +98,7 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
     }
   }
 
-  private final RunKey run;
+  private final Task run;
   private final DeviceAllocator.Slot slot;
   private final ActorRef<ExperimentSupervisor.Command> parent;
   private final Gate gate;
@@ -106,7 +106,7 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
   private boolean paused;
   private EpochEnded waiting;
 
-  private TrainerActor(ActorContext<Command> context, RunKey run, DeviceAllocator.Slot slot, ActorRef<ExperimentSupervisor.Command> parent,
+  private TrainerActor(ActorContext<Command> context, Task run, DeviceAllocator.Slot slot, ActorRef<ExperimentSupervisor.Command> parent,
       boolean paused) {
     super(context);
     this.run = run;
@@ -117,7 +117,7 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
   }
 
   /** Starts {@code work} on {@code training} at once; {@code paused} holds it at its first epoch's end until {@link Resume}. */
-  public static Behavior<Command> create(RunKey run, DeviceAllocator.Slot slot, Work work, Executor training,
+  public static Behavior<Command> create(Task run, DeviceAllocator.Slot slot, Work work, Executor training,
       ActorRef<ExperimentSupervisor.Command> parent, boolean paused) {
     return Behaviors.setup(context -> {
       TrainerActor actor = new TrainerActor(context, run, slot, parent, paused);

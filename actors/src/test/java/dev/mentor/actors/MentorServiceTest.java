@@ -36,8 +36,8 @@ class MentorServiceTest {
   @TempDir static Path state;
 
   /** The "flaky" experiment's trainer throws at the end of its second epoch, on its first attempt only. */
-  private static void injectFaults(String experiment, dev.mentor.training.run.ExperimentRunner.RunKey run, int epoch, int attempt) {
-    if (experiment.equals("flaky") && run.arm().equals("scratch") && epoch == 2 && attempt == 0) {
+  private static void injectFaults(String experiment, String run, long seed, int epoch, int attempt) {
+    if (experiment.equals("flaky") && run.equals("scratch") && epoch == 2 && attempt == 0) {
       throw new IllegalStateException("injected fault at the end of epoch 2");
     }
   }

@@ -3,7 +3,7 @@ package dev.mentor.actors;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.mentor.training.run.ExperimentRunner.RunKey;
+import dev.mentor.training.run.RunPlan.Task;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * when the actor is gone. The run's end is reported to the supervisor with its slot.
  */
 class TrainerActorTest {
-  private static final RunKey RUN = new RunKey("arm", 1);
+  private static final Task RUN = Task.run("arm", 1);
   private static final DeviceAllocator.Slot SLOT = new DeviceAllocator.Slot("cpu", 0);
 
   @Test

@@ -273,38 +273,6 @@ public final class ExperimentRunner {
     return records;
   }
 
-  /** One run of the experiment: an arm at a seed. */
-  public record RunKey(String arm, long seed) {}
-
-  /** Every run in the order they must execute (spec order: a teacher or source arm before the arms that use it). */
-  public List<RunKey> runs() {
-    List<RunKey> runs = new ArrayList<>(spec.arms().size() * spec.seeds().size());
-    for (ArmSpec arm : spec.arms()) {
-      for (long seed : spec.seeds()) {
-        runs.add(new RunKey(arm.name(), seed));
-      }
-    }
-    return runs;
-  }
-
-  /**
-   * The runs {@code run} needs finished before it starts: the same seed of the arm it starts from
-   * ({@code init.from}) and of its teacher arm ({@code distill.teacher.arm}). Spec validation
-   * guarantees these are earlier arms, so the graph has no cycle.
-   */
-  public List<RunKey> dependencies(RunKey run) {
-    ArmSpec arm = spec.arm(run.arm());
-    List<RunKey> needs = new ArrayList<>();
-    if (arm.init() != null && arm.init().from() != null) {
-      needs.add(new RunKey(arm.init().from(), run.seed()));
-    }
-    if (arm.distill() != null && arm.distill().teacher().arm() != null && !arm.distill().teacher().arm().equals(
-        arm.init() == null ? null : arm.init().from())) {
-      needs.add(new RunKey(arm.distill().teacher().arm(), run.seed()));
-    }
-    return needs;
-  }
-
   /**
    * The role of an arm's runs in the experiment: {@code ensemble-member} for a deep ensemble's
    * members, {@code student} for an arm taught by a teacher, {@code teacher} for an arm other arms

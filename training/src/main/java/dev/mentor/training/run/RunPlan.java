@@ -5,6 +5,7 @@ import dev.mentor.messages.spec.EnsembleSpec;
 import dev.mentor.messages.spec.ExperimentSpec;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,6 +56,10 @@ public final class RunPlan {
   private final List<Task> tasks;
   private final Map<Task, List<Task>> needs = new LinkedHashMap<>();
   private final Map<Task, List<Task>> neededBy = new LinkedHashMap<>();
+  /** The task each run label reports from, by label and seed: a co-distilled member reports from inside its arm's run. */
+  private final Map<Labelled, Task> byLabel = new HashMap<>();
+
+  private record Labelled(String label, long seed) {}
 
   private RunPlan(ExperimentSpec spec) {
     this.spec = spec;
@@ -70,6 +75,13 @@ public final class RunPlan {
       }
     }
     this.tasks = List.copyOf(all);
+    for (Task task : tasks) {
+      byLabel.put(new Labelled(task.label(), task.seed()), task);
+      EnsembleSpec ensemble = spec.arm(task.arm()).ensemble();
+      for (int m = 0; !task.isMember() && ensemble != null && ensemble.codistill() != null && m < ensemble.members(); m++) {
+        byLabel.put(new Labelled(RunExecutor.memberLabel(task.arm(), m), task.seed()), task);
+      }
+    }
     for (Task task : tasks) {
       List<Task> deps = computeNeeds(task);
       needs.put(task, deps);
@@ -101,6 +113,14 @@ public final class RunPlan {
       throw new IllegalArgumentException("no task " + task + " in the plan of experiment '" + spec.name() + "'");
     }
     return deps;
+  }
+
+  /**
+   * The task a run named {@code label} (as a {@link RunListener} hears it) at {@code seed} belongs
+   * to: its own, or for a co-distilled member ({@code arm/member-m}) its arm's run; null for none.
+   */
+  public Task taskOf(String label, long seed) {
+    return byLabel.get(new Labelled(label, seed));
   }
 
   /** The tasks that need {@code task} finished. */

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecLimits;
 import dev.mentor.messages.spec.SpecReader;
-import dev.mentor.training.run.ExperimentRunner.RunKey;
+import dev.mentor.training.run.RunPlan.Task;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -56,23 +56,24 @@ class ExperimentPlanningTest {
     ExperimentSpec spec = SpecReader.parse(text.toString());
     ExperimentRunner runner = new ExperimentRunner(spec, output, output);
     runner.validate();
-    List<RunKey> runs = runner.runs();
+    RunPlan plan = runner.plan();
+    List<Task> runs = plan.tasks();
 
     assertThat(runs).hasSize(SpecLimits.MAX_RUNS);
-    for (RunKey run : runs) {
-      List<RunKey> needs = runner.dependencies(run);
-      String role = runner.role(run.arm());
+    for (Task run : runs) {
+      List<Task> needs = plan.needs(run);
+      String role = plan.role(run);
       switch (run.arm().charAt(0)) {
         case 'p' -> {
           assertThat(needs).isEmpty();
           assertThat(role).isEqualTo("teacher");
         }
         case 'f' -> {
-          assertThat(needs).containsExactly(new RunKey("p" + run.arm().substring(1), 7));
+          assertThat(needs).containsExactly(Task.run("p" + run.arm().substring(1), 7));
           assertThat(role).isEqualTo("trainer");
         }
         case 's' -> {
-          assertThat(needs).containsExactly(new RunKey("p" + run.arm().substring(1), 7));
+          assertThat(needs).containsExactly(Task.run("p" + run.arm().substring(1), 7));
           assertThat(role).isEqualTo("student");
         }
         default -> {
@@ -92,11 +93,11 @@ class ExperimentPlanningTest {
 
     ExperimentRunner runner = new ExperimentRunner(SpecReader.parse(HEAD.formatted(seeds) + arms), output, output);
     runner.validate();
-    List<RunKey> runs = runner.runs();
+    List<Task> runs = runner.plan().tasks();
 
     assertThat(runs).hasSize(10_000);
-    assertThat(runs).allSatisfy(run -> assertThat(runner.dependencies(run))
-        .isEqualTo(run.arm().equals("p0") ? List.of() : List.of(new RunKey("p0", run.seed()))));
+    assertThat(runs).allSatisfy(run -> assertThat(runner.plan().needs(run))
+        .isEqualTo(run.arm().equals("p0") ? List.of() : List.of(Task.run("p0", run.seed()))));
     assertThat(runner.role("p0")).isEqualTo("teacher");
     assertThat(runner.role("f99")).isEqualTo("trainer");
   }
