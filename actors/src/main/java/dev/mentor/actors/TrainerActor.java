@@ -6,8 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -59,10 +58,13 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
 
   /**
    * The training thread's side: {@link #epochEnded} blocks until the actor answers, and stops the
-   * run if the actor said so or is gone (the service stopping).
+   * run if the actor said so or is gone (the service stopping). Nothing polls: the actor's answer
+   * completes the wait, and so does the actor's end ({@link #close}).
    */
   public static final class Gate {
     private final ActorRef<Command> actor;
+    /** The answer the training thread is waiting for, if it is waiting. */
+    private final AtomicReference<CompletableFuture<Boolean>> pending = new AtomicReference<>();
     private volatile boolean closed;
 
     Gate(ActorRef<Command> actor) {
@@ -72,28 +74,32 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
     /** Marks the actor gone: a training thread waiting here, or coming later, stops. */
     void close() {
       closed = true;
+      CompletableFuture<Boolean> waiting = pending.get();
+      if (waiting != null) {
+        waiting.complete(false);
+      }
     }
 
     public void epochEnded(int epoch) {
       CompletableFuture<Boolean> proceed = new CompletableFuture<>();
-      actor.tell(new EpochEnded(epoch, proceed));
-      while (true) {
-        if (closed) {
+      pending.set(proceed);
+      // Set before reading closed, as close() sets closed before reading pending: one of the two sees the other.
+      if (closed) {
+        proceed.complete(false);
+      } else {
+        actor.tell(new EpochEnded(epoch, proceed));
+      }
+      try {
+        if (!proceed.get()) {
           throw new RunStopped(epoch);
         }
-        try {
-          if (!proceed.get(200, TimeUnit.MILLISECONDS)) {
-            throw new RunStopped(epoch);
-          }
-          return;
-        } catch (TimeoutException e) {
-          // paused, or the actor is busy: ask again whether it is still there
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new RunStopped(epoch);
-        } catch (ExecutionException e) {
-          throw new IllegalStateException(e.getCause());
-        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new RunStopped(epoch);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException(e.getCause());
+      } finally {
+        pending.compareAndSet(proceed, null);
       }
     }
   }

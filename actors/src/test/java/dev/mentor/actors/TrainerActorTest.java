@@ -96,4 +96,34 @@ class TrainerActorTest {
       kit.shutdownTestKit();
     }
   }
+
+  @Test
+  void aPausedRunWaitingAtTheGateStopsWhenItsActorIsStopped() throws Exception {
+    ActorTestKit kit = ActorTestKit.create();
+    var pool = Executors.newSingleThreadExecutor();
+    try {
+      CountDownLatch waiting = new CountDownLatch(1);
+      CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+      ActorRef<TrainerActor.Command> trainer = kit.spawn(TrainerActor.create(RUN, SLOT, gate -> {
+        waiting.countDown();
+        try {
+          gate.epochEnded(1);
+          outcome.complete(null);
+        } catch (RuntimeException e) {
+          outcome.complete(e);
+        }
+        return null;
+      }, pool, kit.<ExperimentSupervisor.Command>createTestProbe().getRef(), true));
+      assertThat(waiting.await(10, TimeUnit.SECONDS)).isTrue();
+      Thread.sleep(100);
+      assertThat(outcome).as("held while paused").isNotDone();
+
+      kit.stop(trainer);
+
+      assertThat(outcome.get(5, TimeUnit.SECONDS)).isInstanceOf(TrainerActor.RunStopped.class);
+    } finally {
+      pool.shutdownNow();
+      kit.shutdownTestKit();
+    }
+  }
 }
