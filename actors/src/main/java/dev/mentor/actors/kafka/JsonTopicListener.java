@@ -108,8 +108,8 @@ public final class JsonTopicListener<T> implements AutoCloseable {
           throw e;
         }
       }
-      if (partitions.isEmpty() && !Retries.sleep(Retries.FIRST)) {
-        break;
+      if (partitions.isEmpty() && (System.nanoTime() > deadline || !Retries.sleep(Retries.FIRST))) {
+        throw new IllegalStateException("topic " + topic + " has no partitions to follow (does it exist?)");
       }
     }
     consumer.assign(partitions);

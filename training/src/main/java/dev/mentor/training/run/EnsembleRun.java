@@ -16,6 +16,7 @@ import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.ArmSpec;
 import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.training.data.ImageSet;
+import dev.mentor.training.data.Normalization;
 import dev.mentor.training.data.TaskData;
 import dev.mentor.training.data.TaskSplitter;
 import dev.mentor.training.eval.Ensembles;
@@ -93,15 +94,17 @@ final class EnsembleRun {
         models.add(model);
       }
       ParameterStore store = new ParameterStore(manager, false);
-      List<Predictions> validation = predictAll(models, data.validation(), manager);
+      // Read once: with init it comes from the weights file the members started from.
+      Normalization inputs = ctx.data().normalization(arm, seed);
+      List<Predictions> validation = predictAll(models, evaluationBatches(data.validation(), inputs), manager);
       long start = System.nanoTime();
-      Batches testBatches = evaluationBatches(data.test(), ctx.data().normalization(arm, seed));
+      Batches testBatches = evaluationBatches(data.test(), inputs);
       List<Predictions> test = predictAll(models, testBatches, manager);
       double testSeconds = (System.nanoTime() - start) / 1e9;
       Map<String, List<Predictions>> shiftedMembers = new LinkedHashMap<>();
       Map<String, EvalMetrics> shifted = new LinkedHashMap<>();
       for (Map.Entry<String, ImageSet> ood : TaskSplitter.oodSets(data, ctx.spec().tasks().get(arm.task()), seed).entrySet()) {
-        List<Predictions> p = predictAll(models, ood.getValue(), manager);
+        List<Predictions> p = predictAll(models, evaluationBatches(ood.getValue(), inputs), manager);
         shiftedMembers.put(ood.getKey(), p);
         shifted.put(ood.getKey(), Metrics.of(Ensembles.average(p)));
       }
@@ -110,7 +113,7 @@ final class EnsembleRun {
       for (int m = 0; m < n; m++) {
         bytes += Files.size(ctx.paths().memberWeights(arm.name(), seed, m));
       }
-      InferenceCost cost = new InferenceCost(InferenceCosts.latencyMs(models, store, firstSample(data.test(), ctx.data().normalization(arm, seed)), manager),
+      InferenceCost cost = new InferenceCost(InferenceCosts.latencyMs(models, store, firstSample(data.test(), inputs), manager),
           data.test().size() / testSeconds, bytes);
       RunRecord first = members.get(0);
       List<RunEvent> events = new ArrayList<>();
@@ -125,7 +128,7 @@ final class EnsembleRun {
           first.epochsPlanned(), first.epochsRun(), first.selectedEpoch(), "each member: " + first.selection() + " (member 0; learning curve of member 0)",
           0, members.stream().mapToDouble(RunRecord::trainSeconds).sum(), first.samplesPerSecond(),
           Metrics.of(Ensembles.average(validation)), Metrics.of(Ensembles.average(test)), shifted, first.history(), events,
-          null, ensemble, cost, ctx.data().provenance(arm.task(), seed, ctx.data().normalization(arm, seed)));
+          null, ensemble, cost, ctx.data().provenance(arm.task(), seed, inputs));
     }
   }
 
@@ -172,15 +175,11 @@ final class EnsembleRun {
     }
     Files.createDirectories(memberDir);
     try (NDManager manager = NDManager.newBaseManager(device)) {
-      RunRecord record = new Session(ctx, arm, RunExecutor.memberSeed(seed, m), seed, RunExecutor.memberLabel(arm.name(), m), memberDir, data, manager).run();
+      RunRecord record = new Session(ctx, arm, RunExecutor.memberSeed(seed, m), seed, m, memberDir, data, manager).run();
       AtomicFiles.writeString(results, SpecReader.toJson(record));
       Checkpoints.clear(memberDir);
       return record;
     }
-  }
-
-  private List<Predictions> predictAll(List<StagedModel> models, ImageSet set, NDManager manager) throws IOException {
-    return predictAll(models, evaluationBatches(set, ctx.data().normalization(arm, seed)), manager);
   }
 
   private List<Predictions> predictAll(List<StagedModel> models, Batches batches, NDManager manager) {

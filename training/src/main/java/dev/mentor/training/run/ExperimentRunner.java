@@ -274,18 +274,9 @@ public final class ExperimentRunner {
   }
 
   /**
-   * The role of an arm's runs in the experiment: {@code ensemble-member} for a deep ensemble's
-   * members, {@code student} for an arm taught by a teacher, {@code teacher} for an arm other arms
-   * learn from or start from, else {@code trainer}.
-   */
-  public String role(String armName) {
-    return plan.role(RunPlan.Task.run(armName, spec.seeds().get(0)));
-  }
-
-  /**
    * Validates (when not done yet), writes the resolved spec and returns the executor of single
    * runs, for callers that run them one at a time (the actor runtime, to honour cancellation
-   * between runs). A run may start once its {@link #dependencies} have finished; runs without a
+   * between runs). A task may start once what it needs in the {@link #plan} has finished; runs without a
    * dependency between them may execute at the same time on different threads.
    */
   public RunExecutor prepare(RunListener listener) throws IOException {

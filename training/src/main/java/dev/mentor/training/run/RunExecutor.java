@@ -134,7 +134,7 @@ public final class RunExecutor {
       record = new EnsembleRun(context(), arm, seed, dir, task, device).run();
     } else {
       try (NDManager manager = NDManager.newBaseManager(device)) {
-        record = new Session(context(), arm, seed, seed, arm.name(), dir, task, manager).run();
+        record = new Session(context(), arm, seed, seed, -1, dir, task, manager).run();
       }
     }
     AtomicFiles.writeString(results, SpecReader.toJson(record));

@@ -85,12 +85,13 @@ final class Session {
 
   /**
    * {@code seed} draws the model and its training; {@code runSeed} is the run's (equal but for
-   * ensemble members); {@code label} names the run to the listener ("arm" or "arm/member-m").
+   * ensemble members); {@code member} is the ensemble member this session trains, -1 for an arm's
+   * run. The listener hears the run as "arm" or "arm/member-m".
    */
-  Session(RunContext ctx, ArmSpec arm, long seed, long runSeed, String label, Path dir, TaskData data, NDManager manager) throws IOException {
+  Session(RunContext ctx, ArmSpec arm, long seed, long runSeed, int member, Path dir, TaskData data, NDManager manager) throws IOException {
     this.ctx = ctx;
     this.arm = arm;
-    this.label = label;
+    this.label = member < 0 ? arm.name() : RunExecutor.memberLabel(arm.name(), member);
     this.seed = seed;
     this.runSeed = runSeed;
     this.dir = dir;
@@ -114,7 +115,7 @@ final class Session {
     checkpoints = new Checkpoints(dir, model, extra);
     overfitting = new OverfittingDetector(arm.overfitting().epochs());
     if (arm.ensemble() != null && arm.ensemble().codistill() != null) {
-      peers = new Peers(ctx.paths(), arm, Integer.parseInt(label.substring(label.lastIndexOf('-') + 1)), runSeed, dir, model, data, manager);
+      peers = new Peers(ctx.paths(), arm, member, runSeed, dir, model, data, manager);
     }
   }
 

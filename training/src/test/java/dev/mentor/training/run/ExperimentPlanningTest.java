@@ -98,7 +98,7 @@ class ExperimentPlanningTest {
     assertThat(runs).hasSize(10_000);
     assertThat(runs).allSatisfy(run -> assertThat(runner.plan().needs(run))
         .isEqualTo(run.arm().equals("p0") ? List.of() : List.of(Task.run("p0", run.seed()))));
-    assertThat(runner.role("p0")).isEqualTo("teacher");
-    assertThat(runner.role("f99")).isEqualTo("trainer");
+    assertThat(runner.plan().role(Task.run("p0", 1))).isEqualTo("teacher");
+    assertThat(runner.plan().role(Task.run("f99", 1))).isEqualTo("trainer");
   }
 }
