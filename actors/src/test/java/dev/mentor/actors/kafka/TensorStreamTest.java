@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+import dev.mentor.messages.spec.ArmSpec;
 import dev.mentor.messages.spec.DistillSpec;
 import dev.mentor.messages.spec.ModelSpec;
 import dev.mentor.messages.spec.OptimizerSpec;
@@ -51,7 +52,7 @@ class TensorStreamTest {
   private static final Shape INPUT = new Shape(1, 8, 8);
   private static final ModelSpec TEACHER = new ModelSpec("cnn", null, List.of(4, 8), 16, null, null);
   private static final ModelSpec STUDENT = new ModelSpec("mlp", List.of(8), null, null, null, null);
-  private static final DistillSpec KD = new DistillSpec(new TeacherSpec("teacher", null, null, null), "soft-targets", 4.0, 0.9, null, null, null, null);
+  private static final DistillSpec KD = new DistillSpec(new TeacherSpec("teacher", null, null, null), DistillSpec.LogitMode.SOFT_TARGETS, 4.0, 0.9, null, null, null, null);
   private static final long SEED = 11;
   private static final int EPOCHS = 3;
   private static final int MAX_LEAD = 2;
@@ -67,7 +68,7 @@ class TensorStreamTest {
     Trainer trainer = new Trainer(student, manager, SEED);
     trainer.setObjective(objective);
     Batches train = batches();
-    trainer.configure(FreezePlan.apply(student, Set.copyOf(student.stageNames()), "follow-stage"), MentorOptimizer.create(student,
+    trainer.configure(FreezePlan.apply(student, Set.copyOf(student.stageNames()), ArmSpec.BatchNormMode.FOLLOW_STAGE), MentorOptimizer.create(student,
         new OptimizerSpec("adam", 0.01, null, null, null), ScheduleSpec.constant(), train.count(), EPOCHS), null);
     for (int epoch = 1; epoch <= EPOCHS; epoch++) {
       trainer.trainEpoch(train, epoch);

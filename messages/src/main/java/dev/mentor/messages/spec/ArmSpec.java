@@ -1,5 +1,7 @@
 package dev.mentor.messages.spec;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,11 +35,11 @@ public record ArmSpec(
     String name,
     String task,
     ModelSpec model,
-    String strategy,
+    Strategy strategy,
     InitSpec init,
     Integer lastStages,
     List<String> trainStages,
-    String batchNorm,
+    BatchNormMode batchNorm,
     OptimizerSpec optimizer,
     ScheduleSpec schedule,
     Integer epochs,
@@ -50,15 +52,77 @@ public record ArmSpec(
     DistillSpec distill,
     EnsembleSpec ensemble) {
 
-  public static final List<String> STRATEGIES = List.of("scratch", "linear-probe", "partial", "full", "lp-ft", "bn-adapt", "none");
-  public static final List<String> BATCH_NORM_MODES = List.of("follow-stage", "train", "frozen", "stats-only", "affine-only");
+  /** How an arm's weights start and which of them it trains (see the class comment). */
+  public enum Strategy implements SpecName {
+    SCRATCH("scratch"), LINEAR_PROBE("linear-probe"), PARTIAL("partial"), FULL("full"), LP_FT("lp-ft"),
+    BN_ADAPT("bn-adapt"), NONE("none");
+
+    private final String specName;
+
+    Strategy(String specName) {
+      this.specName = specName;
+    }
+
+    @JsonValue
+    @Override
+    public String specName() {
+      return specName;
+    }
+
+    @JsonCreator
+    public static Strategy of(String name) {
+      return SpecName.parse(Strategy.class, name);
+    }
+
+    /** Starts from pretrained weights ({@code init}): every strategy but {@code scratch}. */
+    public boolean transfers() {
+      return this != SCRATCH;
+    }
+
+    /** Changes no weight ({@code bn-adapt}, {@code none}): the arm adapts statistics at most. */
+    public boolean keepsWeights() {
+      return this == BN_ADAPT || this == NONE;
+    }
+
+    @Override
+    public String toString() {
+      return specName;
+    }
+  }
+
+  /** What BatchNorm layers train (see the class comment). */
+  public enum BatchNormMode implements SpecName {
+    FOLLOW_STAGE("follow-stage"), TRAIN("train"), FROZEN("frozen"), STATS_ONLY("stats-only"), AFFINE_ONLY("affine-only");
+
+    private final String specName;
+
+    BatchNormMode(String specName) {
+      this.specName = specName;
+    }
+
+    @JsonValue
+    @Override
+    public String specName() {
+      return specName;
+    }
+
+    @JsonCreator
+    public static BatchNormMode of(String name) {
+      return SpecName.parse(BatchNormMode.class, name);
+    }
+
+    @Override
+    public String toString() {
+      return specName;
+    }
+  }
 
   public ArmSpec {
     name = Check.name("name", name);
     task = Check.required("task", task);
     model = Check.required("model", model);
-    strategy = Check.oneOf("strategy", strategy, "scratch", STRATEGIES);
-    batchNorm = Check.oneOf("batchNorm", batchNorm, "follow-stage", BATCH_NORM_MODES);
+    strategy = strategy == null ? Strategy.SCRATCH : strategy;
+    batchNorm = batchNorm == null ? BatchNormMode.FOLLOW_STAGE : batchNorm;
     optimizer = optimizer == null ? new OptimizerSpec(null, null, null, null, null) : optimizer;
     schedule = schedule == null ? ScheduleSpec.constant() : schedule;
     epochs = Check.positive("epochs", epochs == null ? 10 : epochs, SpecLimits.MAX_EPOCHS);
@@ -67,20 +131,20 @@ public record ArmSpec(
     overfitting = overfitting == null ? OverfittingSpec.defaults() : overfitting;
     trainStages = trainStages == null ? List.of() : Check.noNulls("trainStages", trainStages);
 
-    boolean transfers = !strategy.equals("scratch");
+    boolean transfers = strategy.transfers();
     if (transfers && init == null) {
       throw new SpecException("init", "strategy '" + strategy + "' starts from pretrained weights: give init.from (an arm) or init.checkpoint (a file)");
     }
     if (!transfers && init != null) {
       throw new SpecException("init", "strategy 'scratch' starts from random weights; remove init or choose one of: "
-          + String.join(", ", STRATEGIES.subList(1, STRATEGIES.size())));
+          + String.join(", ", SpecName.names(Strategy.class).subList(1, Strategy.values().length)));
     }
     if (model.type().equals("logistic") && transfers) {
       throw new SpecException("strategy", "model 'logistic' has no backbone to transfer; use strategy 'scratch'");
     }
     List<String> stages = model.stageNames();
     List<String> backbone = stages.subList(0, stages.size() - 1);
-    if (strategy.equals("partial")) {
+    if (strategy == Strategy.PARTIAL) {
       if ((lastStages == null) == trainStages.isEmpty()) {
         throw new SpecException("lastStages", "strategy 'partial' needs exactly one of lastStages (a count) or trainStages (stage names)");
       }
@@ -100,17 +164,17 @@ public record ArmSpec(
         throw new SpecException("trainStages[" + i + "]", "the model has no stage " + Check.quote(trainStages.get(i)) + "; its stages: " + String.join(", ", stages));
       }
     }
-    if ((strategy.equals("bn-adapt") || strategy.equals("none")) && !init.keepHead()) {
+    if (strategy.keepsWeights() && !init.keepHead()) {
       throw new SpecException("init.keepHead", "strategy '" + strategy + "' trains no head, so it must keep the pretrained one: set keepHead: true");
     }
-    if (lpFt != null && !strategy.equals("lp-ft")) {
+    if (lpFt != null && strategy != Strategy.LP_FT) {
       throw new SpecException("lpFt", "applies to strategy 'lp-ft' only, this arm is '" + strategy + "'");
     }
-    lpFt = strategy.equals("lp-ft") && lpFt == null ? LpFtSpec.defaults() : lpFt;
-    if (distill != null && (strategy.equals("bn-adapt") || strategy.equals("none"))) {
+    lpFt = strategy == Strategy.LP_FT && lpFt == null ? LpFtSpec.defaults() : lpFt;
+    if (distill != null && strategy.keepsWeights()) {
       throw new SpecException("distill", "strategy '" + strategy + "' trains nothing, so it cannot learn from a teacher");
     }
-    if (ensemble != null && !strategy.equals("scratch")) {
+    if (ensemble != null && strategy != Strategy.SCRATCH) {
       throw new SpecException("ensemble", "a deep ensemble draws each member's initialisation from its own seed: use strategy 'scratch', not '"
           + strategy + "'");
     }
@@ -144,13 +208,13 @@ public record ArmSpec(
     return trainedStages(strategy, model, lastStages, trainStages);
   }
 
-  private static List<String> trainedStages(String strategy, ModelSpec model, Integer lastStages, List<String> trainStages) {
+  private static List<String> trainedStages(Strategy strategy, ModelSpec model, Integer lastStages, List<String> trainStages) {
     List<String> stages = model.stageNames();
     return switch (strategy) {
-      case "scratch", "full", "lp-ft" -> stages;
-      case "linear-probe" -> List.of("head");
-      case "bn-adapt", "none" -> List.of();
-      case "partial" -> {
+      case SCRATCH, FULL, LP_FT -> stages;
+      case LINEAR_PROBE -> List.of("head");
+      case BN_ADAPT, NONE -> List.of();
+      case PARTIAL -> {
         List<String> trained = new ArrayList<>();
         if (lastStages != null) {
           trained.addAll(stages.subList(stages.size() - 1 - lastStages, stages.size() - 1));
@@ -162,7 +226,6 @@ public record ArmSpec(
         }
         yield List.copyOf(trained);
       }
-      default -> throw new IllegalStateException(strategy);
     };
   }
 }

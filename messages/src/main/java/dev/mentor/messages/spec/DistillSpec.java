@@ -1,5 +1,7 @@
 package dev.mentor.messages.spec;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.List;
 
 /**
@@ -20,24 +22,127 @@ import java.util.List;
  */
 public record DistillSpec(
     TeacherSpec teacher,
-    String logits,
+    LogitMode logits,
     Double temperature,
     Double alpha,
-    String softLoss,
-    String average,
-    String teacherInput,
+    SoftLoss softLoss,
+    Average average,
+    TeacherInput teacherInput,
     List<FeatureTermSpec> features) {
 
-  public static final List<String> LOGIT_METHODS = List.of("soft-targets", "logit-matching", "none");
-  public static final List<String> SOFT_LOSSES = List.of("kl", "cross-entropy");
-  public static final List<String> AVERAGES = List.of("probabilities", "logits");
-  public static final List<String> TEACHER_INPUTS = List.of("same", "clean");
+  /** The logit term (see the class comment). */
+  public enum LogitMode implements SpecName {
+    SOFT_TARGETS("soft-targets"), LOGIT_MATCHING("logit-matching"), NONE("none");
+
+    private final String specName;
+
+    LogitMode(String specName) {
+      this.specName = specName;
+    }
+
+    @JsonValue
+    @Override
+    public String specName() {
+      return specName;
+    }
+
+    @JsonCreator
+    public static LogitMode of(String name) {
+      return SpecName.parse(LogitMode.class, name);
+    }
+
+    @Override
+    public String toString() {
+      return specName;
+    }
+  }
+
+  /** The soft-target loss: KL divergence or the soft cross-entropy (same gradient). */
+  public enum SoftLoss implements SpecName {
+    KL("kl"), CROSS_ENTROPY("cross-entropy");
+
+    private final String specName;
+
+    SoftLoss(String specName) {
+      this.specName = specName;
+    }
+
+    @JsonValue
+    @Override
+    public String specName() {
+      return specName;
+    }
+
+    @JsonCreator
+    public static SoftLoss of(String name) {
+      return SpecName.parse(SoftLoss.class, name);
+    }
+
+    @Override
+    public String toString() {
+      return specName;
+    }
+  }
+
+  /** What an ensemble teacher averages over its members: tempered probabilities or logits. */
+  public enum Average implements SpecName {
+    PROBABILITIES("probabilities"), LOGITS("logits");
+
+    private final String specName;
+
+    Average(String specName) {
+      this.specName = specName;
+    }
+
+    @JsonValue
+    @Override
+    public String specName() {
+      return specName;
+    }
+
+    @JsonCreator
+    public static Average of(String name) {
+      return SpecName.parse(Average.class, name);
+    }
+
+    @Override
+    public String toString() {
+      return specName;
+    }
+  }
+
+  /** The teacher's inputs: the student's own, or the student's samples without the task's shift. */
+  public enum TeacherInput implements SpecName {
+    SAME("same"), CLEAN("clean");
+
+    private final String specName;
+
+    TeacherInput(String specName) {
+      this.specName = specName;
+    }
+
+    @JsonValue
+    @Override
+    public String specName() {
+      return specName;
+    }
+
+    @JsonCreator
+    public static TeacherInput of(String name) {
+      return SpecName.parse(TeacherInput.class, name);
+    }
+
+    @Override
+    public String toString() {
+      return specName;
+    }
+  }
 
   public DistillSpec {
     teacher = Check.required("teacher", teacher);
-    logits = Check.oneOf("logits", logits, "soft-targets", LOGIT_METHODS);
+    logits = logits == null ? LogitMode.SOFT_TARGETS : logits;
     features = features == null ? List.of() : Check.noNulls("features", features);
-    boolean soft = logits.equals("soft-targets");
+    boolean soft = logits == LogitMode.SOFT_TARGETS;
     if (temperature != null && !soft) {
       throw new SpecException("temperature", "applies to logits 'soft-targets' only, this student uses '" + logits + "'");
     }
@@ -46,13 +151,13 @@ public record DistillSpec(
     }
     // What does not apply stays absent, so that the resolved spec reads back as itself.
     temperature = soft ? (temperature == null ? 4.0 : temperature) : null;
-    if (logits.equals("none")) {
+    if (logits == LogitMode.NONE) {
       if (alpha != null) {
         throw new SpecException("alpha", "weights the teacher's logit term, and logits is 'none'; remove alpha");
       }
       if (features.isEmpty()) {
         throw new SpecException("features", "logits 'none' leaves nothing to distil: add a feature term or choose logits "
-            + String.join(", ", LOGIT_METHODS.subList(0, 2)));
+            + LogitMode.SOFT_TARGETS + ", " + LogitMode.LOGIT_MATCHING);
       }
     } else {
       alpha = Check.inRange("alpha", alpha == null ? 0.9 : alpha, 0, 1);
@@ -60,9 +165,9 @@ public record DistillSpec(
     if (softLoss != null && !soft) {
       throw new SpecException("softLoss", "applies to logits 'soft-targets' only");
     }
-    softLoss = soft ? Check.oneOf("softLoss", softLoss, "kl", SOFT_LOSSES) : null;
-    average = Check.oneOf("average", average, "probabilities", AVERAGES);
-    teacherInput = Check.oneOf("teacherInput", teacherInput, "same", TEACHER_INPUTS);
+    softLoss = soft ? (softLoss == null ? SoftLoss.KL : softLoss) : null;
+    average = average == null ? Average.PROBABILITIES : average;
+    teacherInput = teacherInput == null ? TeacherInput.SAME : teacherInput;
     long twoStage = features.stream().filter(f -> f.hintEpochs() != null && f.hintEpochs() > 0).count();
     if (twoStage > 1) {
       throw new SpecException("features", "at most one two-stage FitNets term (hintEpochs > 0), got " + twoStage);

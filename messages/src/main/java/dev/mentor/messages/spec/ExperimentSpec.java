@@ -212,7 +212,7 @@ public record ExperimentSpec(
     } else {
       teacherModel = distill.teacher().model();
     }
-    if (distill.teacherInput().equals("clean") && tasks.get(arm.task()).shift() == null) {
+    if (distill.teacherInput() == DistillSpec.TeacherInput.CLEAN && tasks.get(arm.task()).shift() == null) {
       throw new SpecException(at + ".teacherInput", "'clean' shows the teacher the student's samples without its task's shift, but task '"
           + arm.task() + "' has no shift; use 'same' or give the task a shift");
     }

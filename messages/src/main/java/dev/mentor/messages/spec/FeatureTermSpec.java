@@ -1,5 +1,7 @@
 package dev.mentor.messages.spec;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.List;
 
 /**
@@ -29,32 +31,84 @@ import java.util.List;
  * Pairs must keep depth order: a deeper student stage never matches a shallower teacher stage
  * than an earlier pair's.
  */
-public record FeatureTermSpec(String method, List<StagePair> pairs, Double weight, Double p, Integer hintEpochs, String form) {
-  public static final List<String> METHODS = List.of("attention", "similarity", "fitnets");
-  /** Forms of the attention-transfer loss: the paper's equation and the authors' code. */
-  public static final List<String> ATTENTION_FORMS = List.of("paper", "reference-code");
+public record FeatureTermSpec(Method method, List<StagePair> pairs, Double weight, Double p, Integer hintEpochs, Form form) {
+  /** A feature-distillation method (see the class comment). */
+  public enum Method implements SpecName {
+    ATTENTION("attention"), SIMILARITY("similarity"), FITNETS("fitnets");
+
+    private final String specName;
+
+    Method(String specName) {
+      this.specName = specName;
+    }
+
+    @JsonValue
+    @Override
+    public String specName() {
+      return specName;
+    }
+
+    @JsonCreator
+    public static Method of(String name) {
+      return SpecName.parse(Method.class, name);
+    }
+
+    @Override
+    public String toString() {
+      return specName;
+    }
+  }
+
+  /** The attention-transfer loss: the paper's equation or the authors' code. */
+  public enum Form implements SpecName {
+    PAPER("paper"), REFERENCE_CODE("reference-code");
+
+    private final String specName;
+
+    Form(String specName) {
+      this.specName = specName;
+    }
+
+    @JsonValue
+    @Override
+    public String specName() {
+      return specName;
+    }
+
+    @JsonCreator
+    public static Form of(String name) {
+      return SpecName.parse(Form.class, name);
+    }
+
+    @Override
+    public String toString() {
+      return specName;
+    }
+  }
 
   public FeatureTermSpec {
-    method = Check.oneOf("method", method, null, METHODS);
+    if (method == null) {
+      throw new SpecException("method", "is required; allowed: " + SpecName.listed(Method.class));
+    }
     pairs = Check.nonEmpty("pairs", pairs);
     Check.noNulls("pairs", pairs);
-    if (form != null && !method.equals("attention")) {
+    if (form != null && method != Method.ATTENTION) {
       throw new SpecException("form", "applies to method 'attention' only");
     }
-    form = method.equals("attention") ? Check.oneOf("form", form, "paper", ATTENTION_FORMS) : null;
+    form = method == Method.ATTENTION ? (form == null ? Form.PAPER : form) : null;
     weight = Check.positive("weight", weight == null ? defaultWeight(method, form) : weight);
-    if (p != null && !method.equals("attention")) {
+    if (p != null && method != Method.ATTENTION) {
       throw new SpecException("p", "applies to method 'attention' only");
     }
-    p = method.equals("attention") ? (p == null ? 2.0 : p) : null;
+    p = method == Method.ATTENTION ? (p == null ? 2.0 : p) : null;
     if (p != null && !(p >= 1)) {
       throw new SpecException("p", "must be >= 1 (|A|^p has an infinite gradient at 0 below 1, and feature maps after ReLU hold zeros), got " + p);
     }
-    if (hintEpochs != null && !method.equals("fitnets")) {
+    if (hintEpochs != null && method != Method.FITNETS) {
       throw new SpecException("hintEpochs", "applies to method 'fitnets' only");
     }
-    hintEpochs = method.equals("fitnets") ? Check.nonNegative("hintEpochs", hintEpochs == null ? 0 : hintEpochs) : null;
-    if (method.equals("fitnets") && hintEpochs > 0 && pairs.size() != 1) {
+    hintEpochs = method == Method.FITNETS ? Check.nonNegative("hintEpochs", hintEpochs == null ? 0 : hintEpochs) : null;
+    if (method == Method.FITNETS && hintEpochs > 0 && pairs.size() != 1) {
       throw new SpecException("pairs", "two-stage FitNets (hintEpochs > 0) pre-trains up to one guided stage: give one pair, got " + pairs.size());
     }
   }
@@ -64,11 +118,11 @@ public record FeatureTermSpec(String method, List<StagePair> pairs, Double weigh
    * code's form takes their β = 1000; in the paper's form, 1 (Mentor's choice); similarity 3000;
    * FitNets 1.
    */
-  private static double defaultWeight(String method, String form) {
+  private static double defaultWeight(Method method, Form form) {
     return switch (method) {
-      case "attention" -> form.equals("reference-code") ? 1000.0 : 1.0;
-      case "similarity" -> 3000.0;
-      default -> 1.0;
+      case ATTENTION -> form == Form.REFERENCE_CODE ? 1000.0 : 1.0;
+      case SIMILARITY -> 3000.0;
+      case FITNETS -> 1.0;
     };
   }
 }

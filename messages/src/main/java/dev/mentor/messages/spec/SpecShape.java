@@ -81,7 +81,7 @@ final class SpecShape {
         }
         value(field.getValue(), element, join(path, field.getKey()), field.getKey());
       }
-    } else if (raw == String.class) {
+    } else if (raw == String.class || raw.isEnum()) {
       if (!node.isTextual()) {
         error(path, "expected a name or text, got " + describe(node) + (node.isValueNode() ? "; write it in quotes if you mean the text" : ""));
       } else if (node.asText().isBlank() && !PROSE.contains(key)) {

@@ -43,12 +43,12 @@ class DistillSpecTest {
   @Test
   void softTargetsAreTheDefaultAtTemperatureFourAndAlphaPointNine() {
     DistillSpec d = parse(student("{teacher: {arm: teacher}}")).arm("s").distill();
-    assertThat(d.logits()).isEqualTo("soft-targets");
+    assertThat(d.logits()).isEqualTo(DistillSpec.LogitMode.SOFT_TARGETS);
     assertThat(d.temperature()).isEqualTo(4.0);
     assertThat(d.alpha()).isEqualTo(0.9);
-    assertThat(d.softLoss()).isEqualTo("kl");
-    assertThat(d.average()).isEqualTo("probabilities");
-    assertThat(d.teacherInput()).isEqualTo("same");
+    assertThat(d.softLoss()).isEqualTo(DistillSpec.SoftLoss.KL);
+    assertThat(d.average()).isEqualTo(DistillSpec.Average.PROBABILITIES);
+    assertThat(d.teacherInput()).isEqualTo(DistillSpec.TeacherInput.SAME);
   }
 
   @Test
@@ -56,7 +56,7 @@ class DistillSpecTest {
     DistillSpec d = parse(student("{teacher: {arm: teacher}, features: [{method: attention, pairs: [{student: stage1, teacher: stage1}]},"
         + " {method: fitnets, pairs: [{student: stage1, teacher: stage2}], hintEpochs: 3}]}")).arm("s").distill();
     assertThat(d.features().get(0).p()).isEqualTo(2.0);
-    assertThat(d.features().get(0).form()).as("existing specs keep the paper's equation").isEqualTo("paper");
+    assertThat(d.features().get(0).form()).as("existing specs keep the paper's equation").isEqualTo(FeatureTermSpec.Form.PAPER);
     assertThat(d.features().get(0).weight()).isEqualTo(1.0);
     assertThat(d.features().get(0).hintEpochs()).isNull();
     assertThat(d.features().get(1).form()).isNull();
@@ -168,7 +168,7 @@ class DistillSpecTest {
         + " pairs: [{student: stage1, teacher: stage1}]}, {method: attention, form: reference-code, weight: 250,"
         + " pairs: [{student: stage2, teacher: stage2}]}, {method: attention, form: paper, pairs: [{student: stage2, teacher: stage2}]}]}"))
         .arm("s").distill();
-    assertThat(d.features().get(0).form()).isEqualTo("reference-code");
+    assertThat(d.features().get(0).form()).isEqualTo(FeatureTermSpec.Form.REFERENCE_CODE);
     assertThat(d.features().get(0).weight()).as("β = 1000").isEqualTo(1000.0);
     assertThat(d.features().get(1).weight()).isEqualTo(250.0);
     assertThat(d.features().get(2).weight()).isEqualTo(1.0);

@@ -165,7 +165,7 @@ class SpecReaderTest {
       assertThat(target.effectiveValidationPerClass()).isEqualTo(50);
       assertThat(spec.arms()).extracting(ArmSpec::name)
           .containsExactly("pretrain", "probe", "partial", "lpft", "logistic");
-      assertThat(spec.arms()).extracting(ArmSpec::strategy)
+      assertThat(spec.arms()).extracting(arm -> arm.strategy().specName())
           .containsExactly("scratch", "linear-probe", "partial", "lp-ft", "scratch");
       assertThat(spec.arm("partial").lastStages()).isEqualTo(1);
       assertThat(spec.arm("probe").init()).isEqualTo(new InitSpec("pretrain", null, false, null));
@@ -197,7 +197,7 @@ class SpecReaderTest {
     void unsetFieldsAreFilledWithTheirDefaults() {
       ArmSpec probe = SpecReader.parse(FULL_YAML).arm("probe");
 
-      assertThat(probe.batchNorm()).isEqualTo("follow-stage");
+      assertThat(probe.batchNorm()).isEqualTo(ArmSpec.BatchNormMode.FOLLOW_STAGE);
       assertThat(probe.optimizer().type()).isEqualTo("adam");
       assertThat(probe.optimizer().lr()).isEqualTo(1e-3);
       assertThat(probe.optimizer().momentum()).isEqualTo(0.0);
@@ -228,7 +228,7 @@ class SpecReaderTest {
       assertThat(spec.description()).isEmpty();
       assertThat(spec.data().source()).isEqualTo("fashion-mnist");
       ArmSpec pre = spec.arm("pre");
-      assertThat(pre.strategy()).isEqualTo("scratch");
+      assertThat(pre.strategy()).isEqualTo(ArmSpec.Strategy.SCRATCH);
       assertThat(pre.epochs()).isEqualTo(10);
       assertThat(pre.batchSize()).isEqualTo(64);
     }

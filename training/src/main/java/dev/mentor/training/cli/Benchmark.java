@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mentor.messages.spec.ArmSpec.BatchNormMode;
 import dev.mentor.messages.spec.DataSpec;
 import dev.mentor.messages.spec.DistillSpec;
 import dev.mentor.messages.spec.FeatureTermSpec;
@@ -37,6 +38,8 @@ import dev.mentor.training.model.StagedModel;
 import dev.mentor.training.optim.MentorOptimizer;
 import dev.mentor.training.run.Environment;
 import dev.mentor.training.run.InferenceCosts;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.GarbageCollectorMXBean;
@@ -52,8 +55,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * Training throughput, side by side and interleaved in one run: Mentor's loop and the same
@@ -242,7 +243,7 @@ public final class Benchmark implements Callable<Integer> {
 
   private Trainer trainer(StagedModel model, NDManager manager, String mode, int size) {
     Set<String> stages = mode.equals("full") ? Set.copyOf(model.stageNames()) : Set.of("head");
-    FreezePlan plan = FreezePlan.apply(model, stages, "follow-stage");
+    FreezePlan plan = FreezePlan.apply(model, stages, BatchNormMode.FOLLOW_STAGE);
     OptimizerSpec adam = new OptimizerSpec("adam", 1e-3, null, null, null);
     Trainer trainer = new Trainer(model, manager, 1);
     trainer.configure(plan, MentorOptimizer.create(model, adam, ScheduleSpec.constant(), (size + batch - 1) / batch, 1), null);
@@ -361,7 +362,7 @@ public final class Benchmark implements Callable<Integer> {
       if (!mode.equals("student alone")) {
         Teacher teacher = new Teacher(List.of(ModelZoo.create(exampleModel("cnn"), 10, new Shape(1, 28, 28), manager, 2)),
             new ParameterStore(manager, false), "benchmark");
-        List<FeatureTermSpec> features = mode.contains("attention") ? List.of(new FeatureTermSpec("attention",
+        List<FeatureTermSpec> features = mode.contains("attention") ? List.of(new FeatureTermSpec(FeatureTermSpec.Method.ATTENTION,
             List.of(new StagePair("stage1", "stage1"), new StagePair("stage2", "stage2")), 2.0, null, null, null)) : List.of();
         DistillSpec spec = new DistillSpec(new TeacherSpec("teacher", null, null, null), null, 4.0, 0.9, null, null, null, features);
         DistillationObjective.Builder builder = DistillationObjective.builder().setSpec(spec).setTeacher(teacher)
@@ -372,7 +373,7 @@ public final class Benchmark implements Callable<Integer> {
         objective = builder.build();
       }
       trainer.setObjective(objective);
-      FreezePlan plan = FreezePlan.apply(student, Set.copyOf(student.stageNames()), "follow-stage");
+      FreezePlan plan = FreezePlan.apply(student, Set.copyOf(student.stageNames()), BatchNormMode.FOLLOW_STAGE);
       Batches batches = new Batches(slice, batch, norm, Augmentation.none());
       trainer.configure(plan, MentorOptimizer.create(student, new OptimizerSpec("adam", 1e-3, null, null, null), ScheduleSpec.constant(),
           batches.count(), 2), null);

@@ -4,8 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.loss.Loss;
-import dev.mentor.messages.spec.FeatureTermSpec;
+import dev.mentor.messages.spec.FeatureTermSpec.Form;
 import dev.mentor.training.engine.Scalars;
+import java.util.Objects;
 
 /**
  * Activation-based attention transfer (name {@code "attention"}; Zagoruyko and Komodakis 2017).
@@ -14,7 +15,7 @@ import dev.mentor.training.engine.Scalars;
  * {@code Q = Σ_c |A_c|^p} of shape (b, H, W); the student's is resampled to the teacher's H×W with
  * {@link FeatureResampling#resize} when their sizes differ. Both are flattened to (b, H·W) and each
  * sample's row divided by {@code max(‖Q_i‖₂, 1e-12)}. The loss, a scalar, has one of two forms
- * ({@link FeatureTermSpec#ATTENTION_FORMS}):
+ * ({@link Form}):
  * <ul>
  *   <li>{@code paper}: the paper's equation, {@code (1/b) Σ_i ‖Q̂_S,i − Q̂_T,i‖₂}, the unsquared
  *       L2 distance averaged over the batch;</li>
@@ -26,29 +27,26 @@ import dev.mentor.training.engine.Scalars;
  */
 public final class AttentionTransferLoss extends Loss {
   private final double p;
-  private final boolean referenceCode;
+  private final Form form;
 
   /** The paper's form; {@code p} is the exponent of the attention map (the paper and Mentor's default use 2). */
   public AttentionTransferLoss(double p) {
-    this(p, "paper");
+    this(p, Form.PAPER);
   }
 
   /** {@code form}: {@code paper} or {@code reference-code} (see the class comment). */
-  public AttentionTransferLoss(double p, String form) {
+  public AttentionTransferLoss(double p, Form form) {
     super("attention");
     this.p = Arguments.positive("attention exponent p", p);
-    if (!FeatureTermSpec.ATTENTION_FORMS.contains(form)) {
-      throw new IllegalArgumentException("unknown attention transfer form '" + form + "'; known: " + String.join(", ", FeatureTermSpec.ATTENTION_FORMS));
-    }
-    this.referenceCode = form.equals("reference-code");
+    this.form = Objects.requireNonNull(form, "form");
   }
 
   public double p() {
     return p;
   }
 
-  public String form() {
-    return referenceCode ? "reference-code" : "paper";
+  public Form form() {
+    return form;
   }
 
   @Override
@@ -68,7 +66,7 @@ public final class AttentionTransferLoss extends Loss {
     long batch = teacherShape.get(0);
     NDArray studentMap = FeatureResampling.resize(attentionMap(student), teacherShape.get(2), teacherShape.get(3));
     NDArray difference = normalised(studentMap).sub(normalised(attentionMap(teacher)));
-    if (referenceCode) {
+    if (form == Form.REFERENCE_CODE) {
       NDArray mean = difference.square().mean();
       return mean.mul(Scalars.of(mean, 0.5));
     }

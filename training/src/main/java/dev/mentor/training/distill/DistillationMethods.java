@@ -1,28 +1,32 @@
 package dev.mentor.training.distill;
 
 import dev.mentor.messages.spec.DistillSpec;
+import dev.mentor.messages.spec.DistillSpec.LogitMode;
 import dev.mentor.messages.spec.FeatureTermSpec;
-import java.util.LinkedHashMap;
+import dev.mentor.messages.spec.FeatureTermSpec.Method;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Every distillation method Mentor knows, by its name in the spec. Adding a method is one class
- * implementing {@link LogitMethod} or {@link FeatureMethod} and one line here (and its name among
- * the spec's allowed values, {@link DistillSpec#LOGIT_METHODS} or {@link FeatureTermSpec#METHODS}).
+ * Every distillation method Mentor knows, by the spec's name for it ({@link LogitMode},
+ * {@link Method}). Adding a method is one class implementing {@link LogitMethod} or
+ * {@link FeatureMethod}, one line here and its constant in the spec's enum; a constant without a
+ * method fails when this class loads, so the spec cannot accept a name nothing implements.
  */
 public final class DistillationMethods {
-  private static final Map<String, LogitMethod> LOGITS = byName(List.of(
+  private static final Map<LogitMode, LogitMethod> LOGITS = registry(LogitMode.class, List.of(
       new SoftTargetsMethod(),
       new LogitMatchingMethod(),
-      new NoLogitsMethod()), LogitMethod::name);
+      new NoLogitsMethod()), LogitMethod::mode);
 
-  private static final Map<String, FeatureMethod> FEATURES = byName(List.of(
+  private static final Map<Method, FeatureMethod> FEATURES = registry(Method.class, List.of(
       new AttentionMethod(),
       new SimilarityMethod(),
-      new FitNetsMethod()), FeatureMethod::name);
+      new FitNetsMethod()), FeatureMethod::method);
 
   private DistillationMethods() {}
 
@@ -31,8 +35,8 @@ public final class DistillationMethods {
     return logits(spec.logits());
   }
 
-  public static LogitMethod logits(String name) {
-    return find(LOGITS, name, "logit method");
+  public static LogitMethod logits(LogitMode mode) {
+    return LOGITS.get(mode);
   }
 
   /** The method of a feature term. */
@@ -40,33 +44,29 @@ public final class DistillationMethods {
     return feature(term.method());
   }
 
-  public static FeatureMethod feature(String name) {
-    return find(FEATURES, name, "feature method");
+  public static FeatureMethod feature(Method method) {
+    return FEATURES.get(method);
   }
 
-  public static Set<String> logitNames() {
+  public static Set<LogitMode> logitModes() {
     return LOGITS.keySet();
   }
 
-  public static Set<String> featureNames() {
+  public static Set<Method> featureMethods() {
     return FEATURES.keySet();
   }
 
-  private static <T> Map<String, T> byName(List<T> methods, Function<T, String> name) {
-    Map<String, T> map = new LinkedHashMap<>();
+  private static <K extends Enum<K>, T> Map<K, T> registry(Class<K> keys, List<T> methods, Function<T, K> key) {
+    Map<K, T> map = new EnumMap<>(keys);
     for (T method : methods) {
-      if (map.put(name.apply(method), method) != null) {
-        throw new IllegalStateException("two distillation methods named '" + name.apply(method) + "'");
+      if (map.put(key.apply(method), method) != null) {
+        throw new IllegalStateException("two distillation methods for '" + key.apply(method) + "'");
       }
     }
-    return java.util.Collections.unmodifiableMap(map);
-  }
-
-  private static <T> T find(Map<String, T> methods, String name, String what) {
-    T method = methods.get(name);
-    if (method == null) {
-      throw new IllegalArgumentException("unknown " + what + " '" + name + "'; known: " + String.join(", ", methods.keySet()));
+    if (map.size() != keys.getEnumConstants().length) {
+      throw new IllegalStateException("no distillation method for " + Set.of(keys.getEnumConstants()).stream()
+          .filter(k -> !map.containsKey(k)).toList());
     }
-    return method;
+    return Collections.unmodifiableMap(map);
   }
 }

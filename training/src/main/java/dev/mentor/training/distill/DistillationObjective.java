@@ -6,7 +6,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.loss.Loss;
+import dev.mentor.messages.spec.DistillSpec.LogitMode;
 import dev.mentor.messages.spec.DistillSpec;
+import dev.mentor.messages.spec.FeatureTermSpec.Method;
 import dev.mentor.messages.spec.FeatureTermSpec;
 import dev.mentor.messages.spec.StagePair;
 import dev.mentor.training.loop.Batches;
@@ -85,8 +87,8 @@ public final class DistillationObjective implements Objective {
   }
 
   /** Name of the term for one stage pair of a feature method. */
-  public static String termName(String method, StagePair pair) {
-    return method + ":" + pair.student() + ">" + pair.teacher();
+  public static String termName(Method method, StagePair pair) {
+    return method.specName() + ":" + pair.student() + ">" + pair.teacher();
   }
 
   /** The loss written out, with its reduction and where T² and α sit, for a teacher of {@code members} models. */
@@ -242,7 +244,7 @@ public final class DistillationObjective implements Objective {
       Map<String, String> inputs = new LinkedHashMap<>();
       LogitMethod logits = DistillationMethods.logits(spec);
       if (hintPhase) {
-        logits = DistillationMethods.logits("none");
+        logits = DistillationMethods.logits(LogitMode.NONE);
         FeatureTermSpec hint = spec.hintTerm();
         addFeature(hint, hint.pairs().get(0), terms, studentTaps, teacherTaps, active, inputs);
       } else {

@@ -2,17 +2,18 @@ package dev.mentor.training.distill;
 
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.loss.Loss;
+import dev.mentor.messages.spec.FeatureTermSpec.Method;
 import dev.mentor.messages.spec.FeatureTermSpec;
 
 /**
  * A feature-distillation method ({@code distill.features[].method}): its loss for one pair of
  * stage outputs, whether the student's side passes through a trainable regressor first, which
- * stage shapes it can match, and how it is written out. Registered by name in
+ * stage shapes it can match, and how it is written out. Registered by its method in
  * {@link DistillationMethods}.
  */
 public interface FeatureMethod {
-  /** The name in the spec, e.g. {@code attention}. */
-  String name();
+  /** The method it implements, named in the spec as e.g. {@code attention}. */
+  Method method();
 
   /** The loss of one stage pair: labels are the teacher's stage output, predictions the student's (regressed when {@link #regressed()}). */
   Loss loss(FeatureTermSpec term);

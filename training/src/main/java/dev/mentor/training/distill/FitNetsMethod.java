@@ -2,13 +2,14 @@ package dev.mentor.training.distill;
 
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.loss.Loss;
+import dev.mentor.messages.spec.FeatureTermSpec.Method;
 import dev.mentor.messages.spec.FeatureTermSpec;
 
 /** FitNets hints (Romero et al.): a trainable regressor maps the student's stage onto the teacher's, then MSE; one or two stages. */
 final class FitNetsMethod implements FeatureMethod {
   @Override
-  public String name() {
-    return "fitnets";
+  public Method method() {
+    return Method.FITNETS;
   }
 
   @Override

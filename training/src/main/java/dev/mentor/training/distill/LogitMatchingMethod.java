@@ -1,6 +1,7 @@
 package dev.mentor.training.distill;
 
 import ai.djl.ndarray.NDArray;
+import dev.mentor.messages.spec.DistillSpec.LogitMode;
 import dev.mentor.messages.spec.DistillSpec;
 import java.util.List;
 import java.util.function.DoubleFunction;
@@ -8,8 +9,8 @@ import java.util.function.DoubleFunction;
 /** Logit matching (Ba and Caruana): α·MSE between the student's and the teacher's pre-softmax logits. */
 final class LogitMatchingMethod implements LogitMethod {
   @Override
-  public String name() {
-    return "logit-matching";
+  public LogitMode mode() {
+    return LogitMode.LOGIT_MATCHING;
   }
 
   @Override

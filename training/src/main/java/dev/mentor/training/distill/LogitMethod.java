@@ -1,17 +1,18 @@
 package dev.mentor.training.distill;
 
 import ai.djl.ndarray.NDArray;
+import dev.mentor.messages.spec.DistillSpec.LogitMode;
 import dev.mentor.messages.spec.DistillSpec;
 
 /**
  * How a student learns from its teacher's logits ({@code distill.logits}): the loss term at
  * weight α, the target it reads from the teacher's members' logits, and how the method is
- * written out in the loss description, the explainer and the report. Registered by name in
+ * written out in the loss description, the explainer and the report. Registered by its mode in
  * {@link DistillationMethods}.
  */
 public interface LogitMethod {
-  /** The name in the spec, e.g. {@code soft-targets}. */
-  String name();
+  /** The mode it implements, named in the spec as e.g. {@code soft-targets}. */
+  LogitMode mode();
 
   /** The logit term of the loss at weight {@code alpha}; null when the method has none. */
   CompositeLoss.Term term(DistillSpec spec, double alpha);

@@ -1,14 +1,15 @@
 package dev.mentor.training.distill;
 
 import ai.djl.ndarray.NDArray;
+import dev.mentor.messages.spec.DistillSpec.LogitMode;
 import dev.mentor.messages.spec.DistillSpec;
 import java.util.function.DoubleFunction;
 
 /** No logit term ({@code logits: none}): the feature terms and the hard-label cross-entropy at weight 1. */
 final class NoLogitsMethod implements LogitMethod {
   @Override
-  public String name() {
-    return "none";
+  public LogitMode mode() {
+    return LogitMode.NONE;
   }
 
   @Override

@@ -2,13 +2,14 @@ package dev.mentor.training.distill;
 
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.loss.Loss;
+import dev.mentor.messages.spec.FeatureTermSpec.Method;
 import dev.mentor.messages.spec.FeatureTermSpec;
 
 /** Similarity-preserving distillation (Tung and Mori): batch Gram matrices of any two stages, any widths. */
 final class SimilarityMethod implements FeatureMethod {
   @Override
-  public String name() {
-    return "similarity";
+  public Method method() {
+    return Method.SIMILARITY;
   }
 
   @Override

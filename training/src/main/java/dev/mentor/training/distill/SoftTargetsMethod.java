@@ -1,6 +1,9 @@
 package dev.mentor.training.distill;
 
 import ai.djl.ndarray.NDArray;
+import dev.mentor.messages.spec.DistillSpec.Average;
+import dev.mentor.messages.spec.DistillSpec.LogitMode;
+import dev.mentor.messages.spec.DistillSpec.SoftLoss;
 import dev.mentor.messages.spec.DistillSpec;
 import java.util.List;
 import java.util.function.DoubleFunction;
@@ -8,8 +11,8 @@ import java.util.function.DoubleFunction;
 /** Soft targets (Hinton et al.): α·T²·KL(p_T ‖ p_S), batchmean, or the soft cross-entropy with the same gradient. */
 final class SoftTargetsMethod implements LogitMethod {
   @Override
-  public String name() {
-    return "soft-targets";
+  public LogitMode mode() {
+    return LogitMode.SOFT_TARGETS;
   }
 
   @Override
@@ -24,7 +27,7 @@ final class SoftTargetsMethod implements LogitMethod {
 
   @Override
   public NDArray target(NDArray memberLogits, DistillSpec spec) {
-    NDArray target = EnsembleTargets.probabilities(memberLogits, spec.logitTemperature(), spec.average().equals("logits"));
+    NDArray target = EnsembleTargets.probabilities(memberLogits, spec.logitTemperature(), spec.average() == Average.LOGITS);
     target.setName("target");
     return target;
   }
@@ -37,7 +40,7 @@ final class SoftTargetsMethod implements LogitMethod {
 
   @Override
   public String ensembleTarget(DistillSpec spec, int members) {
-    return spec.average().equals("logits") ? "; ensemble target from the mean of the " + members + " members' logits"
+    return spec.average() == Average.LOGITS ? "; ensemble target from the mean of the " + members + " members' logits"
         : "; ensemble target p_T = mean of the " + members + " members' tempered probabilities";
   }
 
@@ -55,6 +58,6 @@ final class SoftTargetsMethod implements LogitMethod {
   }
 
   private static boolean kl(DistillSpec spec) {
-    return spec.softLoss().equals("kl");
+    return spec.softLoss() == SoftLoss.KL;
   }
 }

@@ -1,5 +1,6 @@
 package dev.mentor.training.loop;
 
+import dev.mentor.messages.spec.ArmSpec.BatchNormMode;
 import ai.djl.nn.Parameter;
 import dev.mentor.training.model.BatchNormLayer;
 import dev.mentor.training.model.SeededDropout;
@@ -29,7 +30,7 @@ public final class FreezePlan {
     this.noGradPrefix = noGradPrefix;
   }
 
-  public static FreezePlan apply(StagedModel model, Set<String> trainedStages, String batchNormMode) {
+  public static FreezePlan apply(StagedModel model, Set<String> trainedStages, BatchNormMode batchNormMode) {
     List<Parameter> trainable = new ArrayList<>();
     Parameter lastOfATrainedStage = null;
     Set<String> inference = new HashSet<>();
@@ -79,20 +80,20 @@ public final class FreezePlan {
   }
 
   /** Whether BatchNorm's scale and shift train in a stage under {@code mode}, the stage's weights trained or not. */
-  public static boolean affineTrains(String mode, boolean stageTrained) {
+  public static boolean affineTrains(BatchNormMode mode, boolean stageTrained) {
     return switch (mode) {
-      case "train", "affine-only" -> true;
-      case "frozen", "stats-only" -> false;
-      default -> stageTrained;
+      case TRAIN, AFFINE_ONLY -> true;
+      case FROZEN, STATS_ONLY -> false;
+      case FOLLOW_STAGE -> stageTrained;
     };
   }
 
   /** Whether BatchNorm's running statistics follow the training batches in a stage under {@code mode}. */
-  public static boolean statisticsUpdate(String mode, boolean stageTrained) {
+  public static boolean statisticsUpdate(BatchNormMode mode, boolean stageTrained) {
     return switch (mode) {
-      case "train", "stats-only" -> true;
-      case "frozen", "affine-only" -> false;
-      default -> stageTrained;
+      case TRAIN, STATS_ONLY -> true;
+      case FROZEN, AFFINE_ONLY -> false;
+      case FOLLOW_STAGE -> stageTrained;
     };
   }
 

@@ -1,5 +1,6 @@
 package dev.mentor.training.report;
 
+import dev.mentor.messages.spec.ArmSpec.Strategy;
 import dev.mentor.messages.record.EpochMetrics;
 import dev.mentor.messages.record.EvalMetrics;
 import dev.mentor.messages.record.RunRecord;
@@ -35,7 +36,7 @@ record ArmResults(ArmSpec spec, List<RunRecord> runs) {
     return spec.name();
   }
 
-  String strategy() {
+  Strategy strategy() {
     return spec.strategy();
   }
 
@@ -57,7 +58,7 @@ record ArmResults(ArmSpec spec, List<RunRecord> runs) {
    * from scratch, alone and without distillation (callers pass arms of one task).
    */
   boolean isScratchBaselineOf(ArmResults student) {
-    return strategy().equals("scratch") && !isStudent() && !isEnsemble() && spec.model().equals(student.spec.model());
+    return strategy() == Strategy.SCRATCH && !isStudent() && !isEnsemble() && spec.model().equals(student.spec.model());
   }
 
   /** The model as its first run describes it, e.g. {@code mlp [16]}; the model type when not recorded. */

@@ -1,5 +1,6 @@
 package dev.mentor.training.report;
 
+import dev.mentor.messages.spec.DistillSpec.TeacherInput;
 import dev.mentor.messages.record.DistillationInfo;
 import dev.mentor.messages.record.EpochMetrics;
 import dev.mentor.messages.record.EvalMetrics;
@@ -108,7 +109,7 @@ final class DistillationSection {
         method.tempered() ? recordedNumber(student, DistillationInfo::temperature, distill.temperature()) : "—",
         method.readsTeacherLogits() ? recordedNumber(student, DistillationInfo::alpha, distill.alpha()) : "—",
         distill.features().isEmpty() ? "—" : distill.features().stream().map(DistillationSection::featureTerm).collect(Collectors.joining(" + ")),
-        distill.teacherInput().equals("clean") ? "clean (without the task's shift)" : "same as the student's"));
+        distill.teacherInput() == TeacherInput.CLEAN ? "clean (without the task's shift)" : "same as the student's"));
     row.addAll(results(student, delta(student)));
     row.add(Cells.withN(teacherAccuracy, teacherAccuracy.formatPercent(), runs));
     row.add(cacheHitRate(student));

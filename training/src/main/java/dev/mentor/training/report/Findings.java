@@ -1,5 +1,7 @@
 package dev.mentor.training.report;
 
+import java.util.EnumSet;
+import dev.mentor.messages.spec.ArmSpec.Strategy;
 import dev.mentor.messages.record.RunRecord;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -16,7 +18,7 @@ import java.util.stream.Collectors;
  * deviation of each other are reported as on par.
  */
 final class Findings {
-  private static final Set<String> FINE_TUNING = Set.of("partial", "full", "lp-ft");
+  private static final Set<Strategy> FINE_TUNING = EnumSet.of(Strategy.PARTIAL, Strategy.FULL, Strategy.LP_FT);
 
   private final List<ArmResults> arms;
 
@@ -44,7 +46,7 @@ final class Findings {
         continue;
       }
       List<ArmResults> probes = arms.stream()
-          .filter(p -> p.strategy().equals("linear-probe") && p.initSource().equals(arm.initSource())).toList();
+          .filter(p -> p.strategy() == Strategy.LINEAR_PROBE && p.initSource().equals(arm.initSource())).toList();
       if (probes.isEmpty()) {
         lines.add(quote(arm) + " has no linear probe from the same init (" + arm.initSource().orElseThrow()
             + ") in this task to be compared with.");
@@ -70,9 +72,9 @@ final class Findings {
   }
 
   private List<String> versusScratch() {
-    List<ArmResults> transfers = arms.stream().filter(a -> !a.strategy().equals("scratch")).toList();
+    List<ArmResults> transfers = arms.stream().filter(a -> a.strategy() != Strategy.SCRATCH).toList();
     List<ArmResults> scratch = arms.stream()
-        .filter(a -> a.strategy().equals("scratch") && !a.isLogistic() && !a.isStudent() && !a.isEnsemble()).toList();
+        .filter(a -> a.strategy() == Strategy.SCRATCH && !a.isLogistic() && !a.isStudent() && !a.isEnsemble()).toList();
     if (transfers.isEmpty()) {
       return List.of();
     }

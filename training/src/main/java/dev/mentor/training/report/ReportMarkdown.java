@@ -185,7 +185,7 @@ final class ReportMarkdown {
     int runs = arm.runs().size();
     List<String> row = new ArrayList<>(List.of(
         "`" + arm.name() + "`",
-        arm.strategy(),
+        arm.strategy().specName(),
         arm.model(),
         arm.initSource().orElse("—") + (armSpec.init() != null && armSpec.init().keepHead() ? ", head kept" : ""),
         Cells.learningRate(armSpec),

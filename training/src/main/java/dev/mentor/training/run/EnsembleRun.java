@@ -122,7 +122,7 @@ final class EnsembleRun {
           events.add(new RunEvent(e.epoch(), e.kind(), "member " + m + ": " + e.message()));
         }
       }
-      return new RunRecord(RunRecord.SCHEMA_VERSION, ctx.spec().name(), arm.name(), seed, arm.task(), arm.strategy(),
+      return new RunRecord(RunRecord.SCHEMA_VERSION, ctx.spec().name(), arm.name(), seed, arm.task(), arm.strategy().specName(),
           RunExecutor.describe(arm) + " ensemble of " + n, null, sum(members, RunRecord::parameters), sum(members, RunRecord::trainableParameters),
           sum(members, RunRecord::multiplyAdds), sum(members, RunRecord::bytes), first.trainSamples(), first.validationSamples(),
           first.epochsPlanned(), first.epochsRun(), first.selectedEpoch(), "each member: " + first.selection() + " (member 0; learning curve of member 0)",

@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.mentor.messages.spec.ArmSpec;
 import dev.mentor.messages.spec.CodistillSpec;
+import dev.mentor.messages.spec.DistillSpec.LogitMode;
 import dev.mentor.messages.spec.DistillSpec;
 import dev.mentor.messages.spec.TeacherSpec;
 import dev.mentor.training.data.ImageSet;
@@ -66,7 +67,7 @@ final class Peers {
         models.add(ModelZoo.create(arm.model(), data.numClasses(), new Shape(train.channels(), train.height(), train.width()), manager, 0));
       }
     }
-    distill = new DistillSpec(new TeacherSpec("peers", null, null, null), "soft-targets", spec.temperature(),
+    distill = new DistillSpec(new TeacherSpec("peers", null, null, null), LogitMode.SOFT_TARGETS, spec.temperature(),
         spec.weight(), null, null, null, null);
   }
 

@@ -38,8 +38,8 @@ record Phase(String name, Set<String> trainedStages, OptimizerSpec optimizer, Sc
 
   private static List<Phase> ownPhases(ArmSpec arm) {
     return switch (arm.strategy()) {
-      case "bn-adapt", "none" -> List.of();
-      case "lp-ft" -> List.of(
+      case BN_ADAPT, NONE -> List.of();
+      case LP_FT -> List.of(
           new Phase("probe", Set.of("head"),
               new OptimizerSpec(arm.optimizer().type(), arm.lpFt().lr(), arm.optimizer().momentum(), arm.optimizer().weightDecay(), 1.0),
               ScheduleSpec.constant(), arm.lpFt().epochs(), new EarlyStoppingSpec(arm.lpFt().patience(), "loss", 0.0)),

@@ -175,13 +175,13 @@ final class Session {
       teacher.saveOutputs();
     }
     switch (arm.strategy()) {
-      case "bn-adapt" -> {
+      case BN_ADAPT -> {
         trainer.recomputeBatchNormStatistics(evaluationBatches(data.train(), normalization));
         events.add(new RunEvent(0, "note", "BatchNorm statistics recomputed on " + data.train().size()
             + " target samples; no weight changed"));
         selection = "no training (BatchNorm statistics only)";
       }
-      case "none" -> selection = "no training (initial weights)";
+      case NONE -> selection = "no training (initial weights)";
       default -> { }
     }
     return evaluate();
@@ -332,7 +332,7 @@ final class Session {
     ModelStats stats = ModelStats.of(model);
     double seconds = history.stream().mapToDouble(EpochMetrics::seconds).sum();
     double throughput = history.stream().mapToDouble(EpochMetrics::samplesPerSecond).average().orElse(0);
-    return new RunRecord(RunRecord.SCHEMA_VERSION, ctx.spec().name(), arm.name(), seed, arm.task(), arm.strategy(),
+    return new RunRecord(RunRecord.SCHEMA_VERSION, ctx.spec().name(), arm.name(), seed, arm.task(), arm.strategy().specName(),
         RunExecutor.describe(arm), teacher == null ? null : teacher.teacher().source(), stats.parameters(), trainableCount, stats.multiplyAdds(), stats.bytes(),
         data.train().size(), data.validation().size(), RunExecutor.plannedEpochs(arm), epochsDone, selectedEpoch, selection,
         pruning == null ? 0 : pruning.sparsity(), seconds, throughput, validationMetrics, test, shifted, history, events,

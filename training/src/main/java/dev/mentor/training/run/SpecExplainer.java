@@ -1,5 +1,7 @@
 package dev.mentor.training.run;
 
+import dev.mentor.messages.spec.DistillSpec.TeacherInput;
+import dev.mentor.messages.spec.ArmSpec.Strategy;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
@@ -121,7 +123,7 @@ final class SpecExplainer {
       List<Phase> phases = Phase.of(arm);
       if (phases.isEmpty()) {
         line("");
-        line(arm.strategy().equals("bn-adapt")
+        line(arm.strategy() == Strategy.BN_ADAPT
             ? "Training: none. No weight changes: BatchNorm running statistics are recomputed on the task's training split (one pass), then the"
                 + " model is evaluated."
             : "Training: none. The starting weights, head included, are evaluated unchanged (the no-adaptation baseline).");
@@ -195,7 +197,7 @@ final class SpecExplainer {
 
   private String loss(ArmSpec arm) {
     if (arm.distill() == null) {
-      return arm.strategy().equals("none") || arm.strategy().equals("bn-adapt") ? "none (nothing is trained)"
+      return arm.strategy().keepsWeights() ? "none (nothing is trained)"
           : "cross-entropy with the labels, averaged over the batch";
     }
     DistillSpec d = arm.distill();
@@ -211,7 +213,7 @@ final class SpecExplainer {
   private String teacher(ArmSpec arm) {
     TeacherSpec t = arm.distill().teacher();
     List<Integer> classes = spec.tasks().get(arm.task()).classes();
-    String input = arm.distill().teacherInput().equals("clean") ? "the student's samples without the task's shift" : "the student's own inputs";
+    String input = arm.distill().teacherInput() == TeacherInput.CLEAN ? "the student's samples without the task's shift" : "the student's own inputs";
     if (t.arm() != null) {
       ArmSpec teacher = spec.arm(t.arm());
       return "arm " + t.arm() + " (" + RunExecutor.describe(teacher.model()) + ", task " + teacher.task() + ") trained with the same seed, in"

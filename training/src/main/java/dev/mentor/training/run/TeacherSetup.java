@@ -1,5 +1,6 @@
 package dev.mentor.training.run;
 
+import dev.mentor.messages.spec.DistillSpec.TeacherInput;
 import static dev.mentor.training.run.ExperimentData.augmentation;
 import static dev.mentor.training.run.ExperimentData.evaluationBatches;
 
@@ -81,7 +82,7 @@ final class TeacherSetup {
     this.manager = manager;
     DistillSpec distill = arm.distill();
     TaskSpec task = ctx.spec().tasks().get(arm.task());
-    boolean clean = distill.teacherInput().equals("clean");
+    boolean clean = distill.teacherInput() == TeacherInput.CLEAN;
     TaskSpec teacherTask = clean
         ? new TaskSpec(task.classes(), task.perClass(), task.validationPerClass(), task.testPerClass(), null, task.ood(), task.allowOverlap())
         : task;
@@ -197,7 +198,7 @@ final class TeacherSetup {
     return new DistillationInfo(teacher.source(), RunExecutor.describe(ctx.teachers().model(distill.teacher())), teacher.members().size(),
         teacherAccuracy, DistillationObjective.describeLoss(distill, teacher.members().size()), terms, distill.logitTemperature(),
         distill.logitWeight(), Teacher.MODE,
-        distill.teacherInput().equals("clean") ? "clean inputs of the student's samples (the task without its shift)" : "the student's inputs",
+        distill.teacherInput() == TeacherInput.CLEAN ? "clean inputs of the student's samples (the task without its shift)" : "the student's inputs",
         cacheNote, counter.lookups(), counter.hits());
   }
 }

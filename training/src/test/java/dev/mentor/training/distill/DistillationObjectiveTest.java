@@ -6,7 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+import dev.mentor.messages.spec.ArmSpec.BatchNormMode;
+import dev.mentor.messages.spec.DistillSpec.LogitMode;
 import dev.mentor.messages.spec.DistillSpec;
+import dev.mentor.messages.spec.FeatureTermSpec.Form;
+import dev.mentor.messages.spec.FeatureTermSpec.Method;
 import dev.mentor.messages.spec.FeatureTermSpec;
 import dev.mentor.messages.spec.ModelSpec;
 import dev.mentor.messages.spec.OptimizerSpec;
@@ -17,6 +21,7 @@ import dev.mentor.training.data.Augmentation;
 import dev.mentor.training.data.Normalization;
 import dev.mentor.training.data.SourceData;
 import dev.mentor.training.data.SyntheticData;
+import dev.mentor.training.engine.ParameterFile.Tensor;
 import dev.mentor.training.loop.Batches;
 import dev.mentor.training.loop.FreezePlan;
 import dev.mentor.training.loop.Trainer;
@@ -24,12 +29,11 @@ import dev.mentor.training.model.ModelWeights;
 import dev.mentor.training.model.ModelZoo;
 import dev.mentor.training.model.StagedModel;
 import dev.mentor.training.optim.MentorOptimizer;
-import dev.mentor.training.engine.ParameterFile.Tensor;
+import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.Test;
 
 /**
  * The distillation objective inside the real training loop: cached teacher logits train exactly
@@ -45,7 +49,7 @@ class DistillationObjectiveTest {
   private static final TeacherSpec FROM_ARM = new TeacherSpec("teacher", null, null, null);
 
   private static DistillSpec softTargets() {
-    return new DistillSpec(FROM_ARM, "soft-targets", 4.0, 0.9, null, null, null, null);
+    return new DistillSpec(FROM_ARM, LogitMode.SOFT_TARGETS, 4.0, 0.9, null, null, null, null);
   }
 
   private static Batches batches() {
@@ -60,7 +64,7 @@ class DistillationObjectiveTest {
   private static List<Map<String, Double>> train(StagedModel student, NDManager manager, DistillationObjective objective, int epochs) {
     Trainer trainer = new Trainer(student, manager, 11);
     trainer.setObjective(objective);
-    FreezePlan plan = FreezePlan.apply(student, Set.copyOf(student.stageNames()), "follow-stage");
+    FreezePlan plan = FreezePlan.apply(student, Set.copyOf(student.stageNames()), BatchNormMode.FOLLOW_STAGE);
     Batches train = batches();
     trainer.configure(plan, MentorOptimizer.create(student, new OptimizerSpec("adam", 0.01, null, null, null), ScheduleSpec.constant(),
         train.count(), epochs, objective.extraParameters()), null);
@@ -104,8 +108,8 @@ class DistillationObjectiveTest {
     try (NDManager manager = NDManager.newBaseManager()) {
       Teacher teacher = teacher(manager);
       Map<String, Tensor> before = ModelWeights.snapshot(teacher.members().get(0));
-      DistillSpec spec = new DistillSpec(FROM_ARM, "soft-targets", 2.0, 0.5, null, null, null, List.of(
-          new FeatureTermSpec("attention", List.of(new StagePair("stage1", "stage1")), 1.0, null, null, null)));
+      DistillSpec spec = new DistillSpec(FROM_ARM, LogitMode.SOFT_TARGETS, 2.0, 0.5, null, null, null, List.of(
+          new FeatureTermSpec(Method.ATTENTION, List.of(new StagePair("stage1", "stage1")), 1.0, null, null, null)));
       DistillationObjective objective = DistillationObjective.builder().setSpec(spec).setTeacher(teacher)
           .setStore(new ParameterStore(manager, false)).build();
       train(ModelZoo.create(STUDENT, 3, INPUT, manager, 2), manager, objective, 2);
@@ -119,17 +123,17 @@ class DistillationObjectiveTest {
   @Test
   void attentionTermsTakeTheirSpecsForm_andTheReferenceCodesDefaultBeta() {
     try (NDManager manager = NDManager.newBaseManager()) {
-      DistillSpec spec = new DistillSpec(FROM_ARM, "soft-targets", 4.0, 0.9, null, null, null, List.of(
-          new FeatureTermSpec("attention", List.of(new StagePair("stage1", "stage1")), null, null, null, null),
-          new FeatureTermSpec("attention", List.of(new StagePair("stage2", "stage2")), null, null, null, "reference-code")));
+      DistillSpec spec = new DistillSpec(FROM_ARM, LogitMode.SOFT_TARGETS, 4.0, 0.9, null, null, null, List.of(
+          new FeatureTermSpec(Method.ATTENTION, List.of(new StagePair("stage1", "stage1")), null, null, null, null),
+          new FeatureTermSpec(Method.ATTENTION, List.of(new StagePair("stage2", "stage2")), null, null, null, Form.REFERENCE_CODE)));
       DistillationObjective objective = DistillationObjective.builder().setSpec(spec).setTeacher(teacher(manager))
           .setStore(new ParameterStore(manager, false)).build();
       List<CompositeLoss.Term> terms = objective.compositeLoss().terms();
       assertThat(terms).extracting(CompositeLoss.Term::name).containsExactly("ce", "kd", "attention:stage1>stage1", "attention:stage2>stage2");
       assertThat(terms.get(2).weight()).isEqualTo(1.0);
-      assertThat(((AttentionTransferLoss) terms.get(2).loss()).form()).isEqualTo("paper");
+      assertThat(((AttentionTransferLoss) terms.get(2).loss()).form()).isEqualTo(Form.PAPER);
       assertThat(terms.get(3).weight()).as("β").isEqualTo(1000.0);
-      assertThat(((AttentionTransferLoss) terms.get(3).loss()).form()).isEqualTo("reference-code");
+      assertThat(((AttentionTransferLoss) terms.get(3).loss()).form()).isEqualTo(Form.REFERENCE_CODE);
       assertThat(DistillationObjective.describeLoss(spec, 1))
           .contains("1.0·Σ_pairs ‖Q_S − Q_T‖₂ (attention maps Σ_c|A_c|^2.0, L2-normalised, batch mean; the paper's form)")
           .contains("1000.0·Σ_pairs ½·mean((Q_S − Q_T)²)");
@@ -142,12 +146,12 @@ class DistillationObjectiveTest {
       Teacher teacher = teacher(manager);
       StagedModel student = ModelZoo.create(new ModelSpec("mlp", List.of(12), null, null, null, null), 3, INPUT, manager, 2);
       StagePair pair = new StagePair("stage1", "stage2");
-      String term = DistillationObjective.termName("fitnets", pair);
+      String term = DistillationObjective.termName(Method.FITNETS, pair);
       HintRegressor regressor = HintRegressor.create(student.stageOutputShapes().get("stage1"),
           teacher.members().get(0).stageOutputShapes().get("stage2"), manager, 5);
       float[] initial = regressor.namedParameters().get("weight").getArray().toFloatArray();
-      DistillSpec spec = new DistillSpec(FROM_ARM, "none", null, null, null, null, null, List.of(
-          new FeatureTermSpec("fitnets", List.of(pair), 1.0, null, null, null)));
+      DistillSpec spec = new DistillSpec(FROM_ARM, LogitMode.NONE, null, null, null, null, null, List.of(
+          new FeatureTermSpec(Method.FITNETS, List.of(pair), 1.0, null, null, null)));
       DistillationObjective objective = DistillationObjective.builder().setSpec(spec).setTeacher(teacher)
           .setStore(new ParameterStore(manager, false)).setRegressors(Map.of(term, regressor)).build();
       assertThat(objective.extraParameters()).hasSize(2);
@@ -176,15 +180,15 @@ class DistillationObjectiveTest {
       StagePair pair = new StagePair("stage2", "stage2");
       HintRegressor regressor = HintRegressor.create(student.stageOutputShapes().get("stage2"),
           teacher.members().get(0).stageOutputShapes().get("stage2"), manager, 5);
-      DistillSpec spec = new DistillSpec(FROM_ARM, "soft-targets", 4.0, 0.9, null, null, null, List.of(
-          new FeatureTermSpec("fitnets", List.of(pair), 1.0, null, null, null),
-          new FeatureTermSpec("similarity", List.of(pair), 100.0, null, null, null)));
+      DistillSpec spec = new DistillSpec(FROM_ARM, LogitMode.SOFT_TARGETS, 4.0, 0.9, null, null, null, List.of(
+          new FeatureTermSpec(Method.FITNETS, List.of(pair), 1.0, null, null, null),
+          new FeatureTermSpec(Method.SIMILARITY, List.of(pair), 100.0, null, null, null)));
       DistillationObjective objective = DistillationObjective.builder().setSpec(spec).setTeacher(teacher)
-          .setStore(new ParameterStore(manager, false)).setRegressors(Map.of(DistillationObjective.termName("fitnets", pair), regressor)).build();
+          .setStore(new ParameterStore(manager, false)).setRegressors(Map.of(DistillationObjective.termName(Method.FITNETS, pair), regressor)).build();
       Trainer trainer = new Trainer(student, manager, 11);
       trainer.setObjective(objective);
       Batches train = batches();
-      trainer.configure(FreezePlan.apply(student, Set.copyOf(student.stageNames()), "follow-stage"), MentorOptimizer.create(student,
+      trainer.configure(FreezePlan.apply(student, Set.copyOf(student.stageNames()), BatchNormMode.FOLLOW_STAGE), MentorOptimizer.create(student,
           new OptimizerSpec("adam", 0.01, null, null, null), ScheduleSpec.constant(), train.count(), 6, objective.extraParameters()), null);
       int afterEpoch2 = 0;
       for (int epoch = 1; epoch <= 6; epoch++) {

@@ -11,12 +11,18 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import dev.mentor.messages.spec.ArmSpec.BatchNormMode;
+import dev.mentor.messages.spec.ArmSpec.Strategy;
 import dev.mentor.messages.spec.ArmSpec;
 import dev.mentor.messages.spec.InitSpec;
 import dev.mentor.messages.spec.ModelSpec;
 import dev.mentor.training.engine.GradMode;
 import dev.mentor.training.model.BatchNormLayer;
 import dev.mentor.training.model.StagedModel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -24,10 +30,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BiPredicate;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * FreezePlan wired into Trainer: after real training steps, exactly the parameters a strategy and
@@ -40,7 +42,7 @@ class FreezePlanTest {
     // Strategies that train no head must keep the pretrained one.
     boolean keepHead = strategy.equals("bn-adapt") || strategy.equals("none");
     InitSpec init = strategy.equals("scratch") ? null : new InitSpec("source", null, keepHead, null);
-    return new ArmSpec("arm", "task", model, strategy, init, lastStages, trainStages, null,
+    return new ArmSpec("arm", "task", model, Strategy.of(strategy), init, lastStages, trainStages, null,
         null, null, null, null, null, null, null, null, null, null, null);
   }
 
@@ -92,7 +94,7 @@ class FreezePlanTest {
       String strategy, List<String> trained, Set<String> expectedTrained, int expectedPrefix) {
     try (NDManager manager = NDManager.newBaseManager()) {
       StagedModel model = LoopFixtures.model(CNN, manager, 1);
-      FreezePlan plan = FreezePlan.apply(model, Set.copyOf(trained), "follow-stage");
+      FreezePlan plan = FreezePlan.apply(model, Set.copyOf(trained), BatchNormMode.FOLLOW_STAGE);
 
       assertThat(plan.noGradPrefix()).isEqualTo(expectedPrefix);
       List<String> expectedTrainable = new ArrayList<>();
@@ -153,11 +155,11 @@ class FreezePlanTest {
     try (NDManager manager = NDManager.newBaseManager()) {
       StagedModel model = LoopFixtures.model(CNN, manager, 1);
       // Linear probe, but BatchNorm affine trains in every stage: stage1 has trainable gamma/beta.
-      assertThat(FreezePlan.apply(model, Set.of("head"), "train").noGradPrefix()).isZero();
-      assertThat(FreezePlan.apply(model, Set.of("head"), "affine-only").noGradPrefix()).isZero();
+      assertThat(FreezePlan.apply(model, Set.of("head"), BatchNormMode.TRAIN).noGradPrefix()).isZero();
+      assertThat(FreezePlan.apply(model, Set.of("head"), BatchNormMode.AFFINE_ONLY).noGradPrefix()).isZero();
       // Statistics updates need no backward graph: the frozen prefix stays.
-      assertThat(FreezePlan.apply(model, Set.of("head"), "stats-only").noGradPrefix()).isEqualTo(3);
-      assertThat(FreezePlan.apply(model, Set.of("head"), "frozen").noGradPrefix()).isEqualTo(3);
+      assertThat(FreezePlan.apply(model, Set.of("head"), BatchNormMode.STATS_ONLY).noGradPrefix()).isEqualTo(3);
+      assertThat(FreezePlan.apply(model, Set.of("head"), BatchNormMode.FROZEN).noGradPrefix()).isEqualTo(3);
     }
   }
 
@@ -241,7 +243,7 @@ class FreezePlanTest {
           "affine-only", List.of(false, false));
       expected.forEach((mode, flags) -> {
         // stage1 frozen, stage2 trained
-        FreezePlan.apply(model, Set.of("stage2", "stage3", "head"), mode);
+        FreezePlan.apply(model, Set.of("stage2", "stage3", "head"), BatchNormMode.of(mode));
         assertThat(model.batchNorms().stream().map(BatchNormLayer::updatesStatistics).toList()).as(mode).isEqualTo(flags);
       });
     }
@@ -253,7 +255,7 @@ class FreezePlanTest {
     try (NDManager manager = NDManager.newBaseManager()) {
       StagedModel model = LoopFixtures.model(mlp, manager, 1);
       // partial: stage1 frozen, stage2 and head trained
-      FreezePlan.apply(model, Set.of("stage2", "head"), "follow-stage");
+      FreezePlan.apply(model, Set.of("stage2", "head"), BatchNormMode.FOLLOW_STAGE);
       try (NDManager step = manager.newSubManager(); GradMode off = GradMode.off()) {
         NDArray x = step.randomUniform(0, 1, new Shape(4, 1, 8, 8));
         ParameterStore store = new ParameterStore(step, false);
@@ -281,7 +283,7 @@ class FreezePlanTest {
       assertThat(model.dropouts()).hasSize(1);
       Set<String> taps = Set.of("stage2");
       // linear probe: every stage but the head frozen, their BatchNorm updating statistics
-      FreezePlan.apply(model, Set.of("head"), mode);
+      FreezePlan.apply(model, Set.of("head"), BatchNormMode.of(mode));
       assertThat(model.batchNorms("stage2")).allMatch(BatchNormLayer::updatesStatistics);
       try (NDManager step = manager.newSubManager(); GradMode off = GradMode.off()) {
         NDArray x = step.randomUniform(0, 1, new Shape(4, 1, 8, 8));
@@ -291,7 +293,7 @@ class FreezePlanTest {
         float[] second = model.forward(store, x, true, taps).taps().get("stage2").toFloatArray();
         assertThat(second).as("frozen stage2 under batchNorm: %s, two training passes", mode).containsExactly(first);
 
-        FreezePlan.apply(model, Set.copyOf(model.stageNames()), "follow-stage");
+        FreezePlan.apply(model, Set.copyOf(model.stageNames()), BatchNormMode.FOLLOW_STAGE);
         float[] trainedFirst = model.forward(store, x, true, taps).taps().get("stage2").toFloatArray();
         float[] trainedSecond = model.forward(store, x, true, taps).taps().get("stage2").toFloatArray();
         assertThat(trainedSecond).as("trained stage2 keeps its dropout").isNotEqualTo(trainedFirst);
@@ -316,7 +318,7 @@ class FreezePlanTest {
         }
       });
 
-      FreezePlan finetune = FreezePlan.apply(model, Set.copyOf(model.stageNames()), "follow-stage");
+      FreezePlan finetune = FreezePlan.apply(model, Set.copyOf(model.stageNames()), BatchNormMode.FOLLOW_STAGE);
       assertThat(finetune.noGradPrefix()).isZero();
       trainer.configure(finetune, LoopFixtures.optimizer(model, "adam", 0.01, 3), null);
       trainer.trainEpoch(batches, 2);
@@ -335,7 +337,7 @@ class FreezePlanTest {
     ModelSpec resnet = new ModelSpec("resnet", null, List.of(4, 8), null, null, 1);
     try (NDManager manager = NDManager.newBaseManager()) {
       StagedModel model = LoopFixtures.model(resnet, manager, 1);
-      FreezePlan plan = FreezePlan.apply(model, Set.of("stage1"), "train");
+      FreezePlan plan = FreezePlan.apply(model, Set.of("stage1"), BatchNormMode.TRAIN);
 
       assertThat(plan.trainable()).anyMatch(p -> model.namedParameters("stage2").containsValue(p));
       assertThat(model.namedParameters("stage1")).containsValue(plan.reported());

@@ -3,6 +3,7 @@ package dev.mentor.training.loop;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import dev.mentor.messages.spec.ArmSpec.BatchNormMode;
 import dev.mentor.messages.spec.ModelSpec;
 import dev.mentor.messages.spec.OptimizerSpec;
 import dev.mentor.messages.spec.ScheduleSpec;
@@ -51,7 +52,7 @@ final class LoopFixtures {
 
   /** A trainer with {@code trained} stages and a BatchNorm mode applied, stepping Adam at a rate that moves every weight visibly. */
   static Trainer trainer(StagedModel model, NDManager manager, Set<String> trained, String batchNormMode) {
-    FreezePlan plan = FreezePlan.apply(model, trained, batchNormMode);
+    FreezePlan plan = FreezePlan.apply(model, trained, BatchNormMode.of(batchNormMode));
     Trainer trainer = new Trainer(model, manager, 5);
     trainer.configure(plan, optimizer(model, "adam", 0.01, 3), null);
     return trainer;

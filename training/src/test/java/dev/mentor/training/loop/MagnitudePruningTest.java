@@ -6,13 +6,14 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
+import dev.mentor.messages.spec.ArmSpec.BatchNormMode;
 import dev.mentor.messages.spec.PruningSpec;
 import dev.mentor.training.model.StagedModel;
+import org.junit.jupiter.api.Test;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.Test;
 
 /**
  * Pruning of the tiny cnn's four kernels: stage1 conv 36, stage2 conv 288, stage3 linear 512 and
@@ -114,7 +115,7 @@ class MagnitudePruningTest {
         double sparsity = pruning.sparsity();
         Map<String, float[]> pruned = kernels(model);
         Trainer trainer = new Trainer(model, manager, 3);
-        trainer.configure(FreezePlan.apply(model, Set.copyOf(model.stageNames()), "follow-stage"),
+        trainer.configure(FreezePlan.apply(model, Set.copyOf(model.stageNames()), BatchNormMode.FOLLOW_STAGE),
             LoopFixtures.optimizer(model, "adam", 0.01, 3), pruning);
 
         Batches batches = LoopFixtures.trainBatches();

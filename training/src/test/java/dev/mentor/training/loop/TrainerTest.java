@@ -16,6 +16,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.tracker.ParameterTracker;
+import dev.mentor.messages.spec.ArmSpec.BatchNormMode;
 import dev.mentor.messages.spec.ModelSpec;
 import dev.mentor.messages.spec.OptimizerSpec;
 import dev.mentor.messages.spec.ScheduleSpec;
@@ -28,10 +29,10 @@ import dev.mentor.training.model.StagedModel;
 import dev.mentor.training.optim.MentorOptimizer;
 import dev.mentor.training.optim.Schedule;
 import dev.mentor.training.optim.StageLearningRates;
+import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.Test;
 
 class TrainerTest {
   private static final ModelSpec CNN_DROPOUT = new ModelSpec("cnn", null, List.of(4, 8), 16, 0.25, null);
@@ -41,7 +42,7 @@ class TrainerTest {
     try (NDManager manager = NDManager.newBaseManager()) {
       StagedModel model = LoopFixtures.model(CNN_DROPOUT, manager, 1);
       Trainer trainer = new Trainer(model, manager, trainerSeed);
-      trainer.configure(FreezePlan.apply(model, Set.copyOf(model.stageNames()), "follow-stage"),
+      trainer.configure(FreezePlan.apply(model, Set.copyOf(model.stageNames()), BatchNormMode.FOLLOW_STAGE),
           LoopFixtures.optimizer(model, "adam", 0.01, 3), null);
       Batches batches = new Batches(DATA.train(), 8, LoopFixtures.NORMALIZATION, new Augmentation(1, true, 0.05));
       for (int epoch = 1; epoch <= 2; epoch++) {
@@ -110,7 +111,7 @@ class TrainerTest {
       ParameterTracker rates = (id, step) -> id.equals(extra.getId()) ? 0.5f : modelRates.getNewValue(id, step);
       Trainer trainer = new Trainer(model, manager, 5);
       trainer.setObjective(withExtra);
-      trainer.configure(FreezePlan.apply(model, Set.copyOf(model.stageNames()), "follow-stage"),
+      trainer.configure(FreezePlan.apply(model, Set.copyOf(model.stageNames()), BatchNormMode.FOLLOW_STAGE),
           new MentorOptimizer(new OptimizerSpec("adam", 0.01, null, null, null), rates), null);
 
       Trainer.EpochStats stats = trainer.trainEpoch(LoopFixtures.trainBatches(), 1);
@@ -178,7 +179,7 @@ class TrainerTest {
       Batches test = LoopFixtures.batches(DATA.test(), 5);
       MagnitudePruning pruning = MagnitudePruning.prune(model, new dev.mentor.messages.spec.PruningSpec(0.3, "global"));
       Trainer trainer = new Trainer(model, manager, 1);
-      trainer.configure(FreezePlan.apply(model, Set.of("stage2", "stage3", "head"), "follow-stage"),
+      trainer.configure(FreezePlan.apply(model, Set.of("stage2", "stage3", "head"), BatchNormMode.FOLLOW_STAGE),
           LoopFixtures.optimizer(model, "adam", 0.01, 3), pruning);
       int afterEpoch2 = 0;
       long directBuffersAfterEpoch2 = 0;
@@ -207,7 +208,7 @@ class TrainerTest {
     try (NDManager manager = NDManager.newBaseManager()) {
       StagedModel model = LoopFixtures.model(LoopFixtures.MLP, manager, 1);
       Trainer trainer = new Trainer(model, manager, 1);
-      trainer.configure(FreezePlan.apply(model, Set.copyOf(model.stageNames()), "follow-stage"),
+      trainer.configure(FreezePlan.apply(model, Set.copyOf(model.stageNames()), BatchNormMode.FOLLOW_STAGE),
           LoopFixtures.optimizer(model, "sgd", 0.01, 3), null);
       Batches train = LoopFixtures.trainBatches();
       int afterEpoch2 = 0;

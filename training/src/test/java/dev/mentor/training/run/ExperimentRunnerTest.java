@@ -90,9 +90,9 @@ class ExperimentRunnerTest {
         assertThat(record.arm()).isEqualTo(arm.name());
         assertThat(record.seed()).isEqualTo(seed);
         assertThat(record.task()).isEqualTo(arm.task());
-        assertThat(record.strategy()).isEqualTo(arm.strategy());
+        assertThat(record.strategy()).isEqualTo(arm.strategy().specName());
         assertThat(record.schemaVersion()).isEqualTo(RunRecord.SCHEMA_VERSION);
-        int planned = arm.strategy().equals("bn-adapt") ? 0 : arm.strategy().equals("lp-ft") ? 4 : 2;
+        int planned = arm.strategy() == ArmSpec.Strategy.BN_ADAPT ? 0 : arm.strategy() == ArmSpec.Strategy.LP_FT ? 4 : 2;
         assertThat(record.epochsPlanned()).as(arm.name()).isEqualTo(planned);
         assertThat(record.epochsRun()).as(arm.name()).isEqualTo(planned);
         assertThat(record.history()).as(arm.name()).hasSize(planned);
