@@ -1,5 +1,6 @@
 package dev.mentor.actors.chaos;
 
+import dev.mentor.messages.job.StatusEvent.Kind;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -72,7 +73,7 @@ public final class BrokerOutageScenario {
       findings.fact("experiment", id + ": " + runs.size() + " runs (" + String.join(", ", runs) + ") × " + epochs + " epochs, 1 CPU slot");
       rig.submit(id, ChaosSpecs.experiment(id, ChaosSpecs.CNN_AND_MLP, List.of(1L), epochs, 3, size.perClass()));
       findings.step("waiting for the first epoch");
-      if (rig.status.await(id, 0, e -> e.kind().equals("epoch"), RECOVERY_TIMEOUT) == null) {
+      if (rig.status.await(id, 0, e -> e.kind() == Kind.EPOCH, RECOVERY_TIMEOUT) == null) {
         throw new IllegalStateException("no epoch event within " + RECOVERY_TIMEOUT.toSeconds() + " s: " + rig.describe(id));
       }
       for (int k = 1; k <= size.outages(); k++) {
@@ -93,8 +94,8 @@ public final class BrokerOutageScenario {
         long back = System.currentTimeMillis();
         double restartSeconds = (System.nanoTime() - restart) / 1e9;
         findings.step("waiting for status events after outage " + k);
-        TopicRecorder.Event flowing = rig.status.await(id, 0, e -> ChaosRig.ENDS.contains(e.kind())
-            || (e.kind().equals("epoch") && e.json().path("timeMillis").asLong() >= back), RECOVERY_TIMEOUT);
+        TopicRecorder.Event flowing = rig.status.await(id, 0, e -> e.ends()
+            || (e.kind() == Kind.EPOCH && e.json().path("timeMillis").asLong() >= back), RECOVERY_TIMEOUT);
         double flowSeconds = (System.currentTimeMillis() - back) / 1000.0;
         HealthProbe.Answer ready = HealthProbe.await(port, "/health/ready", 200, Duration.ofSeconds(60));
         double readySeconds = (System.currentTimeMillis() - back) / 1000.0;
@@ -116,8 +117,8 @@ public final class BrokerOutageScenario {
       findings.step("second job after the outages");
       rig.submit(second, ChaosSpecs.tiny(second, 3));
       TopicRecorder.Event secondEnd = rig.awaitEnd(second, Duration.ofSeconds(120 + epochs * 2L));
-      findings.check("a job submitted after the outages finishes", "finished", secondEnd == null ? rig.describe(second) : secondEnd.kind(),
-          secondEnd != null && secondEnd.kind().equals("finished"));
+      findings.check("a job submitted after the outages finishes", "finished", secondEnd == null ? rig.describe(second) : secondEnd.kind().toString(),
+          secondEnd != null && secondEnd.kind() == Kind.FINISHED);
       findings.step("waiting for the experiment's end");
       TopicRecorder.Event end = rig.awaitEnd(id, Duration.ofSeconds(120 + epochs * 2L));
       List<TopicRecorder.Event> events = rig.settledEvents(id, Duration.ofSeconds(2));
@@ -154,12 +155,12 @@ public final class BrokerOutageScenario {
     String id = "calibration-" + seed;
     rig.submit(id, ChaosSpecs.experiment(id, ChaosSpecs.CNN_AND_MLP, List.of(1L), CALIBRATION_EPOCHS, 3, size.perClass()));
     TopicRecorder.Event end = rig.awaitEnd(id, Duration.ofSeconds(180));
-    if (end == null || !end.kind().equals("finished")) {
+    if (end == null || end.kind() != Kind.FINISHED) {
       throw new IllegalStateException("the calibration job did not finish: " + rig.describe(id));
     }
     double seconds = 0;
     for (String arm : ChaosSpecs.CNN_AND_MLP.keySet()) {
-      List<Long> times = rig.status.events(id).stream().filter(e -> e.kind().equals("epoch") && e.json().path("arm").asText().equals(arm))
+      List<Long> times = rig.status.events(id).stream().filter(e -> e.kind() == Kind.EPOCH && e.json().path("arm").asText().equals(arm))
           .map(e -> e.json().path("timeMillis").asLong()).toList();
       // From the third epoch on: the first ones include the run's start (data, model, engine warm-up).
       seconds += (times.get(times.size() - 1) - times.get(2)) / 1000.0 / (times.size() - 3);
@@ -178,8 +179,8 @@ public final class BrokerOutageScenario {
     findings.step("pause after the first outage");
     long from = rig.status.nextOffset();
     rig.control(id, "pause");
-    TopicRecorder.Event paused = rig.status.await(id, from, e -> e.kind().equals("paused") || ChaosRig.ENDS.contains(e.kind()), CONTROL_TIMEOUT);
-    if (paused == null || !paused.kind().equals("paused")) {
+    TopicRecorder.Event paused = rig.status.await(id, from, e -> e.kind() == Kind.PAUSED || e.ends(), CONTROL_TIMEOUT);
+    if (paused == null || paused.kind() != Kind.PAUSED) {
       findings.check("pause obeyed", "a paused event within " + CONTROL_TIMEOUT.toSeconds() + " s, then ≤ 1 epoch event in "
           + watch.toSeconds() + " s", paused == null ? "no paused event within " + CONTROL_TIMEOUT.toSeconds() + " s (" + rig.describe(id) + ")"
           : "experiment ended: " + paused.kind(), false);
@@ -187,7 +188,7 @@ public final class BrokerOutageScenario {
       return;
     }
     Thread.sleep(watch.toMillis());
-    List<Integer> epochsWhilePaused = rig.status.events(id).stream().filter(e -> e.offset() > paused.offset() && e.kind().equals("epoch"))
+    List<Integer> epochsWhilePaused = rig.status.events(id).stream().filter(e -> e.offset() > paused.offset() && e.kind() == Kind.EPOCH)
         .map(e -> e.json().path("epoch").asInt()).toList();
     // One run trains at a time (one CPU slot): the epoch it is in when the pause arrives may still end.
     findings.check("pause obeyed", "a paused event, then ≤ 1 epoch event in " + watch.toSeconds() + " s",
@@ -196,9 +197,9 @@ public final class BrokerOutageScenario {
     findings.step("resume after the pause");
     long beforeResume = rig.status.nextOffset();
     rig.control(id, "resume");
-    TopicRecorder.Event resumed = rig.status.await(id, beforeResume, e -> e.kind().equals("resumed"), CONTROL_TIMEOUT);
+    TopicRecorder.Event resumed = rig.status.await(id, beforeResume, e -> e.kind() == Kind.RESUMED, CONTROL_TIMEOUT);
     TopicRecorder.Event training = resumed == null ? null
-        : rig.status.await(id, resumed.offset(), e -> e.kind().equals("epoch") || ChaosRig.ENDS.contains(e.kind()), CONTROL_TIMEOUT);
+        : rig.status.await(id, resumed.offset(), e -> e.kind() == Kind.EPOCH || e.ends(), CONTROL_TIMEOUT);
     findings.check("resume obeyed", "a resumed event and epochs again within " + CONTROL_TIMEOUT.toSeconds() + " s",
         resumed == null ? "no resumed event" : training == null ? "resumed event, but no epoch after it" : "resumed, then " + training.kind(),
         resumed != null && training != null);

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -29,8 +28,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * runs under it, logs in {@code logs/}). Closing it stops whatever still runs.
  */
 final class ChaosRig implements AutoCloseable {
-  static final Set<String> ENDS = Set.of("finished", "failed", "cancelled");
-
   private final Path dir;
   private final ScenarioResult.Findings findings;
   final BrokerProcess broker;
@@ -85,7 +82,7 @@ final class ChaosRig implements AutoCloseable {
 
   /** The status event that ended experiment {@code id} ({@code finished}, {@code failed}, {@code cancelled}), or null after {@code timeout}. */
   TopicRecorder.Event awaitEnd(String id, Duration timeout) throws InterruptedException {
-    return status.await(id, 0, e -> ENDS.contains(e.kind()), timeout);
+    return status.await(id, 0, e -> e.ends(), timeout);
   }
 
   /**
@@ -102,8 +99,8 @@ final class ChaosRig implements AutoCloseable {
 
   /** The kinds of experiment {@code id}'s ending events and how many of each: exactly once is {@code {finished=1}}. */
   static Map<String, Long> endings(List<TopicRecorder.Event> events) {
-    return events.stream().filter(e -> ENDS.contains(e.kind()))
-        .collect(Collectors.groupingBy(TopicRecorder.Event::kind, TreeMap::new, Collectors.counting()));
+    return events.stream().filter(e -> e.ends())
+        .collect(Collectors.groupingBy(e -> e.kind().toString(), TreeMap::new, Collectors.counting()));
   }
 
   /** The records of experiment {@code id} on the results topic. */
@@ -125,9 +122,9 @@ final class ChaosRig implements AutoCloseable {
     if (events.isEmpty()) {
       return "no status event";
     }
-    TopicRecorder.Event last = events.stream().filter(e -> ENDS.contains(e.kind())).findFirst().orElse(events.get(events.size() - 1));
+    TopicRecorder.Event last = events.stream().filter(e -> e.ends()).findFirst().orElse(events.get(events.size() - 1));
     String message = last.json().path("message").isTextual() ? last.json().path("message").asText() : "";
-    return (ENDS.contains(last.kind()) ? "" : "still running, last event ") + last.kind() + (message.isEmpty() ? "" : ": " + message);
+    return (last.ends() ? "" : "still running, last event ") + last.kind() + (message.isEmpty() ? "" : ": " + message);
   }
 
   /**

@@ -3,7 +3,17 @@ package dev.mentor.actors.chaos;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mentor.actors.kafka.JobIntake;
 import dev.mentor.actors.kafka.KafkaClients;
+import dev.mentor.messages.job.StatusEvent.Kind;
 import dev.mentor.messages.topic.Topics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,15 +34,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BiPredicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RecordTooLargeException;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * (a) A hostile corpus ({@link HostileCorpus}) sent raw to the jobs topic with a plain producer,
@@ -104,8 +105,8 @@ public final class HostileCorpusScenario {
       findings.check("no hostile input accepted", "0 queued", acceptedHostile.size() + (acceptedHostile.isEmpty() ? ""
           : " queued: " + acceptedHostile.stream().map(HostileCorpusScenario::shortened).toList()), acceptedHostile.isEmpty());
       TopicRecorder.Event end = rig.awaitEnd(validId, Duration.ZERO);
-      findings.check("the valid job after the corpus finishes", "finished", end == null ? rig.describe(validId) : end.kind(),
-          end != null && end.kind().equals("finished"));
+      findings.check("the valid job after the corpus finishes", "finished", end == null ? rig.describe(validId) : end.kind().toString(),
+          end != null && end.kind() == Kind.FINISHED);
       findings.check("the jobs topic consumed to its end", "committed = end offset on every partition", consumed, consumed.startsWith("all"));
       findings.check("mentor serve alive", "alive", serve.isAlive() ? "alive" : "exited with " + serve.exitStatus() + "; its log ends: "
           + serve.logTail(5), serve.isAlive());
@@ -175,7 +176,7 @@ public final class HostileCorpusScenario {
 
   /** Experiments the service queued other than the valid one. */
   private static void collectAccepted(ChaosRig rig, String validId, Set<String> accepted) {
-    rig.status.all().stream().filter(r -> r.key() != null && !r.key().equals(validId) && r.json().path("kind").asText().equals("queued"))
+    rig.status.all().stream().filter(r -> r.key() != null && !r.key().equals(validId) && Kind.QUEUED.wireName().equals(r.json().path("kind").asText()))
         .forEach(r -> accepted.add(r.key()));
   }
 

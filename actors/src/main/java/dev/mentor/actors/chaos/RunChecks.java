@@ -1,5 +1,6 @@
 package dev.mentor.actors.chaos;
 
+import dev.mentor.messages.job.StatusEvent.Kind;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -42,14 +43,14 @@ final class RunChecks {
   static Map<String, Integer> lastEpochs(List<TopicRecorder.Event> events, List<String> runs) {
     Map<String, Integer> last = new TreeMap<>();
     runs.forEach(r -> last.put(r, 0));
-    events.stream().filter(e -> e.kind().equals("epoch")).forEach(e -> last.merge(e.run(), e.json().path("epoch").asInt(), Math::max));
+    events.stream().filter(e -> e.kind() == Kind.EPOCH).forEach(e -> last.merge(e.run(), e.json().path("epoch").asInt(), Math::max));
     return last;
   }
 
   /** For each run with a gap, "run [epochs in 1..epochs without an epoch event]". */
   static List<String> missingEpochs(List<TopicRecorder.Event> events, List<String> runs, int epochs) {
     return runs.stream().map(run -> {
-      Set<Integer> seen = events.stream().filter(e -> e.kind().equals("epoch") && e.run().equals(run)).map(e -> e.json().path("epoch").asInt())
+      Set<Integer> seen = events.stream().filter(e -> e.kind() == Kind.EPOCH && e.run().equals(run)).map(e -> e.json().path("epoch").asInt())
           .collect(Collectors.toSet());
       List<Integer> missing = IntStream.rangeClosed(1, epochs).filter(e -> !seen.contains(e)).boxed().toList();
       return missing.isEmpty() ? null : run + " " + ranges(missing);
@@ -58,8 +59,8 @@ final class RunChecks {
 
   /** For each run without a {@code run-started} or a {@code run-finished} event, what it lacks. */
   static List<String> missingRunEvents(List<TopicRecorder.Event> events, List<String> runs) {
-    return runs.stream().flatMap(run -> Stream.of("run-started", "run-finished")
-        .filter(kind -> events.stream().noneMatch(e -> e.kind().equals(kind) && e.run().equals(run))).map(kind -> run + " " + kind)).toList();
+    return runs.stream().flatMap(run -> Stream.of(Kind.RUN_STARTED, Kind.RUN_FINISHED)
+        .filter(kind -> events.stream().noneMatch(e -> e.kind() == kind && e.run().equals(run))).map(kind -> run + " " + kind)).toList();
   }
 
   /** "[1-3, 7]" for [1, 2, 3, 7]. */

@@ -1,5 +1,6 @@
 package dev.mentor.actors.chaos;
 
+import dev.mentor.messages.job.StatusEvent.Kind;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,7 +62,7 @@ public final class ServeKillScenario {
         // A restarted process must report a new epoch before it is killed again.
         int target = Math.max(targets.get(k - 1), reportedAtLastKill + 1);
         TopicRecorder.Event progress = rig.status.await(id, 0,
-            e -> ChaosRig.ENDS.contains(e.kind()) || epochsReported(rig.status.events(id)) >= target, PROGRESS_TIMEOUT);
+            e -> e.ends() || epochsReported(rig.status.events(id)) >= target, PROGRESS_TIMEOUT);
         if (progress == null) {
           throw new IllegalStateException("fewer than " + target + " epochs reported within " + PROGRESS_TIMEOUT.toSeconds() + " s after "
               + (k == 1 ? "the start" : "restart " + (k - 1)) + " (serve " + (serve.isAlive() ? "alive" : "exited with " + serve.exitStatus())
@@ -70,7 +71,7 @@ public final class ServeKillScenario {
         TopicRecorder.Event reached = lastEpoch(rig.status.events(id).stream().filter(e -> e.offset() <= progress.offset()).toList());
         long delay = random.nextLong(size.maxKillDelay().toMillis() + 1);
         Thread.sleep(delay);
-        if (ChaosRig.ENDS.contains(progress.kind()) || rig.awaitEnd(id, Duration.ZERO) != null) {
+        if (progress.ends() || rig.awaitEnd(id, Duration.ZERO) != null) {
           findings.fact("kill " + k, "not injected: the experiment had ended");
           break;
         }
@@ -92,9 +93,9 @@ public final class ServeKillScenario {
       findings.step("waiting for progress before SIGTERM");
       int termTarget = reportedAtLastKill + 2;
       TopicRecorder.Event termProgress = rig.status.await(id, 0,
-          e -> ChaosRig.ENDS.contains(e.kind()) || epochsReported(rig.status.events(id)) >= termTarget, PROGRESS_TIMEOUT);
+          e -> e.ends() || epochsReported(rig.status.events(id)) >= termTarget, PROGRESS_TIMEOUT);
       Thread.sleep(random.nextLong(size.maxKillDelay().toMillis() + 1));
-      if (termProgress == null || ChaosRig.ENDS.contains(termProgress.kind()) || rig.awaitEnd(id, Duration.ZERO) != null) {
+      if (termProgress == null || termProgress.ends() || rig.awaitEnd(id, Duration.ZERO) != null) {
         findings.fact("SIGTERM mid-experiment", "not sent: the experiment had ended or made no progress");
       } else {
         findings.step("SIGTERM");
@@ -136,9 +137,9 @@ public final class ServeKillScenario {
   private static void checkNoRepeatAfter(ScenarioResult.Findings findings, List<TopicRecorder.Event> events, List<String> runs, long boundary) {
     List<String> repeated = new ArrayList<>();
     for (String run : runs) {
-      Set<Integer> before = events.stream().filter(e -> e.kind().equals("epoch") && e.run().equals(run) && e.offset() < boundary)
+      Set<Integer> before = events.stream().filter(e -> e.kind() == Kind.EPOCH && e.run().equals(run) && e.offset() < boundary)
           .map(e -> e.json().path("epoch").asInt()).collect(Collectors.toSet());
-      events.stream().filter(e -> e.kind().equals("epoch") && e.run().equals(run) && e.offset() >= boundary)
+      events.stream().filter(e -> e.kind() == Kind.EPOCH && e.run().equals(run) && e.offset() >= boundary)
           .map(e -> e.json().path("epoch").asInt()).filter(before::contains).forEach(e -> repeated.add(run + " epoch " + e));
     }
     findings.check("no epoch repeated after the graceful stop", "none", repeated.isEmpty() ? "none" : repeated.toString(), repeated.isEmpty());
@@ -164,7 +165,7 @@ public final class ServeKillScenario {
 
   /** Distinct (run, epoch) pairs reported so far. */
   private static int epochsReported(List<TopicRecorder.Event> events) {
-    return (int) events.stream().filter(e -> e.kind().equals("epoch")).map(e -> e.run() + "#" + e.json().path("epoch").asInt()).distinct().count();
+    return (int) events.stream().filter(e -> e.kind() == Kind.EPOCH).map(e -> e.run() + "#" + e.json().path("epoch").asInt()).distinct().count();
   }
 
   /** The status topic's end once the broker tells it: every event of the killed process is before it. */
@@ -182,7 +183,7 @@ public final class ServeKillScenario {
   private static TopicRecorder.Event lastEpoch(List<TopicRecorder.Event> events) {
     TopicRecorder.Event last = null;
     for (TopicRecorder.Event e : events) {
-      if (e.kind().equals("epoch")) {
+      if (e.kind() == Kind.EPOCH) {
         last = e;
       }
     }
@@ -196,7 +197,7 @@ public final class ServeKillScenario {
   private static void checkEpochs(ScenarioResult.Findings findings, List<TopicRecorder.Event> events, List<String> runs, List<Long> boundaries,
       int epochs) {
     Map<String, List<TopicRecorder.Event>> epochEvents = new HashMap<>();
-    events.stream().filter(e -> e.kind().equals("epoch")).forEach(e -> epochEvents.computeIfAbsent(e.run(), r -> new ArrayList<>()).add(e));
+    events.stream().filter(e -> e.kind() == Kind.EPOCH).forEach(e -> epochEvents.computeIfAbsent(e.run(), r -> new ArrayList<>()).add(e));
     List<String> overOne = new ArrayList<>();
     List<String> withinLife = new ArrayList<>();
     int worst = 0;

@@ -1,5 +1,6 @@
 package dev.mentor.actors.chaos;
 
+import dev.mentor.messages.job.StatusEvent.Kind;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,8 +61,8 @@ public final class SoakScenario {
           throw new IllegalStateException("mentor serve exited with status " + serve.exitStatus() + " during experiment " + i + "; its log ends:\n"
               + serve.logTail(20));
         }
-        String ended = end == null ? "no end within " + EXPERIMENT_TIMEOUT.toSeconds() + " s" : end.kind();
-        if (end == null || !end.kind().equals("finished")) {
+        String ended = end == null ? "no end within " + EXPERIMENT_TIMEOUT.toSeconds() + " s" : end.kind().toString();
+        if (end == null || end.kind() != Kind.FINISHED) {
           notFinished.add(id + ": " + rig.describe(id));
         }
         double rssMiB = serve.residentBytes() / 1048576.0;

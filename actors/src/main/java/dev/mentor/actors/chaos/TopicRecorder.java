@@ -2,15 +2,8 @@ package dev.mentor.actors.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mentor.actors.kafka.KafkaClients;
+import dev.mentor.messages.job.StatusEvent.Kind;
 import dev.mentor.messages.spec.SpecReader;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -20,6 +13,15 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Follows one single-partition topic from its beginning on a thread of its own and keeps every
@@ -148,8 +150,16 @@ final class TopicRecorder implements AutoCloseable {
 
   /** A record parsed as JSON, with its offset (the topic's total order). */
   record Event(long offset, JsonNode json) {
-    String kind() {
-      return json.path("kind").asText();
+    /** The status event's kind, or null for a record that is not a status event. */
+    Kind kind() {
+      String name = json.path("kind").asText();
+      return Arrays.stream(Kind.values()).filter(k -> k.wireName().equals(name)).findFirst().orElse(null);
+    }
+
+    /** Whether this status event ends its experiment. */
+    boolean ends() {
+      Kind kind = kind();
+      return kind != null && kind.ends();
     }
 
     String run() {
