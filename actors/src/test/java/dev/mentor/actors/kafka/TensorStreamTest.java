@@ -50,8 +50,8 @@ class TensorStreamTest {
   private static final SourceData DATA = SyntheticData.generate(3, 40, 8, 8, 5);
   private static final Normalization NORMALIZATION = Normalization.fit(DATA.train());
   private static final Shape INPUT = new Shape(1, 8, 8);
-  private static final ModelSpec TEACHER = new ModelSpec("cnn", null, List.of(4, 8), 16, null, null);
-  private static final ModelSpec STUDENT = new ModelSpec("mlp", List.of(8), null, null, null, null);
+  private static final ModelSpec TEACHER = new ModelSpec(ModelSpec.Type.CNN, null, List.of(4, 8), 16, null, null);
+  private static final ModelSpec STUDENT = new ModelSpec(ModelSpec.Type.MLP, List.of(8), null, null, null, null);
   private static final DistillSpec KD = new DistillSpec(new TeacherSpec("teacher", null, null, null), DistillSpec.LogitMode.SOFT_TARGETS, 4.0, 0.9, null, null, null, null);
   private static final long SEED = 11;
   private static final int EPOCHS = 3;
@@ -69,7 +69,7 @@ class TensorStreamTest {
     trainer.setObjective(objective);
     Batches train = batches();
     trainer.configure(FreezePlan.apply(student, Set.copyOf(student.stageNames()), ArmSpec.BatchNormMode.FOLLOW_STAGE), MentorOptimizer.create(student,
-        new OptimizerSpec("adam", 0.01, null, null, null), ScheduleSpec.constant(), train.count(), EPOCHS), null);
+        new OptimizerSpec(OptimizerSpec.Type.ADAM, 0.01, null, null, null), ScheduleSpec.constant(), train.count(), EPOCHS), null);
     for (int epoch = 1; epoch <= EPOCHS; epoch++) {
       trainer.trainEpoch(train, epoch);
     }

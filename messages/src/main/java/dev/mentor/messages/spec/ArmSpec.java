@@ -139,7 +139,7 @@ public record ArmSpec(
       throw new SpecException("init", "strategy 'scratch' starts from random weights; remove init or choose one of: "
           + String.join(", ", SpecName.names(Strategy.class).subList(1, Strategy.values().length)));
     }
-    if (model.type().equals("logistic") && transfers) {
+    if (model.type() == ModelSpec.Type.LOGISTIC && transfers) {
       throw new SpecException("strategy", "model 'logistic' has no backbone to transfer; use strategy 'scratch'");
     }
     List<String> stages = model.stageNames();

@@ -1,5 +1,7 @@
 package dev.mentor.messages.spec;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -22,14 +24,44 @@ import java.util.regex.Pattern;
  * </ul>
  */
 public record DataSpec(
-    String source, String path, Integer height, Integer width, Integer syntheticClasses, Integer syntheticPerClass) {
-  public static final List<String> SOURCES = List.of("fashion-mnist", "idx", "image-folder", "csv", "synthetic");
+    Source source, String path, Integer height, Integer width, Integer syntheticClasses, Integer syntheticPerClass) {
+  /** Where the images come from (see the class comment). */
+  public enum Source implements SpecName {
+    FASHION_MNIST("fashion-mnist"), IDX("idx"), IMAGE_FOLDER("image-folder"), CSV("csv"), SYNTHETIC("synthetic");
+
+    private final String specName;
+
+    Source(String specName) {
+      this.specName = specName;
+    }
+
+    @JsonValue
+    @Override
+    public String specName() {
+      return specName;
+    }
+
+    @JsonCreator
+    public static Source of(String name) {
+      return SpecName.parse(Source.class, name);
+    }
+
+    /** Reads the files of a folder ({@code path}). */
+    public boolean readsFiles() {
+      return this == IDX || this == IMAGE_FOLDER || this == CSV;
+    }
+
+    @Override
+    public String toString() {
+      return specName;
+    }
+  }
   /** A scheme and "://" ({@code http://}, {@code file://}, {@code s3://}): a URL, which no source reads. */
   private static final Pattern URL = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://");
 
   public DataSpec {
-    source = Check.oneOf("source", source, "fashion-mnist", SOURCES);
-    if ((source.equals("idx") || source.equals("image-folder") || source.equals("csv")) && (path == null || path.isBlank())) {
+    source = source == null ? Source.FASHION_MNIST : source;
+    if (source.readsFiles() && (path == null || path.isBlank())) {
       throw new SpecException("path", "is required for source '" + source + "'");
     }
     if (path != null && URL.matcher(path).lookingAt()) {
@@ -47,6 +79,6 @@ public record DataSpec(
   }
 
   public static DataSpec fashionMnist() {
-    return new DataSpec("fashion-mnist", null, null, null, null, null);
+    return new DataSpec(Source.FASHION_MNIST, null, null, null, null, null);
   }
 }

@@ -1,5 +1,7 @@
 package dev.mentor.messages.spec;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.List;
 
 /**
@@ -15,37 +17,64 @@ import java.util.List;
  *       the last stage ending in global average pooling, then {@code head}</li>
  * </ul>
  */
-public record ModelSpec(String type, List<Integer> widths, List<Integer> channels, Integer hidden, Double dropout, Integer blocks) {
-  public static final List<String> TYPES = List.of("logistic", "mlp", "cnn", "resnet");
+public record ModelSpec(Type type, List<Integer> widths, List<Integer> channels, Integer hidden, Double dropout, Integer blocks) {
+  /** A model of the zoo (see the class comment). */
+  public enum Type implements SpecName {
+    LOGISTIC("logistic"), MLP("mlp"), CNN("cnn"), RESNET("resnet");
+
+    private final String specName;
+
+    Type(String specName) {
+      this.specName = specName;
+    }
+
+    @JsonValue
+    @Override
+    public String specName() {
+      return specName;
+    }
+
+    @JsonCreator
+    public static Type of(String name) {
+      return SpecName.parse(Type.class, name);
+    }
+
+    @Override
+    public String toString() {
+      return specName;
+    }
+  }
 
   public ModelSpec {
-    type = Check.oneOf("type", type, null, TYPES);
+    if (type == null) {
+      throw new SpecException("type", "is required; allowed: " + SpecName.listed(Type.class));
+    }
     dropout = dropout == null ? 0.0 : dropout;
     if (!(dropout >= 0 && dropout < 1)) {
       throw new SpecException("dropout", "must be in [0, 1), got " + dropout);
     }
     switch (type) {
-      case "mlp" -> widths = positiveList("widths", widths == null ? List.of(256, 128) : widths);
-      case "cnn" -> {
+      case MLP -> widths = positiveList("widths", widths == null ? List.of(256, 128) : widths);
+      case CNN -> {
         channels = positiveList("channels", channels == null ? List.of(32, 64) : channels);
         hidden = hidden == null ? 128 : Check.positive("hidden", hidden, SpecLimits.MAX_SIZE);
       }
-      case "resnet" -> {
+      case RESNET -> {
         channels = positiveList("channels", channels == null ? List.of(16, 32, 64) : channels);
         blocks = blocks == null ? 1 : Check.positive("blocks", blocks, 64);
       }
       default -> { }
     }
-    if (!type.equals("cnn") && hidden != null) {
+    if (type != Type.CNN && hidden != null) {
       throw new SpecException("hidden", "applies to model type 'cnn' only, this model is '" + type + "'");
     }
-    if (!type.equals("resnet") && blocks != null) {
+    if (type != Type.RESNET && blocks != null) {
       throw new SpecException("blocks", "applies to model type 'resnet' only, this model is '" + type + "'");
     }
-    if (!type.equals("mlp") && widths != null) {
+    if (type != Type.MLP && widths != null) {
       throw new SpecException("widths", "applies to model type 'mlp' only, this model is '" + type + "'");
     }
-    if (!(type.equals("cnn") || type.equals("resnet")) && channels != null) {
+    if (!(type == Type.CNN || type == Type.RESNET) && channels != null) {
       throw new SpecException("channels", "applies to model types 'cnn' and 'resnet' only, this model is '" + type + "'");
     }
   }
@@ -54,9 +83,9 @@ public record ModelSpec(String type, List<Integer> widths, List<Integer> channel
   public List<String> stageNames() {
     List<String> names = new java.util.ArrayList<>();
     switch (type) {
-      case "mlp" -> addStages(names, widths.size());
-      case "cnn" -> addStages(names, channels.size() + 1);
-      case "resnet" -> {
+      case MLP -> addStages(names, widths.size());
+      case CNN -> addStages(names, channels.size() + 1);
+      case RESNET -> {
         names.add("stem");
         addStages(names, channels.size());
       }

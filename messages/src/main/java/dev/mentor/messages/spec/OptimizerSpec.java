@@ -1,5 +1,7 @@
 package dev.mentor.messages.spec;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.List;
 
 /**
@@ -8,13 +10,38 @@ import java.util.List;
  * {@code layerDecay} in (0, 1] is the "slow learner" factor: the head learns at {@code lr},
  * each earlier stage at {@code layerDecay} times the rate of the stage after it (1 = uniform).
  */
-public record OptimizerSpec(String type, Double lr, Double momentum, Double weightDecay, Double layerDecay) {
-  public static final List<String> TYPES = List.of("adam", "adamw", "sgd");
+public record OptimizerSpec(Type type, Double lr, Double momentum, Double weightDecay, Double layerDecay) {
+  /** The optimiser (see the class comment). */
+  public enum Type implements SpecName {
+    ADAM("adam"), ADAMW("adamw"), SGD("sgd");
+
+    private final String specName;
+
+    Type(String specName) {
+      this.specName = specName;
+    }
+
+    @JsonValue
+    @Override
+    public String specName() {
+      return specName;
+    }
+
+    @JsonCreator
+    public static Type of(String name) {
+      return SpecName.parse(Type.class, name);
+    }
+
+    @Override
+    public String toString() {
+      return specName;
+    }
+  }
 
   public OptimizerSpec {
-    type = Check.oneOf("type", type, "adam", TYPES);
+    type = type == null ? Type.ADAM : type;
     lr = Check.positive("lr", lr == null ? 1e-3 : lr);
-    momentum = Check.inRange("momentum", momentum == null ? (type.equals("sgd") ? 0.9 : 0.0) : momentum, 0, 0.999999);
+    momentum = Check.inRange("momentum", momentum == null ? (type == Type.SGD ? 0.9 : 0.0) : momentum, 0, 0.999999);
     weightDecay = Check.nonNegative("weightDecay", weightDecay == null ? 0.0 : weightDecay);
     layerDecay = layerDecay == null ? 1.0 : layerDecay;
     if (!(layerDecay > 0 && layerDecay <= 1)) {

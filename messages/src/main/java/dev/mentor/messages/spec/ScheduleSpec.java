@@ -1,5 +1,7 @@
 package dev.mentor.messages.spec;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.List;
 
 /**
@@ -7,12 +9,37 @@ import java.util.List;
  * {@code warmupEpochs}, then {@code decay}: {@code none}, {@code cosine} (to {@code minLrFactor}·peak
  * at the last step) or {@code step} (multiplied by {@code stepFactor} every {@code stepEpochs}).
  */
-public record ScheduleSpec(Double warmupEpochs, String decay, Double minLrFactor, Integer stepEpochs, Double stepFactor) {
-  public static final List<String> DECAYS = List.of("none", "cosine", "step");
+public record ScheduleSpec(Double warmupEpochs, Decay decay, Double minLrFactor, Integer stepEpochs, Double stepFactor) {
+  /** How the rate falls after warmup (see the class comment). */
+  public enum Decay implements SpecName {
+    NONE("none"), COSINE("cosine"), STEP("step");
+
+    private final String specName;
+
+    Decay(String specName) {
+      this.specName = specName;
+    }
+
+    @JsonValue
+    @Override
+    public String specName() {
+      return specName;
+    }
+
+    @JsonCreator
+    public static Decay of(String name) {
+      return SpecName.parse(Decay.class, name);
+    }
+
+    @Override
+    public String toString() {
+      return specName;
+    }
+  }
 
   public ScheduleSpec {
     warmupEpochs = Check.nonNegative("warmupEpochs", warmupEpochs == null ? 0.0 : warmupEpochs);
-    decay = Check.oneOf("decay", decay, "none", DECAYS);
+    decay = decay == null ? Decay.NONE : decay;
     minLrFactor = Check.inRange("minLrFactor", minLrFactor == null ? 0.0 : minLrFactor, 0, 1);
     stepEpochs = stepEpochs == null ? 10 : Check.positive("stepEpochs", stepEpochs);
     stepFactor = stepFactor == null ? 0.1 : stepFactor;

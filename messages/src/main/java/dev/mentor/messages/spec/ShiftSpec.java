@@ -1,5 +1,7 @@
 package dev.mentor.messages.spec;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.List;
 
 /**
@@ -17,38 +19,64 @@ import java.util.List;
  *   <li>{@code noise}: standard deviation of additive Gaussian noise (seeded), then clipped to [0, 1]</li>
  * </ul>
  */
-public record ShiftSpec(String type, Double severity) {
-  public static final List<String> TYPES =
-      List.of("contrast", "brightness", "inversion", "rotation", "downsample", "occlusion", "blur", "noise");
+public record ShiftSpec(Type type, Double severity) {
+  /** A distribution shift (see the class comment). */
+  public enum Type implements SpecName {
+    CONTRAST("contrast"), BRIGHTNESS("brightness"), INVERSION("inversion"), ROTATION("rotation"), DOWNSAMPLE("downsample"), OCCLUSION("occlusion"), BLUR("blur"), NOISE("noise");
+
+    private final String specName;
+
+    Type(String specName) {
+      this.specName = specName;
+    }
+
+    @JsonValue
+    @Override
+    public String specName() {
+      return specName;
+    }
+
+    @JsonCreator
+    public static Type of(String name) {
+      return SpecName.parse(Type.class, name);
+    }
+
+    @Override
+    public String toString() {
+      return specName;
+    }
+  }
 
   public ShiftSpec {
-    type = Check.oneOf("type", type, null, TYPES);
+    if (type == null) {
+      throw new SpecException("type", "is required; allowed: " + SpecName.listed(Type.class));
+    }
     Check.required("severity", severity);
     switch (type) {
-      case "contrast" -> {
+      case CONTRAST -> {
         if (!(severity > 0 && severity <= 1)) {
           throw new SpecException("severity", "contrast factor must be in (0, 1], got " + severity);
         }
       }
-      case "brightness" -> Check.inRange("severity", severity, -1, 1);
-      case "inversion" -> {
+      case BRIGHTNESS -> Check.inRange("severity", severity, -1, 1);
+      case INVERSION -> {
         Check.inRange("severity", severity, 0, 1);
         if (severity == 0.5) {
           throw new SpecException("severity", "inversion 0.5 maps every pixel to 0.5 and erases the image; use a blend below or above 0.5");
         }
       }
-      case "rotation" -> Check.inRange("severity", severity, -180, 180);
-      case "downsample" -> {
+      case ROTATION -> Check.inRange("severity", severity, -180, 180);
+      case DOWNSAMPLE -> {
         if (severity < 1 || severity != Math.rint(severity)) {
           throw new SpecException("severity", "downsample factor must be an integer >= 1, got " + severity);
         }
       }
-      case "occlusion" -> {
+      case OCCLUSION -> {
         if (!(severity >= 0 && severity < 1)) {
           throw new SpecException("severity", "occlusion fraction must be in [0, 1), got " + severity);
         }
       }
-      default -> Check.nonNegative("severity", severity);
+      case BLUR, NOISE -> Check.nonNegative("severity", severity);
     }
   }
 

@@ -160,8 +160,8 @@ class SpecReaderTest {
       assertThat(spec.tasks().get("source").classes()).containsExactly(0, 1, 2, 3, 4);
       assertThat(spec.tasks().get("source").perClass()).isEqualTo(500);
       TaskSpec target = spec.tasks().get("target");
-      assertThat(target.shift()).isEqualTo(new ShiftSpec("contrast", 0.5));
-      assertThat(target.ood()).containsExactly(new ShiftSpec("rotation", 30.0));
+      assertThat(target.shift()).isEqualTo(new ShiftSpec(ShiftSpec.Type.CONTRAST, 0.5));
+      assertThat(target.ood()).containsExactly(new ShiftSpec(ShiftSpec.Type.ROTATION, 30.0));
       assertThat(target.effectiveValidationPerClass()).isEqualTo(50);
       assertThat(spec.arms()).extracting(ArmSpec::name)
           .containsExactly("pretrain", "probe", "partial", "lpft", "logistic");
@@ -180,7 +180,7 @@ class SpecReaderTest {
       assertThat(spec.arms()).filteredOn(a -> !a.name().equals("pretrain"))
           .extracting(ArmSpec::epochs).containsOnly(5);
       assertThat(spec.arms()).extracting(ArmSpec::batchSize).containsOnly(32);
-      assertThat(spec.arms()).extracting(a -> a.schedule().decay()).containsOnly("cosine");
+      assertThat(spec.arms()).extracting(a -> a.schedule().decay()).containsOnly(ScheduleSpec.Decay.COSINE);
     }
 
     @Test
@@ -188,9 +188,9 @@ class SpecReaderTest {
       ExperimentSpec spec = SpecReader.parse(FULL_YAML);
 
       // pretrain's own optimizer {lr: 0.01} keeps the default's weightDecay
-      assertThat(spec.arm("pretrain").optimizer()).isEqualTo(new OptimizerSpec("adam", 0.01, 0.0, 0.0001, 1.0));
+      assertThat(spec.arm("pretrain").optimizer()).isEqualTo(new OptimizerSpec(OptimizerSpec.Type.ADAM, 0.01, 0.0, 0.0001, 1.0));
       // arms without an optimizer get the default's weightDecay and the built-in lr
-      assertThat(spec.arm("probe").optimizer()).isEqualTo(new OptimizerSpec("adam", 1e-3, 0.0, 0.0001, 1.0));
+      assertThat(spec.arm("probe").optimizer()).isEqualTo(new OptimizerSpec(OptimizerSpec.Type.ADAM, 1e-3, 0.0, 0.0001, 1.0));
     }
 
     @Test
@@ -198,11 +198,11 @@ class SpecReaderTest {
       ArmSpec probe = SpecReader.parse(FULL_YAML).arm("probe");
 
       assertThat(probe.batchNorm()).isEqualTo(ArmSpec.BatchNormMode.FOLLOW_STAGE);
-      assertThat(probe.optimizer().type()).isEqualTo("adam");
+      assertThat(probe.optimizer().type()).isEqualTo(OptimizerSpec.Type.ADAM);
       assertThat(probe.optimizer().lr()).isEqualTo(1e-3);
       assertThat(probe.optimizer().momentum()).isEqualTo(0.0);
       assertThat(probe.optimizer().layerDecay()).isEqualTo(1.0);
-      assertThat(probe.schedule()).isEqualTo(new ScheduleSpec(0.0, "cosine", 0.0, 10, 0.1));
+      assertThat(probe.schedule()).isEqualTo(new ScheduleSpec(0.0, ScheduleSpec.Decay.COSINE, 0.0, 10, 0.1));
       assertThat(probe.augmentation()).isEqualTo(new AugmentationSpec(0, false, 0.0));
       assertThat(probe.overfitting()).isEqualTo(new OverfittingSpec(3, false));
       assertThat(probe.earlyStopping()).isNull();
@@ -210,7 +210,7 @@ class SpecReaderTest {
       assertThat(probe.lpFt()).isNull();
       assertThat(probe.trainStages()).isEmpty();
       assertThat(probe.lastStages()).isNull();
-      assertThat(probe.model()).isEqualTo(new ModelSpec("cnn", null, List.of(32, 64), 128, 0.0, null));
+      assertThat(probe.model()).isEqualTo(new ModelSpec(ModelSpec.Type.CNN, null, List.of(32, 64), 128, 0.0, null));
     }
 
     @Test
@@ -226,7 +226,7 @@ class SpecReaderTest {
 
       assertThat(spec.schemaVersion()).isEqualTo(ExperimentSpec.SCHEMA_VERSION);
       assertThat(spec.description()).isEmpty();
-      assertThat(spec.data().source()).isEqualTo("fashion-mnist");
+      assertThat(spec.data().source()).isEqualTo(DataSpec.Source.FASHION_MNIST);
       ArmSpec pre = spec.arm("pre");
       assertThat(pre.strategy()).isEqualTo(ArmSpec.Strategy.SCRATCH);
       assertThat(pre.epochs()).isEqualTo(10);
@@ -263,7 +263,7 @@ class SpecReaderTest {
       assertThat(spec.arm("c").trainStages()).containsExactly("stage1");
       assertThat(spec.arm("c").model().channels()).containsExactly(8, 16);
       // the arm's model object merges key by key (type from defaults), its channels list replaces the default's
-      assertThat(spec.arm("d").model()).isEqualTo(new ModelSpec("cnn", null, List.of(4), 128, 0.0, null));
+      assertThat(spec.arm("d").model()).isEqualTo(new ModelSpec(ModelSpec.Type.CNN, null, List.of(4), 128, 0.0, null));
     }
   }
 

@@ -224,8 +224,8 @@ public final class Benchmark implements Callable<Integer> {
 
   static ModelSpec exampleModel(String type) {
     return type.equals("cnn")
-        ? new ModelSpec("cnn", null, List.of(32, 64), 128, 0.0, null)
-        : new ModelSpec("mlp", List.of(256, 128), null, null, 0.0, null);
+        ? new ModelSpec(ModelSpec.Type.CNN, null, List.of(32, 64), 128, 0.0, null)
+        : new ModelSpec(ModelSpec.Type.MLP, List.of(256, 128), null, null, 0.0, null);
   }
 
   private double mentorThroughput(String type, String mode, int threadCount, ImageSet train, Normalization norm) {
@@ -244,7 +244,7 @@ public final class Benchmark implements Callable<Integer> {
   private Trainer trainer(StagedModel model, NDManager manager, String mode, int size) {
     Set<String> stages = mode.equals("full") ? Set.copyOf(model.stageNames()) : Set.of("head");
     FreezePlan plan = FreezePlan.apply(model, stages, BatchNormMode.FOLLOW_STAGE);
-    OptimizerSpec adam = new OptimizerSpec("adam", 1e-3, null, null, null);
+    OptimizerSpec adam = new OptimizerSpec(OptimizerSpec.Type.ADAM, 1e-3, null, null, null);
     Trainer trainer = new Trainer(model, manager, 1);
     trainer.configure(plan, MentorOptimizer.create(model, adam, ScheduleSpec.constant(), (size + batch - 1) / batch, 1), null);
     return trainer;
@@ -322,7 +322,7 @@ public final class Benchmark implements Callable<Integer> {
   }
 
   /** The student and teacher of examples/distill-fashion.yaml. */
-  static final ModelSpec STUDENT = new ModelSpec("cnn", null, List.of(8, 16), 32, 0.0, null);
+  static final ModelSpec STUDENT = new ModelSpec(ModelSpec.Type.CNN, null, List.of(8, 16), 32, 0.0, null);
   private static final List<String> DISTILL_MODES = List.of("student alone", "KD, cached teacher", "KD, live teacher",
       "KD + attention, live teacher");
 
@@ -375,7 +375,7 @@ public final class Benchmark implements Callable<Integer> {
       trainer.setObjective(objective);
       FreezePlan plan = FreezePlan.apply(student, Set.copyOf(student.stageNames()), BatchNormMode.FOLLOW_STAGE);
       Batches batches = new Batches(slice, batch, norm, Augmentation.none());
-      trainer.configure(plan, MentorOptimizer.create(student, new OptimizerSpec("adam", 1e-3, null, null, null), ScheduleSpec.constant(),
+      trainer.configure(plan, MentorOptimizer.create(student, new OptimizerSpec(OptimizerSpec.Type.ADAM, 1e-3, null, null, null), ScheduleSpec.constant(),
           batches.count(), 2), null);
       trainer.trainEpoch(batches, 1);
       return trainer.trainEpoch(batches, 2).samplesPerSecond();
@@ -395,7 +395,7 @@ public final class Benchmark implements Callable<Integer> {
     Map<String, List<ModelSpec>> models = new LinkedHashMap<>();
     models.put("teacher cnn [32, 64] fc128", List.of(exampleModel("cnn")));
     models.put("student cnn [8, 16] fc32", List.of(STUDENT));
-    ModelSpec member = new ModelSpec("cnn", null, List.of(16, 32), 64, 0.0, null);
+    ModelSpec member = new ModelSpec(ModelSpec.Type.CNN, null, List.of(16, 32), 64, 0.0, null);
     models.put("ensemble 5 x cnn [16, 32] fc64", java.util.Collections.nCopies(5, member));
     models.put("single cnn [16, 32] fc64", List.of(member));
     for (Map.Entry<String, List<ModelSpec>> entry : models.entrySet()) {

@@ -38,18 +38,18 @@ public final class DataSources {
   public static Loaded open(DataSpec spec, Path baseDir) {
     Path path = spec.path() == null ? null : resolve(spec.path(), baseDir);
     return switch (spec.source()) {
-      case "fashion-mnist" -> {
+      case FASHION_MNIST -> {
         Path dir = FashionMnist.locate(path == null ? null : path.toString());
         yield new Loaded(resized(FashionMnist.loadFrom(dir), spec), idxFiles(IdxLayout.in(dir)));
       }
-      case "idx" -> {
+      case IDX -> {
         IdxLayout layout = idxLayout(path);
         yield new Loaded(resized(layout.read(null), spec), idxFiles(layout));
       }
-      case "image-folder" -> new Loaded(ImageFolderSource.load(path, spec.height(), spec.width()), List.of(absolute(path)));
-      case "csv" -> new Loaded(CsvSource.load(path, spec.height(), spec.width()),
+      case IMAGE_FOLDER -> new Loaded(ImageFolderSource.load(path, spec.height(), spec.width()), List.of(absolute(path)));
+      case CSV -> new Loaded(CsvSource.load(path, spec.height(), spec.width()),
           List.of(absolute(path.resolve("train.csv")), absolute(path.resolve("test.csv"))));
-      case "synthetic" -> new Loaded(SyntheticData.generate(spec.syntheticClasses(), spec.syntheticPerClass(),
+      case SYNTHETIC -> new Loaded(SyntheticData.generate(spec.syntheticClasses(), spec.syntheticPerClass(),
           orDefault(spec.height()), orDefault(spec.width()), SYNTHETIC_SEED), List.of());
       default -> throw new IllegalArgumentException("no loader for data source '" + spec.source() + "'");
     };

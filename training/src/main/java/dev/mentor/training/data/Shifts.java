@@ -43,20 +43,20 @@ public final class Shifts {
   private static SampleShift forSpec(ShiftSpec shift) {
     double severity = shift.severity();
     return switch (shift.type()) {
-      case "contrast" -> perPlane((p, o, h, w) -> contrast(p, o, h * w, (float) severity));
-      case "brightness" -> perPlane((p, o, h, w) -> brightness(p, o, h * w, (float) severity));
-      case "inversion" -> perPlane((p, o, h, w) -> inversion(p, o, h * w, (float) severity));
-      case "rotation" -> perPlane((p, o, h, w) -> rotate(p, o, h, w, severity));
-      case "downsample" -> perPlane((p, o, h, w) -> downsample(p, o, h, w, (int) severity));
-      case "blur" -> {
+      case CONTRAST -> perPlane((p, o, h, w) -> contrast(p, o, h * w, (float) severity));
+      case BRIGHTNESS -> perPlane((p, o, h, w) -> brightness(p, o, h * w, (float) severity));
+      case INVERSION -> perPlane((p, o, h, w) -> inversion(p, o, h * w, (float) severity));
+      case ROTATION -> perPlane((p, o, h, w) -> rotate(p, o, h, w, severity));
+      case DOWNSAMPLE -> perPlane((p, o, h, w) -> downsample(p, o, h, w, (int) severity));
+      case BLUR -> {
         if (severity == 0) {
           yield (p, o, c, h, w, rng) -> { };
         }
         float[] kernel = gaussianKernel(severity);
         yield perPlane((p, o, h, w) -> blur(p, o, h, w, kernel));
       }
-      case "occlusion" -> (p, o, c, h, w, rng) -> occlude(p, o, c, h, w, severity, rng);
-      case "noise" -> (p, o, c, h, w, rng) -> addNoise(p, o, c * h * w, severity, rng);
+      case OCCLUSION -> (p, o, c, h, w, rng) -> occlude(p, o, c, h, w, severity, rng);
+      case NOISE -> (p, o, c, h, w, rng) -> addNoise(p, o, c * h * w, severity, rng);
       default -> throw new IllegalArgumentException("no implementation for shift type '" + shift.type() + "'");
     };
   }

@@ -31,10 +31,10 @@ public final class ModelZoo {
     // Every model Mentor trains or evaluates is made here: the engine proves its numbers first (once per process).
     EngineSelfCheck.ensurePassed();
     Map<String, Block> stages = switch (spec.type()) {
-      case "logistic" -> new LinkedHashMap<>();
-      case "mlp" -> mlp(spec);
-      case "cnn" -> cnn(spec);
-      case "resnet" -> resnet(spec, (int) inputShape.get(0));
+      case LOGISTIC -> new LinkedHashMap<>();
+      case MLP -> mlp(spec);
+      case CNN -> cnn(spec);
+      case RESNET -> resnet(spec, (int) inputShape.get(0));
       default -> throw new IllegalArgumentException("unknown model type " + spec.type());
     };
     SequentialBlock head = new SequentialBlock();

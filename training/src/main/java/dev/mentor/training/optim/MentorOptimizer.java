@@ -23,7 +23,7 @@ public final class MentorOptimizer extends Optimizer {
   private static final float BETA2 = 0.999f;
   private static final float EPSILON = 1e-8f;
 
-  private final String type;
+  private final OptimizerSpec.Type type;
   private final float momentum;
   private final float weightDecay;
   private final ParameterTracker rates;
@@ -58,7 +58,7 @@ public final class MentorOptimizer extends Optimizer {
   public void update(String parameterId, NDArray weight, NDArray grad, boolean decay) {
     float lr = rates.getNewValue(parameterId, step);
     float wd = decay ? weightDecay : 0f;
-    if (type.equals("sgd")) {
+    if (type == OptimizerSpec.Type.SGD) {
       NDArray state = firstMoments.computeIfAbsent(parameterId, k -> weight.zerosLike());
       weight.getNDArrayInternal().sgdUpdate(new NDList(weight, grad, state), new NDList(weight), lr, wd, rescaleGrad, clipGrad, momentum, true);
       return;
@@ -69,7 +69,7 @@ public final class MentorOptimizer extends Optimizer {
     NDArray variance = secondMoments.computeIfAbsent(parameterId, k -> weight.zerosLike());
     weight.getNDArrayInternal().adamUpdate(
         new NDList(weight, grad, mean, variance), new NDList(weight),
-        lr, (float) (lr * correction), wd, rescaleGrad, clipGrad, BETA1, BETA2, EPSILON, true, type.equals("adamw"));
+        lr, (float) (lr * correction), wd, rescaleGrad, clipGrad, BETA1, BETA2, EPSILON, true, type == OptimizerSpec.Type.ADAMW);
   }
 
   @Override

@@ -32,13 +32,13 @@ public final class Schedule implements Tracker {
       return (step + 1.0) / (warmupSteps + 1.0);
     }
     return switch (spec.decay()) {
-      case "cosine" -> {
+      case COSINE -> {
         int span = Math.max(1, totalSteps - warmupSteps);
         double progress = Math.min(1.0, (step - warmupSteps) / (double) span);
         double min = spec.minLrFactor();
         yield min + (1 - min) * 0.5 * (1 + Math.cos(Math.PI * progress));
       }
-      case "step" -> Math.pow(spec.stepFactor(), Math.floor(step / (double) (spec.stepEpochs() * stepsPerEpoch)));
+      case STEP -> Math.pow(spec.stepFactor(), Math.floor(step / (double) (spec.stepEpochs() * stepsPerEpoch)));
       default -> 1.0;
     };
   }

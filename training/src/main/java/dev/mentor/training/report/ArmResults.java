@@ -1,10 +1,11 @@
 package dev.mentor.training.report;
 
-import dev.mentor.messages.spec.ArmSpec.Strategy;
 import dev.mentor.messages.record.EpochMetrics;
 import dev.mentor.messages.record.EvalMetrics;
 import dev.mentor.messages.record.RunRecord;
+import dev.mentor.messages.spec.ArmSpec.Strategy;
 import dev.mentor.messages.spec.ArmSpec;
+import dev.mentor.messages.spec.ModelSpec;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -41,7 +42,7 @@ record ArmResults(ArmSpec spec, List<RunRecord> runs) {
   }
 
   boolean isLogistic() {
-    return spec.model().type().equals("logistic");
+    return spec.model().type() == ModelSpec.Type.LOGISTIC;
   }
 
   /** A distillation student: it learns from a teacher. */
@@ -63,7 +64,7 @@ record ArmResults(ArmSpec spec, List<RunRecord> runs) {
 
   /** The model as its first run describes it, e.g. {@code mlp [16]}; the model type when not recorded. */
   String model() {
-    return Objects.requireNonNullElse(runs.get(0).model(), spec.model().type());
+    return Objects.requireNonNullElse(runs.get(0).model(), spec.model().type().specName());
   }
 
   /** Where the starting weights come from, e.g. {@code arm `pretrain`}; empty for random initialisation. */

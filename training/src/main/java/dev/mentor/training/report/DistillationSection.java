@@ -149,7 +149,7 @@ final class DistillationSection {
     String model = infos.stream().map(DistillationInfo::teacherModel).filter(m -> m != null && !m.isBlank()).distinct()
         .collect(Collectors.joining(" / "));
     if (model.isEmpty() && teacher.model() != null) {
-      model = teacher.model().type();
+      model = teacher.model().type().specName();
     }
     int members = infos.stream().mapToInt(DistillationInfo::teacherMembers).max().orElse(1);
     if (members > 1) {

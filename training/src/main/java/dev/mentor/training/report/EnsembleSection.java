@@ -167,7 +167,7 @@ final class EnsembleSection {
   /** Shift type and severity, from the task's out-of-distribution list; the recorded label when it is not listed there. */
   private List<String> shift(String label) {
     Optional<ShiftSpec> shift = task.ood().stream().filter(s -> s.label().equals(label)).findFirst();
-    return shift.map(s -> List.of(s.type(), Cells.plain(s.severity()))).orElse(List.of(label, "—"));
+    return shift.map(s -> List.of(s.type().specName(), Cells.plain(s.severity()))).orElse(List.of(label, "—"));
   }
 
   private static double accuracy(RunRecord run, String set) {

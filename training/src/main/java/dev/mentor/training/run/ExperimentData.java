@@ -150,7 +150,7 @@ final class ExperimentData {
         overlap.put(other, new DataProvenance.Overlap(validationOverlap(mine, at.indices().get(other)), 0));
       }
     }
-    return new DataProvenance(spec.data().source(), DataDigests.combined(dataFiles), dataFiles,
+    return new DataProvenance(spec.data().source().specName(), DataDigests.combined(dataFiles), dataFiles,
         new DataProvenance.Standardization(n.mean(), n.std()),
         new DataProvenance.Split(mine.train().length, DataDigests.ids("train", mine.train())),
         new DataProvenance.Split(mine.validation().length, DataDigests.ids("train", mine.validation())),
@@ -161,7 +161,7 @@ final class ExperimentData {
   /** The data part of a run's environment.json: source, files and digests. */
   Map<String, Object> environment() {
     Map<String, Object> data = new LinkedHashMap<>();
-    data.put("source", spec.data().source());
+    data.put("source", spec.data().source().specName());
     data.put("sha256", DataDigests.combined(dataFiles));
     data.put("files", dataFiles);
     return data;

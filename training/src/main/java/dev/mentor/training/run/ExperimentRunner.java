@@ -2,12 +2,12 @@ package dev.mentor.training.run;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import dev.mentor.training.files.AtomicFiles;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.ArmSpec;
 import dev.mentor.messages.spec.Check;
+import dev.mentor.messages.spec.DataSpec;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecException;
 import dev.mentor.messages.spec.SpecReader;
@@ -17,6 +17,7 @@ import dev.mentor.training.data.DataException;
 import dev.mentor.training.data.DataSources;
 import dev.mentor.training.data.SourceData;
 import dev.mentor.training.data.TaskSplitter;
+import dev.mentor.training.files.AtomicFiles;
 import dev.mentor.training.model.ModelWeights;
 import dev.mentor.training.model.ModelZoo;
 import dev.mentor.training.model.StagedModel;
@@ -209,7 +210,7 @@ public final class ExperimentRunner {
   }
 
   private static void requireAbsolutePaths(ExperimentSpec spec, List<SpecException> errors) {
-    if (spec.data().path() != null && !spec.data().source().equals("synthetic")) {
+    if (spec.data().path() != null && spec.data().source() != DataSpec.Source.SYNTHETIC) {
       requireAbsolute(errors, "data.path", spec.data().path());
     }
     for (int i = 0; i < spec.arms().size(); i++) {

@@ -178,9 +178,9 @@ public final class RunExecutor {
   /** The model as the report names it, e.g. {@code cnn [8, 16] fc32}. */
   static String describe(ModelSpec m) {
     return switch (m.type()) {
-      case "mlp" -> "mlp " + m.widths();
-      case "cnn" -> "cnn " + m.channels() + " fc" + m.hidden();
-      case "resnet" -> "resnet " + m.channels() + "x" + m.blocks();
+      case MLP -> "mlp " + m.widths();
+      case CNN -> "cnn " + m.channels() + " fc" + m.hidden();
+      case RESNET -> "resnet " + m.channels() + "x" + m.blocks();
       default -> m.type();
     } + (m.dropout() > 0 ? " dropout " + m.dropout() : "");
   }

@@ -1,13 +1,13 @@
 package dev.mentor.training.run;
 
-import dev.mentor.messages.spec.DistillSpec.TeacherInput;
-import dev.mentor.messages.spec.ArmSpec.Strategy;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.mentor.messages.record.DataProvenance;
+import dev.mentor.messages.spec.ArmSpec.Strategy;
 import dev.mentor.messages.spec.ArmSpec;
 import dev.mentor.messages.spec.AugmentationSpec;
+import dev.mentor.messages.spec.DistillSpec.TeacherInput;
 import dev.mentor.messages.spec.DistillSpec;
 import dev.mentor.messages.spec.EarlyStoppingSpec;
 import dev.mentor.messages.spec.ExperimentSpec;
@@ -239,19 +239,19 @@ final class SpecExplainer {
 
   private static String optimizer(OptimizerSpec o) {
     return switch (o.type()) {
-      case "sgd" -> "SGD (momentum " + number(o.momentum()) + ")";
-      case "adamw" -> "AdamW";
+      case SGD -> "SGD (momentum " + number(o.momentum()) + ")";
+      case ADAMW -> "AdamW";
       default -> "Adam";
     } + " at learning rate " + number(o.lr()) + (o.weightDecay() > 0 ? ", weight decay " + number(o.weightDecay())
-        + (o.type().equals("adamw") ? " (decoupled)" : " (L2, added to the gradient)") : ", no weight decay")
+        + (o.type() == OptimizerSpec.Type.ADAMW ? " (decoupled)" : " (L2, added to the gradient)") : ", no weight decay")
         + (o.layerDecay() < 1 ? ", layer decay " + number(o.layerDecay()) + " (each stage learns at that times the rate of the next)" : "");
   }
 
   private static String schedule(ScheduleSpec s) {
     String warmup = s.warmupEpochs() > 0 ? "linear warmup over " + number(s.warmupEpochs()) + " epoch(s), then " : "";
     return warmup + switch (s.decay()) {
-      case "cosine" -> "cosine decay to " + number(s.minLrFactor()) + " × the peak";
-      case "step" -> "× " + number(s.stepFactor()) + " every " + s.stepEpochs() + " epochs";
+      case COSINE -> "cosine decay to " + number(s.minLrFactor()) + " × the peak";
+      case STEP -> "× " + number(s.stepFactor()) + " every " + s.stepEpochs() + " epochs";
       default -> "a constant rate";
     };
   }

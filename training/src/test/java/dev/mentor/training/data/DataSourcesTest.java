@@ -16,7 +16,7 @@ class DataSourcesTest {
 
   @Test
   void load_synthetic_usesSpecCountsAndDefaultSize() {
-    SourceData data = DataSources.load(new DataSpec("synthetic", null, null, null, 3, 8), null);
+    SourceData data = DataSources.load(new DataSpec(DataSpec.Source.SYNTHETIC, null, null, null, 3, 8), null);
 
     assertThat(data.numClasses()).isEqualTo(3);
     assertThat(data.train().size()).isEqualTo(24);
@@ -30,7 +30,7 @@ class DataSourcesTest {
   void load_idx_resolvesRelativePathAgainstExperimentFolder() throws IOException {
     TestImages.writeIdxFolder(Files.createDirectories(dir.resolve("data/mine")), 6, 4, 3, 2);
 
-    SourceData data = DataSources.load(new DataSpec("idx", "data/mine", null, null, null, null), dir);
+    SourceData data = DataSources.load(new DataSpec(DataSpec.Source.IDX, "data/mine", null, null, null, null), dir);
 
     assertThat(data.train().size()).isEqualTo(6);
     assertThat(data.test().size()).isEqualTo(4);
@@ -41,7 +41,7 @@ class DataSourcesTest {
   void load_idxFolderLackingFiles_failsListingThem() throws IOException {
     Files.createDirectories(dir.resolve("empty"));
 
-    assertThatThrownBy(() -> DataSources.load(new DataSpec("idx", "empty", null, null, null, null), dir))
+    assertThatThrownBy(() -> DataSources.load(new DataSpec(DataSpec.Source.IDX, "empty", null, null, null, null), dir))
         .isInstanceOf(DataException.class)
         .hasMessageContaining("train-images-idx3-ubyte.gz")
         .hasMessageContaining("t10k-labels-idx1-ubyte.gz");
@@ -51,7 +51,7 @@ class DataSourcesTest {
   void load_idxWithRequestedSize_resizesBothSplits() {
     TestImages.writeIdxFolder(dir, 6, 4, 3, 4);
 
-    SourceData data = DataSources.load(new DataSpec("idx", dir.toString(), 2, 2, null, null), null);
+    SourceData data = DataSources.load(new DataSpec(DataSpec.Source.IDX, dir.toString(), 2, 2, null, null), null);
 
     assertThat(data.train().height()).isEqualTo(2);
     assertThat(data.test().width()).isEqualTo(2);
@@ -63,14 +63,14 @@ class DataSourcesTest {
     Files.writeString(dir.resolve("train.csv"), "1,0,0,0,0\n");
     Files.writeString(dir.resolve("test.csv"), "0,0,0,0,0\n");
 
-    SourceData data = DataSources.load(new DataSpec("csv", ".", null, null, null, null), dir);
+    SourceData data = DataSources.load(new DataSpec(DataSpec.Source.CSV, ".", null, null, null, null), dir);
 
     assertThat(data.train().labels()).containsExactly(1);
   }
 
   @Test
   void load_imageFolderWithoutSubfolders_reportsTheMissingFolder() {
-    assertThatThrownBy(() -> DataSources.load(new DataSpec("image-folder", "pics", null, null, null, null), dir))
+    assertThatThrownBy(() -> DataSources.load(new DataSpec(DataSpec.Source.IMAGE_FOLDER, "pics", null, null, null, null), dir))
         .isInstanceOf(DataException.class)
         .hasMessageContaining(dir.resolve("pics").resolve("train") + ": folder not found");
   }
@@ -78,7 +78,7 @@ class DataSourcesTest {
   void load_fashionMnistPathThatIsNoFolder_isRefusedNamingDataPath() {
     Path missing = dir.resolve("no-such-folder");
 
-    assertThatThrownBy(() -> DataSources.load(new DataSpec("fashion-mnist", missing.toString(), null, null, null, null), null))
+    assertThatThrownBy(() -> DataSources.load(new DataSpec(DataSpec.Source.FASHION_MNIST, missing.toString(), null, null, null, null), null))
         .isInstanceOfSatisfying(SpecException.class, e -> assertThat(e.field()).isEqualTo("data.path"))
         .hasMessageContaining(missing.toString())
         .hasMessageContaining("no such folder")
@@ -91,7 +91,7 @@ class DataSourcesTest {
     Files.writeString(etc.resolve("hosts"), "127.0.0.1 localhost\n");
     Files.writeString(etc.resolve("train-labels-idx1-ubyte.gz"), "");
 
-    assertThatThrownBy(() -> DataSources.load(new DataSpec("fashion-mnist", "etc", null, null, null, null), dir))
+    assertThatThrownBy(() -> DataSources.load(new DataSpec(DataSpec.Source.FASHION_MNIST, "etc", null, null, null, null), dir))
         .isInstanceOfSatisfying(SpecException.class, e -> assertThat(e.field()).isEqualTo("data.path"))
         .hasMessageContaining(etc.toString())
         .hasMessageContaining("hosts")
@@ -103,7 +103,7 @@ class DataSourcesTest {
   void load_fashionMnistPathHoldingTheFiles_readsThem() throws IOException {
     TestImages.writeIdxFolder(Files.createDirectories(dir.resolve("mine")), 6, 4, 3, 28);
 
-    SourceData data = DataSources.load(new DataSpec("fashion-mnist", "mine", null, null, null, null), dir);
+    SourceData data = DataSources.load(new DataSpec(DataSpec.Source.FASHION_MNIST, "mine", null, null, null, null), dir);
 
     assertThat(data.train().size()).isEqualTo(6);
     assertThat(data.classNames()).isEqualTo(FashionMnist.CLASS_NAMES);

@@ -11,7 +11,7 @@ class ShiftsTest {
   private static final float EPS = 1e-6f;
 
   private static float[][] shift(float[][] rows, String type, double severity) {
-    return TestImages.rowsOf(Shifts.apply(TestImages.single(rows), new ShiftSpec(type, severity), 1), 0);
+    return TestImages.rowsOf(Shifts.apply(TestImages.single(rows), new ShiftSpec(ShiftSpec.Type.of(type), severity), 1), 0);
   }
 
   private static void assertRows(float[][] actual, float[][] expected) {
@@ -50,7 +50,7 @@ class ShiftsTest {
   @Test
   void contrast_multiChannel_usesEachChannelsOwnMean() {
     ImageSet twoChannels = new ImageSet(new float[] {0f, 1f, 0.4f, 0.6f}, new int[1], new long[1], 2, 1, 2);
-    ImageSet out = Shifts.apply(twoChannels, new ShiftSpec("contrast", 0.5), 1);
+    ImageSet out = Shifts.apply(twoChannels, new ShiftSpec(ShiftSpec.Type.CONTRAST, 0.5), 1);
     assertThat(out.rawPixels()).containsExactly(new float[] {0.25f, 0.75f, 0.45f, 0.55f}, offset(EPS));
   }
 
@@ -125,7 +125,7 @@ class ShiftsTest {
     float[] ones = new float[3 * per];
     Arrays.fill(ones, 1f);
     ImageSet batch = new ImageSet(ones, new int[3], new long[] {5, 6, 7}, 1, 8, 8);
-    ShiftSpec occlusion = new ShiftSpec("occlusion", 0.4);
+    ShiftSpec occlusion = new ShiftSpec(ShiftSpec.Type.OCCLUSION, 0.4);
 
     ImageSet whole = Shifts.apply(batch, occlusion, 11);
     ImageSet alone = Shifts.apply(batch.subset(new int[] {2}), occlusion, 11);
@@ -167,7 +167,7 @@ class ShiftsTest {
     float[] grey = new float[2 * per];
     Arrays.fill(grey, 0.5f);
     ImageSet batch = new ImageSet(grey, new int[2], new long[] {1, 2}, 1, 64, 64);
-    ShiftSpec noise = new ShiftSpec("noise", 0.1);
+    ShiftSpec noise = new ShiftSpec(ShiftSpec.Type.NOISE, 0.1);
 
     float[] out = Shifts.apply(batch, noise, 3).rawPixels();
     float[] again = Shifts.apply(batch.subset(new int[] {1}), noise, 3).rawPixels();
@@ -185,7 +185,7 @@ class ShiftsTest {
 
   @Test
   void noise_onBrightPixels_isClippedAtOne() {
-    float[] out = Shifts.apply(TestImages.single(constant(16, 16, 1f)), new ShiftSpec("noise", 0.5), 3).rawPixels();
+    float[] out = Shifts.apply(TestImages.single(constant(16, 16, 1f)), new ShiftSpec(ShiftSpec.Type.NOISE, 0.5), 3).rawPixels();
     for (float v : out) {
       assertThat(v).isBetween(0f, 1f);
     }
@@ -195,7 +195,7 @@ class ShiftsTest {
   @Test
   void apply_keepsLabelsIdsAndShape() {
     ImageSet set = TestImages.labelled(6, 3, 4, 5, 100);
-    ImageSet out = Shifts.apply(set, new ShiftSpec("rotation", 30.0), 1);
+    ImageSet out = Shifts.apply(set, new ShiftSpec(ShiftSpec.Type.ROTATION, 30.0), 1);
     assertThat(out.labels()).containsExactly(set.labels());
     assertThat(out.sampleIds()).containsExactly(set.sampleIds());
     assertThat(out.height()).isEqualTo(4);
@@ -205,7 +205,7 @@ class ShiftsTest {
   @Test
   void apply_doesNotModifyTheInputSet() {
     ImageSet set = TestImages.single(new float[][] {{0.2f, 0.8f}});
-    Shifts.apply(set, new ShiftSpec("inversion", 1.0), 1);
+    Shifts.apply(set, new ShiftSpec(ShiftSpec.Type.INVERSION, 1.0), 1);
     assertThat(set.rawPixels()).containsExactly(0.2f, 0.8f);
   }
 }

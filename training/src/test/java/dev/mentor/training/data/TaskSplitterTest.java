@@ -151,7 +151,7 @@ class TaskSplitterTest {
 
   @Test
   void split_withShift_shiftsEverySplit() {
-    TaskSpec spec = new TaskSpec(List.of(0, 1), 5, 2, null, new ShiftSpec("inversion", 1.0), null, null);
+    TaskSpec spec = new TaskSpec(List.of(0, 1), 5, 2, null, new ShiftSpec(ShiftSpec.Type.INVERSION, 1.0), null, null);
     TaskData plain = TaskSplitter.split(DATA, task(List.of(0, 1), 5, 2), 3);
     TaskData shifted = TaskSplitter.split(DATA, spec, 3);
 
@@ -176,7 +176,7 @@ class TaskSplitterTest {
   @Test
   void oodSets_shiftTheTestSplitKeyedByLabelInSpecOrder() {
     TaskSpec spec = new TaskSpec(List.of(0, 1), 5, 2, null, null,
-        List.of(new ShiftSpec("brightness", -1.0), new ShiftSpec("contrast", 0.5)), null);
+        List.of(new ShiftSpec(ShiftSpec.Type.BRIGHTNESS, -1.0), new ShiftSpec(ShiftSpec.Type.CONTRAST, 0.5)), null);
     TaskData data = TaskSplitter.split(DATA, spec, 3);
 
     Map<String, ImageSet> ood = TaskSplitter.oodSets(data, spec, 3);
@@ -190,7 +190,7 @@ class TaskSplitterTest {
   @Test
   void taskSpec_sameShiftListedTwice_isRejectedNamingTheEntry() {
     assertThatThrownBy(() -> new TaskSpec(List.of(0, 1), 5, 2, null, null,
-        List.of(new ShiftSpec("noise", 0.1), new ShiftSpec("noise", 0.1)), null))
+        List.of(new ShiftSpec(ShiftSpec.Type.NOISE, 0.1), new ShiftSpec(ShiftSpec.Type.NOISE, 0.1)), null))
         .isInstanceOf(SpecException.class)
         .hasMessageStartingWith("ood[1]");
   }
@@ -274,7 +274,7 @@ class TaskSplitterTest {
 
   @Test
   void cleanSplit_isTheSameSamplesWithoutTheShift() {
-    TaskSpec shifted = new TaskSpec(List.of(0, 1), 5, 2, null, new ShiftSpec("inversion", 1.0), null, null);
+    TaskSpec shifted = new TaskSpec(List.of(0, 1), 5, 2, null, new ShiftSpec(ShiftSpec.Type.INVERSION, 1.0), null, null);
     Map<String, TaskSpec> tasks = Map.of("shifted", shifted, "plain", task(List.of(0, 1), 5, 2));
     TaskData clean = TaskSplitter.cleanSplit(DATA, tasks, "shifted", 3);
     TaskData plain = TaskSplitter.split(DATA, tasks, "plain", 3);

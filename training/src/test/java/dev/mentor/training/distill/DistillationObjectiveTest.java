@@ -44,8 +44,8 @@ class DistillationObjectiveTest {
   private static final SourceData DATA = SyntheticData.generate(3, 16, 8, 8, 3);
   private static final Normalization NORMALIZATION = Normalization.fit(DATA.train());
   private static final Shape INPUT = new Shape(1, 8, 8);
-  private static final ModelSpec TEACHER = new ModelSpec("cnn", null, List.of(4, 8), 16, null, null);
-  private static final ModelSpec STUDENT = new ModelSpec("cnn", null, List.of(2, 4), 8, null, null);
+  private static final ModelSpec TEACHER = new ModelSpec(ModelSpec.Type.CNN, null, List.of(4, 8), 16, null, null);
+  private static final ModelSpec STUDENT = new ModelSpec(ModelSpec.Type.CNN, null, List.of(2, 4), 8, null, null);
   private static final TeacherSpec FROM_ARM = new TeacherSpec("teacher", null, null, null);
 
   private static DistillSpec softTargets() {
@@ -66,7 +66,7 @@ class DistillationObjectiveTest {
     trainer.setObjective(objective);
     FreezePlan plan = FreezePlan.apply(student, Set.copyOf(student.stageNames()), BatchNormMode.FOLLOW_STAGE);
     Batches train = batches();
-    trainer.configure(plan, MentorOptimizer.create(student, new OptimizerSpec("adam", 0.01, null, null, null), ScheduleSpec.constant(),
+    trainer.configure(plan, MentorOptimizer.create(student, new OptimizerSpec(OptimizerSpec.Type.ADAM, 0.01, null, null, null), ScheduleSpec.constant(),
         train.count(), epochs, objective.extraParameters()), null);
     List<Map<String, Double>> terms = new ArrayList<>();
     for (int epoch = 1; epoch <= epochs; epoch++) {
@@ -144,7 +144,7 @@ class DistillationObjectiveTest {
   void fitNetsRegressorLearnsToPredictTheTeachersHint() {
     try (NDManager manager = NDManager.newBaseManager()) {
       Teacher teacher = teacher(manager);
-      StagedModel student = ModelZoo.create(new ModelSpec("mlp", List.of(12), null, null, null, null), 3, INPUT, manager, 2);
+      StagedModel student = ModelZoo.create(new ModelSpec(ModelSpec.Type.MLP, List.of(12), null, null, null, null), 3, INPUT, manager, 2);
       StagePair pair = new StagePair("stage1", "stage2");
       String term = DistillationObjective.termName(Method.FITNETS, pair);
       HintRegressor regressor = HintRegressor.create(student.stageOutputShapes().get("stage1"),
@@ -189,7 +189,7 @@ class DistillationObjectiveTest {
       trainer.setObjective(objective);
       Batches train = batches();
       trainer.configure(FreezePlan.apply(student, Set.copyOf(student.stageNames()), BatchNormMode.FOLLOW_STAGE), MentorOptimizer.create(student,
-          new OptimizerSpec("adam", 0.01, null, null, null), ScheduleSpec.constant(), train.count(), 6, objective.extraParameters()), null);
+          new OptimizerSpec(OptimizerSpec.Type.ADAM, 0.01, null, null, null), ScheduleSpec.constant(), train.count(), 6, objective.extraParameters()), null);
       int afterEpoch2 = 0;
       for (int epoch = 1; epoch <= 6; epoch++) {
         trainer.trainEpoch(train, epoch);

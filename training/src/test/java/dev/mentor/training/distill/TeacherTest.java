@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class TeacherTest {
   private static final Shape INPUT = new Shape(1, 8, 8);
-  private static final ModelSpec MODEL = new ModelSpec("cnn", null, List.of(4, 8), 16, null, null);
+  private static final ModelSpec MODEL = new ModelSpec(ModelSpec.Type.CNN, null, List.of(4, 8), 16, null, null);
 
   @Test
   void aMemberTrainedOnOtherStatisticsSeesTheInputsRestandardisedToThem() {

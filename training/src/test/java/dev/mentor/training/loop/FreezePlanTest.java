@@ -251,7 +251,7 @@ class FreezePlanTest {
 
   @Test
   void frozenStages_runAsInEvaluation_soTheirDropoutIsOff_whileTrainedStagesKeepIt() {
-    ModelSpec mlp = new ModelSpec("mlp", List.of(16, 8), null, null, 0.5, null);
+    ModelSpec mlp = new ModelSpec(ModelSpec.Type.MLP, List.of(16, 8), null, null, 0.5, null);
     try (NDManager manager = NDManager.newBaseManager()) {
       StagedModel model = LoopFixtures.model(mlp, manager, 1);
       // partial: stage1 frozen, stage2 and head trained
@@ -277,7 +277,7 @@ class FreezePlanTest {
   @ParameterizedTest(name = "{0}")
   @org.junit.jupiter.params.provider.ValueSource(strings = {"train", "stats-only"})
   void frozenStage_whoseBatchNormTrains_keepsItsDropoutOff(String mode) {
-    ModelSpec resnet = new ModelSpec("resnet", null, List.of(4, 8), null, 0.5, 1);
+    ModelSpec resnet = new ModelSpec(ModelSpec.Type.RESNET, null, List.of(4, 8), null, 0.5, 1);
     try (NDManager manager = NDManager.newBaseManager()) {
       StagedModel model = LoopFixtures.model(resnet, manager, 1);
       assertThat(model.dropouts()).hasSize(1);
@@ -334,7 +334,7 @@ class FreezePlanTest {
    */
   @Test
   void theReportedParameterIsTheLastTrainedStagesNotAFrozenStagesBatchNorm() {
-    ModelSpec resnet = new ModelSpec("resnet", null, List.of(4, 8), null, null, 1);
+    ModelSpec resnet = new ModelSpec(ModelSpec.Type.RESNET, null, List.of(4, 8), null, null, 1);
     try (NDManager manager = NDManager.newBaseManager()) {
       StagedModel model = LoopFixtures.model(resnet, manager, 1);
       FreezePlan plan = FreezePlan.apply(model, Set.of("stage1"), BatchNormMode.TRAIN);

@@ -24,8 +24,8 @@ import java.util.Set;
 
 /** Tiny models and data shared by the training-loop tests: 3 classes of 8x8 images, 24 training samples. */
 final class LoopFixtures {
-  static final ModelSpec CNN = new ModelSpec("cnn", null, List.of(4, 8), 16, null, null);
-  static final ModelSpec MLP = new ModelSpec("mlp", List.of(16, 8), null, null, null, null);
+  static final ModelSpec CNN = new ModelSpec(ModelSpec.Type.CNN, null, List.of(4, 8), 16, null, null);
+  static final ModelSpec MLP = new ModelSpec(ModelSpec.Type.MLP, List.of(16, 8), null, null, null, null);
   static final SourceData DATA = SyntheticData.generate(3, 8, 8, 8, 17);
   static final Normalization NORMALIZATION = Normalization.fit(DATA.train());
   static final Shape INPUT = new Shape(1, 8, 8);
@@ -46,7 +46,7 @@ final class LoopFixtures {
   }
 
   static MentorOptimizer optimizer(StagedModel model, String type, double lr, int stepsPerEpoch) {
-    OptimizerSpec spec = new OptimizerSpec(type, lr, null, null, null);
+    OptimizerSpec spec = new OptimizerSpec(OptimizerSpec.Type.of(type), lr, null, null, null);
     return new MentorOptimizer(spec, new StageLearningRates(model, lr, 1.0, new Schedule(ScheduleSpec.constant(), stepsPerEpoch, 10)));
   }
 

@@ -35,7 +35,7 @@ import java.util.Map;
 import java.util.Set;
 
 class TrainerTest {
-  private static final ModelSpec CNN_DROPOUT = new ModelSpec("cnn", null, List.of(4, 8), 16, 0.25, null);
+  private static final ModelSpec CNN_DROPOUT = new ModelSpec(ModelSpec.Type.CNN, null, List.of(4, 8), 16, 0.25, null);
 
   /** Trains a fresh cnn with dropout and augmentation for two epochs and returns its parameters. */
   private static Map<String, float[]> trainTwoEpochs(long trainerSeed, double[] losses) {
@@ -112,7 +112,7 @@ class TrainerTest {
       Trainer trainer = new Trainer(model, manager, 5);
       trainer.setObjective(withExtra);
       trainer.configure(FreezePlan.apply(model, Set.copyOf(model.stageNames()), BatchNormMode.FOLLOW_STAGE),
-          new MentorOptimizer(new OptimizerSpec("adam", 0.01, null, null, null), rates), null);
+          new MentorOptimizer(new OptimizerSpec(OptimizerSpec.Type.ADAM, 0.01, null, null, null), rates), null);
 
       Trainer.EpochStats stats = trainer.trainEpoch(LoopFixtures.trainBatches(), 1);
 
@@ -327,7 +327,7 @@ class TrainerTest {
 
   @Test
   void recomputeBatchNormStatistics_leavesTheFreezePlansStageModesInPlace() {
-    ModelSpec mlp = new ModelSpec("mlp", List.of(16, 8), null, null, 0.5, null);
+    ModelSpec mlp = new ModelSpec(ModelSpec.Type.MLP, List.of(16, 8), null, null, 0.5, null);
     try (NDManager manager = NDManager.newBaseManager()) {
       StagedModel model = LoopFixtures.model(mlp, manager, 1);
       // linear probe: stage1 and stage2 are frozen and must run as in evaluation (dropout off)

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 
 class InitializationTest {
   private static final Shape INPUT = new Shape(1, 8, 8);
-  private static final ModelSpec CNN = new ModelSpec("cnn", null, List.of(4, 8), 16, null, null);
-  private static final ModelSpec RESNET = new ModelSpec("resnet", null, List.of(4, 8), null, null, 1);
+  private static final ModelSpec CNN = new ModelSpec(ModelSpec.Type.CNN, null, List.of(4, 8), 16, null, null);
+  private static final ModelSpec RESNET = new ModelSpec(ModelSpec.Type.RESNET, null, List.of(4, 8), null, null, 1);
 
   private static Map<String, Tensor> weightsOf(ModelSpec spec, long seed) {
     try (NDManager manager = NDManager.newBaseManager()) {

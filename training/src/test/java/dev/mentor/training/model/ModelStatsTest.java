@@ -23,7 +23,7 @@ class ModelStatsTest {
     // parameters = 36 + 8 + 288 + 16 + 528 + 51 = 927; MACs = 2304 + 4608 + 512 + 48 = 7472
     // bytes = (927 + 24 running statistics) * 4 = 3804
     try (NDManager manager = NDManager.newBaseManager()) {
-      StagedModel model = ModelZoo.create(new ModelSpec("cnn", null, List.of(4, 8), 16, null, null), 3, INPUT, manager, 1);
+      StagedModel model = ModelZoo.create(new ModelSpec(ModelSpec.Type.CNN, null, List.of(4, 8), 16, null, null), 3, INPUT, manager, 1);
       assertThat(ModelStats.of(model)).isEqualTo(new ModelStats(927, 7472, 3804));
     }
   }
@@ -34,7 +34,7 @@ class ModelStatsTest {
     // stage1: 64*16 + 16 = 1040, MACs 1024; stage2: 16*8 + 8 = 136, MACs 128; head: 8*3 + 3 = 27, MACs 24.
     // parameters = 1203; MACs = 1176; bytes = 1203 * 4 = 4812 (no running statistics)
     try (NDManager manager = NDManager.newBaseManager()) {
-      StagedModel model = ModelZoo.create(new ModelSpec("mlp", List.of(16, 8), null, null, null, null), 3, INPUT, manager, 1);
+      StagedModel model = ModelZoo.create(new ModelSpec(ModelSpec.Type.MLP, List.of(16, 8), null, null, null, null), 3, INPUT, manager, 1);
       assertThat(ModelStats.of(model)).isEqualTo(new ModelStats(1203, 1176, 4812));
     }
   }
@@ -52,7 +52,7 @@ class ModelStatsTest {
     // parameters = 44 + 304 + 944 + 27 = 1319; MACs = 2304 + 18432 + 14336 + 24 = 35096
     // running statistics: 4 + 2*4 + 3*8 channels, 2 arrays each = 72 floats; bytes = (1319 + 72) * 4 = 5564
     try (NDManager manager = NDManager.newBaseManager()) {
-      StagedModel model = ModelZoo.create(new ModelSpec("resnet", null, List.of(4, 8), null, null, 1), 3, INPUT, manager, 1);
+      StagedModel model = ModelZoo.create(new ModelSpec(ModelSpec.Type.RESNET, null, List.of(4, 8), null, null, 1), 3, INPUT, manager, 1);
       assertThat(ModelStats.of(model)).isEqualTo(new ModelStats(1319, 35096, 5564));
     }
   }
@@ -61,7 +61,7 @@ class ModelStatsTest {
   void of_logistic_isOneLinearLayerOnRawPixels() {
     // 64 inputs * 3 classes + 3 biases = 195 parameters, 192 MACs.
     try (NDManager manager = NDManager.newBaseManager()) {
-      StagedModel model = ModelZoo.create(new ModelSpec("logistic", null, null, null, null, null), 3, INPUT, manager, 1);
+      StagedModel model = ModelZoo.create(new ModelSpec(ModelSpec.Type.LOGISTIC, null, null, null, null, null), 3, INPUT, manager, 1);
       assertThat(ModelStats.of(model)).isEqualTo(new ModelStats(195, 192, 780));
     }
   }

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ModelWeightsTest {
   private static final Shape INPUT = new Shape(1, 8, 8);
-  private static final ModelSpec CNN = new ModelSpec("cnn", null, List.of(4, 8), 16, null, null);
+  private static final ModelSpec CNN = new ModelSpec(ModelSpec.Type.CNN, null, List.of(4, 8), 16, null, null);
 
   @TempDir Path dir;
 
@@ -91,7 +91,7 @@ class ModelWeightsTest {
   void loadBackbone_fileOfAnotherArchitecture_isRejectedNamingTheParameterAndBothShapes_andLoadsNothing() throws Exception {
     try (NDManager manager = NDManager.newBaseManager()) {
       Path file = dir.resolve("other.params");
-      ModelWeights.save(ModelZoo.create(new ModelSpec("cnn", null, List.of(4, 6), 16, null, null), 3, INPUT, manager, 1), file);
+      ModelWeights.save(ModelZoo.create(new ModelSpec(ModelSpec.Type.CNN, null, List.of(4, 6), 16, null, null), 3, INPUT, manager, 1), file);
       StagedModel target = ModelZoo.create(CNN, 3, INPUT, manager, 2);
       Map<String, Tensor> before = ModelWeights.snapshot(target);
 
@@ -111,7 +111,7 @@ class ModelWeightsTest {
   void loadBackbone_fileOfAnotherModelType_namesTheMissingParameters() throws Exception {
     try (NDManager manager = NDManager.newBaseManager()) {
       Path file = dir.resolve("mlp.params");
-      ModelWeights.save(ModelZoo.create(new ModelSpec("mlp", List.of(16, 8), null, null, null, null), 3, INPUT, manager, 1), file);
+      ModelWeights.save(ModelZoo.create(new ModelSpec(ModelSpec.Type.MLP, List.of(16, 8), null, null, null, null), 3, INPUT, manager, 1), file);
       StagedModel target = ModelZoo.create(CNN, 3, INPUT, manager, 2);
 
       assertThatThrownBy(() -> ModelWeights.loadBackbone(target, file, false))

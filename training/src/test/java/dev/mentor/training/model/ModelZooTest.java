@@ -18,12 +18,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ModelZooTest {
   static Stream<Arguments> specs() {
     return Stream.of(
-        Arguments.of(new ModelSpec("logistic", null, null, null, null, null), List.of("head")),
-        Arguments.of(new ModelSpec("mlp", List.of(16, 8), null, null, null, null), List.of("stage1", "stage2", "head")),
-        Arguments.of(new ModelSpec("mlp", List.of(16, 8), null, null, 0.5, null), List.of("stage1", "stage2", "head")),
-        Arguments.of(new ModelSpec("cnn", null, List.of(4, 8), 16, null, null), List.of("stage1", "stage2", "stage3", "head")),
-        Arguments.of(new ModelSpec("resnet", null, List.of(4, 8), null, null, 1), List.of("stem", "stage1", "stage2", "head")),
-        Arguments.of(new ModelSpec("resnet", null, List.of(4, 8, 8), null, 0.25, 2), List.of("stem", "stage1", "stage2", "stage3", "head")));
+        Arguments.of(new ModelSpec(ModelSpec.Type.LOGISTIC, null, null, null, null, null), List.of("head")),
+        Arguments.of(new ModelSpec(ModelSpec.Type.MLP, List.of(16, 8), null, null, null, null), List.of("stage1", "stage2", "head")),
+        Arguments.of(new ModelSpec(ModelSpec.Type.MLP, List.of(16, 8), null, null, 0.5, null), List.of("stage1", "stage2", "head")),
+        Arguments.of(new ModelSpec(ModelSpec.Type.CNN, null, List.of(4, 8), 16, null, null), List.of("stage1", "stage2", "stage3", "head")),
+        Arguments.of(new ModelSpec(ModelSpec.Type.RESNET, null, List.of(4, 8), null, null, 1), List.of("stem", "stage1", "stage2", "head")),
+        Arguments.of(new ModelSpec(ModelSpec.Type.RESNET, null, List.of(4, 8, 8), null, 0.25, 2), List.of("stem", "stage1", "stage2", "stage3", "head")));
   }
 
   @ParameterizedTest
@@ -68,8 +68,8 @@ class ModelZooTest {
       StagedModel model = ModelZoo.create(spec, 3, new Shape(1, 8, 8), manager, 1);
       assertThat(model.batchNorms("head")).isEmpty();
       switch (spec.type()) {
-        case "logistic", "mlp" -> assertThat(model.batchNorms()).isEmpty();
-        case "cnn" -> {
+        case LOGISTIC, MLP -> assertThat(model.batchNorms()).isEmpty();
+        case CNN -> {
           // conv + BN + ReLU + pool per conv stage; the dense stage has none.
           assertThat(model.batchNorms("stage1")).hasSize(1);
           assertThat(model.batchNorms("stage2")).hasSize(1);
@@ -82,7 +82,7 @@ class ModelZooTest {
           assertThat(model.batchNorms("stage2")).hasSize(3 + 2 * (spec.blocks() - 1));
         }
       }
-      assertThat(model.dropouts()).hasSize(spec.dropout() > 0 ? (spec.type().equals("mlp") ? spec.widths().size() : 1) : 0);
+      assertThat(model.dropouts()).hasSize(spec.dropout() > 0 ? (spec.type() == ModelSpec.Type.MLP ? spec.widths().size() : 1) : 0);
     }
   }
 }

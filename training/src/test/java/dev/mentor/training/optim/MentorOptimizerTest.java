@@ -30,7 +30,7 @@ class MentorOptimizerTest {
   }
 
   private static MentorOptimizer optimizer(String type, double lr, double momentum, double weightDecay) {
-    return new MentorOptimizer(new OptimizerSpec(type, lr, momentum, weightDecay, null), fixed(lr));
+    return new MentorOptimizer(new OptimizerSpec(OptimizerSpec.Type.of(type), lr, momentum, weightDecay, null), fixed(lr));
   }
 
   /** One optimiser step on one parameter with an explicit gradient. */
@@ -178,7 +178,7 @@ class MentorOptimizerTest {
     try (NDManager manager = NDManager.newBaseManager()) {
       NDArray decayed = manager.create(W0.clone());
       NDArray plain = manager.create(W0.clone());
-      MentorOptimizer sgd = new MentorOptimizer(new OptimizerSpec("sgd", lr, 0.0, wd, null), fixed(lr));
+      MentorOptimizer sgd = new MentorOptimizer(new OptimizerSpec(OptimizerSpec.Type.SGD, lr, 0.0, wd, null), fixed(lr));
       try (GradMode off = GradMode.off()) {
         sgd.update("decayed", decayed, manager.create(G1), true);
         sgd.update("plain", plain, manager.create(G1), false);
@@ -198,7 +198,7 @@ class MentorOptimizerTest {
     try (NDManager manager = NDManager.newBaseManager()) {
       NDArray decayed = manager.create(new float[] {1f});
       NDArray plain = manager.create(new float[] {1f});
-      MentorOptimizer adam = new MentorOptimizer(new OptimizerSpec("adam", lr, null, wd, null), fixed(lr));
+      MentorOptimizer adam = new MentorOptimizer(new OptimizerSpec(OptimizerSpec.Type.ADAM, lr, null, wd, null), fixed(lr));
       try (GradMode off = GradMode.off()) {
         adam.update("decayed", decayed, manager.create(new float[] {-0.05f}), true);
         adam.update("plain", plain, manager.create(new float[] {-0.05f}), false);
@@ -215,7 +215,7 @@ class MentorOptimizerTest {
     try (NDManager manager = NDManager.newBaseManager()) {
       NDArray decayed = manager.create(new float[] {1f});
       NDArray plain = manager.create(new float[] {1f});
-      MentorOptimizer adamw = new MentorOptimizer(new OptimizerSpec("adamw", lr, null, wd, null), fixed(lr));
+      MentorOptimizer adamw = new MentorOptimizer(new OptimizerSpec(OptimizerSpec.Type.ADAMW, lr, null, wd, null), fixed(lr));
       try (GradMode off = GradMode.off()) {
         adamw.update("decayed", decayed, manager.create(new float[] {-0.05f}), true);
         adamw.update("plain", plain, manager.create(new float[] {-0.05f}), false);
@@ -229,11 +229,11 @@ class MentorOptimizerTest {
   @Test
   void perParameterRates_comeFromTheTracker_atTheCurrentStep() {
     try (NDManager manager = NDManager.newBaseManager()) {
-      StagedModel model = ModelZoo.create(new ModelSpec("mlp", List.of(4), null, null, null, null), 3, new Shape(1, 2, 2), manager, 1);
+      StagedModel model = ModelZoo.create(new ModelSpec(ModelSpec.Type.MLP, List.of(4), null, null, null, null), 3, new Shape(1, 2, 2), manager, 1);
       // 1 warmup step: factor 1/2 at step 0, then 1; layer decay 0.5: stage1 learns at half the head's rate
-      Schedule schedule = new Schedule(new ScheduleSpec(1.0, "none", null, null, null), 1, 3);
+      Schedule schedule = new Schedule(new ScheduleSpec(1.0, ScheduleSpec.Decay.NONE, null, null, null), 1, 3);
       StageLearningRates rates = new StageLearningRates(model, 0.2, 0.5, schedule);
-      MentorOptimizer sgd = new MentorOptimizer(new OptimizerSpec("sgd", 0.2, 0.0, 0.0, 0.5), rates);
+      MentorOptimizer sgd = new MentorOptimizer(new OptimizerSpec(OptimizerSpec.Type.SGD, 0.2, 0.0, 0.0, 0.5), rates);
       String head = model.namedParameters().get("head/01Linear_bias").getId();
       String stage1 = model.namedParameters().get("stage1/02Linear_bias").getId();
       NDArray headBias = manager.zeros(new Shape(3));

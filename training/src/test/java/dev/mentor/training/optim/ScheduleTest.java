@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 class ScheduleTest {
   private static ScheduleSpec spec(double warmupEpochs, String decay, double minLrFactor, int stepEpochs, double stepFactor) {
-    return new ScheduleSpec(warmupEpochs, decay, minLrFactor, stepEpochs, stepFactor);
+    return new ScheduleSpec(warmupEpochs, ScheduleSpec.Decay.of(decay), minLrFactor, stepEpochs, stepFactor);
   }
 
   @Test

@@ -16,7 +16,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class StageLearningRatesTest {
-  private static final ModelSpec CNN = new ModelSpec("cnn", null, List.of(4, 8), 16, null, null);
+  private static final ModelSpec CNN = new ModelSpec(ModelSpec.Type.CNN, null, List.of(4, 8), 16, null, null);
 
   @Test
   void layerDecayHalf_headLearnsAtThePeak_andEachEarlierStageAtHalfTheNext() {
@@ -48,7 +48,7 @@ class StageLearningRatesTest {
     try (NDManager manager = NDManager.newBaseManager()) {
       StagedModel model = ModelZoo.create(CNN, 3, new Shape(1, 8, 8), manager, 1);
       // 1 warmup epoch of 3 steps: factors 1/4, 2/4, 3/4, then 1
-      Schedule schedule = new Schedule(new ScheduleSpec(1.0, "none", null, null, null), 3, 4);
+      Schedule schedule = new Schedule(new ScheduleSpec(1.0, ScheduleSpec.Decay.NONE, null, null, null), 3, 4);
       StageLearningRates rates = new StageLearningRates(model, 0.2, 0.5, schedule);
       String stage2Weight = model.namedParameters().get("stage2/01Conv2d_weight").getId();
       assertThat((double) rates.getNewValue(stage2Weight, 0)).isCloseTo(0.05 * 0.25, within(1e-8));

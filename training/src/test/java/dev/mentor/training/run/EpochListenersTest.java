@@ -69,7 +69,7 @@ class EpochListenersTest {
   @Test
   void earlyStoppingKeepsTheBestWeightsAndStopsThePhaseAfterItsPatience() throws IOException {
     try (NDManager manager = NDManager.newBaseManager()) {
-      StagedModel model = ModelZoo.create(new ModelSpec("mlp", List.of(4), null, null, null, null), 2, new Shape(1, 2, 2), manager, 1);
+      StagedModel model = ModelZoo.create(new ModelSpec(ModelSpec.Type.MLP, List.of(4), null, null, null, null), 2, new Shape(1, 2, 2), manager, 1);
       PhaseProgress progress = new PhaseProgress(model, new Checkpoints(dir, model, Map.of()));
       List<RunEvent> events = new ArrayList<>();
       Phase phase = new Phase("train", Set.of("head"), null, ScheduleSpec.constant(), 5, new EarlyStoppingSpec(2, "loss", 0.0));

@@ -113,7 +113,7 @@ class ExperimentValidationTest {
 
   @Test
   void checkpointOfAnotherArchitectureNamesAMismatchedParameter() throws IOException {
-    saveWeights(new ModelSpec("cnn", null, List.of(6, 8), 16, null, null), base.resolve("weights/other.params"));
+    saveWeights(new ModelSpec(ModelSpec.Type.CNN, null, List.of(6, 8), 16, null, null), base.resolve("weights/other.params"));
     ExperimentSpec spec = spec("t: {classes: [0, 1]}", "- {name: probe, task: t, strategy: linear-probe, init: {checkpoint: weights/other.params}}");
     SpecException error = rejected(spec);
     assertThat(error.field()).isEqualTo("arms[0].init.checkpoint");
@@ -124,7 +124,7 @@ class ExperimentValidationTest {
   @Test
   void checkpointOfTheSameArchitectureIsAcceptedRelativeToTheSpecFolder() throws IOException {
     // another class count: the head is not loaded without keepHead
-    saveWeights(new ModelSpec("cnn", null, List.of(4, 8), 16, null, null), base.resolve("weights/same.params"));
+    saveWeights(new ModelSpec(ModelSpec.Type.CNN, null, List.of(4, 8), 16, null, null), base.resolve("weights/same.params"));
     ExperimentSpec spec = spec("t: {classes: [0, 1]}", "- {name: probe, task: t, strategy: linear-probe, init: {checkpoint: weights/same.params}}");
     assertThatCode(() -> new ExperimentRunner(spec, base, output()).validate()).doesNotThrowAnyException();
     assertThat(output()).doesNotExist();
@@ -196,7 +196,7 @@ class ExperimentValidationTest {
 
   @Test
   void teacherCheckpointOfTheWrongArchitectureNamesTheTeacherCheckpoint() throws IOException {
-    saveWeights(new ModelSpec("cnn", null, List.of(6, 8), 16, null, null), 2, base.resolve("weights/teacher.params"));
+    saveWeights(new ModelSpec(ModelSpec.Type.CNN, null, List.of(6, 8), 16, null, null), 2, base.resolve("weights/teacher.params"));
     ExperimentSpec spec = spec("t: {classes: [0, 1]}", "- {name: s, task: t, distill: {teacher: {checkpoint: weights/teacher.params,"
         + " model: {type: cnn, channels: [4, 8], hidden: 16}}}}");
     SpecException error = rejected(spec);
@@ -207,7 +207,7 @@ class ExperimentValidationTest {
 
   @Test
   void teacherCheckpointForAnotherClassCountIsRejected() throws IOException {
-    saveWeights(new ModelSpec("cnn", null, List.of(4, 8), 16, null, null), 5, base.resolve("weights/teacher5.params"));
+    saveWeights(new ModelSpec(ModelSpec.Type.CNN, null, List.of(4, 8), 16, null, null), 5, base.resolve("weights/teacher5.params"));
     ExperimentSpec spec = spec("t: {classes: [0, 1]}", "- {name: s, task: t, distill: {teacher: {checkpoint: weights/teacher5.params,"
         + " model: {type: cnn, channels: [4, 8], hidden: 16}}}}");
     assertThat(rejected(spec).reason()).contains("2 classes").contains("head/");
@@ -215,7 +215,7 @@ class ExperimentValidationTest {
 
   @Test
   void teacherCheckpointThatFitsIsAccepted() throws IOException {
-    saveWeights(new ModelSpec("cnn", null, List.of(4, 8), 16, null, null), 2, base.resolve("weights/teacher2.params"));
+    saveWeights(new ModelSpec(ModelSpec.Type.CNN, null, List.of(4, 8), 16, null, null), 2, base.resolve("weights/teacher2.params"));
     ExperimentSpec spec = spec("t: {classes: [0, 1]}", "- {name: s, task: t, distill: {teacher: {checkpoint: weights/teacher2.params,"
         + " model: {type: cnn, channels: [4, 8], hidden: 16}, classes: [0, 1]}, features: [{method: attention, pairs: [{student: stage1, teacher: stage2}]}]}}");
     assertThatCode(() -> new ExperimentRunner(spec, base, output()).validate()).doesNotThrowAnyException();
@@ -228,7 +228,7 @@ class ExperimentValidationTest {
     }
   }
 
-  private static final ModelSpec SMALL_CNN = new ModelSpec("cnn", null, List.of(4, 8), 16, null, null);
+  private static final ModelSpec SMALL_CNN = new ModelSpec(ModelSpec.Type.CNN, null, List.of(4, 8), 16, null, null);
   private static final String SMALL_CNN_YAML = "{type: cnn, channels: [4, 8], hidden: 16}";
 
   /** Before: only the class count was compared, so a teacher for classes 2 and 3 taught a student of classes 0 and 1. */
