@@ -63,7 +63,7 @@ public record ModelSpec(Type type, List<Integer> widths, List<Integer> channels,
         channels = positiveList("channels", channels == null ? List.of(16, 32, 64) : channels);
         blocks = blocks == null ? 1 : Check.positive("blocks", blocks, 64);
       }
-      default -> { }
+      case LOGISTIC -> { }
     }
     if (type != Type.CNN && hidden != null) {
       throw new SpecException("hidden", "applies to model type 'cnn' only, this model is '" + type + "'");
@@ -89,7 +89,7 @@ public record ModelSpec(Type type, List<Integer> widths, List<Integer> channels,
         names.add("stem");
         addStages(names, channels.size());
       }
-      default -> { }
+      case LOGISTIC -> { }
     }
     names.add("head");
     return List.copyOf(names);

@@ -57,7 +57,6 @@ public final class Shifts {
       }
       case OCCLUSION -> (p, o, c, h, w, rng) -> occlude(p, o, c, h, w, severity, rng);
       case NOISE -> (p, o, c, h, w, rng) -> addNoise(p, o, c * h * w, severity, rng);
-      default -> throw new IllegalArgumentException("no implementation for shift type '" + shift.type() + "'");
     };
   }
 

@@ -35,7 +35,6 @@ public final class ModelZoo {
       case MLP -> mlp(spec);
       case CNN -> cnn(spec);
       case RESNET -> resnet(spec, (int) inputShape.get(0));
-      default -> throw new IllegalArgumentException("unknown model type " + spec.type());
     };
     SequentialBlock head = new SequentialBlock();
     if (stages.isEmpty()) {

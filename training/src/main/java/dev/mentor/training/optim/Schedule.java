@@ -39,7 +39,7 @@ public final class Schedule implements Tracker {
         yield min + (1 - min) * 0.5 * (1 + Math.cos(Math.PI * progress));
       }
       case STEP -> Math.pow(spec.stepFactor(), Math.floor(step / (double) (spec.stepEpochs() * stepsPerEpoch)));
-      default -> 1.0;
+      case NONE -> 1.0;
     };
   }
 }

@@ -181,7 +181,7 @@ public final class RunExecutor {
       case MLP -> "mlp " + m.widths();
       case CNN -> "cnn " + m.channels() + " fc" + m.hidden();
       case RESNET -> "resnet " + m.channels() + "x" + m.blocks();
-      default -> m.type();
+      case LOGISTIC -> m.type().specName();
     } + (m.dropout() > 0 ? " dropout " + m.dropout() : "");
   }
 }

@@ -241,7 +241,7 @@ final class SpecExplainer {
     return switch (o.type()) {
       case SGD -> "SGD (momentum " + number(o.momentum()) + ")";
       case ADAMW -> "AdamW";
-      default -> "Adam";
+      case ADAM -> "Adam";
     } + " at learning rate " + number(o.lr()) + (o.weightDecay() > 0 ? ", weight decay " + number(o.weightDecay())
         + (o.type() == OptimizerSpec.Type.ADAMW ? " (decoupled)" : " (L2, added to the gradient)") : ", no weight decay")
         + (o.layerDecay() < 1 ? ", layer decay " + number(o.layerDecay()) + " (each stage learns at that times the rate of the next)" : "");
@@ -252,7 +252,7 @@ final class SpecExplainer {
     return warmup + switch (s.decay()) {
       case COSINE -> "cosine decay to " + number(s.minLrFactor()) + " × the peak";
       case STEP -> "× " + number(s.stepFactor()) + " every " + s.stepEpochs() + " epochs";
-      default -> "a constant rate";
+      case NONE -> "a constant rate";
     };
   }
 
