@@ -104,35 +104,27 @@ public final class KafkaRemoteTeacher implements RemoteTeacher {
   @Override
   public float[] memberLogits(int epoch, int batch, long[] sampleIds) {
     if (memberStreams > 0) {
-      // The ensemble's average is taken by the loss once every member's frame of the batch is here.
+      // The ensemble's average is taken by the loss once every member's frame of the batch is here:
+      // each member's frame (samples × 1 × classes) fills its slot of every sample's row.
       float[][] members = new float[memberStreams][];
-      int length = 0;
       for (int m = 0; m < memberStreams; m++) {
         members[m] = frame(epoch, batch, Topics.memberFrame(m), sampleIds).values();
-        length += members[m].length;
+        if (members[m].length != members[0].length) {
+          throw new IllegalStateException("member " + m + " sent " + members[m].length + " logits for epoch " + epoch + " batch " + batch
+              + ", member 0 sent " + members[0].length);
+        }
       }
-      float[] memberMajor = new float[length];
-      int at = 0;
-      for (float[] values : members) {
-        System.arraycopy(values, 0, memberMajor, at, values.length);
-        at += values.length;
+      int classes = members[0].length / sampleIds.length;
+      float[] sampleMajor = new float[sampleIds.length * memberStreams * classes];
+      for (int s = 0; s < sampleIds.length; s++) {
+        for (int m = 0; m < memberStreams; m++) {
+          System.arraycopy(members[m], s * classes, sampleMajor, (s * memberStreams + m) * classes, classes);
+        }
       }
-      return memberMajor;
+      return sampleMajor;
     }
-    TensorFrame frame = frame(epoch, batch, sampleIds);
-    // Frames are sample-major (samples × members × classes); the loss wants members first.
-    long[] shape = frame.shape();
-    int samples = (int) shape[0];
-    int members = (int) shape[1];
-    int classes = (int) shape[2];
-    float[] values = frame.values();
-    float[] memberMajor = new float[values.length];
-    for (int s = 0; s < samples; s++) {
-      for (int m = 0; m < members; m++) {
-        System.arraycopy(values, (s * members + m) * classes, memberMajor, (m * samples + s) * classes, classes);
-      }
-    }
-    return memberMajor;
+    // Frames are sample-major (samples × members × classes), the layout the loss reads.
+    return frame(epoch, batch, sampleIds).values();
   }
 
   @Override

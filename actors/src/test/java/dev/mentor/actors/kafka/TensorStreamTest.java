@@ -86,7 +86,7 @@ class TensorStreamTest {
           TensorFrame frame;
           try (NDManager step = manager.newSubManager(); GradMode off = GradMode.off()) {
             Batches.Batch batch = batches.get(i, step);
-            NDArray sampleMajor = teacher.forward(batch.inputs(), Set.of()).memberLogits().transpose(1, 0, 2);
+            NDArray sampleMajor = teacher.forward(batch.inputs(), Set.of()).memberLogits();
             frame = new TensorFrame("exp", "teacher", "teacher", "logits", epoch, i, batch.sampleIds(), TensorFrame.DType.FLOAT32,
                 sampleMajor.getShape().getShape(), sampleMajor.toFloatArray());
           }

@@ -43,8 +43,8 @@ final class CachedTeacherOutputs implements TeacherOutputs {
     counter.record(ids.length, hits);
     if (hits < ids.length) {
       Teacher.Output computed = live.forBatch(epoch, index, batch, Set.of(), step);
-      NDArray bmk = computed.memberLogits().transpose(1, 0, 2);
-      float[] values = bmk.toFloatArray();
+      // Sample-major: sample i's members' logits are the i-th run of floatsPerSample values.
+      float[] values = computed.memberLogits().toFloatArray();
       for (int i = 0; i < ids.length; i++) {
         if (rows[i] == null) {
           cache.put(ids[i], Arrays.copyOfRange(values, i * per, (i + 1) * per));
@@ -52,11 +52,11 @@ final class CachedTeacherOutputs implements TeacherOutputs {
       }
       return computed;
     }
-    NDArray bmk = arrays.create(ids.length * per, view -> {
+    NDArray memberLogits = arrays.create(ids.length * per, view -> {
       for (float[] row : rows) {
         view.put(row);
       }
     }, new Shape(ids.length, members, per / members), step);
-    return new Teacher.Output(bmk.transpose(1, 0, 2), Map.of());
+    return new Teacher.Output(memberLogits, Map.of());
   }
 }

@@ -4,13 +4,17 @@ import ai.djl.ndarray.NDArray;
 import dev.mentor.training.engine.Scalars;
 
 /**
- * Turns the logits of a teacher ensemble, shape (m, b, k) for m members (m = 1 for a single
- * teacher), into the soft targets a student learns from. Two conventions exist and give different
- * targets when members disagree: the mean of the members' tempered probabilities,
+ * Turns the logits of a teacher ensemble, sample-major of shape (b, m, k) for m members (m = 1
+ * for a single teacher), into the soft targets a student learns from. Two conventions exist and
+ * give different targets when members disagree: the mean of the members' tempered probabilities,
  * {@code (1/m) Σ_j softmax(z_j / T)} (the default), or the tempered softmax of the mean logits,
- * {@code softmax(((1/m) Σ_j z_j) / T)}. Softmax runs over the class axis; the result has shape (b, k).
+ * {@code softmax(((1/m) Σ_j z_j) / T)}. Softmax runs over the class axis, the mean over the
+ * members' axis 1; the result has shape (b, k).
  */
 public final class EnsembleTargets {
+  /** The members' axis of the teacher's logits (batch, members, classes). */
+  private static final int MEMBERS = 1;
+
   private EnsembleTargets() {}
 
   /**
@@ -22,18 +26,18 @@ public final class EnsembleTargets {
     Arguments.positive("temperature", temperature);
     return averageLogits
         ? tempered(meanLogits(memberLogits), temperature).softmax(1)
-        : tempered(memberLogits, temperature).softmax(2).mean(new int[] {0});
+        : tempered(memberLogits, temperature).softmax(2).mean(new int[] {MEMBERS});
   }
 
   /** The members' mean logits {@code (1/m) Σ_j z_j}, shape (b, k). */
   public static NDArray meanLogits(NDArray memberLogits) {
     requireMembersBatchClasses(memberLogits);
-    return memberLogits.mean(new int[] {0});
+    return memberLogits.mean(new int[] {MEMBERS});
   }
 
   private static void requireMembersBatchClasses(NDArray memberLogits) {
     if (memberLogits.getShape().dimension() != 3) {
-      throw new IllegalArgumentException("ensemble logits need shape (members, batch, classes), got " + memberLogits.getShape());
+      throw new IllegalArgumentException("ensemble logits need shape (batch, members, classes), got " + memberLogits.getShape());
     }
   }
 

@@ -3,6 +3,7 @@ package dev.mentor.training.distill;
 import ai.djl.ndarray.NDArray;
 import dev.mentor.messages.spec.DistillSpec.LogitMode;
 import dev.mentor.messages.spec.DistillSpec;
+import java.util.function.DoubleFunction;
 
 /**
  * How a student learns from its teacher's logits ({@code distill.logits}): the loss term at
@@ -18,7 +19,7 @@ public interface LogitMethod {
   CompositeLoss.Term term(DistillSpec spec, double alpha);
 
   /**
-   * The teacher's target the term reads, from the members' logits {@code [members, batch, classes]},
+   * The teacher's target the term reads, from the members' logits {@code [batch, members, classes]},
    * named as the term's label; null when the method reads no teacher logits.
    */
   NDArray target(NDArray memberLogits, DistillSpec spec);
@@ -40,7 +41,7 @@ public interface LogitMethod {
   String ensembleTarget(DistillSpec spec, int members);
 
   /** The term's constants for a person reading the spec, e.g. {@code , with α = 0.5}; {@code number} formats a value. */
-  String constants(DistillSpec spec, java.util.function.DoubleFunction<String> number);
+  String constants(DistillSpec spec, DoubleFunction<String> number);
 
   /** The method in a few words, for the report's table. */
   String shortName(DistillSpec spec);

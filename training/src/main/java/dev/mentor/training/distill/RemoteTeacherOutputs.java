@@ -26,10 +26,10 @@ final class RemoteTeacherOutputs implements TeacherOutputs {
     long[] ids = batch.sampleIds();
     float[] values = remote.memberLogits(epoch, index, ids);
     if (values.length != members * ids.length * classes) {
-      throw new IllegalStateException("the remote teacher sent " + values.length + " logits for " + ids.length + " samples; expected " + members
-          + " members × " + ids.length + " × " + classes + " classes");
+      throw new IllegalStateException("the remote teacher sent " + values.length + " logits for " + ids.length + " samples; expected "
+          + ids.length + " × " + members + " members × " + classes + " classes");
     }
-    NDArray memberLogits = arrays.create(values.length, view -> view.put(values), new Shape(members, ids.length, classes), step);
+    NDArray memberLogits = arrays.create(values.length, view -> view.put(values), new Shape(ids.length, members, classes), step);
     Map<String, NDArray> stages = new HashMap<>();
     // Copied (not the reused direct buffer of the logits): several arrays of one step must not share memory.
     remote.stages(epoch, index, ids, taps).forEach((stage, out) -> stages.put(stage, step.create(out.values(), new Shape(out.shape()))));

@@ -18,8 +18,10 @@ import java.util.Set;
  * A frozen teacher: one model or the members of an ensemble, always run in inference mode
  * (BatchNorm on running statistics, dropout off) with gradient recording off, so no graph is
  * built and nothing of the teacher ever changes. Its output is the members' logits stacked
- * {@code [members, batch, classes]} and, for a single model, the requested stage outputs. A member
- * trained in another experiment gets its inputs standardised as in its own training.
+ * sample-major, {@code [batch, members, classes]} (per sample, every member's logits: the one
+ * layout from here to the loss, in the cache, the store and the tensor frames alike), and, for a
+ * single model, the requested stage outputs. A member trained in another experiment gets its
+ * inputs standardised as in its own training.
  */
 public final class Teacher {
   /** How the teacher runs, for the record. */
@@ -110,10 +112,10 @@ public final class Teacher {
         logits.add(out.logits());
         tapped = out.taps();
       }
-      return new Output(NDArrays.stack(logits), tapped);
+      return new Output(NDArrays.stack(logits, 1), tapped);
     }
   }
 
-  /** Member logits {@code [members, batch, classes]} and tapped stage outputs. */
+  /** The members' logits, sample-major {@code [batch, members, classes]}, and tapped stage outputs. */
   public record Output(NDArray memberLogits, Map<String, NDArray> taps) {}
 }

@@ -6,9 +6,10 @@ import java.util.Map;
 /**
  * A frozen teacher's logits per sample, for one teacher and one view of the data (the same
  * inputs every epoch: no augmentation), filled on first use and read on every later epoch and by
- * every later student of the same teacher and view. Values are the members' logits, member-major
- * ({@code members × classes} floats per sample), so any temperature or averaging can be applied
- * to them later. Lookups and hits are counted per student through {@link Counter}.
+ * every later student of the same teacher and view. Values are the sample's members' logits,
+ * {@code members × classes} floats (its row of the teacher's sample-major output), so any
+ * temperature or averaging can be applied to them later. Lookups and hits are counted per
+ * student through {@link Counter}.
  */
 public final class TeacherCache {
   private final int floatsPerSample;

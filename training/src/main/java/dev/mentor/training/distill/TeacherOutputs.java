@@ -6,7 +6,7 @@ import java.util.Set;
 
 /**
  * Where a student's objective gets its teacher's outputs for a batch, always for exactly the
- * batch's samples: the members' logits {@code [members, batch, classes]} and the requested stage
+ * batch's samples: the members' logits {@code [batch, members, classes]} and the requested stage
  * outputs. Implementations: {@link LiveTeacherOutputs} (the teacher runs in the student's loop,
  * on the student's inputs or the samples' clean versions), {@link CachedTeacherOutputs} (logits
  * computed once per sample) and {@link RemoteTeacherOutputs} (streamed from a process running the

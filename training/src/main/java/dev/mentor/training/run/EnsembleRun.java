@@ -122,13 +122,19 @@ final class EnsembleRun {
           events.add(new RunEvent(e.epoch(), e.kind(), "member " + m + ": " + e.message()));
         }
       }
-      return new RunRecord(RunRecord.SCHEMA_VERSION, ctx.spec().name(), arm.name(), seed, arm.task(), arm.strategy().specName(),
-          RunExecutor.describe(arm) + " ensemble of " + n, null, sum(members, RunRecord::parameters), sum(members, RunRecord::trainableParameters),
-          sum(members, RunRecord::multiplyAdds), sum(members, RunRecord::bytes), first.trainSamples(), first.validationSamples(),
-          first.epochsPlanned(), first.epochsRun(), first.selectedEpoch(), "each member: " + first.selection() + " (member 0; learning curve of member 0)",
-          0, members.stream().mapToDouble(RunRecord::trainSeconds).sum(), first.samplesPerSecond(),
-          Metrics.of(Ensembles.average(validation)), Metrics.of(Ensembles.average(test)), shifted, first.history(), events,
-          null, ensemble, cost, ctx.data().provenance(arm.task(), seed, inputs));
+      return RunRecordBuilder.of(ctx.spec().name(), arm, seed)
+          .setModel(RunExecutor.describe(arm) + " ensemble of " + n, sum(members, RunRecord::parameters), sum(members, RunRecord::trainableParameters),
+              sum(members, RunRecord::multiplyAdds), sum(members, RunRecord::bytes))
+          .setSamples(first.trainSamples(), first.validationSamples())
+          .setEpochs(first.epochsPlanned(), first.epochsRun(), first.selectedEpoch(),
+              "each member: " + first.selection() + " (member 0; learning curve of member 0)")
+          .setCurve(first.history(), events)
+          .setTrainingTime(members.stream().mapToDouble(RunRecord::trainSeconds).sum(), first.samplesPerSecond())
+          .setMetrics(Metrics.of(Ensembles.average(validation)), Metrics.of(Ensembles.average(test)), shifted)
+          .optEnsemble(ensemble)
+          .setInference(cost)
+          .setProvenance(ctx.data().provenance(arm.task(), seed, inputs))
+          .build();
     }
   }
 

@@ -313,7 +313,7 @@ final class Session {
     return row;
   }
 
-  /** Evaluates the selected weights on validation, test and shifted test data, and saves them. */
+  /** Evaluates the selected weights on validation, test and shifted test data, saves them, and has {@link RunRecordBuilder} assemble the record. */
   private RunRecord evaluate() throws IOException {
     EvalMetrics validationMetrics = Metrics.of(trainer.predict(validation));
     Batches testBatches = evaluationBatches(data.test(), normalization);
@@ -330,13 +330,23 @@ final class Session {
         firstSample(data.test(), normalization), manager),
         data.test().size() / testSeconds, Files.size(dir.resolve("model.params")));
     ModelStats stats = ModelStats.of(model);
-    double seconds = history.stream().mapToDouble(EpochMetrics::seconds).sum();
-    double throughput = history.stream().mapToDouble(EpochMetrics::samplesPerSecond).average().orElse(0);
-    return new RunRecord(RunRecord.SCHEMA_VERSION, ctx.spec().name(), arm.name(), seed, arm.task(), arm.strategy().specName(),
-        RunExecutor.describe(arm), teacher == null ? null : teacher.teacher().source(), stats.parameters(), trainableCount, stats.multiplyAdds(), stats.bytes(),
-        data.train().size(), data.validation().size(), RunExecutor.plannedEpochs(arm), epochsDone, selectedEpoch, selection,
-        pruning == null ? 0 : pruning.sparsity(), seconds, throughput, validationMetrics, test, shifted, history, events,
-        teacher == null ? null : distillationInfo(), null, cost, ctx.data().provenance(arm.task(), runSeed, normalization));
+    RunRecordBuilder record = RunRecordBuilder.of(ctx.spec().name(), arm, seed)
+        .setModel(RunExecutor.describe(arm), stats.parameters(), trainableCount, stats.multiplyAdds(), stats.bytes())
+        .setSamples(data.train().size(), data.validation().size())
+        .setEpochs(RunExecutor.plannedEpochs(arm), epochsDone, selectedEpoch, selection)
+        .setCurve(history, events)
+        .setTrainingTime(history.stream().mapToDouble(EpochMetrics::seconds).sum(),
+            history.stream().mapToDouble(EpochMetrics::samplesPerSecond).average().orElse(0))
+        .setMetrics(validationMetrics, test, shifted)
+        .setInference(cost)
+        .setProvenance(ctx.data().provenance(arm.task(), runSeed, normalization));
+    if (teacher != null) {
+      record.optDistillation(teacher.teacher().source(), distillationInfo());
+    }
+    if (pruning != null) {
+      record.optSparsity(pruning.sparsity());
+    }
+    return record.build();
   }
 
   private DistillationInfo distillationInfo() {

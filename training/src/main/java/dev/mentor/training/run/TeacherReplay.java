@@ -3,7 +3,6 @@ package dev.mentor.training.run;
 import static dev.mentor.training.run.ExperimentData.augmentation;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
@@ -65,10 +64,9 @@ final class TeacherReplay {
           try (NDManager step = manager.newSubManager(); GradMode off = GradMode.off()) {
             Batches.Batch batch = batches.get(i, step);
             Teacher.Output out = teacher.forward(batch.inputs(), stages);
-            NDArray sampleMajor = out.memberLogits().transpose(1, 0, 2);
             ids = batch.sampleIds();
-            shape = sampleMajor.getShape().getShape();
-            values = sampleMajor.toFloatArray();
+            shape = out.memberLogits().getShape().getShape();
+            values = out.memberLogits().toFloatArray();
             for (String stage : stages) {
               tapValues.put(stage, out.taps().get(stage).toFloatArray());
               tapShapes.put(stage, out.taps().get(stage).getShape().getShape());

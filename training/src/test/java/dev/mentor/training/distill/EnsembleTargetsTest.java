@@ -8,10 +8,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.mentor.training.engine.GradMode;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class EnsembleTargetsTest {
-  // Two members, batch 1, three classes; they disagree on the winning class.
+  // Batch 1, two members, three classes (sample-major); they disagree on the winning class.
   private static final double[] MEMBER_A = {2, 0, 0};
   private static final double[] MEMBER_B = {0, 0, 4};
 
@@ -46,7 +47,7 @@ class EnsembleTargetsTest {
   @Test
   void probabilities_singleTeacher_theConventionsAgree() {
     try (NDManager manager = NDManager.newBaseManager(); GradMode off = GradMode.off()) {
-      NDArray single = manager.create(new float[] {1, -1, 0.5f, 3, 0, 0}, new Shape(1, 2, 3));
+      NDArray single = manager.create(new float[] {1, -1, 0.5f, 3, 0, 0}, new Shape(2, 1, 3));
       float[] averaged = EnsembleTargets.probabilities(single, 4, false).toFloatArray();
       float[] fromMeanLogits = EnsembleTargets.probabilities(single, 4, true).toFloatArray();
       assertThat(averaged).containsExactly(fromMeanLogits, offset(1e-7f));
@@ -82,7 +83,7 @@ class EnsembleTargetsTest {
   }
 
   private static NDArray members(NDManager manager) {
-    return manager.create(toFloats(concat(MEMBER_A, MEMBER_B)), new Shape(2, 1, 3));
+    return manager.create(toFloats(concat(MEMBER_A, MEMBER_B)), new Shape(1, 2, 3));
   }
 
   private static double[] softmax(double[] logits, double temperature) {
@@ -95,7 +96,7 @@ class EnsembleTargetsTest {
   }
 
   private static double[] concat(double[] a, double[] b) {
-    double[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    double[] out = Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;
   }
