@@ -16,7 +16,7 @@ import dev.mentor.training.cli.DataInstallOption;
 import dev.mentor.training.cli.MentorCli;
 import dev.mentor.training.engine.EngineThreads;
 import dev.mentor.training.files.AtomicFiles;
-import dev.mentor.training.run.ExperimentRunner;
+import dev.mentor.training.run.ExperimentFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,12 +79,13 @@ final class RunCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--roles of mentor run must include experiments");
     }
     String text = Files.readString(file);
-    ExperimentSpec spec = SpecReader.parse(text);
-    Path baseDir = MentorCli.baseDir(file);
+    ExperimentFile experiment = new ExperimentFile(file, SpecReader.parse(text));
+    ExperimentSpec spec = experiment.spec();
+    Path baseDir = experiment.baseDir();
     // Everything that can be checked before training is checked here, before any broker starts.
     // On a thread of its own: engine work left on the main thread slows the training threads (see EngineThreads).
     EngineThreads.onFreshThread("mentor-validate", () -> {
-      new ExperimentRunner(spec, baseDir, output).validate();
+      experiment.runner(output).validate();
       return null;
     });
     Path temp = Files.createTempDirectory("mentor-run-");

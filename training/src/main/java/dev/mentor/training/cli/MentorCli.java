@@ -2,9 +2,9 @@ package dev.mentor.training.cli;
 
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecException;
-import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.training.engine.EngineDefectException;
 import dev.mentor.training.engine.EngineKernels;
+import dev.mentor.training.run.ExperimentFile;
 import dev.mentor.training.run.ExperimentRunner;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -131,8 +131,9 @@ public final class MentorCli {
     @Override
     public Integer call() {
       dataInstall.apply();
-      ExperimentSpec spec = SpecReader.read(file);
-      ExperimentRunner runner = new ExperimentRunner(spec, baseDir(file), output);
+      ExperimentFile experiment = ExperimentFile.read(file);
+      ExperimentSpec spec = experiment.spec();
+      ExperimentRunner runner = experiment.runner(output);
       runner.validate();
       runner.notes().forEach(note -> System.err.println("note: " + note));
       if (explain) {
@@ -147,18 +148,12 @@ public final class MentorCli {
 
   /** Runs an experiment file in this process with a progress display; returns the exit code. */
   public static int runInProcess(Path file, Path output) throws java.io.IOException {
-    ExperimentSpec spec = SpecReader.read(file);
-    ExperimentRunner runner = new ExperimentRunner(spec, baseDir(file), output);
+    ExperimentRunner runner = ExperimentFile.read(file).runner(output);
     runner.validate();
     runner.notes().forEach(note -> System.err.println("note: " + note));
     ConsoleProgress progress = new ConsoleProgress(System.err, System.out);
     runner.run(progress);
     System.out.println("report: " + runner.paths().experimentDir().resolve("report.md"));
     return 0;
-  }
-
-  public static Path baseDir(Path file) {
-    Path parent = file.toAbsolutePath().getParent();
-    return parent == null ? Path.of(".") : parent;
   }
 }
