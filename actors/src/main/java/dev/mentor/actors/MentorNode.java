@@ -17,29 +17,16 @@ import dev.mentor.messages.job.JobRejection;
 import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.messages.tensor.TeacherStreamRequest;
 import dev.mentor.messages.topic.Topics;
-import dev.mentor.monitoring.GpuMeters;
 import dev.mentor.monitoring.LoopHealth;
-import dev.mentor.monitoring.MetricsServer;
-import dev.mentor.monitoring.ProcessMemoryMeters;
-import dev.mentor.monitoring.RuntimeMeters;
-import dev.mentor.monitoring.TensorBusMeters;
-import dev.mentor.monitoring.TrainingMeters;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.config.MeterFilter;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.mentor.monitoring.MentorMonitoring;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
@@ -50,7 +37,9 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  * One Mentor service process wired to a broker: creates the topics, then runs the actor system
  * (guardian {@link MentorService}), the job intake feeding it, the control listener forwarding
  * cancel, pause and resume requests, the listener taking teacher-stream requests (each role
- * only when the settings give the process that role), and the sink publishing status and results. Experiments accepted before and
+ * only when the settings give the process that role), and the sink publishing status and results;
+ * when the settings ask for metrics, the process's meters and endpoint ({@link MentorMonitoring},
+ * given this node's broker, device slots and actor system through its probes). Experiments accepted before and
  * not ended (the service stopped or crashed while they ran) are resumed at start, from their
  * runs' checkpoints. {@link #close()} stops intake and
  * control first, so no new work arrives, then the actors, the sink last.
@@ -61,7 +50,8 @@ public final class MentorNode implements AutoCloseable {
   private final JobIntake intake;
   private final JsonTopicListener<ControlRequest> control;
   private final JsonTopicListener<TeacherStreamRequest> teachers;
-  private final Monitoring monitoring;
+  private final MentorMonitoring monitoring;
+  private final NodeProbes probes;
   private final LoopHealth loops;
 
   /** How long {@link #close()} waits for runs to finish their epoch before it stops anyway. */
@@ -72,10 +62,11 @@ public final class MentorNode implements AutoCloseable {
 
   private MentorNode(KafkaStatusSink sink, ActorSystem<MentorService.Command> system, JobIntake intake,
       JsonTopicListener<ControlRequest> control, JsonTopicListener<TeacherStreamRequest> teachers,
-      Monitoring monitoring, LoopHealth loops) {
+      MentorMonitoring monitoring, NodeProbes probes, LoopHealth loops) {
     this.loops = loops;
     this.teachers = teachers;
     this.monitoring = monitoring;
+    this.probes = probes;
     this.sink = sink;
     this.system = system;
     this.intake = intake;
@@ -111,8 +102,8 @@ public final class MentorNode implements AutoCloseable {
     LoopHealth loops = new LoopHealth();
     Files.createDirectories(stateDir);
     KafkaStatusSink kafkaSink = new KafkaStatusSink(clientProperties, stateDir.resolve(UNPUBLISHED_FILE), loops, Duration.ofSeconds(10));
-    Monitoring monitoring = settings.metrics() == null ? null : new Monitoring(settings.metrics(), loops, kafkaSink);
-    StatusSink sink = monitoring == null ? kafkaSink : new MeteredStatusSink(kafkaSink, monitoring.training, monitoring.runtime);
+    MentorMonitoring monitoring = settings.metrics() == null ? null : new MentorMonitoring(settings.metrics().retention(), loops, kafkaSink);
+    StatusSink sink = monitoring == null ? kafkaSink : new MeteredStatusSink(kafkaSink, monitoring.training(), monitoring.runtime());
     // One training thread per device slot (a run holds its slot's thread while it trains), and one
     // per teacher-stream slot when this process serves teachers (MentorService: they have slots of their own).
     int threads = settings.slots().size() * (settings.roles().contains(ServiceSettings.TEACHERS) ? 2 : 1);
@@ -126,11 +117,13 @@ public final class MentorNode implements AutoCloseable {
     JsonTopicListener<TeacherStreamRequest> teachers = settings.roles().contains(ServiceSettings.TEACHERS)
         ? TeacherRequestListener.start(clientProperties, request -> system.tell(new MentorService.StreamTeacher(request)),
             reason -> invalid(monitoring, Topics.TEACHER_REQUESTS), loops) : null;
+    NodeProbes probes = null;
     if (monitoring != null) {
-      monitoring.start(clientProperties, system);
+      probes = new NodeProbes(clientProperties, system);
+      monitoring.start(settings.metrics().bind(), settings.metrics().port(), probes);
     }
     if (!settings.roles().contains(ServiceSettings.EXPERIMENTS)) {
-      return new MentorNode(kafkaSink, system, null, null, teachers, monitoring, loops);
+      return new MentorNode(kafkaSink, system, null, null, teachers, monitoring, probes, loops);
     }
     resumeUnfinished(stateDir, system);
     JsonTopicListener<ControlRequest> control = ControlListener.start(clientProperties, request -> system.tell(switch (request.action()) {
@@ -147,7 +140,7 @@ public final class MentorNode implements AutoCloseable {
       @Override
       public void rejected(JobRejection rejection) {
         if (monitoring != null) {
-          monitoring.runtime.rejectedJob();
+          monitoring.runtime().rejectedJob();
         }
         StringBuilder line = new StringBuilder("mentor: rejected job '" + rejection.experimentId() + "':");
         for (JobRejection.FieldError error : rejection.errors()) {
@@ -164,93 +157,59 @@ public final class MentorNode implements AutoCloseable {
         system.tell(new MentorService.JobDuplicate(experimentId));
       }
     }, loops);
-    return new MentorNode(kafkaSink, system, intake, control, teachers, monitoring, loops);
+    return new MentorNode(kafkaSink, system, intake, control, teachers, monitoring, probes, loops);
   }
 
-  private static void invalid(Monitoring monitoring, String topic) {
+  private static void invalid(MentorMonitoring monitoring, String topic) {
     if (monitoring != null) {
-      monitoring.runtime.invalidRecord(topic);
+      monitoring.runtime().invalidRecord(topic);
     }
   }
 
   /**
-   * The process's meters, their endpoint, and the task that every 2 s samples device slots, GPUs
-   * and broker reachability and purges ended experiments' series.
+   * What the monitoring samples from this node every 2 s: whether the broker answers (through an
+   * admin client of its own, closed with the node), the device slots (asked of the service), and
+   * whether the actor system still runs.
    */
-  private static final class Monitoring implements AutoCloseable {
-    final PrometheusMeterRegistry registry =
-        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    final TrainingMeters training;
-    final RuntimeMeters runtime = new RuntimeMeters();
-    final ServiceSettings.Metrics settings;
-    final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "mentor-metrics-sampler");
-      t.setDaemon(true);
-      return t;
-    });
-    final GpuMeters gpus = new GpuMeters();
-    volatile boolean brokerReachable;
-    volatile boolean draining;
-    MetricsServer server;
-    Admin admin;
+  private static final class NodeProbes implements MentorMonitoring.Probes, AutoCloseable {
+    private final Admin admin;
+    private final ActorSystem<MentorService.Command> system;
 
-    final LoopHealth loops;
-
-    Monitoring(ServiceSettings.Metrics settings, LoopHealth loops, KafkaStatusSink sink) {
-      this.settings = settings;
-      this.loops = loops;
-      loops.bindTo(registry);
-      sink.bindTo(registry);
-      // Without the two meters promtool's lint rejects: a CPU count named like a summary's _count, and CPU time in "ns".
-      registry.config().meterFilter(MeterFilter.deny(
-          id -> id.getName().equals("system.cpu.count") || id.getName().equals("process.cpu.time")));
-      this.training = new TrainingMeters(settings.retention());
-      training.bindTo(registry);
-      runtime.bindTo(registry);
-      new JvmMemoryMetrics().bindTo(registry);
-      new JvmThreadMetrics().bindTo(registry);
-      new ProcessorMetrics().bindTo(registry);
-      new ProcessMemoryMeters().bindTo(registry);
-      TensorBusMeters.process().bindTo(registry);
-      gpus.bindTo(registry);
+    NodeProbes(Map<String, Object> clientProperties, ActorSystem<MentorService.Command> system) {
+      this.admin = new KafkaClients(clientProperties).admin();
+      this.system = system;
     }
 
-    void start(Map<String, Object> clientProperties, ActorSystem<MentorService.Command> system) throws IOException {
-      admin = new KafkaClients(clientProperties).admin();
-      sampler.scheduleWithFixedDelay(() -> {
-        try {
-          admin.describeCluster().clusterId().get(2, TimeUnit.SECONDS);
-          brokerReachable = true;
-        } catch (Exception e) {
-          brokerReachable = false;
-        }
-        try {
-          DeviceAllocator.Usage usage = AskPattern.<MentorService.Command, DeviceAllocator.Usage>ask(system,
-              MentorService.GetDeviceUsage::new, Duration.ofSeconds(2), system.scheduler()).toCompletableFuture().get(3, TimeUnit.SECONDS);
-          runtime.devices(usage.total(), usage.used(), usage.queued());
-        } catch (Exception e) {
-          // the actor system is stopping: keep the last values
-        }
-        gpus.sample();
-        training.purge(Instant.now());
-      }, 0, 2, TimeUnit.SECONDS);
-      server = MetricsServer.start(settings.bind(), settings.port(), registry,
-          () -> brokerReachable && !draining && loops.healthy() && !system.getWhenTerminated().toCompletableFuture().isDone());
+    @Override
+    public boolean brokerReachable() {
+      try {
+        admin.describeCluster().clusterId().get(2, TimeUnit.SECONDS);
+        return true;
+      } catch (Exception e) {
+        return false;
+      }
     }
 
-    int port() {
-      return server.port();
+    @Override
+    public Optional<MentorMonitoring.DeviceSlots> deviceSlots() {
+      try {
+        DeviceAllocator.Usage usage = AskPattern.<MentorService.Command, DeviceAllocator.Usage>ask(system,
+            MentorService.GetDeviceUsage::new, Duration.ofSeconds(2), system.scheduler()).toCompletableFuture().get(3, TimeUnit.SECONDS);
+        return Optional.of(new MentorMonitoring.DeviceSlots(usage.total(), usage.used(), usage.queued()));
+      } catch (Exception e) {
+        // the actor system is stopping: the last values stay
+        return Optional.empty();
+      }
+    }
+
+    @Override
+    public boolean running() {
+      return !system.getWhenTerminated().toCompletableFuture().isDone();
     }
 
     @Override
     public void close() {
-      sampler.shutdownNow();
-      if (server != null) {
-        server.close();
-      }
-      if (admin != null) {
-        admin.close();
-      }
+      admin.close();
     }
   }
 
@@ -286,8 +245,8 @@ public final class MentorNode implements AutoCloseable {
    * returns at once when nothing ever scraped.
    */
   public void awaitFinalScrape(Duration timeout) throws InterruptedException {
-    if (monitoring != null && monitoring.server.scrapes() > 0) {
-      monitoring.server.awaitNextScrape(timeout);
+    if (monitoring != null) {
+      monitoring.awaitFinalScrape(timeout);
     }
   }
 
@@ -314,7 +273,7 @@ public final class MentorNode implements AutoCloseable {
    */
   public void close(Duration stopTimeout) throws Exception {
     if (monitoring != null) {
-      monitoring.draining = true;
+      monitoring.draining();
     }
     if (intake != null) {
       intake.close();
@@ -334,6 +293,7 @@ public final class MentorNode implements AutoCloseable {
     system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
     if (monitoring != null) {
       monitoring.close();
+      probes.close();
     }
     sink.close();
   }

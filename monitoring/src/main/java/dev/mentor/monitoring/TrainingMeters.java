@@ -1,5 +1,6 @@
 package dev.mentor.monitoring;
 
+import dev.mentor.messages.job.StatusEvent.Kind;
 import dev.mentor.messages.record.EnsembleMetrics.UncertaintyStats;
 import dev.mentor.messages.record.EpochMetrics;
 import io.micrometer.core.instrument.Counter;
@@ -13,6 +14,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The learning curves of every run, as Prometheus sees them: per run (tags {@code experiment},
@@ -58,7 +60,7 @@ public final class TrainingMeters implements MeterBinder {
     final Map<String, double[]> terms = new ConcurrentHashMap<>();
     final Map<String, double[]> uncertainty = new ConcurrentHashMap<>();
     volatile double temperature = Double.NaN;
-    final List<Meter> meters = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<Meter> meters = new CopyOnWriteArrayList<>();
 
     Run(Tags tags) {
       this.tags = tags;
@@ -96,16 +98,16 @@ public final class TrainingMeters implements MeterBinder {
     run.meters.add(Gauge.builder("mentor.training.epochs", run, x -> x.epochsPlanned).tags(run.tags).tag("state", "planned")
         .description("Epochs trained so far and planned").register(r));
     // Counters start at 0 with the run, so rate() and increase() see the first event.
-    for (String kind : EVENT_KINDS) {
-      run.meters.add(eventCounter(r, run, kind));
+    for (Kind kind : Kind.values()) {
+      if (kind.isRunNote()) {
+        run.meters.add(eventCounter(r, run, kind));
+      }
     }
   }
 
-  /** The run events counted by {@code mentor.training.events}, as its {@code kind} tag names them. */
-  public static final List<String> EVENT_KINDS = List.of("early-stopping", "overfitting");
-
-  private static Counter eventCounter(MeterRegistry r, Run run, String kind) {
-    return Counter.builder("mentor.training.events").tags(run.tags).tag("kind", kind)
+  /** The counter of a run's events of {@code kind} (a run note's), its {@code kind} tag the kind's wire name. */
+  private static Counter eventCounter(MeterRegistry r, Run run, Kind kind) {
+    return Counter.builder("mentor.training.events").tags(run.tags).tag("kind", kind.wireName())
         .description("Early-stopping and overfitting events of a run").register(r);
   }
 
@@ -194,10 +196,10 @@ public final class TrainingMeters implements MeterBinder {
     }
   }
 
-  /** An early-stopping or overfitting event of a run ({@code kind}: one of {@link #EVENT_KINDS}). */
-  public void runEvent(RunKey key, String kind) {
-    if (!EVENT_KINDS.contains(kind)) {
-      throw new IllegalArgumentException("kind must be one of " + EVENT_KINDS + ", got " + kind);
+  /** An early-stopping or overfitting event of a run ({@code kind}: a run note's, see {@link Kind#isRunNote}). */
+  public void runEvent(RunKey key, Kind kind) {
+    if (!kind.isRunNote()) {
+      throw new IllegalArgumentException("kind must be a run note's (early-stopping, overfitting), got " + kind);
     }
     Run run = runs.get(key);
     MeterRegistry r = registry;

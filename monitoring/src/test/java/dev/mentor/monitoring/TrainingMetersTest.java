@@ -2,6 +2,7 @@ package dev.mentor.monitoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mentor.messages.job.StatusEvent.Kind;
 import dev.mentor.messages.record.EnsembleMetrics.UncertaintyStats;
 import dev.mentor.messages.record.EpochMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -43,7 +44,7 @@ class TrainingMetersTest {
     meters.runEnded(RUN);
     assertThat(registry.get("mentor.training.throughput").gauge().value()).as("an ended run trains nothing").isZero();
     assertThat(registry.get("mentor.training.loss").tag("split", "validation").gauge().value()).as("its curve stays").isEqualTo(0.8);
-    meters.runEvent(RUN, "early-stopping");
+    meters.runEvent(RUN, Kind.EARLY_STOPPING);
     assertThat(registry.get("mentor.training.events").tag("kind", "early-stopping").counter().count()).isEqualTo(1);
     assertThat(registry.getMeters()).allSatisfy(m -> assertThat(m.getId().getDescription()).as(m.getId().getName()).isNotBlank());
   }

@@ -12,11 +12,11 @@ import dev.mentor.messages.job.StatusText;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.messages.topic.Topics;
-import dev.mentor.training.cli.DataInstallOption;
-import dev.mentor.training.cli.MentorCli;
 import dev.mentor.training.engine.EngineThreads;
 import dev.mentor.training.files.AtomicFiles;
+import dev.mentor.training.run.ExperimentFile;
 import dev.mentor.training.run.ExperimentRunner;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,8 +34,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -45,7 +48,8 @@ import picocli.CommandLine.Parameters;
  * events and prints them, and ends with the report. The broker and the service's job state live
  * in a temporary folder removed at exit; runs go to {@code --output}, so running the same
  * command again resumes unfinished runs and skips finished ones. {@code --in-process} runs the
- * experiment directly in this process without Kafka (the training library's own loop).
+ * experiment directly in this process without Kafka (the training library's own loop), with a
+ * progress display.
  */
 @Command(name = "run", description = "Run an experiment end to end through Kafka and the actor runtime (embedded broker by default).")
 final class RunCommand implements Callable<Integer> {
@@ -61,10 +65,10 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--in-process", description = "run directly in this process, without Kafka or actors")
   boolean inProcess;
 
-  @picocli.CommandLine.Mixin
+  @Mixin
   ServiceCommands.Slots slots = new ServiceCommands.Slots();
 
-  @picocli.CommandLine.Mixin
+  @Mixin
   DataInstallOption dataInstall = new DataInstallOption();
 
   @Override
@@ -72,19 +76,20 @@ final class RunCommand implements Callable<Integer> {
     // Before validation loads the data: the service in this process then finds it installed.
     dataInstall.apply();
     if (inProcess) {
-      return MentorCli.runInProcess(file, output);
+      return runInProcess();
     }
     ServiceSettings settings = slots.settings(null);
     if (!settings.roles().contains(ServiceSettings.EXPERIMENTS)) {
-      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--roles of mentor run must include experiments");
+      throw new ParameterException(new CommandLine(this), "--roles of mentor run must include experiments");
     }
     String text = Files.readString(file);
-    ExperimentSpec spec = SpecReader.parse(text);
-    Path baseDir = MentorCli.baseDir(file);
+    ExperimentFile experiment = new ExperimentFile(file, SpecReader.parse(text));
+    ExperimentSpec spec = experiment.spec();
+    Path baseDir = experiment.baseDir();
     // Everything that can be checked before training is checked here, before any broker starts.
     // On a thread of its own: engine work left on the main thread slows the training threads (see EngineThreads).
     EngineThreads.onFreshThread("mentor-validate", () -> {
-      new ExperimentRunner(spec, baseDir, output).validate();
+      experiment.runner(output).validate();
       return null;
     });
     Path temp = Files.createTempDirectory("mentor-run-");
@@ -110,6 +115,16 @@ final class RunCommand implements Callable<Integer> {
       }
       AtomicFiles.deleteTree(temp);
     }
+  }
+
+  /** The experiment run by the training library in this process, with a progress display; returns the exit code. */
+  private int runInProcess() throws IOException {
+    ExperimentRunner runner = ExperimentFile.read(file).runner(output);
+    runner.validate();
+    runner.notes().forEach(note -> System.err.println("note: " + note));
+    runner.run(new ConsoleProgress(System.err, System.out));
+    System.out.println("report: " + runner.paths().experimentDir().resolve("report.md"));
+    return 0;
   }
 
   /** The longest wait for a last scrape: Prometheus' default scrape interval. */

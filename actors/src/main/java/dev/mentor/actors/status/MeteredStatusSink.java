@@ -64,7 +64,7 @@ public final class MeteredStatusSink implements StatusSink {
     } else if (event instanceof EpochEnded epoch && epoch.metrics() != null) {
       training.epoch(run, epoch.metrics());
     } else if (event instanceof RunNote note) {
-      training.runEvent(run, note.kind().wireName());
+      training.runEvent(run, note.kind());
     } else if (event instanceof RunFinished || event instanceof RunFailed) {
       training.runEnded(run);
     }

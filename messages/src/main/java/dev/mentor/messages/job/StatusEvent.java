@@ -85,13 +85,17 @@ public sealed interface StatusEvent {
       return this == FINISHED || this == FAILED || this == CANCELLED;
     }
 
+    /** Whether this is the kind of a {@link RunNote}: a run's training event a monitor counts as it happens. */
+    public boolean isRunNote() {
+      return this == EARLY_STOPPING || this == OVERFITTING;
+    }
+
     /**
      * The kind a run's training event is published as, if it is one a monitor counts as it
      * happens (early stopping, overfitting); empty for notes that stay in the run's record.
      */
     public static Optional<Kind> ofRunNote(String runEventKind) {
-      return runEventKind.equals(EARLY_STOPPING.wireName) ? Optional.of(EARLY_STOPPING)
-          : runEventKind.equals(OVERFITTING.wireName) ? Optional.of(OVERFITTING) : Optional.empty();
+      return Arrays.stream(values()).filter(k -> k.isRunNote() && k.wireName.equals(runEventKind)).findFirst();
     }
 
     @Override
@@ -270,7 +274,7 @@ public sealed interface StatusEvent {
   record RunNote(int schemaVersion, String experimentId, Kind kind, String arm, Long seed, Integer epoch, String message, long timeMillis)
       implements StatusEvent {
     public RunNote {
-      if (kind != Kind.EARLY_STOPPING && kind != Kind.OVERFITTING) {
+      if (kind == null || !kind.isRunNote()) {
         throw new IllegalArgumentException("a run note's kind must be early-stopping or overfitting, got " + kind);
       }
     }

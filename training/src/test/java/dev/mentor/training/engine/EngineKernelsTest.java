@@ -1,30 +1,17 @@
 package dev.mentor.training.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
-import dev.mentor.training.cli.MentorCli;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The engine settings every JVM Mentor starts must have, decided from its environment, and real
- * child JVMs that report what their engine got: through {@link EngineKernels#applyTo} (how
- * Mentor starts children), in a JVM started with nothing set (a program embedding the library),
- * and with the user's opt-out, which reproduces the oneDNN defect on CPUs with AVX2 or wider.
+ * The engine settings every JVM Mentor starts must have, decided from its environment, and what
+ * this test JVM's engine got. Child JVMs started the way Mentor starts them are checked by the
+ * command line's {@code EngineCheckCommandTest} in the actors module, through {@code mentor engine-check}.
  */
 class EngineKernelsTest {
-  @TempDir Path dir;
-
   @Test
   void missingVariables_followTheSettings() {
     assertThat(EngineKernels.missingVariables(Map.of()))
@@ -54,56 +41,5 @@ class EngineKernelsTest {
     assertThat(EngineKernels.current().source()).isEqualTo("environment");
     assertThat(EngineKernels.current().cap()).isEqualTo(EngineKernels.DEFAULT_CAP);
     assertThat(EngineKernels.convolutionKernels()).isEqualTo("pytorch");
-  }
-
-  @Test
-  void aChildStartedThroughApplyTo_getsTheCapInItsEnvironment_andPassesTheCheck() throws Exception {
-    Result child = engineCheck(environment -> {}, true);
-    assertThat(child.exitCode()).as(child.output()).isZero();
-    assertThat(child.output())
-        .contains("convolutions on PyTorch's kernels (oneDNN off), oneDNN ISA SSE41 (ONEDNN_MAX_CPU_ISA=SSE41, environment)")
-        .contains("engine self-check 1: passed");
-  }
-
-  @Test
-  void aJvmStartedWithNothingSet_capsItselfBeforeTheEngineLoads_andPassesTheCheck() throws Exception {
-    Result child = engineCheck(environment -> {}, false);
-    assertThat(child.exitCode()).as(child.output()).isZero();
-    assertThat(child.output())
-        .contains("ONEDNN_MAX_CPU_ISA=SSE41, set by Mentor in this process")
-        .contains("engine self-check 1: passed");
-  }
-
-  @Test
-  void optingOut_onACpuWithAvx2_reproducesTheDefect_andStopsWithCpuIsaAndFix() throws Exception {
-    assumeThat(EngineKernels.cpuFlags()).as("the defect needs oneDNN's AVX2 or AVX-512 kernels").contains("avx2");
-    Result child = engineCheck(environment -> environment.put(EngineKernels.SETTING, "native"), true);
-    // If a later libtorch fixes the kernels this fails: then the default settings can be revisited (docs/engine.md).
-    assertThat(child.exitCode()).as(child.output()).isEqualTo(1);
-    assertThat(child.output())
-        .contains("engine self-check 1: FAILED")
-        .contains("mentor: the engine computes wrong convolution results on this CPU (" + EngineKernels.cpuModel())
-        .contains("convolutions on oneDNN, oneDNN ISA " + EngineKernels.widestIsa() + " (uncapped, MENTOR_ONEDNN_ISA=native)")
-        .contains("Fix: leave MENTOR_ONEDNN_ISA unset");
-  }
-
-  private record Result(int exitCode, String output) {}
-
-  /** {@code mentor engine-check} in a child JVM whose environment holds none of the engine settings, then {@code adjust}. */
-  private Result engineCheck(Consumer<Map<String, String>> adjust, boolean throughApplyTo) throws IOException, InterruptedException {
-    List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dai.djl.offline=true",
-        "-Xmx512m", "-cp", System.getProperty("java.class.path"), MentorCli.class.getName(), "engine-check");
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile());
-    builder.environment().keySet().removeAll(List.of(EngineKernels.ISA_VARIABLE, EngineKernels.LOG_VARIABLE, EngineKernels.SETTING));
-    adjust.accept(builder.environment());
-    if (throughApplyTo) {
-      EngineKernels.applyTo(builder);
-    }
-    Process process = builder.start();
-    if (!process.waitFor(120, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-      throw new AssertionError("engine-check did not finish in 120 s");
-    }
-    return new Result(process.exitValue(), Files.readString(dir.resolve("out.txt"), StandardCharsets.UTF_8));
   }
 }

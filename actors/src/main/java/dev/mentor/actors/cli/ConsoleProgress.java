@@ -1,4 +1,4 @@
-package dev.mentor.training.cli;
+package dev.mentor.actors.cli;
 
 import dev.mentor.messages.record.EpochMetrics;
 import dev.mentor.messages.record.RunRecord;

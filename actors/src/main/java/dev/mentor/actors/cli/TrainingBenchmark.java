@@ -1,4 +1,4 @@
-package dev.mentor.training.cli;
+package dev.mentor.actors.cli;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -38,8 +38,6 @@ import dev.mentor.training.model.StagedModel;
 import dev.mentor.training.optim.MentorOptimizer;
 import dev.mentor.training.run.Environment;
 import dev.mentor.training.run.InferenceCosts;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.GarbageCollectorMXBean;
@@ -49,12 +47,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Training throughput, side by side and interleaved in one run: Mentor's loop and the same
@@ -63,7 +67,7 @@ import java.util.concurrent.Callable;
  * peak and the share of it a training step reaches; then resident memory after each epoch.
  */
 @Command(name = "bench", description = "Throughput and memory benchmark (prints tables).")
-public final class Benchmark implements Callable<Integer> {
+public final class TrainingBenchmark implements Callable<Integer> {
   @Option(names = "--threads", split = ",", defaultValue = "1,2")
   int[] threads;
 
@@ -181,7 +185,7 @@ public final class Benchmark implements Callable<Integer> {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder pb = new ProcessBuilder(java, "-Dai.djl.offline=true", "-Xmx2g", "-XX:MaxDirectMemorySize=512m",
         "-D" + EngineSelfCheck.REPORT_ONLY_PROPERTY + "=true",
-        "-cp", System.getProperty("java.class.path"), MentorCli.class.getName(), "bench", "--throughput-json",
+        "-cp", System.getProperty("java.class.path"), MentorMain.class.getName(), "bench", "--throughput-json",
         "--threads", String.valueOf(threadCount), "--samples", String.valueOf(samples), "--batch", String.valueOf(batch));
     Map<String, String> environment = pb.environment();
     environment.remove(EngineKernels.ISA_VARIABLE);
@@ -396,7 +400,7 @@ public final class Benchmark implements Callable<Integer> {
     models.put("teacher cnn [32, 64] fc128", List.of(exampleModel("cnn")));
     models.put("student cnn [8, 16] fc32", List.of(STUDENT));
     ModelSpec member = new ModelSpec(ModelSpec.Type.CNN, null, List.of(16, 32), 64, 0.0, null);
-    models.put("ensemble 5 x cnn [16, 32] fc64", java.util.Collections.nCopies(5, member));
+    models.put("ensemble 5 x cnn [16, 32] fc64", Collections.nCopies(5, member));
     models.put("single cnn [16, 32] fc64", List.of(member));
     for (Map.Entry<String, List<ModelSpec>> entry : models.entrySet()) {
       try (NDManager manager = NDManager.newBaseManager(); GradMode off = GradMode.off()) {
@@ -465,11 +469,11 @@ public final class Benchmark implements Callable<Integer> {
 
   private double concurrently(ImageSet slice, Normalization norm, int intraOpThreads) throws Exception {
     JniUtils.setNumThreads(intraOpThreads);
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
       long start = System.nanoTime();
-      java.util.concurrent.Future<?> a = pool.submit(() -> trainOnce(slice, norm, 1));
-      java.util.concurrent.Future<?> b = pool.submit(() -> trainOnce(slice, norm, 2));
+      Future<?> a = pool.submit(() -> trainOnce(slice, norm, 1));
+      Future<?> b = pool.submit(() -> trainOnce(slice, norm, 2));
       a.get();
       b.get();
       return (System.nanoTime() - start) / 1e9;

@@ -1,4 +1,4 @@
-package dev.mentor.training.cli;
+package dev.mentor.actors.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -17,9 +17,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The {@code mentor} command line as a user runs it: a separate JVM, exit codes, messages on the
- * error stream, and no output folder for a spec that cannot run.
+ * error stream, and no output folder for a spec that cannot run. {@code run} here is
+ * {@code run --in-process}, the training library's own loop; {@link RunCommandTest} covers
+ * {@code run} through Kafka.
  */
-class MentorCliTest {
+class MentorMainTest {
   private static final String VALID = """
       name: cli
       seeds: [1, 2]
@@ -38,7 +40,7 @@ class MentorCliTest {
 
   private Result mentor(String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true", "-Xmx1g", MentorCli.class.getName()));
+        "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true", "-Xmx1g", MentorMain.class.getName()));
     command.addAll(List.of(args));
     Process process = EngineKernels.applyTo(new ProcessBuilder(command)).directory(dir.toFile())
         .redirectOutput(dir.resolve("stdout.txt").toFile())
@@ -129,7 +131,7 @@ class MentorCliTest {
   @Test
   void runOfAnInvalidSpecExitsTwoAndCreatesNoOutput() throws Exception {
     Path spec = write("too-many.yaml", VALID.replace("perClass: 8", "perClass: 50"));
-    Result result = mentor("run", spec.toString(), "--output", output().toString());
+    Result result = mentor("run", "--in-process", spec.toString(), "--output", output().toString());
     assertThat(result.exitCode()).isEqualTo(2);
     assertThat(result.err()).contains("invalid experiment: tasks.t: ");
     assertThat(output()).as("nothing half-written").doesNotExist();
@@ -139,7 +141,7 @@ class MentorCliTest {
   void runOfAMissingCheckpointExitsTwoAndCreatesNoOutput() throws Exception {
     Path spec = write("missing.yaml", VALID.replace("- {name: mlp, task: t, model: {type: mlp, widths: [8]}}",
         "- {name: mlp, task: t, model: {type: mlp, widths: [8]}, strategy: full, init: {checkpoint: gone.params}}"));
-    Result result = mentor("run", spec.toString(), "--output", output().toString());
+    Result result = mentor("run", "--in-process", spec.toString(), "--output", output().toString());
     assertThat(result.exitCode()).isEqualTo(2);
     assertThat(result.err()).contains("invalid experiment: arms[1].init.checkpoint: ").contains("not found");
     assertThat(output()).doesNotExist();
@@ -148,7 +150,7 @@ class MentorCliTest {
   @Test
   void runEndToEndWritesRunsAndReportAndThenRefusesAChangedSpec() throws Exception {
     Path spec = write("valid.yaml", VALID);
-    Result result = mentor("run", spec.toString(), "--output", output().toString());
+    Result result = mentor("run", "--in-process", spec.toString(), "--output", output().toString());
     assertThat(result.exitCode()).as(result.err()).isZero();
     Path experiment = output().resolve("cli");
     assertThat(result.out()).contains("report: " + experiment.resolve("report.md"));
@@ -160,7 +162,7 @@ class MentorCliTest {
     String stored = Files.readString(experiment.resolve("experiment.json"));
 
     Path changed = write("valid.yaml", VALID.replace("epochs: 1", "epochs: 2"));
-    Result refused = mentor("run", changed.toString(), "--output", output().toString());
+    Result refused = mentor("run", "--in-process", changed.toString(), "--output", output().toString());
     assertThat(refused.exitCode()).isEqualTo(2);
     assertThat(refused.err()).contains("invalid experiment: name: ");
     assertThat(Files.readString(experiment.resolve("experiment.json"))).isEqualTo(stored);

@@ -1,4 +1,4 @@
-package dev.mentor.training.cli;
+package dev.mentor.actors.cli;
 
 import dev.mentor.training.data.DataPackageInstaller;
 import picocli.CommandLine.Option;

@@ -1,4 +1,4 @@
-package dev.mentor.training.cli;
+package dev.mentor.actors.cli;
 
 import dev.mentor.training.engine.EngineDefectException;
 import dev.mentor.training.engine.EngineKernels;
@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
  * reproduces the oneDNN defect of docs/engine.md on CPUs with AVX2 or AVX-512.
  */
 @Command(name = "engine-check", description = "Check the engine's convolution and BatchNorm against a float64 reference on this CPU.")
-public final class EngineCheck implements Callable<Integer> {
+public final class EngineCheckCommand implements Callable<Integer> {
   @Option(names = "--repeat", defaultValue = "1", description = "run the check this many times (default: ${DEFAULT-VALUE})")
   int repeat;
 
