@@ -1,6 +1,8 @@
 package dev.mentor.messages.spec;
 
-import java.util.List;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
 
 /**
  * Magnitude pruning: before training, the {@code fraction} of weights (conv and linear kernels,
@@ -8,14 +10,39 @@ import java.util.List;
  * model ({@code global}) or within each layer ({@code layer}); the mask is re-applied after
  * every step, so the model is fine-tuned with the remaining weights. Sparsity is reported.
  */
-public record PruningSpec(Double fraction, String scope) {
-  public static final List<String> SCOPES = List.of("global", "layer");
+public record PruningSpec(Double fraction, Scope scope) {
+  /** Where the magnitude threshold is taken: over all pruned weights at once, or per layer. */
+  public enum Scope implements SpecName {
+    GLOBAL("global"), LAYER("layer");
+
+    private final String specName;
+
+    Scope(String specName) {
+      this.specName = specName;
+    }
+
+    @JsonValue
+    @Override
+    public String specName() {
+      return specName;
+    }
+
+    @JsonCreator
+    public static Scope of(String name) {
+      return SpecName.parse(Scope.class, name);
+    }
+
+    @Override
+    public String toString() {
+      return specName;
+    }
+  }
 
   public PruningSpec {
     fraction = Check.required("fraction", fraction);
     if (!(fraction > 0 && fraction < 1)) {
       throw new SpecException("fraction", "must be in (0, 1), got " + fraction);
     }
-    scope = Check.oneOf("scope", scope, "global", SCOPES);
+    scope = scope == null ? Scope.GLOBAL : scope;
   }
 }

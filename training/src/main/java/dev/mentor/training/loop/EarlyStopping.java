@@ -19,7 +19,7 @@ public final class EarlyStopping {
 
   /** Records an epoch; returns true when it is the new best. */
   public boolean record(int epoch, double validationLoss, double validationAccuracy) {
-    double value = spec.metric().equals("loss") ? validationLoss : -validationAccuracy;
+    double value = spec.metric() == EarlyStoppingSpec.Metric.LOSS ? validationLoss : -validationAccuracy;
     if (Double.isNaN(best) || value < best - spec.minDelta()) {
       best = value;
       bestEpoch = epoch;
@@ -38,7 +38,7 @@ public final class EarlyStopping {
     return bestEpoch;
   }
 
-  public String metric() {
+  public EarlyStoppingSpec.Metric metric() {
     return spec.metric();
   }
 

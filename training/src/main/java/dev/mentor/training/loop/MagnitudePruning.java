@@ -30,7 +30,7 @@ public final class MagnitudePruning {
         weights.add(p);
       }
     }
-    double globalThreshold = spec.scope().equals("global") ? threshold(weights, spec.fraction()) : Double.NaN;
+    double globalThreshold = spec.scope() == PruningSpec.Scope.GLOBAL ? threshold(weights, spec.fraction()) : Double.NaN;
     List<NDArray> masks = new ArrayList<>();
     try (GradMode off = GradMode.off()) {
       for (Parameter p : weights) {

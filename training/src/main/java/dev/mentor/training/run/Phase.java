@@ -42,7 +42,7 @@ record Phase(String name, Set<String> trainedStages, OptimizerSpec optimizer, Sc
       case LP_FT -> List.of(
           new Phase("probe", Set.of("head"),
               new OptimizerSpec(arm.optimizer().type(), arm.lpFt().lr(), arm.optimizer().momentum(), arm.optimizer().weightDecay(), 1.0),
-              ScheduleSpec.constant(), arm.lpFt().epochs(), new EarlyStoppingSpec(arm.lpFt().patience(), "loss", 0.0)),
+              ScheduleSpec.constant(), arm.lpFt().epochs(), new EarlyStoppingSpec(arm.lpFt().patience(), EarlyStoppingSpec.Metric.LOSS, 0.0)),
           new Phase("finetune", Set.copyOf(arm.model().stageNames()), arm.optimizer(), arm.schedule(), arm.epochs(), arm.earlyStopping()));
       default -> List.of(new Phase("train", Set.copyOf(arm.trainedStages()), arm.optimizer(), arm.schedule(), arm.epochs(), arm.earlyStopping()));
     };

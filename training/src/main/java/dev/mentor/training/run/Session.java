@@ -49,7 +49,7 @@ import java.util.Map;
 /** The state of one run while it trains: model, loop, learning curve, events and selection. */
 final class Session {
   /** The best validation-loss epoch, tracked as early stopping that never runs out of patience. */
-  private static final EarlyStoppingSpec BEST_BY_LOSS = new EarlyStoppingSpec(Integer.MAX_VALUE, "loss", 0.0);
+  private static final EarlyStoppingSpec BEST_BY_LOSS = new EarlyStoppingSpec(Integer.MAX_VALUE, EarlyStoppingSpec.Metric.LOSS, 0.0);
 
   private final RunContext ctx;
   private final ArmSpec arm;

@@ -62,7 +62,7 @@ class MagnitudePruningTest {
       StagedModel model = LoopFixtures.model(CNN, manager, 1);
       Map<String, float[]> all = LoopFixtures.values(model);
 
-      MagnitudePruning pruning = MagnitudePruning.prune(model, new PruningSpec(0.3, "global"));
+      MagnitudePruning pruning = MagnitudePruning.prune(model, new PruningSpec(0.3, PruningSpec.Scope.GLOBAL));
 
       Map<String, float[]> after = kernels(model);
       assertThat(after.keySet()).containsExactlyElementsOf(KERNELS);
@@ -84,7 +84,7 @@ class MagnitudePruningTest {
       StagedModel model = LoopFixtures.model(CNN, manager, 1);
       Map<String, float[]> all = LoopFixtures.values(model);
 
-      MagnitudePruning pruning = MagnitudePruning.prune(model, new PruningSpec(0.3, "layer"));
+      MagnitudePruning pruning = MagnitudePruning.prune(model, new PruningSpec(0.3, PruningSpec.Scope.LAYER));
 
       Map<String, float[]> after = kernels(model);
       // floor(0.3 * size): 10 of 36, 86 of 288, 153 of 512, 14 of 48
@@ -111,7 +111,7 @@ class MagnitudePruningTest {
     for (String scope : List.of("global", "layer")) {
       try (NDManager manager = NDManager.newBaseManager()) {
         StagedModel model = LoopFixtures.model(CNN, manager, 1);
-        MagnitudePruning pruning = MagnitudePruning.prune(model, new PruningSpec(0.5, scope));
+        MagnitudePruning pruning = MagnitudePruning.prune(model, new PruningSpec(0.5, PruningSpec.Scope.of(scope)));
         double sparsity = pruning.sparsity();
         Map<String, float[]> pruned = kernels(model);
         Trainer trainer = new Trainer(model, manager, 3);

@@ -19,6 +19,7 @@ import ai.djl.training.tracker.ParameterTracker;
 import dev.mentor.messages.spec.ArmSpec.BatchNormMode;
 import dev.mentor.messages.spec.ModelSpec;
 import dev.mentor.messages.spec.OptimizerSpec;
+import dev.mentor.messages.spec.PruningSpec;
 import dev.mentor.messages.spec.ScheduleSpec;
 import dev.mentor.training.data.Augmentation;
 import dev.mentor.training.data.ImageSet;
@@ -177,7 +178,7 @@ class TrainerTest {
       StagedModel model = LoopFixtures.model(CNN_DROPOUT, manager, 1);
       Batches train = new Batches(DATA.train(), 8, LoopFixtures.NORMALIZATION, new Augmentation(1, true, 0.05));
       Batches test = LoopFixtures.batches(DATA.test(), 5);
-      MagnitudePruning pruning = MagnitudePruning.prune(model, new dev.mentor.messages.spec.PruningSpec(0.3, "global"));
+      MagnitudePruning pruning = MagnitudePruning.prune(model, new PruningSpec(0.3, PruningSpec.Scope.GLOBAL));
       Trainer trainer = new Trainer(model, manager, 1);
       trainer.configure(FreezePlan.apply(model, Set.of("stage2", "stage3", "head"), BatchNormMode.FOLLOW_STAGE),
           LoopFixtures.optimizer(model, "adam", 0.01, 3), pruning);

@@ -35,7 +35,7 @@ class EpochListenersTest {
   void overfittingWithStopEndsTheRunAndSaysAtWhichEpochItIsEvaluated() throws IOException {
     List<RunEvent> events = new ArrayList<>();
     PhaseProgress progress = new PhaseProgress(null, null);
-    EarlyStopping best = new EarlyStopping(new EarlyStoppingSpec(Integer.MAX_VALUE, "loss", 0.0));
+    EarlyStopping best = new EarlyStopping(new EarlyStoppingSpec(Integer.MAX_VALUE, EarlyStoppingSpec.Metric.LOSS, 0.0));
     best.record(1, 0.5, Double.NaN);
     OverfittingRule rule = new OverfittingRule(new OverfittingDetector(2), new OverfittingSpec(2, true), best, progress, events::add);
 
@@ -72,7 +72,7 @@ class EpochListenersTest {
       StagedModel model = ModelZoo.create(new ModelSpec(ModelSpec.Type.MLP, List.of(4), null, null, null, null), 2, new Shape(1, 2, 2), manager, 1);
       PhaseProgress progress = new PhaseProgress(model, new Checkpoints(dir, model, Map.of()));
       List<RunEvent> events = new ArrayList<>();
-      Phase phase = new Phase("train", Set.of("head"), null, ScheduleSpec.constant(), 5, new EarlyStoppingSpec(2, "loss", 0.0));
+      Phase phase = new Phase("train", Set.of("head"), null, ScheduleSpec.constant(), 5, new EarlyStoppingSpec(2, EarlyStoppingSpec.Metric.LOSS, 0.0));
       EarlyStoppingRule rule = new EarlyStoppingRule(new EarlyStopping(phase.earlyStopping()), phase, progress, events::add);
 
       rule.epochEnded(1, epoch(1, 1.0, 0.5));
