@@ -38,7 +38,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -148,8 +147,8 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   private final Set<Task> ready = new LinkedHashSet<>();
   /** Per task, how many of its dependencies have not finished yet. */
   private final Map<Task, Integer> unfinishedNeeds = new HashMap<>();
-  /** Runs that asked for a slot and have not got one yet, by the allocator's work key. */
-  private final Map<String, Task> requested = new LinkedHashMap<>();
+  /** Runs that asked for a slot and have not got one yet. */
+  private final Set<Task> requested = new LinkedHashSet<>();
   private final Map<Task, ActorRef<TrainerActor.Command>> running = new HashMap<>();
   private final Map<Task, RunRecord> finished = new HashMap<>();
   private final Map<Task, String> failed = new HashMap<>();
@@ -245,14 +244,9 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     }
   }
 
-  private String workKey(Task run) {
-    return id + "/" + run.label() + "/s" + run.seed();
-  }
-
   private void request(Task run) {
-    String work = workKey(run);
-    requested.put(work, run);
-    devices.tell(new DeviceAllocator.Acquire(work, grants, getContext().getSelf()));
+    requested.add(run);
+    devices.tell(new DeviceAllocator.Acquire(new DeviceAllocator.TrainingRun(id, run), grants, getContext().getSelf()));
   }
 
   /** Asks a slot for every run whose dependencies finished; gives up the runs whose dependencies failed; ends when nothing is left. */
@@ -298,15 +292,15 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   }
 
   private Behavior<Command> onGranted(SlotGranted granted) {
-    Task run = requested.remove(granted.granted().work());
     DeviceAllocator.Slot slot = granted.granted().slot();
-    if (run == null || cancelled || shuttingDown) {
+    Task run = granted.granted().work() instanceof DeviceAllocator.TrainingRun asked ? asked.task() : null;
+    if (run == null || !requested.remove(run) || cancelled || shuttingDown) {
       devices.tell(new DeviceAllocator.Release(slot));
       return schedule();
     }
     int attempt = restarts.getOrDefault(run, 0);
     Role role = Role.of(plan.role(run));
-    boolean onCpu = slot.device().equals("cpu");
+    boolean onCpu = slot.onCpu();
     TrainerActor.Work work = gate -> {
       if (onCpu) {
         cpuShare.enter();
@@ -323,7 +317,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
         role + "-" + safeName(run.label()) + "-s" + run.seed() + (attempt > 0 ? "-r" + attempt : ""));
     running.put(run, trainer);
     double temperature = temperature(runner.spec().arm(run.arm()), run.isMember());
-    sink.status(RunScheduled.of(id, run.label(), run.seed(), role, slot.device(), slot.toString(), onCpu ? cpuShare.share() : null,
+    sink.status(RunScheduled.of(id, run.label(), run.seed(), role, slot.processor().toString(), slot.toString(), onCpu ? cpuShare.share() : null,
         Double.isNaN(temperature) ? null : temperature));
     return this;
   }

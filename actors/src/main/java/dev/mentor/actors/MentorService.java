@@ -89,8 +89,7 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
     super(context);
     this.clientProperties = clientProperties;
     this.settings = settings;
-    this.cpuShare = new CpuShare(settings.cpuThreads(), Math.max(1, (int) settings.slots().stream().filter(slot -> slot.device().equals("cpu"))
-        .count()));
+    this.cpuShare = new CpuShare(settings.cpuThreads(), Math.max(1, (int) settings.slots().stream().filter(DeviceAllocator.Slot::onCpu).count()));
     this.devices = context.spawn(DeviceAllocator.create(settings.slots()), "devices");
     this.streamDevices = context.spawn(DeviceAllocator.create(settings.slots()), "teacher-stream-devices");
     this.jobsDir = jobsDir;

@@ -46,14 +46,13 @@ final class TeacherStreamer {
       ActorRef<DeviceAllocator.Command> devices, CpuShare cpuShare) {
     return Behaviors.<Object>setup(context -> {
       ActorRef<DeviceAllocator.Granted> grants = context.messageAdapter(DeviceAllocator.Granted.class, Granted::new);
-      devices.tell(new DeviceAllocator.Acquire("teacher for " + request.stream(), grants, context.getSelf()));
+      devices.tell(new DeviceAllocator.Acquire(new DeviceAllocator.TeacherStream(request.stream()), grants, context.getSelf()));
       Executor training = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(ExperimentSupervisor.TRAINING_DISPATCHER));
       return Behaviors.receive(Object.class)
           .onMessage(Granted.class, granted -> {
             DeviceAllocator.Slot slot = granted.granted().slot();
             context.pipeToSelf(CompletableFuture.runAsync(() -> {
-              boolean onCpu = slot.device().equals("cpu");
-              if (onCpu) {
+              if (slot.onCpu()) {
                 cpuShare.enter();
               }
               stream(request, clientProperties, baseDir, outputRoot, slot, cpuShare);
@@ -93,7 +92,7 @@ final class TeacherStreamer {
         for (int m = 0; m < request.memberStreams(); m++) {
           int member = m;
           running.add(members.submit(() -> {
-            if (slot.device().equals("cpu")) {
+            if (slot.onCpu()) {
               cpuShare.enter();
             }
             publish(request, clientProperties, executor, run, member, producer, slot);

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 class TrainerActorTest {
   private static final Task RUN = Task.run("arm", 1);
-  private static final DeviceAllocator.Slot SLOT = new DeviceAllocator.Slot("cpu", 0);
+  private static final DeviceAllocator.Slot SLOT = new DeviceAllocator.Slot(DeviceAllocator.Processor.CPU, 0);
 
   @Test
   void theGateAnswersPerEpochHoldsWhilePausedAndStopsAfterStop() {
