@@ -31,7 +31,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * queue beyond them.
  */
 public final class MentorService extends AbstractBehavior<MentorService.Command> {
-  public interface Command {}
+  public sealed interface Command permits JobAccepted, JobDuplicate, CancelJob, PauseJob, StreamTeacher, Drain, GetDeviceUsage {}
 
   /** A job the intake has durably accepted, or one resumed after a restart. */
   public record JobAccepted(JobCodec.Job job, boolean resumed) implements Command {

@@ -25,6 +25,7 @@ import java.util.concurrent.Future;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
@@ -36,40 +37,71 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * student says it needs no more, then gives its slot back and stops.
  */
 final class TeacherStreamer {
-  private TeacherStreamer() {}
+  /** The streamer's protocol: its slot granted, then its stream ended. */
+  sealed interface Command permits SlotGranted, Streamed {}
 
-  private record Granted(DeviceAllocator.Granted granted) {}
+  private record SlotGranted(DeviceAllocator.Granted granted) implements Command {}
 
-  private record Done(Throwable failure) {}
+  /** The stream ended: sent all, or the student needs no more ({@code failure} null), or failed. */
+  private record Streamed(Throwable failure) implements Command {}
 
-  static Behavior<Object> create(TeacherStreamRequest request, Map<String, Object> clientProperties, Path baseDir, Path outputRoot,
+  private final ActorContext<Command> context;
+  private final TeacherStreamRequest request;
+  private final Map<String, Object> clientProperties;
+  private final Path baseDir;
+  private final Path outputRoot;
+  private final ActorRef<DeviceAllocator.Command> devices;
+  private final CpuShare cpuShare;
+
+  private TeacherStreamer(ActorContext<Command> context, TeacherStreamRequest request, Map<String, Object> clientProperties, Path baseDir,
+      Path outputRoot, ActorRef<DeviceAllocator.Command> devices, CpuShare cpuShare) {
+    this.context = context;
+    this.request = request;
+    this.clientProperties = clientProperties;
+    this.baseDir = baseDir;
+    this.outputRoot = outputRoot;
+    this.devices = devices;
+    this.cpuShare = cpuShare;
+  }
+
+  static Behavior<Command> create(TeacherStreamRequest request, Map<String, Object> clientProperties, Path baseDir, Path outputRoot,
       ActorRef<DeviceAllocator.Command> devices, CpuShare cpuShare) {
-    return Behaviors.<Object>setup(context -> {
-      ActorRef<DeviceAllocator.Granted> grants = context.messageAdapter(DeviceAllocator.Granted.class, Granted::new);
+    return Behaviors.setup(context -> {
+      TeacherStreamer streamer = new TeacherStreamer(context, request, clientProperties, baseDir, outputRoot, devices, cpuShare);
+      ActorRef<DeviceAllocator.Granted> grants = context.messageAdapter(DeviceAllocator.Granted.class, SlotGranted::new);
       devices.tell(new DeviceAllocator.Acquire(new DeviceAllocator.TeacherStream(request.stream()), grants, context.getSelf()));
-      Executor training = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(ExperimentSupervisor.TRAINING_DISPATCHER));
-      return Behaviors.receive(Object.class)
-          .onMessage(Granted.class, granted -> {
-            DeviceAllocator.Slot slot = granted.granted().slot();
-            context.pipeToSelf(CompletableFuture.runAsync(() -> {
-              if (slot.onCpu()) {
-                cpuShare.enter();
-              }
-              stream(request, clientProperties, baseDir, outputRoot, slot, cpuShare);
-            }, training),
-                (ok, failure) -> new Done(failure));
-            return Behaviors.receive(Object.class)
-                .onMessage(Done.class, done -> {
-                  devices.tell(new DeviceAllocator.Release(slot));
-                  if (done.failure() != null) {
-                    System.err.println("mentor: teacher stream " + request.stream() + " failed: " + ExperimentSupervisor.rootCause(done.failure()));
-                  }
-                  return Behaviors.stopped();
-                })
-                .build();
-          })
-          .build();
+      return streamer.waitingForSlot();
     });
+  }
+
+  private Behavior<Command> waitingForSlot() {
+    return Behaviors.receive(Command.class)
+        .onMessage(SlotGranted.class, this::onGranted)
+        .build();
+  }
+
+  private Behavior<Command> onGranted(SlotGranted granted) {
+    DeviceAllocator.Slot slot = granted.granted().slot();
+    Executor training = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(ExperimentSupervisor.TRAINING_DISPATCHER));
+    context.pipeToSelf(CompletableFuture.runAsync(() -> {
+      if (slot.onCpu()) {
+        cpuShare.enter();
+      }
+      stream(request, clientProperties, baseDir, outputRoot, slot, cpuShare);
+    }, training), (ok, failure) -> new Streamed(failure));
+    return streaming(slot);
+  }
+
+  private Behavior<Command> streaming(DeviceAllocator.Slot slot) {
+    return Behaviors.receive(Command.class)
+        .onMessage(Streamed.class, streamed -> {
+          devices.tell(new DeviceAllocator.Release(slot));
+          if (streamed.failure() != null) {
+            System.err.println("mentor: teacher stream " + request.stream() + " failed: " + ExperimentSupervisor.rootCause(streamed.failure()));
+          }
+          return Behaviors.stopped();
+        })
+        .build();
   }
 
   private static void stream(TeacherStreamRequest request, Map<String, Object> clientProperties, Path baseDir, Path outputRoot,

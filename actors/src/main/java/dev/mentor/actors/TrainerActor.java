@@ -25,7 +25,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * When the run ends the actor reports {@link ExperimentSupervisor.TrainerEnded} to its parent and stops.
  */
 public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
-  public interface Command {}
+  public sealed interface Command permits Stop, Pause, Resume, EpochEnded, Finished {}
 
   public enum Stop implements Command {
     INSTANCE
