@@ -12,6 +12,8 @@ import dev.mentor.messages.job.StatusEvent.Started;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.ArmSpec;
 import dev.mentor.messages.spec.ExperimentSpec;
+import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.messages.tensor.TeacherStreamRequest;
 import dev.mentor.training.distill.TeacherOutputStore;
 import dev.mentor.training.distill.TeacherStreams;
 import dev.mentor.training.engine.EngineThreads;
@@ -111,7 +113,7 @@ public final class ExperimentSupervisor {
   /** A trainer's run ended: with its record, or with the failure that ended it. */
   record TrainerEnded(Task run, DeviceAllocator.Slot slot, RunRecord record, Throwable failure) implements Command {}
 
-  private record Prepared(ExperimentRunner runner, RunExecutor executor, RunProgress progress) implements Command {}
+  private record Prepared(ExperimentRunner runner, RunExecutor executor, RunProgress progress, String resolvedSpec) implements Command {}
 
   private record PrepareFailed(Throwable cause) implements Command {}
 
@@ -123,6 +125,19 @@ public final class ExperimentSupervisor {
   private record SlotGranted(DeviceAllocator.Granted granted) implements Command {}
 
   private record Retry(Task run) implements Command {}
+
+  /**
+   * An experiment this process has prepared, told to the service so that a teacher stream asked
+   * for by one of its students reuses the parsed spec and the loaded data instead of preparing
+   * the experiment again (see {@link TeacherStreamer}). {@code resolvedSpec} is the spec as its
+   * students' requests carry it ({@link SpecReader#toJson}), to tell that a request is for this very experiment.
+   */
+  public record PreparedExperiment(String experimentId, String resolvedSpec, ExperimentSpec spec, RunExecutor executor) {
+    /** Whether {@code request} asks for a teacher of this experiment, with exactly this spec. */
+    public boolean serves(TeacherStreamRequest request) {
+      return experimentId.equals(request.experimentId()) && resolvedSpec.equals(request.spec());
+    }
+  }
 
   /** Why the runs are stopping in the {@code ending} phase. */
   private enum Stopping {
@@ -152,6 +167,7 @@ public final class ExperimentSupervisor {
   private final CpuShare cpuShare;
   private final Executor training;
   private final ActorRef<DeviceAllocator.Granted> grants;
+  private final ActorRef<PreparedExperiment> preparedTo;
 
   // Known once prepared.
   private ExperimentRunner runner;
@@ -180,8 +196,9 @@ public final class ExperimentSupervisor {
   private boolean paused;
 
   private ExperimentSupervisor(ActorContext<Command> context, TimerScheduler<Command> timers, StashBuffer<Command> stash, String id,
-      StatusSink sink, Path jobsDir, ActorRef<DeviceAllocator.Command> devices, CpuShare cpuShare) {
+      StatusSink sink, Path jobsDir, ActorRef<DeviceAllocator.Command> devices, CpuShare cpuShare, ActorRef<PreparedExperiment> preparedTo) {
     this.context = context;
+    this.preparedTo = preparedTo;
     this.timers = timers;
     this.stash = stash;
     this.id = id;
@@ -199,12 +216,14 @@ public final class ExperimentSupervisor {
    * that restarts resumes only the experiments that were still running. {@code teacherStreams},
    * when not null, gives students of live logits-only distillation their teacher from elsewhere;
    * {@code teacherOutputs}, when not null, shares cached teachers' logits across experiments.
+   * {@code preparedTo}, when not null, hears the {@link PreparedExperiment} once it is prepared.
    */
   public static Behavior<Command> create(String id, ExperimentSpec spec, Path baseDir, Path outputRoot, StatusSink sink, Path jobsDir,
       ActorRef<DeviceAllocator.Command> devices, EpochHook hook, TeacherStreams teacherStreams,
-      TeacherOutputStore teacherOutputs, CpuShare cpuShare) {
+      TeacherOutputStore teacherOutputs, CpuShare cpuShare, ActorRef<PreparedExperiment> preparedTo) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> Behaviors.withStash(STASH_CAPACITY + 1, stash -> {
-      ExperimentSupervisor supervisor = new ExperimentSupervisor(context, timers, stash, id, sink, jobsDir, devices, cpuShare);
+      ExperimentSupervisor supervisor = new ExperimentSupervisor(context, timers, stash, id, sink, jobsDir, devices, cpuShare,
+          preparedTo);
       sink.status(Started.of(id, spec.arms().size(), spec.seeds().size()));
       Executor blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
       Map<Task, Integer> restarts = supervisor.restarts;
@@ -216,7 +235,7 @@ public final class ExperimentSupervisor {
           RunExecutor executor = EngineThreads.onFreshThread("mentor-prepare-" + id, () -> prepared.prepare(progress));
           executor.setTeacherStreams(teacherStreams);
           executor.setTeacherOutputStore(teacherOutputs);
-          return new Prepared(prepared, executor, progress);
+          return new Prepared(prepared, executor, progress, SpecReader.toJson(spec));
         } catch (RuntimeException e) {
           throw e;
         } catch (Exception e) {
@@ -261,6 +280,9 @@ public final class ExperimentSupervisor {
       unfinishedNeeds.put(task, plan.needs(task).size());
     }
     order.forEach(this::enqueue);
+    if (preparedTo != null) {
+      preparedTo.tell(new PreparedExperiment(id, prepared.resolvedSpec(), runner.spec(), executor));
+    }
     // The pause and resume requests that came while preparing apply first, then Start asks for
     // slots: an experiment paused before it was prepared asks for none until it is resumed.
     stash.stash(Start.INSTANCE);

@@ -3,6 +3,7 @@ package dev.mentor.actors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
+import dev.mentor.actors.ExperimentSupervisor.PreparedExperiment;
 import dev.mentor.actors.status.StatusSink;
 import dev.mentor.messages.job.StatusEvent;
 import dev.mentor.messages.job.StatusEvent.ExperimentEnded;
@@ -10,6 +11,7 @@ import dev.mentor.messages.job.StatusEvent.Kind;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.messages.tensor.TeacherStreamRequest;
 import dev.mentor.training.run.RunPlan.Task;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,10 +91,15 @@ class ExperimentSupervisorTest {
   }
 
   private ActorRef<ExperimentSupervisor.Command> spawn(String id, ActorRef<DeviceAllocator.Command> devices) throws Exception {
+    return spawn(id, devices, null);
+  }
+
+  private ActorRef<ExperimentSupervisor.Command> spawn(String id, ActorRef<DeviceAllocator.Command> devices,
+      ActorRef<PreparedExperiment> preparedTo) throws Exception {
     ExperimentSpec spec = SpecReader.parse(SPEC.formatted(id));
     Files.createDirectories(dir.resolve("jobs"));
     return kit.spawn(ExperimentSupervisor.create(id, spec, null, dir.resolve("out"), sink, dir.resolve("jobs"), devices,
-        ExperimentSupervisor.EpochHook.NONE, null, null, new CpuShare(2, 1)), "experiment-" + id);
+        ExperimentSupervisor.EpochHook.NONE, null, null, new CpuShare(2, 1), preparedTo), "experiment-" + id);
   }
 
   private List<Kind> kinds() {
@@ -105,6 +112,10 @@ class ExperimentSupervisorTest {
       assertThat(kinds()).contains(kind);
       return events.stream().filter(e -> e.kind() == kind).findFirst().orElseThrow();
     });
+  }
+
+  private static TeacherStreamRequest streamRequest(String experimentId, String spec) {
+    return new TeacherStreamRequest(TeacherStreamRequest.SCHEMA_VERSION, experimentId, spec, "student", 1, 0, experimentId + "/student/s1", 4, 0);
   }
 
   @Test
@@ -161,7 +172,17 @@ class ExperimentSupervisorTest {
   void aPreparedExperimentRunsEachTaskAfterWhatItNeedsAndFinishes() throws Exception {
     preparing.countDown();
     ActorRef<DeviceAllocator.Command> devices = kit.spawn(DeviceAllocator.create(DeviceAllocator.slots(0, 1, 2)), "devices");
-    ActorRef<ExperimentSupervisor.Command> supervisor = spawn("whole", devices);
+    TestProbe<PreparedExperiment> preparedTo = kit.createTestProbe();
+    ActorRef<ExperimentSupervisor.Command> supervisor = spawn("whole", devices, preparedTo.getRef());
+
+    // The service hears of the prepared experiment: a teacher stream for it, with its very spec, reuses it.
+    PreparedExperiment prepared = preparedTo.expectMessageClass(PreparedExperiment.class, Duration.ofSeconds(60));
+    ExperimentSpec spec = SpecReader.parse(SPEC.formatted("whole"));
+    assertThat(prepared.spec()).isEqualTo(spec);
+    assertThat(prepared.serves(streamRequest("whole", SpecReader.toJson(spec)))).isTrue();
+    assertThat(prepared.serves(streamRequest("other", SpecReader.toJson(spec)))).as("another experiment").isFalse();
+    assertThat(prepared.serves(streamRequest("whole", SpecReader.toJson(SpecReader.parse(SPEC.formatted("whole").replace("epochs: 1", "epochs: 2"))))))
+        .as("the same id with another spec (another process's experiment): prepared there, not reused").isFalse();
 
     kit.createTestProbe().expectTerminated(supervisor, Duration.ofSeconds(120));
     assertThat(kinds()).last().isEqualTo(Kind.FINISHED);
