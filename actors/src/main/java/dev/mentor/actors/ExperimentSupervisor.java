@@ -28,7 +28,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -175,20 +174,13 @@ public final class ExperimentSupervisor {
   private RunProgress progress;
   /** Every task of the experiment, what each needs, its role; built once from the validated spec. */
   private RunPlan plan;
-  private List<Task> order = List.of();
+  /** Which tasks wait, are ready, finished or failed. */
+  private RunSchedule schedule;
 
-  // The schedule.
-  /** Runs not started yet (waiting for their dependencies or a slot). */
-  private final Set<Task> waiting = new LinkedHashSet<>();
-  /** The waiting runs whose dependencies all finished, in plan order: the next to ask for a slot. */
-  private final Set<Task> ready = new LinkedHashSet<>();
-  /** Per task, how many of its dependencies have not finished yet. */
-  private final Map<Task, Integer> unfinishedNeeds = new HashMap<>();
+  // The actor's side of the schedule.
   /** Runs that asked for a slot and have not got one yet. */
   private final Set<Task> requested = new LinkedHashSet<>();
   private final Map<Task, ActorRef<TrainerActor.Command>> running = new HashMap<>();
-  private final Map<Task, RunRecord> finished = new HashMap<>();
-  private final Map<Task, String> failed = new HashMap<>();
   /** Restarts per run; written by the actor, read by training threads (the epoch hook). */
   private final Map<Task, Integer> restarts = new ConcurrentHashMap<>();
   /** Failed runs waiting out their backoff before they ask for a slot again. */
@@ -275,11 +267,7 @@ public final class ExperimentSupervisor {
     executor = prepared.executor();
     progress = prepared.progress();
     plan = runner.plan();
-    order = plan.tasks();
-    for (Task task : order) {
-      unfinishedNeeds.put(task, plan.needs(task).size());
-    }
-    order.forEach(this::enqueue);
+    schedule = new RunSchedule(plan);
     if (preparedTo != null) {
       preparedTo.tell(new PreparedExperiment(id, prepared.resolvedSpec(), runner.spec(), executor));
     }
@@ -303,7 +291,7 @@ public final class ExperimentSupervisor {
 
   private Behavior<Command> running() {
     return Behaviors.receive(Command.class)
-        .onMessageEquals(Start.INSTANCE, this::schedule)
+        .onMessageEquals(Start.INSTANCE, this::scheduled)
         .onMessage(SlotGranted.class, this::onGranted)
         .onMessage(TrainerEnded.class, this::onTrainerEnded)
         .onMessage(Retry.class, this::onRetry)
@@ -314,41 +302,29 @@ public final class ExperimentSupervisor {
         .build();
   }
 
-  /** Puts a task back among the waiting; it is ready when its dependencies have finished. */
-  private void enqueue(Task run) {
-    waiting.add(run);
-    if (unfinishedNeeds.getOrDefault(run, 0) == 0) {
-      ready.add(run);
-    }
-  }
-
   private void request(Task run) {
     requested.add(run);
     devices.tell(new DeviceAllocator.Acquire(new DeviceAllocator.TrainingRun(id, run), grants, context.getSelf()));
   }
 
   /** Asks a slot for every run whose dependencies finished, unless paused; ends the experiment when nothing is left. */
-  private Behavior<Command> schedule() {
+  private Behavior<Command> scheduled() {
     if (!paused) {
-      for (Task run : ready) {
-        waiting.remove(run);
-        request(run);
-      }
-      ready.clear();
+      schedule.takeReady().forEach(this::request);
     }
-    if (!running.isEmpty() || !requested.isEmpty() || !backingOff.isEmpty() || paused || !waiting.isEmpty()) {
+    if (!running.isEmpty() || !requested.isEmpty() || !backingOff.isEmpty() || paused || schedule.anyWaiting()) {
       return Behaviors.same();
     }
-    List<RunRecord> records = order.stream().filter(r -> !r.isMember()).filter(finished::containsKey).map(finished::get).toList();
+    List<RunRecord> records = schedule.runRecords();
     runner.writeReport(records);
-    if (failed.isEmpty()) {
+    if (schedule.failedCount() == 0) {
       return end(Kind.FINISHED, List.of(), records.size() + " runs; report: " + runner.paths().experimentDir().resolve("report.md"));
     }
     // The first reasons only: an event stays small whatever the experiment's size (every failure has its own event).
-    List<String> reasons = order.stream().filter(failed::containsKey).limit(MAX_REASONS)
-        .map(r -> r + ": " + failed.get(r)).toList();
-    return end(Kind.FAILED, reasons, failed.size() + " of " + order.size() + " runs failed: " + String.join("; ", reasons)
-        + (failed.size() > MAX_REASONS ? "; and " + (failed.size() - MAX_REASONS) + " more" : ""));
+    List<String> reasons = schedule.failures(MAX_REASONS);
+    int failed = schedule.failedCount();
+    return end(Kind.FAILED, reasons, failed + " of " + schedule.size() + " runs failed: " + String.join("; ", reasons)
+        + (failed > MAX_REASONS ? "; and " + (failed - MAX_REASONS) + " more" : ""));
   }
 
   private Behavior<Command> onGranted(SlotGranted granted) {
@@ -384,12 +360,12 @@ public final class ExperimentSupervisor {
     Task run = ended.run();
     trainerGone(ended);
     if (ended.failure() == null) {
-      return schedule();
+      return scheduled();
     }
     Throwable root = rootCause(ended.failure());
     if (root instanceof TrainerActor.RunStopped) {
-      enqueue(run);
-      return schedule();
+      schedule.enqueue(run);
+      return scheduled();
     }
     String cause = rootMessage(ended.failure());
     int attempt = restarts.getOrDefault(run, 0);
@@ -403,7 +379,7 @@ public final class ExperimentSupervisor {
       return Behaviors.same();
     }
     fail(run, diverged ? cause : cause + (attempt > 0 ? " (after " + attempt + " restarts)" : ""));
-    return schedule();
+    return scheduled();
   }
 
   /** Frees the slot of a trainer that ended and, if its run finished, records it and readies the runs that needed it. */
@@ -414,13 +390,7 @@ public final class ExperimentSupervisor {
     if (ended.failure() != null) {
       return;
     }
-    if (finished.put(run, ended.record()) == null) {
-      for (Task next : plan.neededBy(run)) {
-        if (unfinishedNeeds.merge(next, -1, Integer::sum) == 0 && waiting.contains(next)) {
-          ready.add(next);
-        }
-      }
-    }
+    schedule.finished(run, ended.record());
     if (!run.isMember()) {
       sink.result(id, ended.record());
     }
@@ -432,24 +402,10 @@ public final class ExperimentSupervisor {
     return Behaviors.same();
   }
 
-  /** Marks a run failed and, transitively, every waiting run that needs it as not run. */
+  /** Marks a run failed and, transitively, every waiting run that needs it as not run; each gets its event. */
   private void fail(Task run, String reason) {
-    ArrayDeque<Task> broken = new ArrayDeque<>();
-    failed.put(run, reason);
     sink.status(RunFailed.of(id, run.arm(), run.seed(), reason));
-    broken.add(run);
-    while (!broken.isEmpty()) {
-      Task cause = broken.poll();
-      for (Task next : plan.neededBy(cause)) {
-        if (waiting.remove(next)) {
-          ready.remove(next);
-          String why = "not run: it needs " + cause.arm() + " seed " + cause.seed() + ", which failed";
-          failed.put(next, why);
-          sink.status(RunFailed.of(id, next.arm(), next.seed(), why));
-          broken.add(next);
-        }
-      }
-    }
+    schedule.fail(run, reason).forEach((next, why) -> sink.status(RunFailed.of(id, next.arm(), next.seed(), why)));
   }
 
   private Behavior<Command> onPause() {
@@ -467,7 +423,7 @@ public final class ExperimentSupervisor {
       running.values().forEach(t -> t.tell(TrainerActor.Resume.INSTANCE));
       sink.status(Resumed.of(id, running.size()));
     }
-    return schedule();
+    return scheduled();
   }
 
   private Behavior<Command> onCancel() {
@@ -520,11 +476,11 @@ public final class ExperimentSupervisor {
 
   private Behavior<Command> stopped(Stopping why) {
     if (why == Stopping.CANCEL) {
-      return end(Kind.CANCELLED, List.of(), finished.size() + " runs finished before the cancel request, "
-          + (order.size() - finished.size() - failed.size())
+      return end(Kind.CANCELLED, List.of(), schedule.finishedCount() + " runs finished before the cancel request, "
+          + (schedule.size() - schedule.finishedCount() - schedule.failedCount())
           + " not run or stopped (a run in progress stopped at the end of an epoch; its checkpoint is kept)");
     }
-    System.err.println("mentor: experiment " + id + " stopped with the service (" + finished.size() + " of " + order.size()
+    System.err.println("mentor: experiment " + id + " stopped with the service (" + schedule.finishedCount() + " of " + schedule.size()
         + " runs finished); it resumes from its checkpoints at the next start");
     return Behaviors.stopped();
   }
