@@ -1,5 +1,7 @@
 package dev.mentor.actors;
 
+import ai.djl.Device;
+import dev.mentor.training.run.RunPlan.Task;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -23,30 +25,86 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * request) stops, so a crashed or stopped experiment never keeps a device.
  */
 public final class DeviceAllocator extends AbstractBehavior<DeviceAllocator.Command> {
-  /** One place a trainer may run: {@code device} ({@code cpu}, {@code gpu0}, {@code gpu1}...), {@code index} among its slots. */
-  public record Slot(String device, int index) {
-    public ai.djl.Device djlDevice() {
-      return device.equals("cpu") ? ai.djl.Device.cpu() : ai.djl.Device.gpu(Integer.parseInt(device.substring(3)));
+  /** The processor a slot's work runs on: the CPU, or one GPU by its index among the engine's GPUs. */
+  public record Processor(int gpu) {
+    public static final Processor CPU = new Processor(-1);
+
+    public Processor {
+      if (gpu < -1) {
+        throw new IllegalArgumentException("a GPU index is >= 0 (-1 for the CPU), got " + gpu);
+      }
+    }
+
+    public static Processor gpu(int index) {
+      if (index < 0) {
+        throw new IllegalArgumentException("a GPU index is >= 0, got " + index);
+      }
+      return new Processor(index);
+    }
+
+    public boolean isCpu() {
+      return gpu < 0;
+    }
+
+    /** The engine's device for this processor. */
+    public Device djlDevice() {
+      return isCpu() ? Device.cpu() : Device.gpu(gpu);
+    }
+
+    /** {@code cpu}, {@code gpu0}, {@code gpu1}...: the name status events and logs give the device. */
+    @Override
+    public String toString() {
+      return isCpu() ? "cpu" : "gpu" + gpu;
+    }
+  }
+
+  /** One place a trainer may run: its {@code processor}, and its {@code index} among that processor's slots. */
+  public record Slot(Processor processor, int index) {
+    public boolean onCpu() {
+      return processor.isCpu();
+    }
+
+    public Device djlDevice() {
+      return processor.djlDevice();
     }
 
     @Override
     public String toString() {
-      return device + "#" + index;
+      return processor + "#" + index;
     }
   }
 
-  public interface Command {}
+  /** What a slot is asked for: the grant names it back, so the asker knows which of its requests was answered. */
+  public sealed interface Work permits TrainingRun, TeacherStream {}
+
+  /** A run (or ensemble member) of an experiment. */
+  public record TrainingRun(String experimentId, Task task) implements Work {
+    @Override
+    public String toString() {
+      return experimentId + "/" + task.label() + "/s" + task.seed();
+    }
+  }
+
+  /** A teacher streaming its outputs to a student, by the stream's key on the tensor topic. */
+  public record TeacherStream(String stream) implements Work {
+    @Override
+    public String toString() {
+      return "teacher for " + stream;
+    }
+  }
+
+  public sealed interface Command permits Acquire, Release, GetUsage, OwnerStopped {}
 
   /** Asks for a slot for {@code work}; the answer is a {@link Granted} to {@code replyTo} once a slot is free. */
-  public record Acquire(String work, ActorRef<Granted> replyTo, ActorRef<?> owner) implements Command {}
+  public record Acquire(Work work, ActorRef<Granted> replyTo, ActorRef<?> owner) implements Command {}
 
-  public record Granted(String work, Slot slot) {}
+  public record Granted(Work work, Slot slot) {}
 
   public record Release(Slot slot) implements Command {}
 
   public record GetUsage(ActorRef<Usage> replyTo) implements Command {}
 
-  /** Slots in all, slots held now, and requests waiting for one. */
+  /** Slots in all, slots held now, requests waiting for one, and what holds the slots (as {@link Work#toString}, sorted). */
   public record Usage(int total, int used, int queued, List<String> holders) {}
 
   private record OwnerStopped(ActorRef<?> owner) implements Command {}
@@ -79,12 +137,12 @@ public final class DeviceAllocator extends AbstractBehavior<DeviceAllocator.Comm
     if (gpus > 0) {
       for (int k = 0; k < slotsPerGpu; k++) {
         for (int g = 0; g < gpus; g++) {
-          slots.add(new Slot("gpu" + g, k));
+          slots.add(new Slot(Processor.gpu(g), k));
         }
       }
     } else {
       for (int k = 0; k < cpuSlots; k++) {
-        slots.add(new Slot("cpu", k));
+        slots.add(new Slot(Processor.CPU, k));
       }
     }
     return slots;
@@ -128,7 +186,7 @@ public final class DeviceAllocator extends AbstractBehavior<DeviceAllocator.Comm
   }
 
   private Behavior<Command> onUsage(GetUsage get) {
-    get.replyTo().tell(new Usage(total, held.size(), queue.size(), held.values().stream().map(Acquire::work).sorted().toList()));
+    get.replyTo().tell(new Usage(total, held.size(), queue.size(), held.values().stream().map(a -> a.work().toString()).sorted().toList()));
     return this;
   }
 
@@ -147,7 +205,7 @@ public final class DeviceAllocator extends AbstractBehavior<DeviceAllocator.Comm
     Slot best = null;
     long bestLoad = Long.MAX_VALUE;
     for (Slot slot : free) {
-      long load = held.keySet().stream().filter(s -> s.device().equals(slot.device())).count();
+      long load = held.keySet().stream().filter(s -> s.processor().equals(slot.processor())).count();
       if (load < bestLoad) {
         best = slot;
         bestLoad = load;

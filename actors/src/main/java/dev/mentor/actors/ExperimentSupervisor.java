@@ -1,7 +1,6 @@
 package dev.mentor.actors;
 
 import dev.mentor.actors.status.StatusSink;
-import dev.mentor.messages.job.StatusEvent.EpochEnded;
 import dev.mentor.messages.job.StatusEvent.ExperimentEnded;
 import dev.mentor.messages.job.StatusEvent.Kind;
 import dev.mentor.messages.job.StatusEvent.Paused;
@@ -9,18 +8,12 @@ import dev.mentor.messages.job.StatusEvent.Resumed;
 import dev.mentor.messages.job.StatusEvent.Retrying;
 import dev.mentor.messages.job.StatusEvent.Role;
 import dev.mentor.messages.job.StatusEvent.RunFailed;
-import dev.mentor.messages.job.StatusEvent.RunFinished;
-import dev.mentor.messages.job.StatusEvent.RunNote;
-import dev.mentor.messages.job.StatusEvent.RunScheduled;
-import dev.mentor.messages.job.StatusEvent.RunStarted;
 import dev.mentor.messages.job.StatusEvent.Started;
-import dev.mentor.messages.record.EpochMetrics;
-import dev.mentor.messages.record.RunEvent;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.ArmSpec;
 import dev.mentor.messages.spec.ExperimentSpec;
-import dev.mentor.monitoring.TensorBusMeters;
-import dev.mentor.training.distill.DistillationMethods;
+import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.messages.tensor.TeacherStreamRequest;
 import dev.mentor.training.distill.TeacherOutputStore;
 import dev.mentor.training.distill.TeacherStreams;
 import dev.mentor.training.engine.EngineThreads;
@@ -28,17 +21,14 @@ import dev.mentor.training.files.AtomicFiles;
 import dev.mentor.training.loop.TrainingDivergedException;
 import dev.mentor.training.run.ExperimentRunner;
 import dev.mentor.training.run.RunExecutor;
-import dev.mentor.training.run.RunListener;
-import dev.mentor.training.run.RunPlan.Task;
 import dev.mentor.training.run.RunPlan;
+import dev.mentor.training.run.RunPlan.Task;
 import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -51,10 +41,9 @@ import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
-import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
@@ -65,14 +54,25 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * at the same time, each in a {@link TrainerActor} child on a device slot granted by the service's
  * {@link DeviceAllocator}. Every step is published through the {@link StatusSink}.
  *
+ * <p>Its life has three phases, each a behaviour that accepts only the messages it handles:
+ * <ul>
+ *   <li>{@code preparing}: the data is read and the spec checked against it. A cancel ends the
+ *       experiment at once, a shutdown stops it (to be prepared again at the next start); pause
+ *       and resume are stashed and applied, in order, before the first run asks for a slot.
+ *   <li>{@code running}: runs ask for slots as their dependencies finish, train, fail and are
+ *       retried; pause holds every run at the end of its epoch and starts none until resume.
+ *   <li>{@code ending}: after a cancel or a shutdown, every run stops at the end of its epoch
+ *       (checkpoint kept); the experiment ends once none is left. Pause and resume mean nothing
+ *       here; a cancel during a shutdown still ends the job as cancelled.
+ * </ul>
+ *
  * <p>Supervision: a run that fails is started again after a backoff ({@link #FIRST_BACKOFF},
  * doubled each time) from its last checkpoint, up to {@link #MAX_RESTARTS} times; past that its
  * arm fails with the cause, the runs depending on it are not run, and the other runs go on — the
  * experiment then ends as {@code failed}, naming every failed run and why. A diverged loss (NaN
- * or infinite) fails at once: restarting would diverge again. Cancel and service shutdown stop
- * every run at the end of its current epoch (checkpoint kept); pause holds them there.
+ * or infinite) fails at once: restarting would diverge again.
  */
-public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSupervisor.Command> {
+public final class ExperimentSupervisor {
   /** The dispatcher training runs on (application.conf; a fixed pool sized to the device slots). */
   public static final String TRAINING_DISPATCHER = "mentor.training-dispatcher";
 
@@ -82,7 +82,10 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   /** Wait before the first restart; doubled for each further one. */
   public static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
 
-  public interface Command {}
+  /** Pause and resume requests kept while preparing (one more place is kept for {@link Start}). */
+  static final int STASH_CAPACITY = 64;
+
+  public sealed interface Command permits Cancel, Pause, Resume, Shutdown, TrainerEnded, Prepared, PrepareFailed, Start, SlotGranted, Retry {}
 
   /** Stop every run at the end of its epoch and end the experiment as cancelled. */
   public enum Cancel implements Command {
@@ -109,13 +112,36 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
   /** A trainer's run ended: with its record, or with the failure that ended it. */
   record TrainerEnded(Task run, DeviceAllocator.Slot slot, RunRecord record, Throwable failure) implements Command {}
 
-  private record Prepared(ExperimentRunner runner, RunExecutor executor) implements Command {}
+  private record Prepared(ExperimentRunner runner, RunExecutor executor, RunProgress progress, String resolvedSpec) implements Command {}
 
   private record PrepareFailed(Throwable cause) implements Command {}
+
+  /** Sent to itself, after the requests stashed while preparing: the runs may ask for slots. */
+  private enum Start implements Command {
+    INSTANCE
+  }
 
   private record SlotGranted(DeviceAllocator.Granted granted) implements Command {}
 
   private record Retry(Task run) implements Command {}
+
+  /**
+   * An experiment this process has prepared, told to the service so that a teacher stream asked
+   * for by one of its students reuses the parsed spec and the loaded data instead of preparing
+   * the experiment again (see {@link TeacherStreamer}). {@code resolvedSpec} is the spec as its
+   * students' requests carry it ({@link SpecReader#toJson}), to tell that a request is for this very experiment.
+   */
+  public record PreparedExperiment(String experimentId, String resolvedSpec, ExperimentSpec spec, RunExecutor executor) {
+    /** Whether {@code request} asks for a teacher of this experiment, with exactly this spec. */
+    public boolean serves(TeacherStreamRequest request) {
+      return experimentId.equals(request.experimentId()) && resolvedSpec.equals(request.spec());
+    }
+  }
+
+  /** Why the runs are stopping in the {@code ending} phase. */
+  private enum Stopping {
+    CANCEL, SHUTDOWN
+  }
 
   /**
    * Called on the training thread at the end of every epoch of every run, before its checkpoint
@@ -127,52 +153,51 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
     EpochHook NONE = (experimentId, run, seed, epoch, attempt) -> {};
   }
 
+  /** Failed runs named in the experiment's {@code failed} event. */
+  private static final int MAX_REASONS = 20;
+
+  private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
+  private final StashBuffer<Command> stash;
   private final String id;
   private final StatusSink sink;
   private final Path jobsDir;
   private final ActorRef<DeviceAllocator.Command> devices;
-  private final EpochHook hook;
   private final CpuShare cpuShare;
-  private final TimerScheduler<Command> timers;
   private final Executor training;
   private final ActorRef<DeviceAllocator.Granted> grants;
+  private final ActorRef<PreparedExperiment> preparedTo;
 
+  // Known once prepared.
   private ExperimentRunner runner;
   private RunExecutor executor;
+  private RunProgress progress;
   /** Every task of the experiment, what each needs, its role; built once from the validated spec. */
   private RunPlan plan;
-  private List<Task> order = List.of();
-  /** Runs not started yet (waiting for their dependencies or a slot). */
-  private final Set<Task> waiting = new LinkedHashSet<>();
-  /** The waiting runs whose dependencies all finished, in plan order: the next to ask for a slot. */
-  private final Set<Task> ready = new LinkedHashSet<>();
-  /** Per task, how many of its dependencies have not finished yet. */
-  private final Map<Task, Integer> unfinishedNeeds = new HashMap<>();
-  /** Runs that asked for a slot and have not got one yet, by the allocator's work key. */
-  private final Map<String, Task> requested = new LinkedHashMap<>();
+  /** Which tasks wait, are ready, finished or failed. */
+  private RunSchedule schedule;
+
+  // The actor's side of the schedule.
+  /** Runs that asked for a slot and have not got one yet. */
+  private final Set<Task> requested = new LinkedHashSet<>();
   private final Map<Task, ActorRef<TrainerActor.Command>> running = new HashMap<>();
-  private final Map<Task, RunRecord> finished = new HashMap<>();
-  private final Map<Task, String> failed = new HashMap<>();
   /** Restarts per run; written by the actor, read by training threads (the epoch hook). */
   private final Map<Task, Integer> restarts = new ConcurrentHashMap<>();
   /** Failed runs waiting out their backoff before they ask for a slot again. */
   private final Set<Task> backingOff = new LinkedHashSet<>();
-  /** The gates of the runs training now, by run, for the listener to reach from the training threads. */
-  private final Map<Task, TrainerActor.Gate> gates = new ConcurrentHashMap<>();
-  private boolean cancelled;
   private boolean paused;
-  private boolean shuttingDown;
 
-  private ExperimentSupervisor(ActorContext<Command> context, TimerScheduler<Command> timers, String id, StatusSink sink, Path jobsDir,
-      ActorRef<DeviceAllocator.Command> devices, EpochHook hook, CpuShare cpuShare) {
-    super(context);
-    this.cpuShare = cpuShare;
+  private ExperimentSupervisor(ActorContext<Command> context, TimerScheduler<Command> timers, StashBuffer<Command> stash, String id,
+      StatusSink sink, Path jobsDir, ActorRef<DeviceAllocator.Command> devices, CpuShare cpuShare, ActorRef<PreparedExperiment> preparedTo) {
+    this.context = context;
+    this.preparedTo = preparedTo;
     this.timers = timers;
+    this.stash = stash;
     this.id = id;
     this.sink = sink;
     this.jobsDir = jobsDir;
     this.devices = devices;
-    this.hook = hook;
+    this.cpuShare = cpuShare;
     this.training = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(TRAINING_DISPATCHER));
     this.grants = context.messageAdapter(DeviceAllocator.Granted.class, SlotGranted::new);
   }
@@ -183,240 +208,204 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
    * that restarts resumes only the experiments that were still running. {@code teacherStreams},
    * when not null, gives students of live logits-only distillation their teacher from elsewhere;
    * {@code teacherOutputs}, when not null, shares cached teachers' logits across experiments.
+   * {@code preparedTo}, when not null, hears the {@link PreparedExperiment} once it is prepared.
    */
   public static Behavior<Command> create(String id, ExperimentSpec spec, Path baseDir, Path outputRoot, StatusSink sink, Path jobsDir,
       ActorRef<DeviceAllocator.Command> devices, EpochHook hook, TeacherStreams teacherStreams,
-      TeacherOutputStore teacherOutputs, CpuShare cpuShare) {
-    return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
-      ExperimentSupervisor supervisor = new ExperimentSupervisor(context, timers, id, sink, jobsDir, devices, hook, cpuShare);
+      TeacherOutputStore teacherOutputs, CpuShare cpuShare, ActorRef<PreparedExperiment> preparedTo) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers -> Behaviors.withStash(STASH_CAPACITY + 1, stash -> {
+      ExperimentSupervisor supervisor = new ExperimentSupervisor(context, timers, stash, id, sink, jobsDir, devices, cpuShare,
+          preparedTo);
       sink.status(Started.of(id, spec.arms().size(), spec.seeds().size()));
       Executor blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
+      Map<Task, Integer> restarts = supervisor.restarts;
       context.pipeToSelf(CompletableFuture.supplyAsync(() -> {
         ExperimentRunner prepared = new ExperimentRunner(spec, baseDir, outputRoot);
+        RunProgress progress = new RunProgress(id, sink, hook, prepared.plan(), restarts);
         try {
           // Validation runs the models once: on a thread that ends, so no kernel thread team outlives it (see EngineThreads).
-          RunExecutor executor = EngineThreads.onFreshThread("mentor-prepare-" + id,
-              () -> prepared.prepare(supervisor.listener()));
+          RunExecutor executor = EngineThreads.onFreshThread("mentor-prepare-" + id, () -> prepared.prepare(progress));
           executor.setTeacherStreams(teacherStreams);
           executor.setTeacherOutputStore(teacherOutputs);
-          return new Prepared(prepared, executor);
+          return new Prepared(prepared, executor, progress, SpecReader.toJson(spec));
         } catch (RuntimeException e) {
           throw e;
         } catch (Exception e) {
           throw new CompletionException(e);
         }
       }, blocking), (prepared, failure) -> failure == null ? prepared : new PrepareFailed(failure));
-      return supervisor;
-    }));
+      return supervisor.preparing();
+    })));
   }
 
-  @Override
-  public Receive<Command> createReceive() {
-    return newReceiveBuilder()
+  // ---- preparing ----
+
+  private Behavior<Command> preparing() {
+    return Behaviors.receive(Command.class)
         .onMessage(Prepared.class, this::onPrepared)
         .onMessage(PrepareFailed.class, f -> end(Kind.FAILED, List.of(), "could not prepare the experiment: " + rootMessage(f.cause())))
-        .onMessage(SlotGranted.class, this::onGranted)
-        .onMessage(TrainerEnded.class, this::onTrainerEnded)
-        .onMessage(Retry.class, this::onRetry)
-        .onMessageEquals(Cancel.INSTANCE, this::onCancel)
-        .onMessageEquals(Pause.INSTANCE, this::onPause)
-        .onMessageEquals(Resume.INSTANCE, this::onResume)
-        .onMessageEquals(Shutdown.INSTANCE, this::onShutdown)
+        .onMessageEquals(Cancel.INSTANCE, this::onCancelWhilePreparing)
+        .onMessageEquals(Shutdown.INSTANCE, this::onShutdownWhilePreparing)
+        .onMessageEquals(Pause.INSTANCE, () -> stashed(Pause.INSTANCE))
+        .onMessageEquals(Resume.INSTANCE, () -> stashed(Resume.INSTANCE))
         .build();
+  }
+
+  private Behavior<Command> stashed(Command command) {
+    if (stash.size() >= STASH_CAPACITY) {
+      // Only a flood of pause/resume requests gets here; the ones kept decide the state the runs start in.
+      System.err.println("mentor: experiment " + id + ": more than " + STASH_CAPACITY + " pause/resume requests while preparing; "
+          + command + " dropped");
+    } else {
+      stash.stash(command);
+    }
+    return Behaviors.same();
   }
 
   private Behavior<Command> onPrepared(Prepared prepared) {
     runner = prepared.runner();
     executor = prepared.executor();
+    progress = prepared.progress();
     plan = runner.plan();
-    order = plan.tasks();
-    for (Task task : order) {
-      unfinishedNeeds.put(task, plan.needs(task).size());
+    schedule = new RunSchedule(plan);
+    if (preparedTo != null) {
+      preparedTo.tell(new PreparedExperiment(id, prepared.resolvedSpec(), runner.spec(), executor));
     }
-    order.forEach(this::enqueue);
-    return schedule();
+    // The pause and resume requests that came while preparing apply first, then Start asks for
+    // slots: an experiment paused before it was prepared asks for none until it is resumed.
+    stash.stash(Start.INSTANCE);
+    return stash.unstashAll(running());
   }
 
-  /** Puts a task back among the waiting; it is ready when its dependencies have finished. */
-  private void enqueue(Task run) {
-    waiting.add(run);
-    if (unfinishedNeeds.getOrDefault(run, 0) == 0) {
-      ready.add(run);
-    }
+  private Behavior<Command> onCancelWhilePreparing() {
+    // Honoured at once: nothing runs yet, so nothing needs to stop first.
+    return end(Kind.CANCELLED, List.of(), "cancelled before any run started");
   }
 
-  private String workKey(Task run) {
-    return id + "/" + run.label() + "/s" + run.seed();
+  private Behavior<Command> onShutdownWhilePreparing() {
+    System.err.println("mentor: experiment " + id + " stopped with the service before it was prepared; it is prepared again at the next start");
+    return Behaviors.stopped();
+  }
+
+  // ---- running ----
+
+  private Behavior<Command> running() {
+    return Behaviors.receive(Command.class)
+        .onMessageEquals(Start.INSTANCE, this::scheduled)
+        .onMessage(SlotGranted.class, this::onGranted)
+        .onMessage(TrainerEnded.class, this::onTrainerEnded)
+        .onMessage(Retry.class, this::onRetry)
+        .onMessageEquals(Pause.INSTANCE, this::onPause)
+        .onMessageEquals(Resume.INSTANCE, this::onResume)
+        .onMessageEquals(Cancel.INSTANCE, this::onCancel)
+        .onMessageEquals(Shutdown.INSTANCE, () -> stopRuns(Stopping.SHUTDOWN))
+        .build();
   }
 
   private void request(Task run) {
-    String work = workKey(run);
-    requested.put(work, run);
-    devices.tell(new DeviceAllocator.Acquire(work, grants, getContext().getSelf()));
+    requested.add(run);
+    devices.tell(new DeviceAllocator.Acquire(new DeviceAllocator.TrainingRun(id, run), grants, context.getSelf()));
   }
 
-  /** Asks a slot for every run whose dependencies finished; gives up the runs whose dependencies failed; ends when nothing is left. */
-  private Behavior<Command> schedule() {
-    if (shuttingDown) {
-      if (!running.isEmpty()) {
-        return this;
-      }
-      System.err.println("mentor: experiment " + id + " stopped with the service (" + finished.size() + " of " + order.size()
-          + " runs finished); it resumes from its checkpoints at the next start");
-      return Behaviors.stopped();
+  /** Asks a slot for every run whose dependencies finished, unless paused; ends the experiment when nothing is left. */
+  private Behavior<Command> scheduled() {
+    if (!paused) {
+      schedule.takeReady().forEach(this::request);
     }
-    if (runner == null) {
-      return cancelled ? end(Kind.CANCELLED, List.of(), "cancelled before any run started") : this;
+    if (!running.isEmpty() || !requested.isEmpty() || !backingOff.isEmpty() || paused || schedule.anyWaiting()) {
+      return Behaviors.same();
     }
-    if (!cancelled && !paused) {
-      for (Task run : ready) {
-        waiting.remove(run);
-        request(run);
-      }
-      ready.clear();
-    }
-    if (!running.isEmpty() || !requested.isEmpty() || !backingOff.isEmpty()) {
-      return this;
-    }
-    if (cancelled) {
-      return end(Kind.CANCELLED, List.of(), finished.size() + " runs finished before the cancel request, " + (order.size() - finished.size() - failed.size())
-          + " not run or stopped (a run in progress stopped at the end of an epoch; its checkpoint is kept)");
-    }
-    if (paused || !waiting.isEmpty()) {
-      return this;
-    }
-    List<RunRecord> records = order.stream().filter(r -> !r.isMember()).filter(finished::containsKey).map(finished::get).toList();
+    List<RunRecord> records = schedule.runRecords();
     runner.writeReport(records);
-    if (failed.isEmpty()) {
+    if (schedule.failedCount() == 0) {
       return end(Kind.FINISHED, List.of(), records.size() + " runs; report: " + runner.paths().experimentDir().resolve("report.md"));
     }
     // The first reasons only: an event stays small whatever the experiment's size (every failure has its own event).
-    List<String> reasons = order.stream().filter(failed::containsKey).limit(MAX_REASONS)
-        .map(r -> r + ": " + failed.get(r)).toList();
-    return end(Kind.FAILED, reasons, failed.size() + " of " + order.size() + " runs failed: " + String.join("; ", reasons)
-        + (failed.size() > MAX_REASONS ? "; and " + (failed.size() - MAX_REASONS) + " more" : ""));
+    List<String> reasons = schedule.failures(MAX_REASONS);
+    int failed = schedule.failedCount();
+    return end(Kind.FAILED, reasons, failed + " of " + schedule.size() + " runs failed: " + String.join("; ", reasons)
+        + (failed > MAX_REASONS ? "; and " + (failed - MAX_REASONS) + " more" : ""));
   }
 
   private Behavior<Command> onGranted(SlotGranted granted) {
-    Task run = requested.remove(granted.granted().work());
     DeviceAllocator.Slot slot = granted.granted().slot();
-    if (run == null || cancelled || shuttingDown) {
+    if (!(granted.granted().work() instanceof DeviceAllocator.TrainingRun asked) || !requested.remove(asked.task())) {
       devices.tell(new DeviceAllocator.Release(slot));
-      return schedule();
+      return Behaviors.same();
     }
+    Task run = asked.task();
     int attempt = restarts.getOrDefault(run, 0);
     Role role = Role.of(plan.role(run));
-    boolean onCpu = slot.device().equals("cpu");
+    ArmSpec arm = runner.spec().arm(run.arm());
     TrainerActor.Work work = gate -> {
-      if (onCpu) {
+      if (slot.onCpu()) {
         cpuShare.enter();
       }
-      gates.put(run, gate);
+      progress.training(run, gate);
       try {
-        return run.isMember() ? executor.executeMember(runner.spec().arm(run.arm()), run.seed(), run.member(), slot.djlDevice())
-            : executor.execute(runner.spec().arm(run.arm()), run.seed(), slot.djlDevice());
+        return run.isMember() ? executor.executeMember(arm, run.seed(), run.member(), slot.djlDevice())
+            : executor.execute(arm, run.seed(), slot.djlDevice());
       } finally {
-        gates.remove(run);
+        progress.trained(run);
       }
     };
-    ActorRef<TrainerActor.Command> trainer = getContext().spawn(TrainerActor.create(run, slot, work, training, getContext().getSelf(), paused),
+    ActorRef<TrainerActor.Command> trainer = context.spawn(TrainerActor.create(run, slot, work, training, context.getSelf(), paused),
         role + "-" + safeName(run.label()) + "-s" + run.seed() + (attempt > 0 ? "-r" + attempt : ""));
     running.put(run, trainer);
-    double temperature = temperature(runner.spec().arm(run.arm()), run.isMember());
-    sink.status(RunScheduled.of(id, run.label(), run.seed(), role, slot.device(), slot.toString(), onCpu ? cpuShare.share() : null,
-        Double.isNaN(temperature) ? null : temperature));
-    return this;
+    progress.scheduled(run, slot, role, slot.onCpu() ? cpuShare.share() : null, arm);
+    return Behaviors.same();
   }
 
   private Behavior<Command> onTrainerEnded(TrainerEnded ended) {
     Task run = ended.run();
-    running.remove(run);
-    devices.tell(new DeviceAllocator.Release(ended.slot()));
+    trainerGone(ended);
     if (ended.failure() == null) {
-      if (finished.put(run, ended.record()) == null) {
-        for (Task next : plan.neededBy(run)) {
-          if (unfinishedNeeds.merge(next, -1, Integer::sum) == 0 && waiting.contains(next)) {
-            ready.add(next);
-          }
-        }
-      }
-      if (!run.isMember()) {
-        sink.result(id, ended.record());
-      }
-      return schedule();
+      return scheduled();
     }
     Throwable root = rootCause(ended.failure());
-    if (root instanceof TrainerActor.RunStopped || shuttingDown) {
-      if (!cancelled) {
-        enqueue(run);
-      }
-      return schedule();
+    if (root instanceof TrainerActor.RunStopped) {
+      schedule.enqueue(run);
+      return scheduled();
     }
     String cause = rootMessage(ended.failure());
     int attempt = restarts.getOrDefault(run, 0);
     boolean diverged = root instanceof TrainingDivergedException;
-    if (!diverged && !cancelled && attempt < MAX_RESTARTS) {
+    if (!diverged && attempt < MAX_RESTARTS) {
       restarts.put(run, attempt + 1);
       Duration backoff = FIRST_BACKOFF.multipliedBy(1L << attempt);
       sink.status(Retrying.of(id, run.arm(), run.seed(), attempt + 2, MAX_RESTARTS + 1, backoff.toMillis(), cause));
       backingOff.add(run);
       timers.startSingleTimer(new Retry(run), backoff);
-      return this;
+      return Behaviors.same();
     }
     fail(run, diverged ? cause : cause + (attempt > 0 ? " (after " + attempt + " restarts)" : ""));
-    return schedule();
+    return scheduled();
+  }
+
+  /** Frees the slot of a trainer that ended and, if its run finished, records it and readies the runs that needed it. */
+  private void trainerGone(TrainerEnded ended) {
+    Task run = ended.run();
+    running.remove(run);
+    devices.tell(new DeviceAllocator.Release(ended.slot()));
+    if (ended.failure() != null) {
+      return;
+    }
+    schedule.finished(run, ended.record());
+    if (!run.isMember()) {
+      sink.result(id, ended.record());
+    }
   }
 
   private Behavior<Command> onRetry(Retry retry) {
     backingOff.remove(retry.run());
-    if (cancelled) {
-      return schedule();
-    }
     request(retry.run());
-    return this;
+    return Behaviors.same();
   }
 
-  /** Marks a run failed and, transitively, every waiting run that needs it as not run. */
+  /** Marks a run failed and, transitively, every waiting run that needs it as not run; each gets its event. */
   private void fail(Task run, String reason) {
-    ArrayDeque<Task> broken = new ArrayDeque<>();
-    failed.put(run, reason);
     sink.status(RunFailed.of(id, run.arm(), run.seed(), reason));
-    broken.add(run);
-    while (!broken.isEmpty()) {
-      Task cause = broken.poll();
-      for (Task next : plan.neededBy(cause)) {
-        if (waiting.remove(next)) {
-          ready.remove(next);
-          String why = "not run: it needs " + cause.arm() + " seed " + cause.seed() + ", which failed";
-          failed.put(next, why);
-          sink.status(RunFailed.of(id, next.arm(), next.seed(), why));
-          broken.add(next);
-        }
-      }
-    }
-  }
-
-  private Behavior<Command> onCancel() {
-    if (jobsDir != null) {
-      // Written at once: a service killed before the runs stop must not resume a cancelled job.
-      AtomicFiles.writeString(jobsDir.resolve(id + ".ended"), "cancelled\n");
-    }
-    cancelled = true;
-    running.values().forEach(t -> t.tell(TrainerActor.Stop.INSTANCE));
-    timers.cancelAll();
-    backingOff.clear();
-    // Requests still queued at the allocator are answered later; those slots are handed straight back.
-    requested.clear();
-    return schedule();
-  }
-
-  private Behavior<Command> onShutdown() {
-    shuttingDown = true;
-    running.values().forEach(t -> t.tell(TrainerActor.Stop.INSTANCE));
-    timers.cancelAll();
-    backingOff.clear();
-    requested.clear();
-    return schedule();
+    schedule.fail(run, reason).forEach((next, why) -> sink.status(RunFailed.of(id, next.arm(), next.seed(), why)));
   }
 
   private Behavior<Command> onPause() {
@@ -425,7 +414,7 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
       running.values().forEach(t -> t.tell(TrainerActor.Pause.INSTANCE));
       sink.status(Paused.of(id, running.size()));
     }
-    return this;
+    return Behaviors.same();
   }
 
   private Behavior<Command> onResume() {
@@ -434,72 +423,82 @@ public final class ExperimentSupervisor extends AbstractBehavior<ExperimentSuper
       running.values().forEach(t -> t.tell(TrainerActor.Resume.INSTANCE));
       sink.status(Resumed.of(id, running.size()));
     }
-    return schedule();
+    return scheduled();
   }
 
-  private Behavior<Command> end(Kind kind, List<String> reasons, String message) {
-    sink.status(ExperimentEnded.of(id, kind, reasons, message));
-    if (jobsDir != null) {
-      AtomicFiles.writeString(jobsDir.resolve(id + ".ended"), kind + "\n");
+  private Behavior<Command> onCancel() {
+    markEnded(Kind.CANCELLED);
+    return stopRuns(Stopping.CANCEL);
+  }
+
+  /** Stops every run at the end of its epoch and starts none: the experiment ends once none is left. */
+  private Behavior<Command> stopRuns(Stopping why) {
+    running.values().forEach(t -> t.tell(TrainerActor.Stop.INSTANCE));
+    timers.cancelAll();
+    backingOff.clear();
+    // Requests still queued at the allocator are answered later; those slots are handed straight back.
+    requested.clear();
+    return running.isEmpty() ? stopped(why) : ending(why);
+  }
+
+  // ---- ending ----
+
+  private Behavior<Command> ending(Stopping why) {
+    return Behaviors.receive(Command.class)
+        .onMessage(TrainerEnded.class, ended -> onTrainerEndedWhileEnding(ended, why))
+        .onMessage(SlotGranted.class, granted -> {
+          devices.tell(new DeviceAllocator.Release(granted.granted().slot()));
+          return Behaviors.same();
+        })
+        .onMessageEquals(Cancel.INSTANCE, () -> {
+          if (why == Stopping.CANCEL) {
+            return Behaviors.same();
+          }
+          // Cancelled while the service stops: the job must not resume at the next start.
+          markEnded(Kind.CANCELLED);
+          return ending(Stopping.CANCEL);
+        })
+        .onMessageEquals(Shutdown.INSTANCE, Behaviors::same)
+        .build();
+  }
+
+  private Behavior<Command> onTrainerEndedWhileEnding(TrainerEnded ended, Stopping why) {
+    trainerGone(ended);
+    Throwable root = ended.failure() == null ? null : rootCause(ended.failure());
+    if (root != null && why == Stopping.CANCEL && !(root instanceof TrainerActor.RunStopped)) {
+      // It failed before it got to its epoch's end: reported, not retried.
+      String cause = rootMessage(ended.failure());
+      int attempt = restarts.getOrDefault(ended.run(), 0);
+      fail(ended.run(), root instanceof TrainingDivergedException || attempt == 0 ? cause : cause + " (after " + attempt + " restarts)");
     }
+    return running.isEmpty() ? stopped(why) : Behaviors.same();
+  }
+
+  private Behavior<Command> stopped(Stopping why) {
+    if (why == Stopping.CANCEL) {
+      return end(Kind.CANCELLED, List.of(), schedule.finishedCount() + " runs finished before the cancel request, "
+          + (schedule.size() - schedule.finishedCount() - schedule.failedCount())
+          + " not run or stopped (a run in progress stopped at the end of an epoch; its checkpoint is kept)");
+    }
+    System.err.println("mentor: experiment " + id + " stopped with the service (" + schedule.finishedCount() + " of " + schedule.size()
+        + " runs finished); it resumes from its checkpoints at the next start");
     return Behaviors.stopped();
   }
 
-  /** The softmax temperature the run distils at: a student's soft targets, a co-distilled member's peers; NaN for none. */
-  static double temperature(ArmSpec arm, boolean member) {
-    if (member) {
-      return arm.ensemble() != null && arm.ensemble().codistill() != null ? arm.ensemble().codistill().temperature() : Double.NaN;
+  // ---- the end ----
+
+  private Behavior<Command> end(Kind kind, List<String> reasons, String message) {
+    sink.status(ExperimentEnded.of(id, kind, reasons, message));
+    markEnded(kind);
+    return Behaviors.stopped();
+  }
+
+  /** Marks the job ended in the service's jobs folder: a service that starts again does not resume it. */
+  private void markEnded(Kind kind) {
+    if (jobsDir != null) {
+      // Written at once on a cancel: a service killed before the runs stop must not resume a cancelled job.
+      AtomicFiles.writeString(jobsDir.resolve(id + ".ended"), kind + "\n");
     }
-    return arm.distill() != null && DistillationMethods.logits(arm.distill()).tempered() ? arm.distill().temperature() : Double.NaN;
-  }
-
-  private RunListener listener() {
-    return new RunListener() {
-      @Override
-      public void runStarted(String arm, long seed, int epochsPlanned, boolean resumed) {
-        sink.status(RunStarted.of(id, arm, seed, epochsPlanned, resumed));
-      }
-
-      @Override
-      public void epochFinished(String arm, long seed, EpochMetrics metrics) {
-        sink.status(EpochEnded.of(id, arm, seed, metrics));
-        Task task = plan.taskOf(arm, seed);
-        hook.epochEnded(id, arm, seed, metrics.epoch(), task == null ? 0 : attemptOf(task));
-      }
-
-      @Override
-      public void runEvent(String arm, long seed, RunEvent event) {
-        // The events a monitor counts as they happen; notes about budgets stay in the record.
-        Kind.ofRunNote(event.kind()).ifPresent(kind -> sink.status(RunNote.of(id, kind, arm, seed, event.epoch(), event.message())));
-      }
-
-      @Override
-      public void teacherCache(String arm, long seed, long lookups, long hits) {
-        TensorBusMeters.process().cacheLookups(lookups, hits);
-      }
-
-      @Override
-      public void epochSaved(String arm, long seed, int epoch) {
-        // A co-distilled member reports as "arm/member-m" from inside its arm's task: that task's gate holds it.
-        Task task = plan.taskOf(arm, seed);
-        TrainerActor.Gate gate = task == null ? null : gates.get(task);
-        if (gate != null) {
-          gate.epochEnded(epoch);
-        }
-      }
-
-      @Override
-      public void runFinished(RunRecord record, boolean fromCache) {
-        sink.status(RunFinished.of(id, record.arm(), record.seed(), record.epochsRun(), record.test().accuracy(), fromCache));
-      }
-    };
-  }
-
-  /** Failed runs named in the experiment's {@code failed} event. */
-  private static final int MAX_REASONS = 20;
-
-  private int attemptOf(Task run) {
-    return restarts.getOrDefault(run, 0);
   }
 
   private static String safeName(String arm) {

@@ -1,5 +1,6 @@
 package dev.mentor.actors;
 
+import dev.mentor.actors.ExperimentSupervisor.PreparedExperiment;
 import dev.mentor.actors.kafka.KafkaTeacherOutputStore;
 import dev.mentor.actors.kafka.KafkaTeacherStreams;
 import dev.mentor.actors.status.StatusSink;
@@ -31,7 +32,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * queue beyond them.
  */
 public final class MentorService extends AbstractBehavior<MentorService.Command> {
-  public interface Command {}
+  public sealed interface Command permits JobAccepted, JobDuplicate, CancelJob, PauseJob, StreamTeacher, Drain, GetDeviceUsage,
+      ExperimentPrepared {}
 
   /** A job the intake has durably accepted, or one resumed after a restart. */
   public record JobAccepted(JobCodec.Job job, boolean resumed) implements Command {
@@ -65,11 +67,20 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
   /** Asks for the device slots' usage. */
   public record GetDeviceUsage(ActorRef<DeviceAllocator.Usage> replyTo) implements Command {}
 
+  /** A supervisor prepared its experiment: its teacher streams served here may reuse it. */
+  private record ExperimentPrepared(PreparedExperiment experiment) implements Command {}
+
   private final Path baseDir;
   private final Path outputRoot;
   private final StatusSink sink;
   private final Path jobsDir;
   private final Map<String, ActorRef<ExperimentSupervisor.Command>> running = new HashMap<>();
+  /**
+   * The running experiments that are prepared, by id: a teacher stream one of their students asks
+   * for, when this process serves it, reuses the parsed spec and the loaded data (see {@link #onStreamTeacher}).
+   */
+  private final Map<String, PreparedExperiment> prepared = new HashMap<>();
+  private final ActorRef<PreparedExperiment> preparedAdapter;
   private final ActorRef<DeviceAllocator.Command> devices;
   /**
    * Teacher streams take their slots from a pool of their own, one per training slot: a streamed
@@ -89,14 +100,14 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
     super(context);
     this.clientProperties = clientProperties;
     this.settings = settings;
-    this.cpuShare = new CpuShare(settings.cpuThreads(), Math.max(1, (int) settings.slots().stream().filter(slot -> slot.device().equals("cpu"))
-        .count()));
+    this.cpuShare = new CpuShare(settings.cpuThreads(), Math.max(1, (int) settings.slots().stream().filter(DeviceAllocator.Slot::onCpu).count()));
     this.devices = context.spawn(DeviceAllocator.create(settings.slots()), "devices");
     this.streamDevices = context.spawn(DeviceAllocator.create(settings.slots()), "teacher-stream-devices");
     this.jobsDir = jobsDir;
     this.baseDir = baseDir;
     this.outputRoot = outputRoot;
     this.sink = sink;
+    this.preparedAdapter = context.messageAdapter(PreparedExperiment.class, ExperimentPrepared::new);
   }
 
   /** {@code jobsDir}: where accepted jobs are kept (ended ones get a marker there); null to keep no markers. */
@@ -114,6 +125,7 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
         .onMessage(CancelJob.class, this::onCancel)
         .onMessage(PauseJob.class, this::onPause)
         .onMessage(StreamTeacher.class, this::onStreamTeacher)
+        .onMessage(ExperimentPrepared.class, this::onPrepared)
         .onMessage(Drain.class, this::onDrain)
         .onMessage(GetDeviceUsage.class, get -> {
           devices.tell(new DeviceAllocator.GetUsage(get.replyTo()));
@@ -139,7 +151,7 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
         ExperimentSupervisor.create(id, accepted.job().spec(), baseDir, outputRoot, sink, jobsDir, devices,
             settings.epochHook(), settings.streamTeachers() && clientProperties != null
                 ? new KafkaTeacherStreams(clientProperties, id, accepted.job().spec(), STREAM_TIMEOUT) : null,
-            clientProperties == null ? null : new KafkaTeacherOutputStore(clientProperties), cpuShare), "experiment-" + id);
+            clientProperties == null ? null : new KafkaTeacherOutputStore(clientProperties), cpuShare, preparedAdapter), "experiment-" + id);
     getContext().watch(supervisor);
     running.put(id, supervisor);
     return this;
@@ -178,8 +190,21 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
     if (clientProperties == null) {
       return this;
     }
-    getContext().spawnAnonymous(TeacherStreamer.create(stream.request(), clientProperties, baseDir, outputRoot, streamDevices,
-        cpuShare));
+    // A request for an experiment this process runs, with the very spec it runs, reuses that
+    // experiment's parsed spec and loaded data; any other (its student runs in another process,
+    // or it is not prepared yet) is parsed and prepared by the streamer itself.
+    PreparedExperiment local = prepared.get(stream.request().experimentId());
+    getContext().spawnAnonymous(TeacherStreamer.create(stream.request(), local != null && local.serves(stream.request()) ? local : null,
+        clientProperties, baseDir, outputRoot, streamDevices, cpuShare));
+    return this;
+  }
+
+  private Behavior<Command> onPrepared(ExperimentPrepared experiment) {
+    String id = experiment.experiment().experimentId();
+    // Its supervisor may have ended already (its end, a signal, can overtake the message): then it is not kept.
+    if (running.containsKey(id)) {
+      prepared.put(id, experiment.experiment());
+    }
     return this;
   }
 
@@ -201,7 +226,12 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
   }
 
   private Behavior<Command> onEnded(ActorRef<?> supervisor) {
-    running.values().remove(supervisor);
+    String id = idOf(supervisor);
+    if (id != null) {
+      running.remove(id);
+      // A stream already serving from it keeps its reference; new requests for it prepare their own.
+      prepared.remove(id);
+    }
     return repliedIfDrained();
   }
 

@@ -1,5 +1,6 @@
 package dev.mentor.actors;
 
+import ai.djl.engine.Engine;
 import dev.mentor.training.engine.EngineThreads;
 import java.time.Duration;
 import java.util.List;
@@ -57,7 +58,7 @@ public record ServiceSettings(List<DeviceAllocator.Slot> slots, ExperimentSuperv
 
   /** The slots of this machine: every GPU the engine sees ({@code slotsPerGpu} each), else {@code cpuSlots}. */
   public static ServiceSettings detect(int slotsPerGpu, int cpuSlots) {
-    int gpus = ai.djl.engine.Engine.getInstance().getGpuCount();
+    int gpus = Engine.getInstance().getGpuCount();
     return new ServiceSettings(DeviceAllocator.slots(gpus, slotsPerGpu, cpuSlots), ExperimentSupervisor.EpochHook.NONE, ROLES, false,
         EngineThreads.configuredIntraOpThreads(), null);
   }

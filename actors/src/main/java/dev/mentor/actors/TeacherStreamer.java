@@ -1,5 +1,6 @@
 package dev.mentor.actors;
 
+import dev.mentor.actors.ExperimentSupervisor.PreparedExperiment;
 import dev.mentor.actors.kafka.TensorPublisher;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecReader;
@@ -25,6 +26,7 @@ import java.util.concurrent.Future;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
@@ -36,54 +38,96 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * student says it needs no more, then gives its slot back and stops.
  */
 final class TeacherStreamer {
-  private TeacherStreamer() {}
+  /** The streamer's protocol: its slot granted, then its stream ended. */
+  sealed interface Command permits SlotGranted, Streamed {}
 
-  private record Granted(DeviceAllocator.Granted granted) {}
+  private record SlotGranted(DeviceAllocator.Granted granted) implements Command {}
 
-  private record Done(Throwable failure) {}
+  /** The stream ended: sent all, or the student needs no more ({@code failure} null), or failed. */
+  private record Streamed(Throwable failure) implements Command {}
 
-  static Behavior<Object> create(TeacherStreamRequest request, Map<String, Object> clientProperties, Path baseDir, Path outputRoot,
-      ActorRef<DeviceAllocator.Command> devices, CpuShare cpuShare) {
-    return Behaviors.<Object>setup(context -> {
-      ActorRef<DeviceAllocator.Granted> grants = context.messageAdapter(DeviceAllocator.Granted.class, Granted::new);
-      devices.tell(new DeviceAllocator.Acquire("teacher for " + request.stream(), grants, context.getSelf()));
-      Executor training = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(ExperimentSupervisor.TRAINING_DISPATCHER));
-      return Behaviors.receive(Object.class)
-          .onMessage(Granted.class, granted -> {
-            DeviceAllocator.Slot slot = granted.granted().slot();
-            context.pipeToSelf(CompletableFuture.runAsync(() -> {
-              boolean onCpu = slot.device().equals("cpu");
-              if (onCpu) {
-                cpuShare.enter();
-              }
-              stream(request, clientProperties, baseDir, outputRoot, slot, cpuShare);
-            }, training),
-                (ok, failure) -> new Done(failure));
-            return Behaviors.receive(Object.class)
-                .onMessage(Done.class, done -> {
-                  devices.tell(new DeviceAllocator.Release(slot));
-                  if (done.failure() != null) {
-                    System.err.println("mentor: teacher stream " + request.stream() + " failed: " + ExperimentSupervisor.rootCause(done.failure()));
-                  }
-                  return Behaviors.stopped();
-                })
-                .build();
-          })
-          .build();
+  private final ActorContext<Command> context;
+  private final TeacherStreamRequest request;
+  private final PreparedExperiment local;
+  private final Map<String, Object> clientProperties;
+  private final Path baseDir;
+  private final Path outputRoot;
+  private final ActorRef<DeviceAllocator.Command> devices;
+  private final CpuShare cpuShare;
+
+  private TeacherStreamer(ActorContext<Command> context, TeacherStreamRequest request, PreparedExperiment local,
+      Map<String, Object> clientProperties, Path baseDir, Path outputRoot, ActorRef<DeviceAllocator.Command> devices, CpuShare cpuShare) {
+    this.context = context;
+    this.request = request;
+    this.local = local;
+    this.clientProperties = clientProperties;
+    this.baseDir = baseDir;
+    this.outputRoot = outputRoot;
+    this.devices = devices;
+    this.cpuShare = cpuShare;
+  }
+
+  /**
+   * {@code local}: the experiment as this process prepared it, when it runs the student's
+   * experiment with the request's very spec ({@link PreparedExperiment#serves}); null to parse
+   * the request's spec and prepare the experiment here (its student runs in another process).
+   */
+  static Behavior<Command> create(TeacherStreamRequest request, PreparedExperiment local, Map<String, Object> clientProperties, Path baseDir,
+      Path outputRoot, ActorRef<DeviceAllocator.Command> devices, CpuShare cpuShare) {
+    return Behaviors.setup(context -> {
+      TeacherStreamer streamer = new TeacherStreamer(context, request, local, clientProperties, baseDir, outputRoot, devices, cpuShare);
+      ActorRef<DeviceAllocator.Granted> grants = context.messageAdapter(DeviceAllocator.Granted.class, SlotGranted::new);
+      devices.tell(new DeviceAllocator.Acquire(new DeviceAllocator.TeacherStream(request.stream()), grants, context.getSelf()));
+      return streamer.waitingForSlot();
     });
   }
 
-  private static void stream(TeacherStreamRequest request, Map<String, Object> clientProperties, Path baseDir, Path outputRoot,
-      DeviceAllocator.Slot slot, CpuShare cpuShare) {
+  private Behavior<Command> waitingForSlot() {
+    return Behaviors.receive(Command.class)
+        .onMessage(SlotGranted.class, this::onGranted)
+        .build();
+  }
+
+  private Behavior<Command> onGranted(SlotGranted granted) {
+    DeviceAllocator.Slot slot = granted.granted().slot();
+    Executor training = context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(ExperimentSupervisor.TRAINING_DISPATCHER));
+    context.pipeToSelf(CompletableFuture.runAsync(() -> {
+      if (slot.onCpu()) {
+        cpuShare.enter();
+      }
+      stream(slot);
+    }, training), (ok, failure) -> new Streamed(failure));
+    return streaming(slot);
+  }
+
+  private Behavior<Command> streaming(DeviceAllocator.Slot slot) {
+    return Behaviors.receive(Command.class)
+        .onMessage(Streamed.class, streamed -> {
+          devices.tell(new DeviceAllocator.Release(slot));
+          if (streamed.failure() != null) {
+            System.err.println("mentor: teacher stream " + request.stream() + " failed: " + ExperimentSupervisor.rootCause(streamed.failure()));
+          }
+          return Behaviors.stopped();
+        })
+        .build();
+  }
+
+  private void stream(DeviceAllocator.Slot slot) {
     try {
-      ExperimentSpec spec = SpecReader.parse(request.spec());
-      RunExecutor executor = new ExperimentRunner(spec, baseDir, outputRoot).prepare(RunListener.NONE);
+      // Reusing the prepared experiment is safe: the request carries exactly the spec it was
+      // prepared from (same experiment id, same resolved JSON), so parsing and preparing it again
+      // would give the same spec, data and teacher files. A stream reads only the spec, the data
+      // (ExperimentData: thread-safe, its per-seed splits shared with the runs training now) and
+      // the teacher's weights from the output folder; never the executor's listener, teacher
+      // streams or output store, so the experiment's status events are not touched.
+      ExperimentSpec spec = local != null ? local.spec() : SpecReader.parse(request.spec());
+      RunExecutor executor = local != null ? local.executor() : new ExperimentRunner(spec, baseDir, outputRoot).prepare(RunListener.NONE);
       TeacherStreams.Request run = new TeacherStreams.Request(request.experimentId(), request.studentArm(), request.seed(),
           request.epochsDone(), 0, 0);
       var teacher = spec.arm(request.studentArm()).distill().teacher();
       String producer = teacher.arm() != null ? teacher.arm() : "checkpoint";
       if (request.memberStreams() == 0) {
-        publish(request, clientProperties, executor, run, -1, producer, slot);
+        publish(executor, run, -1, producer, slot);
         return;
       }
       // An ensemble's members side by side on this slot, each publishing its own frames.
@@ -93,10 +137,10 @@ final class TeacherStreamer {
         for (int m = 0; m < request.memberStreams(); m++) {
           int member = m;
           running.add(members.submit(() -> {
-            if (slot.device().equals("cpu")) {
+            if (slot.onCpu()) {
               cpuShare.enter();
             }
-            publish(request, clientProperties, executor, run, member, producer, slot);
+            publish(executor, run, member, producer, slot);
             return null;
           }));
         }
@@ -116,8 +160,8 @@ final class TeacherStreamer {
   }
 
   /** Streams the whole teacher ({@code member} -1) or one member of an ensemble teacher to the request's stream. */
-  private static void publish(TeacherStreamRequest request, Map<String, Object> clientProperties, RunExecutor executor,
-      TeacherStreams.Request run, int member, String producer, DeviceAllocator.Slot slot) throws IOException, InterruptedException {
+  private void publish(RunExecutor executor, TeacherStreams.Request run, int member, String producer, DeviceAllocator.Slot slot)
+      throws IOException, InterruptedException {
     String logitsName = member < 0 ? Topics.LOGITS_FRAME : Topics.memberFrame(member);
     try (TensorPublisher publisher = new TensorPublisher(clientProperties, request.stream(), request.maxLead())) {
       executor.streamTeacher(run, member, slot.djlDevice(), new RunExecutor.FrameSink() {

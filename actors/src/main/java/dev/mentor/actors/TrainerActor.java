@@ -2,11 +2,14 @@ package dev.mentor.actors;
 
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.training.run.RunPlan.Task;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -25,7 +28,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * When the run ends the actor reports {@link ExperimentSupervisor.TrainerEnded} to its parent and stops.
  */
 public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
-  public interface Command {}
+  public sealed interface Command permits Stop, Pause, Resume, EpochEnded, Finished {}
 
   public enum Stop implements Command {
     INSTANCE
@@ -59,31 +62,30 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
   /**
    * The training thread's side: {@link #epochEnded} blocks until the actor answers, and stops the
    * run if the actor said so or is gone (the service stopping). Nothing polls: the actor's answer
-   * completes the wait, and so does the actor's end ({@link #close}).
+   * completes the wait, and so does the actor's end ({@link #close}). Several threads may wait at
+   * once — the members of a co-distilled ensemble train side by side in one task, each reaching
+   * its epoch's end — and each waits for its own answer.
    */
   public static final class Gate {
     private final ActorRef<Command> actor;
-    /** The answer the training thread is waiting for, if it is waiting. */
-    private final AtomicReference<CompletableFuture<Boolean>> pending = new AtomicReference<>();
+    /** The answers training threads are waiting for. */
+    private final Set<CompletableFuture<Boolean>> pending = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     Gate(ActorRef<Command> actor) {
       this.actor = actor;
     }
 
-    /** Marks the actor gone: a training thread waiting here, or coming later, stops. */
+    /** Marks the actor gone: every training thread waiting here, or coming later, stops. */
     void close() {
       closed = true;
-      CompletableFuture<Boolean> waiting = pending.get();
-      if (waiting != null) {
-        waiting.complete(false);
-      }
+      pending.forEach(waiting -> waiting.complete(false));
     }
 
     public void epochEnded(int epoch) {
       CompletableFuture<Boolean> proceed = new CompletableFuture<>();
-      pending.set(proceed);
-      // Set before reading closed, as close() sets closed before reading pending: one of the two sees the other.
+      pending.add(proceed);
+      // Added before reading closed, as close() sets closed before reading pending: one of the two sees the other.
       if (closed) {
         proceed.complete(false);
       } else {
@@ -99,7 +101,7 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
       } catch (ExecutionException e) {
         throw new IllegalStateException(e.getCause());
       } finally {
-        pending.compareAndSet(proceed, null);
+        pending.remove(proceed);
       }
     }
   }
@@ -110,7 +112,8 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
   private final Gate gate;
   private boolean stopping;
   private boolean paused;
-  private EpochEnded waiting;
+  /** The epoch ends held while paused: one per training thread of the run (co-distilled members each have one). */
+  private final List<EpochEnded> waiting = new ArrayList<>();
 
   private TrainerActor(ActorContext<Command> context, Task run, DeviceAllocator.Slot slot, ActorRef<ExperimentSupervisor.Command> parent,
       boolean paused) {
@@ -162,7 +165,7 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
     if (stopping) {
       ended.proceed().complete(false);
     } else if (paused) {
-      waiting = ended;
+      waiting.add(ended);
     } else {
       ended.proceed().complete(true);
     }
@@ -171,20 +174,19 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
 
   private Behavior<Command> onStop() {
     stopping = true;
-    if (waiting != null) {
-      waiting.proceed().complete(false);
-      waiting = null;
-    }
+    answerWaiting(false);
     return this;
   }
 
   private Behavior<Command> onResume() {
     paused = false;
-    if (waiting != null) {
-      waiting.proceed().complete(!stopping);
-      waiting = null;
-    }
+    answerWaiting(!stopping);
     return this;
+  }
+
+  private void answerWaiting(boolean proceed) {
+    waiting.forEach(ended -> ended.proceed().complete(proceed));
+    waiting.clear();
   }
 
   private Behavior<Command> onFinished(Finished finished) {

@@ -5,14 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mentor.training.run.RunPlan.Task;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.BehaviorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestInbox;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.Test;
@@ -24,12 +27,12 @@ import org.junit.jupiter.api.Test;
  */
 class TrainerActorTest {
   private static final Task RUN = Task.run("arm", 1);
-  private static final DeviceAllocator.Slot SLOT = new DeviceAllocator.Slot("cpu", 0);
+  private static final DeviceAllocator.Slot SLOT = new DeviceAllocator.Slot(DeviceAllocator.Processor.CPU, 0);
 
   @Test
   void theGateAnswersPerEpochHoldsWhilePausedAndStopsAfterStop() {
     BehaviorTestKit<TrainerActor.Command> trainer = BehaviorTestKit.create(TrainerActor.create(RUN, SLOT, gate -> null,
-        Runnable::run, org.apache.pekko.actor.testkit.typed.javadsl.TestInbox.<ExperimentSupervisor.Command>create().getRef(), false));
+        Runnable::run, TestInbox.<ExperimentSupervisor.Command>create().getRef(), false));
     CompletableFuture<Boolean> first = new CompletableFuture<>();
     trainer.run(new TrainerActor.EpochEnded(1, first));
     assertThat(first).isCompletedWithValue(true);
@@ -123,6 +126,85 @@ class TrainerActorTest {
       assertThat(outcome.get(5, TimeUnit.SECONDS)).isInstanceOf(TrainerActor.RunStopped.class);
     } finally {
       pool.shutdownNow();
+      kit.shutdownTestKit();
+    }
+  }
+
+  @Test
+  void everyThreadHeldWhilePausedIsAnsweredOnResumeAndOnStop() {
+    // The members of a co-distilled ensemble train side by side in one task: each ends its epoch at the same gate.
+    BehaviorTestKit<TrainerActor.Command> trainer = BehaviorTestKit.create(TrainerActor.create(RUN, SLOT, gate -> null,
+        Runnable::run, TestInbox.<ExperimentSupervisor.Command>create().getRef(), true));
+    CompletableFuture<Boolean> member0 = new CompletableFuture<>();
+    CompletableFuture<Boolean> member1 = new CompletableFuture<>();
+    trainer.run(new TrainerActor.EpochEnded(1, member0));
+    trainer.run(new TrainerActor.EpochEnded(1, member1));
+    assertThat(member0).isNotDone();
+    assertThat(member1).isNotDone();
+    trainer.run(TrainerActor.Resume.INSTANCE);
+    assertThat(member0).isCompletedWithValue(true);
+    assertThat(member1).isCompletedWithValue(true);
+
+    trainer.run(TrainerActor.Pause.INSTANCE);
+    CompletableFuture<Boolean> again0 = new CompletableFuture<>();
+    CompletableFuture<Boolean> again1 = new CompletableFuture<>();
+    trainer.run(new TrainerActor.EpochEnded(2, again0));
+    trainer.run(new TrainerActor.EpochEnded(2, again1));
+    trainer.run(TrainerActor.Stop.INSTANCE);
+    assertThat(again0).isCompletedWithValue(false);
+    assertThat(again1).isCompletedWithValue(false);
+  }
+
+  @Test
+  void aStopReachesEveryThreadOfAPausedRunSoTheRunEnds() throws Exception {
+    ActorTestKit kit = ActorTestKit.create();
+    var pool = Executors.newSingleThreadExecutor();
+    var members = Executors.newFixedThreadPool(2);
+    try {
+      TestProbe<ExperimentSupervisor.Command> parent = kit.createTestProbe();
+      CountDownLatch bothAtTheGate = new CountDownLatch(2);
+      ActorRef<TrainerActor.Command> trainer = kit.spawn(TrainerActor.create(RUN, SLOT, gate -> {
+        List<Future<?>> running = new ArrayList<>();
+        for (int m = 0; m < 2; m++) {
+          running.add(members.submit(() -> {
+            bothAtTheGate.countDown();
+            gate.epochEnded(1);
+          }));
+        }
+        for (var member : running) {
+          member.get();
+        }
+        return null;
+      }, pool, parent.getRef(), true));
+      assertThat(bothAtTheGate.await(10, TimeUnit.SECONDS)).isTrue();
+      Thread.sleep(200);
+
+      trainer.tell(TrainerActor.Stop.INSTANCE);
+
+      ExperimentSupervisor.TrainerEnded ended = parent.expectMessageClass(ExperimentSupervisor.TrainerEnded.class, Duration.ofSeconds(10));
+      // It ends at all only if both members were answered: before, the second waited for ever.
+      assertThat(ExperimentSupervisor.rootCause(ended.failure())).isInstanceOf(TrainerActor.RunStopped.class);
+    } finally {
+      members.shutdownNow();
+      pool.shutdownNow();
+      kit.shutdownTestKit();
+    }
+  }
+
+  @Test
+  void everyThreadWaitingAtTheGateStopsWhenTheActorIsGone() throws Exception {
+    ActorTestKit kit = ActorTestKit.create();
+    try {
+      TestProbe<TrainerActor.Command> actor = kit.createTestProbe();
+      TrainerActor.Gate gate = new TrainerActor.Gate(actor.getRef());
+      CompletableFuture<Void> member0 = CompletableFuture.runAsync(() -> gate.epochEnded(1));
+      CompletableFuture<Void> member1 = CompletableFuture.runAsync(() -> gate.epochEnded(1));
+      actor.expectMessageClass(TrainerActor.EpochEnded.class);
+      actor.expectMessageClass(TrainerActor.EpochEnded.class);
+      gate.close();
+      assertThatThrownBy(() -> member0.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(TrainerActor.RunStopped.class);
+      assertThatThrownBy(() -> member1.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(TrainerActor.RunStopped.class);
+    } finally {
       kit.shutdownTestKit();
     }
   }

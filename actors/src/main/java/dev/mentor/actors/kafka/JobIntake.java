@@ -238,6 +238,11 @@ public final class JobIntake implements AutoCloseable {
         Files.createDirectories(jobsDir);
         AtomicFiles.writeString(source, origin);
         AtomicFiles.writeString(file, SpecReader.toJson(job.spec()));
+        // The spec goes on parsed: nothing in this process parses or checks its text again. What the
+        // intake checked (the spec alone, every error at once) is not repeated by the supervisor,
+        // which checks only what needs the data and files (ExperimentRunner.validate), once, as it
+        // prepares the experiment; the spec text is parsed again only by a process that restarts
+        // (from the job file) or serves a teacher for another process's student.
         listener.accepted(job);
         return;
       } catch (IOException | UncheckedIOException e) {
