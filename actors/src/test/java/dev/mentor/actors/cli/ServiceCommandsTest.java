@@ -88,7 +88,7 @@ class ServiceCommandsTest {
           - {name: a, task: t, model: {type: mlp, widths: [8]}, epochs: 2}
         """);
     assertThat(run("submit", spec.toString(), "--bootstrap-servers", service.bootstrapServers())).contains("submitted cli-job (1 runs)");
-    String status = awaitStatus("cli-job", "finished:");
+    String status = awaitStatus("cli-job", "finished: 1 runs");
     assertThat(status).contains("queued", "started", "== a seed 1, ", "a seed 1 epoch 2 (train)", "== a seed 1 finished", "finished: 1 runs");
     assertThat(run("status", "--bootstrap-servers", service.bootstrapServers())).contains("cli-job: finished");
     // An ended experiment or an unknown id: one line on standard error, exit 1, nothing sent.
