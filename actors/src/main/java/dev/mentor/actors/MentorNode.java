@@ -127,9 +127,9 @@ public final class MentorNode implements AutoCloseable {
     }
     resumeUnfinished(stateDir, system);
     JsonTopicListener<ControlRequest> control = ControlListener.start(clientProperties, request -> system.tell(switch (request.action()) {
-      case "pause" -> new MentorService.PauseJob(request.experimentId(), true);
-      case "resume" -> new MentorService.PauseJob(request.experimentId(), false);
-      default -> new MentorService.CancelJob(request.experimentId());
+      case PAUSE -> new MentorService.PauseJob(request.experimentId(), true);
+      case RESUME -> new MentorService.PauseJob(request.experimentId(), false);
+      case CANCEL -> new MentorService.CancelJob(request.experimentId());
     }), reason -> invalid(monitoring, Topics.CONTROL), loops);
     JobIntake intake = JobIntake.start(clientProperties, stateDir, new JobIntake.Listener() {
       @Override

@@ -3,15 +3,16 @@ package dev.mentor.actors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mentor.messages.job.ControlRequest.Action;
 import dev.mentor.messages.job.ControlRequest;
 import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.messages.topic.Topics;
-import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The service end to end on a real broker: an experiment submitted to the jobs topic is taken
@@ -249,7 +250,7 @@ class MentorServiceTest {
     submit("paused", spec);
     follow(Topics.STATUS, "paused", List.of("epoch"));
     KafkaTestClient client = new KafkaTestClient(service.bootstrapServers());
-    client.send(Topics.CONTROL, "paused", SpecReader.toJson(ControlRequest.of("paused", "pause")));
+    client.send(Topics.CONTROL, "paused", SpecReader.toJson(ControlRequest.of("paused", Action.PAUSE)));
     follow(Topics.STATUS, "paused", List.of("paused"));
     // A run may end the epoch it was in when the pause arrived; after that, nothing moves.
     Thread.sleep(2000);
@@ -258,7 +259,7 @@ class MentorServiceTest {
     long epochsLater = client.readAll(Topics.STATUS, "paused").stream().filter(e -> e.path("kind").asText().equals("epoch")).count();
     assertThat(epochsLater).as("no epoch ends while paused").isEqualTo(epochsWhenPaused);
     assertThat(epochsWhenPaused).as("paused mid-run").isLessThan(90);
-    client.send(Topics.CONTROL, "paused", SpecReader.toJson(ControlRequest.of("paused", "resume")));
+    client.send(Topics.CONTROL, "paused", SpecReader.toJson(ControlRequest.of("paused", Action.RESUME)));
     List<JsonNode> events = follow(Topics.STATUS, "paused", List.of("finished", "failed", "cancelled"));
     assertThat(events).last().satisfies(e -> assertThat(e.path("kind").asText()).isEqualTo("finished"));
     assertThat(events.stream().filter(e -> e.path("kind").asText().equals("epoch"))).hasSize(90);

@@ -1,5 +1,6 @@
 package dev.mentor.actors.chaos;
 
+import dev.mentor.messages.job.ControlRequest.Action;
 import dev.mentor.messages.job.StatusEvent.Kind;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -178,7 +179,7 @@ public final class BrokerOutageScenario {
   private static void checkPauseAndResume(ScenarioResult.Findings findings, ChaosRig rig, String id, Duration watch) throws Exception {
     findings.step("pause after the first outage");
     long from = rig.status.nextOffset();
-    rig.control(id, "pause");
+    rig.control(id, Action.PAUSE);
     TopicRecorder.Event paused = rig.status.await(id, from, e -> e.kind() == Kind.PAUSED || e.ends(), CONTROL_TIMEOUT);
     if (paused == null || paused.kind() != Kind.PAUSED) {
       findings.check("pause obeyed", "a paused event within " + CONTROL_TIMEOUT.toSeconds() + " s, then ≤ 1 epoch event in "
@@ -196,7 +197,7 @@ public final class BrokerOutageScenario {
         epochsWhilePaused.size() <= 1);
     findings.step("resume after the pause");
     long beforeResume = rig.status.nextOffset();
-    rig.control(id, "resume");
+    rig.control(id, Action.RESUME);
     TopicRecorder.Event resumed = rig.status.await(id, beforeResume, e -> e.kind() == Kind.RESUMED, CONTROL_TIMEOUT);
     TopicRecorder.Event training = resumed == null ? null
         : rig.status.await(id, resumed.offset(), e -> e.kind() == Kind.EPOCH || e.ends(), CONTROL_TIMEOUT);

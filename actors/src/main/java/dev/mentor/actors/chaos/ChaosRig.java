@@ -1,9 +1,14 @@
 package dev.mentor.actors.chaos;
 
 import dev.mentor.actors.kafka.KafkaClients;
+import dev.mentor.messages.job.ControlRequest.Action;
 import dev.mentor.messages.job.ControlRequest;
 import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.messages.topic.Topics;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,10 +21,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The real processes of one scenario on loopback: a broker ({@link BrokerProcess}) in
@@ -76,7 +77,7 @@ final class ChaosRig implements AutoCloseable {
   }
 
   /** Sends {@code cancel}, {@code pause} or {@code resume} for an experiment. */
-  void control(String id, String action) throws Exception {
+  void control(String id, Action action) throws Exception {
     producer.send(new ProducerRecord<>(Topics.CONTROL, id, SpecReader.toJson(ControlRequest.of(id, action)))).get(30, TimeUnit.SECONDS);
   }
 

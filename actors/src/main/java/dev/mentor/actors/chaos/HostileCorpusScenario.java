@@ -3,6 +3,7 @@ package dev.mentor.actors.chaos;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mentor.actors.kafka.JobIntake;
 import dev.mentor.actors.kafka.KafkaClients;
+import dev.mentor.messages.job.ControlRequest.Action;
 import dev.mentor.messages.job.StatusEvent.Kind;
 import dev.mentor.messages.topic.Topics;
 import org.apache.kafka.clients.admin.Admin;
@@ -152,7 +153,7 @@ public final class HostileCorpusScenario {
         collectAccepted(rig, validId, acceptedHostile);
         for (String id : acceptedHostile) {
           if (!cancelled.contains(id)) {
-            rig.control(id, "cancel");
+            rig.control(id, Action.CANCEL);
           }
         }
         long[] offsets = jobOffsets(admin);

@@ -3,6 +3,7 @@ package dev.mentor.actors.cli;
 import dev.mentor.actors.MentorNode;
 import dev.mentor.actors.ServiceSettings;
 import dev.mentor.actors.kafka.KafkaClients;
+import dev.mentor.messages.job.ControlRequest.Action;
 import dev.mentor.messages.job.ControlRequest;
 import dev.mentor.messages.job.StatusEvent.Kind;
 import dev.mentor.messages.job.StatusEvent;
@@ -13,6 +14,18 @@ import dev.mentor.messages.spec.SpecLimits;
 import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.messages.topic.Topics;
 import dev.mentor.training.run.ExperimentRunner;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -29,18 +42,6 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.CommonClientConfigs;
-import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** The commands that talk to a Mentor service through Kafka. */
 final class ServiceCommands {
@@ -265,7 +266,7 @@ final class ServiceCommands {
     @Parameters(paramLabel = "EXPERIMENT", description = "experiment id")
     String experiment;
 
-    abstract String action();
+    abstract Action action();
 
     @Override
     public Integer call() throws Exception {
@@ -287,24 +288,24 @@ final class ServiceCommands {
   @Command(name = "cancel", description = "Stop an experiment: every run at the end of its epoch (checkpoints kept), no new run.")
   static final class Cancel extends Control {
     @Override
-    String action() {
-      return "cancel";
+    Action action() {
+      return Action.CANCEL;
     }
   }
 
   @Command(name = "pause", description = "Hold an experiment's runs at the end of their epoch, and start no new run, until resume.")
   static final class Pause extends Control {
     @Override
-    String action() {
-      return "pause";
+    Action action() {
+      return Action.PAUSE;
     }
   }
 
   @Command(name = "resume", description = "Let a paused experiment go on.")
   static final class Resume extends Control {
     @Override
-    String action() {
-      return "resume";
+    Action action() {
+      return Action.RESUME;
     }
   }
 }

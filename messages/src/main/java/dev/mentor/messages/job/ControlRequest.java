@@ -1,8 +1,10 @@
 package dev.mentor.messages.job;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import dev.mentor.messages.spec.Check;
 import dev.mentor.messages.spec.SpecException;
-import java.util.List;
+import dev.mentor.messages.spec.SpecName;
 
 /**
  * A request on the control topic, keyed by experiment id; {@code action} is {@code cancel} (stop
@@ -13,9 +15,35 @@ import java.util.List;
  * {@link SpecException} naming the field; read JSON with {@code SpecReader.readJson} to get it
  * unwrapped.
  */
-public record ControlRequest(Integer schemaVersion, String experimentId, String action) {
+public record ControlRequest(Integer schemaVersion, String experimentId, Action action) {
   public static final int SCHEMA_VERSION = 1;
-  public static final List<String> ACTIONS = List.of("cancel", "pause", "resume");
+
+  /** What the request asks of the experiment (see the class comment). */
+  public enum Action implements SpecName {
+    CANCEL("cancel"), PAUSE("pause"), RESUME("resume");
+
+    private final String specName;
+
+    Action(String specName) {
+      this.specName = specName;
+    }
+
+    @JsonValue
+    @Override
+    public String specName() {
+      return specName;
+    }
+
+    @JsonCreator
+    public static Action of(String name) {
+      return SpecName.parse(Action.class, name);
+    }
+
+    @Override
+    public String toString() {
+      return specName;
+    }
+  }
 
   public ControlRequest {
     if (schemaVersion == null) {
@@ -25,14 +53,16 @@ public record ControlRequest(Integer schemaVersion, String experimentId, String 
       throw new SpecException("schemaVersion", "this Mentor reads control requests of schema version " + SCHEMA_VERSION + ", got " + schemaVersion);
     }
     experimentId = Check.name("experimentId", experimentId);
-    action = Check.oneOf("action", action, null, ACTIONS);
+    if (action == null) {
+      throw new SpecException("action", "is required; allowed: " + SpecName.listed(Action.class));
+    }
   }
 
   public static ControlRequest cancel(String experimentId) {
-    return new ControlRequest(SCHEMA_VERSION, experimentId, "cancel");
+    return of(experimentId, Action.CANCEL);
   }
 
-  public static ControlRequest of(String experimentId, String action) {
+  public static ControlRequest of(String experimentId, Action action) {
     return new ControlRequest(SCHEMA_VERSION, experimentId, action);
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import dev.mentor.messages.job.ControlRequest.Action;
 import dev.mentor.messages.spec.SpecException;
 import dev.mentor.messages.spec.SpecReader;
 import org.junit.jupiter.api.Test;
@@ -22,8 +23,8 @@ class ControlRequestTest {
 
   @Test
   void aRequestAsMentorsSendersWriteItIsRead() {
-    assertThat(SpecReader.readJson(SpecReader.toJson(ControlRequest.of("exp-1", "pause")), ControlRequest.class))
-        .isEqualTo(new ControlRequest(1, "exp-1", "pause"));
+    assertThat(SpecReader.readJson(SpecReader.toJson(ControlRequest.of("exp-1", Action.PAUSE)), ControlRequest.class))
+        .isEqualTo(new ControlRequest(1, "exp-1", Action.PAUSE));
     assertThat(SpecReader.readJson("{\"schemaVersion\": 1, \"experimentId\": \"quickstart\", \"action\": \"cancel\"}", ControlRequest.class))
         .isEqualTo(ControlRequest.cancel("quickstart"));
   }
@@ -70,8 +71,8 @@ class ControlRequestTest {
 
   @Test
   void constructingABadRequestInCodeThrowsTheSameError() {
-    assertThatThrownBy(() -> ControlRequest.of("e", "stop")).isInstanceOf(SpecException.class).hasMessageStartingWith("action: ");
-    assertThatThrownBy(() -> new ControlRequest(2, "e", "cancel")).isInstanceOf(SpecException.class).hasMessageStartingWith("schemaVersion: ");
+    assertThatThrownBy(() -> ControlRequest.of("e", Action.of("stop"))).isInstanceOf(SpecException.class).hasMessageContaining("unknown value 'stop'");
+    assertThatThrownBy(() -> new ControlRequest(2, "e", Action.CANCEL)).isInstanceOf(SpecException.class).hasMessageStartingWith("schemaVersion: ");
   }
 
   /** Through the plain mapper, Jackson wraps the record's error; its cause is the SpecException. */
