@@ -21,8 +21,15 @@ import dev.mentor.training.files.AtomicFiles;
 import dev.mentor.training.loop.TrainingDivergedException;
 import dev.mentor.training.run.ExperimentRunner;
 import dev.mentor.training.run.RunExecutor;
-import dev.mentor.training.run.RunPlan;
 import dev.mentor.training.run.RunPlan.Task;
+import dev.mentor.training.run.RunPlan;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -33,18 +40,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.DispatcherSelector;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.StashBuffer;
-import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Runs one experiment. It prepares it (data, validation) off the actor threads, then plans its
@@ -182,6 +184,8 @@ public final class ExperimentSupervisor {
   private final Set<Task> requested = new LinkedHashSet<>();
   private final Map<Task, ActorRef<TrainerActor.Command>> running = new HashMap<>();
   /** Restarts per run; written by the actor, read by training threads (the epoch hook). */
+  /** Set when the experiment ends before it is prepared, so that a preparation not yet started does not run. */
+  private final AtomicBoolean abandoned = new AtomicBoolean();
   private final Map<Task, Integer> restarts = new ConcurrentHashMap<>();
   /** Failed runs waiting out their backoff before they ask for a slot again. */
   private final Set<Task> backingOff = new LinkedHashSet<>();
@@ -219,7 +223,12 @@ public final class ExperimentSupervisor {
       sink.status(Started.of(id, spec.arms().size(), spec.seeds().size()));
       Executor blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
       Map<Task, Integer> restarts = supervisor.restarts;
+      AtomicBoolean abandoned = supervisor.abandoned;
       context.pipeToSelf(CompletableFuture.supplyAsync(() -> {
+        if (abandoned.get()) {
+          // Cancelled or shut down while the preparation waited for a thread: nothing to load or write.
+          throw new CancellationException("experiment " + id + " ended before it was prepared");
+        }
         ExperimentRunner prepared = new ExperimentRunner(spec, baseDir, outputRoot);
         RunProgress progress = new RunProgress(id, sink, hook, prepared.plan(), restarts);
         try {
@@ -278,11 +287,14 @@ public final class ExperimentSupervisor {
   }
 
   private Behavior<Command> onCancelWhilePreparing() {
-    // Honoured at once: nothing runs yet, so nothing needs to stop first.
+    // Honoured at once: nothing runs yet, so nothing needs to stop first. A preparation that has
+    // not started yet is skipped; one under way finishes on its thread and is dropped.
+    abandoned.set(true);
     return end(Kind.CANCELLED, List.of(), "cancelled before any run started");
   }
 
   private Behavior<Command> onShutdownWhilePreparing() {
+    abandoned.set(true);
     System.err.println("mentor: experiment " + id + " stopped with the service before it was prepared; it is prepared again at the next start");
     return Behaviors.stopped();
   }

@@ -5,23 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.typesafe.config.ConfigFactory;
 import dev.mentor.actors.ExperimentSupervisor.PreparedExperiment;
 import dev.mentor.actors.status.StatusSink;
-import dev.mentor.messages.job.StatusEvent;
 import dev.mentor.messages.job.StatusEvent.ExperimentEnded;
 import dev.mentor.messages.job.StatusEvent.Kind;
+import dev.mentor.messages.job.StatusEvent;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.messages.tensor.TeacherStreamRequest;
 import dev.mentor.training.run.RunPlan.Task;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -30,6 +21,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The supervisor's phases, without Kafka: commands that arrive while the experiment is still
@@ -114,6 +115,12 @@ class ExperimentSupervisorTest {
     });
   }
 
+  /** Lets the held-back preparation go and waits until the one blocking thread has run everything queued behind it. */
+  private void releaseAndDrainBlocking() throws Exception {
+    preparing.countDown();
+    CompletableFuture.runAsync(() -> { }, kit.system().dispatchers().lookup(DispatcherSelector.blocking())).get(60, TimeUnit.SECONDS);
+  }
+
   private static TeacherStreamRequest streamRequest(String experimentId, String spec) {
     return new TeacherStreamRequest(TeacherStreamRequest.SCHEMA_VERSION, experimentId, spec, "student", 1, 0, experimentId + "/student/s1", 4, 0);
   }
@@ -130,6 +137,8 @@ class ExperimentSupervisorTest {
     assertThat(((ExperimentEnded) events.get(1)).message()).isEqualTo("cancelled before any run started");
     assertThat(dir.resolve("jobs").resolve("cancelled-early.ended")).content().isEqualTo("cancelled\n");
     devices.expectNoMessage(Duration.ofMillis(200));
+    releaseAndDrainBlocking();
+    assertThat(dir.resolve("out")).as("the preparation queued before the cancel is skipped: no output folder").doesNotExist();
   }
 
   @Test
@@ -142,6 +151,8 @@ class ExperimentSupervisorTest {
     assertThat(kinds()).containsExactly(Kind.STARTED);
     assertThat(dir.resolve("jobs").resolve("shut-early.ended")).doesNotExist();
     devices.expectNoMessage(Duration.ofMillis(200));
+    releaseAndDrainBlocking();
+    assertThat(dir.resolve("out")).as("the preparation queued before the shutdown is skipped: no output folder").doesNotExist();
   }
 
   @Test
