@@ -23,6 +23,7 @@ import dev.mentor.training.run.ExperimentRunner;
 import dev.mentor.training.run.RunExecutor;
 import dev.mentor.training.run.RunPlan.Task;
 import dev.mentor.training.run.RunPlan;
+import dev.mentor.training.run.ValidatedExperiments;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -229,7 +230,8 @@ public final class ExperimentSupervisor {
           // Cancelled or shut down while the preparation waited for a thread: nothing to load or write.
           throw new CancellationException("experiment " + id + " ended before it was prepared");
         }
-        ExperimentRunner prepared = new ExperimentRunner(spec, baseDir, outputRoot);
+        // Validated already when this process's own `mentor run` checked the file: its data is not read again.
+        ExperimentRunner prepared = ValidatedExperiments.take(spec, baseDir, outputRoot);
         RunProgress progress = new RunProgress(id, sink, hook, prepared.plan(), restarts);
         try {
           // Validation runs the models once: on a thread that ends, so no kernel thread team outlives it (see EngineThreads).

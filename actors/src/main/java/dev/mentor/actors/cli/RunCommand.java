@@ -16,15 +16,7 @@ import dev.mentor.training.engine.EngineThreads;
 import dev.mentor.training.files.AtomicFiles;
 import dev.mentor.training.run.ExperimentFile;
 import dev.mentor.training.run.ExperimentRunner;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.Callable;
+import dev.mentor.training.run.ValidatedExperiments;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -34,12 +26,21 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
 
 /**
  * {@code mentor run}: the same path as on a cluster, in one command. Validates the spec, starts
@@ -88,10 +89,13 @@ final class RunCommand implements Callable<Integer> {
     Path baseDir = experiment.baseDir();
     // Everything that can be checked before training is checked here, before any broker starts.
     // On a thread of its own: engine work left on the main thread slows the training threads (see EngineThreads).
+    ExperimentRunner validated = experiment.runner(output);
     EngineThreads.onFreshThread("mentor-validate", () -> {
-      experiment.runner(output).validate();
+      validated.validate();
       return null;
     });
+    // The service below prepares the experiment from this runner: the data is read and checked once.
+    ValidatedExperiments.offer(validated);
     Path temp = Files.createTempDirectory("mentor-run-");
     EmbeddedKafka kafka = null;
     try {
@@ -110,6 +114,7 @@ final class RunCommand implements Callable<Integer> {
         return status;
       }
     } finally {
+      ValidatedExperiments.withdraw(validated);
       if (kafka != null) {
         kafka.close();
       }

@@ -44,6 +44,8 @@ public final class ExperimentRunner {
   private SourceData source;
   /** The files the data was read from (see {@link DataSources.Loaded}), known once validated. */
   private List<Path> dataFiles;
+  /** Whether {@link #validate()} has passed (the data read and every check clean). */
+  private boolean validated;
 
   /**
    * {@code baseDir} is the folder of the experiment file, against which relative paths of the spec
@@ -68,6 +70,16 @@ public final class ExperimentRunner {
 
   public RunPaths paths() {
     return paths;
+  }
+
+  /** The folder relative paths of the spec are resolved against; null for a spec without a file. */
+  public Path baseDir() {
+    return baseDir;
+  }
+
+  /** Whether {@link #validate()} has passed: {@link #prepare} then reads no data again. */
+  public boolean isValidated() {
+    return validated;
   }
 
   /**
@@ -138,6 +150,7 @@ public final class ExperimentRunner {
       errors.add(new SpecException("name", "cannot read " + paths.spec() + ": " + e.getMessage()));
     }
     SpecException.throwIfAny(errors);
+    validated = true;
   }
 
   /**
@@ -147,7 +160,7 @@ public final class ExperimentRunner {
    * Validates first if that has not been done.
    */
   public List<String> notes() {
-    if (source == null) {
+    if (!validated) {
       validate();
     }
     long seed = spec.seeds().get(0);
@@ -183,7 +196,7 @@ public final class ExperimentRunner {
    * ({@code mentor validate --explain}).
    */
   public String explain() {
-    if (source == null) {
+    if (!validated) {
       validate();
     }
     return new SpecExplainer(spec, source, DataDigests.describe(dataFiles), (task, seed) -> TaskSplitter.split(source, spec.tasks(), task, seed))
@@ -281,7 +294,7 @@ public final class ExperimentRunner {
    * dependency between them may execute at the same time on different threads.
    */
   public RunExecutor prepare(RunListener listener) throws IOException {
-    if (source == null) {
+    if (!validated) {
       validate();
     }
     Files.createDirectories(paths.experimentDir());
