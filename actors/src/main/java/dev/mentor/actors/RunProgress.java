@@ -15,8 +15,8 @@ import dev.mentor.messages.spec.ArmSpec;
 import dev.mentor.monitoring.TensorBusMeters;
 import dev.mentor.training.distill.DistillationMethods;
 import dev.mentor.training.run.RunListener;
-import dev.mentor.training.run.RunPlan;
 import dev.mentor.training.run.RunPlan.Task;
+import dev.mentor.training.run.RunPlan;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 

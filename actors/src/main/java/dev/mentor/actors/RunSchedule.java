@@ -1,8 +1,8 @@
 package dev.mentor.actors;
 
 import dev.mentor.messages.record.RunRecord;
-import dev.mentor.training.run.RunPlan;
 import dev.mentor.training.run.RunPlan.Task;
+import dev.mentor.training.run.RunPlan;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;

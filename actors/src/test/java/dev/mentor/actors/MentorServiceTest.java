@@ -7,12 +7,12 @@ import dev.mentor.messages.job.ControlRequest.Action;
 import dev.mentor.messages.job.ControlRequest;
 import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.messages.topic.Topics;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import java.nio.file.Path;
-import java.util.List;
 
 /**
  * The service end to end on a real broker: an experiment submitted to the jobs topic is taken

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
@@ -63,7 +64,7 @@ public final class LoopHealth implements MeterBinder {
     for (Loop loop : loops.values()) {
       State state = loop.state();
       if (state == State.STUCK || state == State.DEAD) {
-        problems.add(loop.name + ": " + state.name().toLowerCase(java.util.Locale.ROOT) + (loop.lastError == null ? "" : " (" + loop.lastError + ")"));
+        problems.add(loop.name + ": " + state.name().toLowerCase(Locale.ROOT) + (loop.lastError == null ? "" : " (" + loop.lastError + ")"));
       }
     }
     return problems;
@@ -80,7 +81,7 @@ public final class LoopHealth implements MeterBinder {
     this.registry = registry;
     for (State state : State.values()) {
       Gauge.builder("mentor.loops", this, h -> h.loops.values().stream().filter(l -> l.state() == state).count())
-          .tag("state", state.name().toLowerCase(java.util.Locale.ROOT))
+          .tag("state", state.name().toLowerCase(Locale.ROOT))
           .description("Background loops (Kafka consumers, publishers) by state; stuck or dead ones make the process not ready").register(registry);
     }
   }

@@ -7,8 +7,8 @@ import dev.mentor.training.engine.EngineKernels;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * The {@code mentor} command line, its only root: {@code run} (through an embedded broker and the

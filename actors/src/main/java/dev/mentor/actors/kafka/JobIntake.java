@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -274,7 +275,7 @@ public final class JobIntake implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
-      } catch (ExecutionException | java.util.concurrent.TimeoutException | RuntimeException e) {
+      } catch (ExecutionException | TimeoutException | RuntimeException e) {
         Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
         if (cause instanceof WakeupException && !running) {
           return;
@@ -282,7 +283,7 @@ public final class JobIntake implements AutoCloseable {
         if (Retries.fatal(cause)) {
           throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
         }
-        if (!(cause instanceof RetriableException || cause instanceof java.util.concurrent.TimeoutException
+        if (!(cause instanceof RetriableException || cause instanceof TimeoutException
             || cause instanceof org.apache.kafka.common.errors.TimeoutException)) {
           // Not retriable for this record (too large for a broker with a lower limit, say): reported, and moved past.
           System.err.println("mentor: could not publish the rejection of job '" + rejection.experimentId() + "': " + Retries.describe(cause)

@@ -1,5 +1,7 @@
 package dev.mentor.messages.record;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -25,6 +27,6 @@ public record EpochMetrics(
     Map<String, Double> terms) {
 
   public EpochMetrics {
-    terms = terms == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(terms));
+    terms = terms == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(terms));
   }
 }

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -241,9 +242,9 @@ public record ExperimentSpec(
 
   /** Same architecture up to the head's output size and dropout, which do not change weight shapes. */
   private static boolean sameBackbone(ModelSpec a, ModelSpec b) {
-    return a.type().equals(b.type()) && java.util.Objects.equals(a.widths(), b.widths())
-        && java.util.Objects.equals(a.channels(), b.channels()) && java.util.Objects.equals(a.hidden(), b.hidden())
-        && java.util.Objects.equals(a.blocks(), b.blocks());
+    return a.type().equals(b.type()) && Objects.equals(a.widths(), b.widths())
+        && Objects.equals(a.channels(), b.channels()) && Objects.equals(a.hidden(), b.hidden())
+        && Objects.equals(a.blocks(), b.blocks());
   }
 
   /** The arm of that name, found in constant time (plans look one up per run). */

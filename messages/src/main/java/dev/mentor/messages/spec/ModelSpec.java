@@ -2,6 +2,7 @@ package dev.mentor.messages.spec;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -81,7 +82,7 @@ public record ModelSpec(Type type, List<Integer> widths, List<Integer> channels,
 
   /** The model's stage names in forward order; the last is always {@code head}. */
   public List<String> stageNames() {
-    List<String> names = new java.util.ArrayList<>();
+    List<String> names = new ArrayList<>();
     switch (type) {
       case MLP -> addStages(names, widths.size());
       case CNN -> addStages(names, channels.size() + 1);

@@ -4,6 +4,7 @@ import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * The binary wire format of a {@link TensorFrame}, little-endian:
@@ -62,7 +63,7 @@ public final class TensorFrameCodec {
     try {
       byte[] magic = new byte[MAGIC.length];
       in.get(magic);
-      if (!java.util.Arrays.equals(magic, MAGIC)) {
+      if (!Arrays.equals(magic, MAGIC)) {
         throw new IllegalArgumentException("not a Mentor tensor frame (bad magic)");
       }
       int version = Short.toUnsignedInt(in.getShort());

@@ -5,6 +5,7 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -260,7 +261,7 @@ public final class DataPackageInstaller {
     } catch (InterruptedException e) {
       process.destroy();
       Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while running " + String.join(" ", command));
+      throw new InterruptedIOException("interrupted while running " + String.join(" ", command));
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.mentor.training.data;
 
 import dev.mentor.messages.spec.DataSpec;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -63,7 +64,7 @@ public final class DataSources {
   private static Path absolute(Path path) {
     try {
       return path.toRealPath();
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return path.toAbsolutePath().normalize();
     }
   }

@@ -1,5 +1,7 @@
 package dev.mentor.training.data;
 
+import java.util.stream.IntStream;
+
 /**
  * Standardises pixel values as {@code (x - mean) / std}, with statistics fitted on training samples
  * only, so validation and test data are scaled exactly as the model saw during training, and no
@@ -21,7 +23,7 @@ public record Normalization(float mean, float std) {
 
   /** Mean and standard deviation over every pixel of every sample of {@code train}. */
   public static Normalization fit(ImageSet train) {
-    return fit(train, java.util.stream.IntStream.range(0, train.size()).toArray());
+    return fit(train, IntStream.range(0, train.size()).toArray());
   }
 
   /**

@@ -1,9 +1,9 @@
 package dev.mentor.training.distill;
 
-import dev.mentor.messages.spec.DistillSpec;
 import dev.mentor.messages.spec.DistillSpec.LogitMode;
-import dev.mentor.messages.spec.FeatureTermSpec;
+import dev.mentor.messages.spec.DistillSpec;
 import dev.mentor.messages.spec.FeatureTermSpec.Method;
+import dev.mentor.messages.spec.FeatureTermSpec;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;

@@ -2,6 +2,7 @@ package dev.mentor.training.distill;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 
 /**
  * Differentiable resizing of feature maps, shape (b, c, h, w) or (b, h, w), to a target height
@@ -38,7 +39,7 @@ public final class FeatureResampling {
 
   /** The height and width of a per-sample feature map shape. */
   static long[] spatial(Shape map) {
-    return java.util.Arrays.copyOfRange(map.getShape(), 1, 3);
+    return Arrays.copyOfRange(map.getShape(), 1, 3);
   }
 
   /**

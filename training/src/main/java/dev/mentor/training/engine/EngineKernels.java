@@ -3,6 +3,7 @@ package dev.mentor.training.engine;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -290,7 +292,7 @@ public final class EngineKernels {
     }
     try {
       NativeLibrary library = NativeLibrary.getInstance(torch.toString());
-      com.sun.jna.Pointer context = library.getFunction("_ZN2at13globalContextEv").invokePointer(new Object[0]);
+      Pointer context = library.getFunction("_ZN2at13globalContextEv").invokePointer(new Object[0]);
       library.getFunction("_ZN2at7Context20setUserEnabledMkldnnEb").invokeVoid(new Object[] {context, (byte) (enabled ? 1 : 0)});
       return ((library.getFunction("_ZNK2at7Context17userEnabledMkldnnEv").invokeInt(new Object[] {context}) & 0xff) != 0) == enabled;
     } catch (LinkageError | RuntimeException e) {
@@ -301,7 +303,7 @@ public final class EngineKernels {
 
   /** The file of a shared library this process has loaded (from {@code /proc/self/maps}), or null. */
   static Path loadedLibrary(String fileName) {
-    try (java.util.stream.Stream<String> lines = Files.lines(Path.of("/proc/self/maps"))) {
+    try (Stream<String> lines = Files.lines(Path.of("/proc/self/maps"))) {
       return lines.map(line -> line.substring(line.lastIndexOf(' ') + 1))
           .filter(path -> path.endsWith("/" + fileName))
           .findFirst().map(Path::of).orElse(null);

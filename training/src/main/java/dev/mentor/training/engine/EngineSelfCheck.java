@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Convolution + BatchNorm, forward and backward, through the engine against a float64 reference
@@ -98,7 +100,7 @@ public final class EngineSelfCheck {
    */
   public static final String REPORT_ONLY_PROPERTY = "mentor.engine.selfCheck.reportOnly";
 
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EngineSelfCheck.class);
+  private static final Logger LOG = LoggerFactory.getLogger(EngineSelfCheck.class);
   private static Result processResult;
 
   private EngineSelfCheck() {}

@@ -1,5 +1,6 @@
 package dev.mentor.training.engine;
 
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -23,7 +24,7 @@ public final class EngineThreads {
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be >= 1, got " + threads);
     }
-    ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+    JniUtils.setNumThreads(threads);
   }
 
   /** The engine's kernel threads as configured for the process ({@code ai.djl.pytorch.num_threads}, else every core). */

@@ -1,14 +1,16 @@
 package dev.mentor.training.engine;
 
+import dev.mentor.training.files.AtomicFiles;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.mentor.training.files.AtomicFiles;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -40,12 +42,12 @@ public final class ParameterFile {
   public static void write(Path file, Map<String, Tensor> tensors) throws IOException {
     try {
       AtomicFiles.write(file, stream -> writeTo(stream, tensors));
-    } catch (java.io.UncheckedIOException e) {
+    } catch (UncheckedIOException e) {
       throw e.getCause();
     }
   }
 
-  private static void writeTo(java.io.OutputStream stream, Map<String, Tensor> tensors) throws IOException {
+  private static void writeTo(OutputStream stream, Map<String, Tensor> tensors) throws IOException {
     DataOutputStream out = new DataOutputStream(new BufferedOutputStream(stream, 1 << 16));
     out.writeLong(MAGIC);
     out.writeInt(tensors.size());

@@ -3,11 +3,14 @@ package dev.mentor.training.files;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 /**
  * Writes a file so that readers see either the old content or the new, never a half-written
@@ -24,7 +27,7 @@ public final class AtomicFiles {
   private AtomicFiles() {}
 
   public static void writeString(Path target, String text) {
-    write(target, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    write(target, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
   }
 
   public static void write(Path target, Content content) {
@@ -52,8 +55,8 @@ public final class AtomicFiles {
     if (!Files.exists(root)) {
       return;
     }
-    try (java.util.stream.Stream<Path> walk = Files.walk(root)) {
-      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+    try (Stream<Path> walk = Files.walk(root)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
         Files.delete(p);
       }
     }

@@ -2,13 +2,14 @@ package dev.mentor.training.loop;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.mentor.training.data.Augmentation;
 import dev.mentor.training.data.ImageSet;
 import dev.mentor.training.data.Normalization;
-import ai.djl.ndarray.types.DataType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -98,7 +99,7 @@ public final class Batches {
     labelBytes.limit(n * Integer.BYTES);
     NDArray x = manager.create(pixelBytes, new Shape(n, data.channels(), data.height(), data.width()), DataType.FLOAT32);
     NDArray y = manager.create(labelBytes, new Shape(n), DataType.INT32);
-    return new Batch(x, y, java.util.Arrays.copyOf(labels, n), ids);
+    return new Batch(x, y, Arrays.copyOf(labels, n), ids);
   }
 
   private static int[] identity(int n) {

@@ -1,7 +1,7 @@
 package dev.mentor.training.loop;
 
-import dev.mentor.messages.spec.ArmSpec.BatchNormMode;
 import ai.djl.nn.Parameter;
+import dev.mentor.messages.spec.ArmSpec.BatchNormMode;
 import dev.mentor.training.model.BatchNormLayer;
 import dev.mentor.training.model.SeededDropout;
 import dev.mentor.training.model.StagedModel;

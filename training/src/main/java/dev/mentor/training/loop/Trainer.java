@@ -12,9 +12,11 @@ import dev.mentor.training.model.BatchNormLayer;
 import dev.mentor.training.model.SeededDropout;
 import dev.mentor.training.model.StagedModel;
 import dev.mentor.training.optim.MentorOptimizer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntConsumer;
 
 /**
  * Mentor's training loop for one model: epochs of forward, loss, backward and optimiser steps,
@@ -61,7 +63,7 @@ public final class Trainer {
 
   /** What the next epochs train (the plan's parameters and the objective's own), with which optimiser; pruning may be null. */
   public void configure(FreezePlan plan, MentorOptimizer optimizer, MagnitudePruning pruning) {
-    List<Parameter> all = new java.util.ArrayList<>(plan.trainable());
+    List<Parameter> all = new ArrayList<>(plan.trainable());
     all.addAll(objective.extraParameters());
     this.trainable = List.copyOf(all);
     // The objective's own parameters come last but are not the model's: the reported rate is the model's last trained stage's.
@@ -80,7 +82,7 @@ public final class Trainer {
   }
 
   /** As {@link #trainEpoch(Batches, int)}, telling {@code afterBatch} how many batches are done. */
-  public EpochStats trainEpoch(Batches batches, int epoch, java.util.function.IntConsumer afterBatch) {
+  public EpochStats trainEpoch(Batches batches, int epoch, IntConsumer afterBatch) {
     batches.shuffle(seed, epoch);
     objective.startEpoch(seed, epoch);
     long dropoutSeed = seed * 31 + epoch;

@@ -3,6 +3,8 @@ package dev.mentor.training.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -40,7 +42,7 @@ public final class Initialization {
         default -> array.set(filled(array.size(), 0f));
       }
     }
-    for (ai.djl.util.Pair<String, Block> child : block.getChildren()) {
+    for (Pair<String, Block> child : block.getChildren()) {
       initialise(child.getValue(), path + "/" + child.getKey(), seed);
     }
   }
@@ -61,7 +63,7 @@ public final class Initialization {
 
   private static float[] filled(long size, float value) {
     float[] values = new float[Math.toIntExact(size)];
-    java.util.Arrays.fill(values, value);
+    Arrays.fill(values, value);
     return values;
   }
 }

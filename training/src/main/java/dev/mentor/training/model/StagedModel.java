@@ -14,6 +14,7 @@ import dev.mentor.messages.spec.ModelSpec;
 import dev.mentor.training.engine.GradMode;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +31,7 @@ public final class StagedModel extends AbstractBlock {
   private final int numClasses;
   private final Shape inputShape;
   private final LinkedHashMap<String, Block> stages = new LinkedHashMap<>();
-  private final Set<String> inferenceStages = new java.util.HashSet<>();
+  private final Set<String> inferenceStages = new HashSet<>();
   private int frozenPrefix;
 
   StagedModel(ModelSpec spec, int numClasses, Shape inputShape, Map<String, Block> orderedStages) {

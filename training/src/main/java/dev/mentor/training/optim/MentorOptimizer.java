@@ -2,11 +2,13 @@ package dev.mentor.training.optim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.nn.Parameter;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.ParameterTracker;
 import dev.mentor.messages.spec.OptimizerSpec;
 import dev.mentor.messages.spec.ScheduleSpec;
 import dev.mentor.training.model.StagedModel;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +51,7 @@ public final class MentorOptimizer extends Optimizer {
 
   /** As above, with parameters outside the model ({@code extra}) learning at the head's rate. */
   public static MentorOptimizer create(StagedModel model, OptimizerSpec spec, ScheduleSpec schedule, int stepsPerEpoch, int epochs,
-      java.util.Collection<ai.djl.nn.Parameter> extra) {
+      Collection<Parameter> extra) {
     Schedule steps = new Schedule(schedule, stepsPerEpoch, epochs);
     return new MentorOptimizer(spec, new StageLearningRates(model, spec.lr(), spec.layerDecay(), steps, extra));
   }

@@ -3,6 +3,7 @@ package dev.mentor.training.optim;
 import ai.djl.nn.Parameter;
 import ai.djl.training.tracker.ParameterTracker;
 import dev.mentor.training.model.StagedModel;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +24,7 @@ public final class StageLearningRates implements ParameterTracker {
   }
 
   /** As above, with {@code extra} parameters outside the model (FitNets regressors) learning at the head's rate. */
-  public StageLearningRates(StagedModel model, double peak, double layerDecay, Schedule schedule, java.util.Collection<Parameter> extra) {
+  public StageLearningRates(StagedModel model, double peak, double layerDecay, Schedule schedule, Collection<Parameter> extra) {
     this.peak = peak;
     this.schedule = schedule;
     List<String> stages = model.stageNames();

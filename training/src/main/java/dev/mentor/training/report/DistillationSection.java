@@ -1,15 +1,15 @@
 package dev.mentor.training.report;
 
-import dev.mentor.messages.spec.DistillSpec.TeacherInput;
 import dev.mentor.messages.record.DistillationInfo;
 import dev.mentor.messages.record.EpochMetrics;
 import dev.mentor.messages.record.EvalMetrics;
 import dev.mentor.messages.record.RunRecord;
+import dev.mentor.messages.spec.DistillSpec.TeacherInput;
 import dev.mentor.messages.spec.DistillSpec;
-import dev.mentor.training.distill.DistillationMethods;
-import dev.mentor.training.distill.LogitMethod;
 import dev.mentor.messages.spec.FeatureTermSpec;
 import dev.mentor.messages.spec.TeacherSpec;
+import dev.mentor.training.distill.DistillationMethods;
+import dev.mentor.training.distill.LogitMethod;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;

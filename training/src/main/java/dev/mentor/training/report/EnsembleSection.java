@@ -1,8 +1,8 @@
 package dev.mentor.training.report;
 
-import dev.mentor.messages.record.EnsembleMetrics;
 import dev.mentor.messages.record.EnsembleMetrics.EnsembleSizeMetrics;
 import dev.mentor.messages.record.EnsembleMetrics.UncertaintyStats;
+import dev.mentor.messages.record.EnsembleMetrics;
 import dev.mentor.messages.record.EvalMetrics;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.ShiftSpec;

@@ -1,10 +1,10 @@
 package dev.mentor.training.report;
 
-import java.util.EnumSet;
-import dev.mentor.messages.spec.ArmSpec.Strategy;
 import dev.mentor.messages.record.RunRecord;
+import dev.mentor.messages.spec.ArmSpec.Strategy;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;

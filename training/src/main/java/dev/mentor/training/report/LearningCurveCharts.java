@@ -1,15 +1,16 @@
 package dev.mentor.training.report;
 
-import dev.mentor.training.files.AtomicFiles;
 import dev.mentor.messages.record.EpochMetrics;
+import dev.mentor.training.files.AtomicFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.knowm.xchart.BitmapEncoder;
+import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder.BitmapFormat;
+import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -25,7 +26,7 @@ final class LearningCurveCharts {
   static {
     // ImageIO's default file cache registers a JVM shutdown hook per stream, which fails while the
     // JVM stops (a report written as a service drains on SIGTERM); charts are small, memory will do.
-    javax.imageio.ImageIO.setUseCache(false);
+    ImageIO.setUseCache(false);
   }
 
   /** A written chart: its title and its path relative to the experiment folder. */

@@ -9,12 +9,15 @@ import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.ShiftSpec;
 import dev.mentor.messages.spec.TaskSpec;
 import java.util.ArrayList;
+import java.util.IntSummaryStatistics;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.ToIntFunction;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -141,7 +144,7 @@ final class ReportMarkdown {
       return "";
     }
     DataProvenance first = runs.get(0).provenance();
-    Map<Long, String> ids = new java.util.TreeMap<>();
+    Map<Long, String> ids = new TreeMap<>();
     Map<String, Integer> overlap = new LinkedHashMap<>();
     for (RunRecord run : runs) {
       ids.putIfAbsent(run.seed(), run.provenance().train().ids());
@@ -158,8 +161,8 @@ final class ReportMarkdown {
   }
 
   /** The value of every run, or its range when runs differ. */
-  private static String span(List<RunRecord> runs, java.util.function.ToIntFunction<DataProvenance> value) {
-    java.util.IntSummaryStatistics stats = runs.stream().mapToInt(r -> value.applyAsInt(r.provenance())).summaryStatistics();
+  private static String span(List<RunRecord> runs, ToIntFunction<DataProvenance> value) {
+    IntSummaryStatistics stats = runs.stream().mapToInt(r -> value.applyAsInt(r.provenance())).summaryStatistics();
     return stats.getMin() == stats.getMax() ? String.valueOf(stats.getMin()) : stats.getMin() + "–" + stats.getMax();
   }
 

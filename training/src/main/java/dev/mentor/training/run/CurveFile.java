@@ -1,11 +1,13 @@
 package dev.mentor.training.run;
 
-import dev.mentor.training.files.AtomicFiles;
 import dev.mentor.messages.record.EpochMetrics;
+import dev.mentor.training.files.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * A run's learning curve as CSV, one row per epoch, rewritten atomically after each epoch. A
@@ -18,7 +20,7 @@ final class CurveFile {
   private CurveFile() {}
 
   static void write(Path file, List<EpochMetrics> rows) throws IOException {
-    java.util.Set<String> terms = new java.util.LinkedHashSet<>();
+    Set<String> terms = new LinkedHashSet<>();
     rows.forEach(r -> terms.addAll(r.terms().keySet()));
     StringBuilder out = new StringBuilder(HEADER);
     terms.forEach(t -> out.append(",term:").append(t));

@@ -24,6 +24,7 @@ import dev.mentor.training.model.StagedModel;
 import dev.mentor.training.report.ExperimentReport;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -241,7 +242,7 @@ public final class ExperimentRunner {
     boolean absolute;
     try {
       absolute = Path.of(path).isAbsolute();
-    } catch (java.nio.file.InvalidPathException e) {
+    } catch (InvalidPathException e) {
       errors.add(new SpecException(field, "is not a valid path: " + e.getMessage()));
       return;
     }

@@ -4,6 +4,8 @@ import dev.mentor.messages.spec.ArmSpec;
 import dev.mentor.messages.spec.EarlyStoppingSpec;
 import dev.mentor.messages.spec.OptimizerSpec;
 import dev.mentor.messages.spec.ScheduleSpec;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -26,11 +28,11 @@ record Phase(String name, Set<String> trainedStages, OptimizerSpec optimizer, Sc
     }
     List<String> stages = arm.model().stageNames();
     String guided = arm.distill().hintTerm().pairs().get(0).student();
-    Set<String> upToGuided = new java.util.HashSet<>(stages.subList(0, stages.indexOf(guided) + 1));
+    Set<String> upToGuided = new HashSet<>(stages.subList(0, stages.indexOf(guided) + 1));
     upToGuided.retainAll(arm.trainedStages());
     Phase hint = new Phase(HINT, Set.copyOf(upToGuided), arm.optimizer(), ScheduleSpec.constant(),
         arm.distill().hintEpochs(), null);
-    List<Phase> all = new java.util.ArrayList<>();
+    List<Phase> all = new ArrayList<>();
     all.add(hint);
     all.addAll(own);
     return List.copyOf(all);

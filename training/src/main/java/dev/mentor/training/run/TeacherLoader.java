@@ -13,9 +13,13 @@ import dev.mentor.training.model.ModelWeights;
 import dev.mentor.training.model.ModelZoo;
 import dev.mentor.training.model.StagedModel;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -74,9 +78,9 @@ final class TeacherLoader {
   /** A digest of the teacher's weight files' bytes: equal for the same weights in any experiment or process. */
   String contentDigest(TeacherSpec teacher, long seed) throws IOException {
     try {
-      java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
       for (Path file : files(teacher, seed)) {
-        try (java.io.InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = Files.newInputStream(file)) {
           byte[] buffer = new byte[1 << 16];
           for (int n; (n = in.read(buffer)) > 0; ) {
             digest.update(buffer, 0, n);
@@ -84,8 +88,8 @@ final class TeacherLoader {
         }
         digest.update((byte) ';');
       }
-      return java.util.HexFormat.of().formatHex(digest.digest());
-    } catch (java.security.NoSuchAlgorithmException e) {
+      return HexFormat.of().formatHex(digest.digest());
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }

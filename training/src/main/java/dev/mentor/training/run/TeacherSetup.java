@@ -1,15 +1,12 @@
 package dev.mentor.training.run;
 
-import dev.mentor.messages.spec.DistillSpec.TeacherInput;
-import static dev.mentor.training.run.ExperimentData.augmentation;
-import static dev.mentor.training.run.ExperimentData.evaluationBatches;
-
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import dev.mentor.messages.record.DistillationInfo;
 import dev.mentor.messages.spec.ArmSpec;
+import dev.mentor.messages.spec.DistillSpec.TeacherInput;
 import dev.mentor.messages.spec.DistillSpec;
 import dev.mentor.messages.spec.FeatureTermSpec;
 import dev.mentor.messages.spec.SpecReader;
@@ -39,6 +36,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import static dev.mentor.training.run.ExperimentData.augmentation;
+import static dev.mentor.training.run.ExperimentData.evaluationBatches;
+
 
 /**
  * A student's teacher as one run uses it: loaded for the student's standardisation, with the

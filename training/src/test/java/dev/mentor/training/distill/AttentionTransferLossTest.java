@@ -10,8 +10,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.mentor.messages.spec.FeatureTermSpec.Form;
 import dev.mentor.training.engine.GradMode;
-import org.junit.jupiter.api.Test;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 
 class AttentionTransferLossTest {
   // (b, C, H, W) = (2, 2, 2, 2), in row-major order

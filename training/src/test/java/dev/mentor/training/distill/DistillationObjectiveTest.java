@@ -29,11 +29,11 @@ import dev.mentor.training.model.ModelWeights;
 import dev.mentor.training.model.ModelZoo;
 import dev.mentor.training.model.StagedModel;
 import dev.mentor.training.optim.MentorOptimizer;
-import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 /**
  * The distillation objective inside the real training loop: cached teacher logits train exactly

@@ -19,10 +19,6 @@ import dev.mentor.messages.spec.ModelSpec;
 import dev.mentor.training.engine.GradMode;
 import dev.mentor.training.model.BatchNormLayer;
 import dev.mentor.training.model.StagedModel;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -30,6 +26,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BiPredicate;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * FreezePlan wired into Trainer: after real training steps, exactly the parameters a strategy and

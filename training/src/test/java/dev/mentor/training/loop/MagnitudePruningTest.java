@@ -9,11 +9,11 @@ import ai.djl.nn.Parameter;
 import dev.mentor.messages.spec.ArmSpec.BatchNormMode;
 import dev.mentor.messages.spec.PruningSpec;
 import dev.mentor.training.model.StagedModel;
-import org.junit.jupiter.api.Test;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 /**
  * Pruning of the tiny cnn's four kernels: stage1 conv 36, stage2 conv 288, stage3 linear 512 and

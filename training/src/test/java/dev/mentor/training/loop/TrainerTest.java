@@ -30,10 +30,10 @@ import dev.mentor.training.model.StagedModel;
 import dev.mentor.training.optim.MentorOptimizer;
 import dev.mentor.training.optim.Schedule;
 import dev.mentor.training.optim.StageLearningRates;
-import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 class TrainerTest {
   private static final ModelSpec CNN_DROPOUT = new ModelSpec(ModelSpec.Type.CNN, null, List.of(4, 8), 16, 0.25, null);
