@@ -26,7 +26,6 @@ import gzip
 import json
 import math
 import os
-import re
 import sys
 import time
 
@@ -86,8 +85,32 @@ def batches(n, batch, seed):
 
 
 def blas_info():
-    match = re.search(r"BLAS_INFO=([^,\s]+)", torch.__config__.show())
-    return match.group(1) if match else "unknown"
+    """The BLAS library this process loaded, and OpenBLAS's kernel when it is OpenBLAS.
+
+    Debian's torch is built against the generic libblas.so.3 (its BLAS_INFO says "generic"),
+    which the alternatives system points at OpenBLAS or at the slow reference BLAS.
+    """
+    library = "unknown"
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                path = line.split()[-1] if len(line.split()) >= 6 else ""
+                if "libblas" in path or "libopenblas" in path:
+                    library = os.path.realpath(path)
+                    break
+    except OSError:
+        pass
+    kind = ("openblas" if "openblas" in library else "reference BLAS (libblas3)" if "/blas/" in library
+            else "unknown")
+    if kind == "openblas":
+        try:
+            import ctypes
+            lib = ctypes.CDLL(library)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            kind += " " + lib.openblas_get_corename().decode()
+        except (OSError, AttributeError):
+            pass
+    return kind
 
 
 def main():

@@ -80,6 +80,9 @@ public final class TrainingBenchmark implements Callable<Integer> {
   @Option(names = "--batch", defaultValue = "128")
   int batch;
 
+  /** The BLAS library (and OpenBLAS kernel) the peer reported, for the record under the table. */
+  private String peerBlas = "unknown";
+
   @Option(names = "--python", defaultValue = "/usr/bin/python3")
   String python;
 
@@ -224,6 +227,10 @@ public final class TrainingBenchmark implements Callable<Integer> {
         }
       }
     }
+    if (peerAvailable) {
+      System.out.println("\nPeer: PyTorch on " + peerBlas + (peerBlas.startsWith("reference") ? " (the reference BLAS is several times slower than"
+          + " OpenBLAS: install libopenblas0-pthread for a fair peer)" : "") + ".");
+    }
   }
 
   static ModelSpec exampleModel(String type) {
@@ -258,6 +265,10 @@ public final class TrainingBenchmark implements Callable<Integer> {
     ProcessBuilder pb = new ProcessBuilder(python, peer.toString(), "--model", type, "--mode", mode, "--threads",
         String.valueOf(threadCount), "--batch", String.valueOf(batch), "--samples", String.valueOf(samples));
     pb.environment().put("OPENBLAS_NUM_THREADS", "1");
+    // Machines set these for older OpenBLAS builds; they force a kernel slower than the CPU's own
+    // for the peer. Removed for the peer's command alone (never for Mentor, tests or CI).
+    pb.environment().remove("OPENBLAS_CORETYPE");
+    pb.environment().remove("OPENBLAS_L2_SIZE");
     // The peer's oneDNN gets the same cap as Mentor's, so both loops run the same kernels.
     EngineKernels.applyTo(pb);
     pb.redirectError(ProcessBuilder.Redirect.INHERIT);
@@ -267,6 +278,7 @@ public final class TrainingBenchmark implements Callable<Integer> {
       return Double.NaN;
     }
     JsonNode json = SpecReader.json().readTree(out.lines().reduce((a, b) -> b).orElse("{}"));
+    peerBlas = json.path("blas").asText(peerBlas);
     return json.path("samples_per_second").asDouble(Double.NaN);
   }
 
