@@ -1,7 +1,5 @@
 package dev.mentor.messages.job;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 import dev.mentor.messages.spec.Check;
 import dev.mentor.messages.spec.SpecException;
 import dev.mentor.messages.spec.SpecName;
@@ -20,28 +18,11 @@ public record ControlRequest(Integer schemaVersion, String experimentId, Action 
 
   /** What the request asks of the experiment (see the class comment). */
   public enum Action implements SpecName {
-    CANCEL("cancel"), PAUSE("pause"), RESUME("resume");
-
-    private final String specName;
-
-    Action(String specName) {
-      this.specName = specName;
-    }
-
-    @JsonValue
-    @Override
-    public String specName() {
-      return specName;
-    }
-
-    @JsonCreator
-    public static Action of(String name) {
-      return SpecName.parse(Action.class, name);
-    }
+    CANCEL, PAUSE, RESUME;
 
     @Override
     public String toString() {
-      return specName;
+      return specName();
     }
   }
 

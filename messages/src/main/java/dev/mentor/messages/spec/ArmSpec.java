@@ -1,7 +1,5 @@
 package dev.mentor.messages.spec;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -54,25 +52,8 @@ public record ArmSpec(
 
   /** How an arm's weights start and which of them it trains (see the class comment). */
   public enum Strategy implements SpecName {
-    SCRATCH("scratch"), LINEAR_PROBE("linear-probe"), PARTIAL("partial"), FULL("full"), LP_FT("lp-ft"),
-    BN_ADAPT("bn-adapt"), NONE("none");
-
-    private final String specName;
-
-    Strategy(String specName) {
-      this.specName = specName;
-    }
-
-    @JsonValue
-    @Override
-    public String specName() {
-      return specName;
-    }
-
-    @JsonCreator
-    public static Strategy of(String name) {
-      return SpecName.parse(Strategy.class, name);
-    }
+    SCRATCH, LINEAR_PROBE, PARTIAL, FULL, LP_FT,
+    BN_ADAPT, NONE;
 
     /** Starts from pretrained weights ({@code init}): every strategy but {@code scratch}. */
     public boolean transfers() {
@@ -86,34 +67,17 @@ public record ArmSpec(
 
     @Override
     public String toString() {
-      return specName;
+      return specName();
     }
   }
 
   /** What BatchNorm layers train (see the class comment). */
   public enum BatchNormMode implements SpecName {
-    FOLLOW_STAGE("follow-stage"), TRAIN("train"), FROZEN("frozen"), STATS_ONLY("stats-only"), AFFINE_ONLY("affine-only");
-
-    private final String specName;
-
-    BatchNormMode(String specName) {
-      this.specName = specName;
-    }
-
-    @JsonValue
-    @Override
-    public String specName() {
-      return specName;
-    }
-
-    @JsonCreator
-    public static BatchNormMode of(String name) {
-      return SpecName.parse(BatchNormMode.class, name);
-    }
+    FOLLOW_STAGE, TRAIN, FROZEN, STATS_ONLY, AFFINE_ONLY;
 
     @Override
     public String toString() {
-      return specName;
+      return specName();
     }
   }
 

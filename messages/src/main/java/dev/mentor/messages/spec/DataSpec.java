@@ -1,7 +1,5 @@
 package dev.mentor.messages.spec;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -27,24 +25,7 @@ public record DataSpec(
     Source source, String path, Integer height, Integer width, Integer syntheticClasses, Integer syntheticPerClass) {
   /** Where the images come from (see the class comment). */
   public enum Source implements SpecName {
-    FASHION_MNIST("fashion-mnist"), IDX("idx"), IMAGE_FOLDER("image-folder"), CSV("csv"), SYNTHETIC("synthetic");
-
-    private final String specName;
-
-    Source(String specName) {
-      this.specName = specName;
-    }
-
-    @JsonValue
-    @Override
-    public String specName() {
-      return specName;
-    }
-
-    @JsonCreator
-    public static Source of(String name) {
-      return SpecName.parse(Source.class, name);
-    }
+    FASHION_MNIST, IDX, IMAGE_FOLDER, CSV, SYNTHETIC;
 
     /** Reads the files of a folder ({@code path}). */
     public boolean readsFiles() {
@@ -53,7 +34,7 @@ public record DataSpec(
 
     @Override
     public String toString() {
-      return specName;
+      return specName();
     }
   }
   /** A scheme and "://" ({@code http://}, {@code file://}, {@code s3://}): a URL, which no source reads. */

@@ -1,7 +1,5 @@
 package dev.mentor.messages.spec;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.List;
 
 /**
@@ -32,109 +30,41 @@ public record DistillSpec(
 
   /** The logit term (see the class comment). */
   public enum LogitMode implements SpecName {
-    SOFT_TARGETS("soft-targets"), LOGIT_MATCHING("logit-matching"), NONE("none");
-
-    private final String specName;
-
-    LogitMode(String specName) {
-      this.specName = specName;
-    }
-
-    @JsonValue
-    @Override
-    public String specName() {
-      return specName;
-    }
-
-    @JsonCreator
-    public static LogitMode of(String name) {
-      return SpecName.parse(LogitMode.class, name);
-    }
+    SOFT_TARGETS, LOGIT_MATCHING, NONE;
 
     @Override
     public String toString() {
-      return specName;
+      return specName();
     }
   }
 
   /** The soft-target loss: KL divergence or the soft cross-entropy (same gradient). */
   public enum SoftLoss implements SpecName {
-    KL("kl"), CROSS_ENTROPY("cross-entropy");
-
-    private final String specName;
-
-    SoftLoss(String specName) {
-      this.specName = specName;
-    }
-
-    @JsonValue
-    @Override
-    public String specName() {
-      return specName;
-    }
-
-    @JsonCreator
-    public static SoftLoss of(String name) {
-      return SpecName.parse(SoftLoss.class, name);
-    }
+    KL, CROSS_ENTROPY;
 
     @Override
     public String toString() {
-      return specName;
+      return specName();
     }
   }
 
   /** What an ensemble teacher averages over its members: tempered probabilities or logits. */
   public enum Average implements SpecName {
-    PROBABILITIES("probabilities"), LOGITS("logits");
-
-    private final String specName;
-
-    Average(String specName) {
-      this.specName = specName;
-    }
-
-    @JsonValue
-    @Override
-    public String specName() {
-      return specName;
-    }
-
-    @JsonCreator
-    public static Average of(String name) {
-      return SpecName.parse(Average.class, name);
-    }
+    PROBABILITIES, LOGITS;
 
     @Override
     public String toString() {
-      return specName;
+      return specName();
     }
   }
 
   /** The teacher's inputs: the student's own, or the student's samples without the task's shift. */
   public enum TeacherInput implements SpecName {
-    SAME("same"), CLEAN("clean");
-
-    private final String specName;
-
-    TeacherInput(String specName) {
-      this.specName = specName;
-    }
-
-    @JsonValue
-    @Override
-    public String specName() {
-      return specName;
-    }
-
-    @JsonCreator
-    public static TeacherInput of(String name) {
-      return SpecName.parse(TeacherInput.class, name);
-    }
+    SAME, CLEAN;
 
     @Override
     public String toString() {
-      return specName;
+      return specName();
     }
   }
 

@@ -1,8 +1,5 @@
 package dev.mentor.messages.spec;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
-
 
 /**
  * Stop when the validation {@code metric} has not improved for {@code patience} epochs (by more
@@ -11,28 +8,11 @@ import com.fasterxml.jackson.annotation.JsonValue;
 public record EarlyStoppingSpec(Integer patience, Metric metric, Double minDelta) {
   /** The validation metric watched: loss (lower is better) or accuracy (higher is better). */
   public enum Metric implements SpecName {
-    LOSS("loss"), ACCURACY("accuracy");
-
-    private final String specName;
-
-    Metric(String specName) {
-      this.specName = specName;
-    }
-
-    @JsonValue
-    @Override
-    public String specName() {
-      return specName;
-    }
-
-    @JsonCreator
-    public static Metric of(String name) {
-      return SpecName.parse(Metric.class, name);
-    }
+    LOSS, ACCURACY;
 
     @Override
     public String toString() {
-      return specName;
+      return specName();
     }
   }
 

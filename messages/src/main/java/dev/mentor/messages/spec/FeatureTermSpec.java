@@ -1,7 +1,5 @@
 package dev.mentor.messages.spec;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.List;
 
 /**
@@ -34,55 +32,21 @@ import java.util.List;
 public record FeatureTermSpec(Method method, List<StagePair> pairs, Double weight, Double p, Integer hintEpochs, Form form) {
   /** A feature-distillation method (see the class comment). */
   public enum Method implements SpecName {
-    ATTENTION("attention"), SIMILARITY("similarity"), FITNETS("fitnets");
-
-    private final String specName;
-
-    Method(String specName) {
-      this.specName = specName;
-    }
-
-    @JsonValue
-    @Override
-    public String specName() {
-      return specName;
-    }
-
-    @JsonCreator
-    public static Method of(String name) {
-      return SpecName.parse(Method.class, name);
-    }
+    ATTENTION, SIMILARITY, FITNETS;
 
     @Override
     public String toString() {
-      return specName;
+      return specName();
     }
   }
 
   /** The attention-transfer loss: the paper's equation or the authors' code. */
   public enum Form implements SpecName {
-    PAPER("paper"), REFERENCE_CODE("reference-code");
-
-    private final String specName;
-
-    Form(String specName) {
-      this.specName = specName;
-    }
-
-    @JsonValue
-    @Override
-    public String specName() {
-      return specName;
-    }
-
-    @JsonCreator
-    public static Form of(String name) {
-      return SpecName.parse(Form.class, name);
-    }
+    PAPER, REFERENCE_CODE;
 
     @Override
     public String toString() {
-      return specName;
+      return specName();
     }
   }
 

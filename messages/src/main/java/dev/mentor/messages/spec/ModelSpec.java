@@ -1,7 +1,5 @@
 package dev.mentor.messages.spec;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,28 +19,11 @@ import java.util.List;
 public record ModelSpec(Type type, List<Integer> widths, List<Integer> channels, Integer hidden, Double dropout, Integer blocks) {
   /** A model of the zoo (see the class comment). */
   public enum Type implements SpecName {
-    LOGISTIC("logistic"), MLP("mlp"), CNN("cnn"), RESNET("resnet");
-
-    private final String specName;
-
-    Type(String specName) {
-      this.specName = specName;
-    }
-
-    @JsonValue
-    @Override
-    public String specName() {
-      return specName;
-    }
-
-    @JsonCreator
-    public static Type of(String name) {
-      return SpecName.parse(Type.class, name);
-    }
+    LOGISTIC, MLP, CNN, RESNET;
 
     @Override
     public String toString() {
-      return specName;
+      return specName();
     }
   }
 

@@ -1,7 +1,5 @@
 package dev.mentor.messages.spec;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.List;
 
 /**
@@ -13,28 +11,11 @@ import java.util.List;
 public record OptimizerSpec(Type type, Double lr, Double momentum, Double weightDecay, Double layerDecay) {
   /** The optimiser (see the class comment). */
   public enum Type implements SpecName {
-    ADAM("adam"), ADAMW("adamw"), SGD("sgd");
-
-    private final String specName;
-
-    Type(String specName) {
-      this.specName = specName;
-    }
-
-    @JsonValue
-    @Override
-    public String specName() {
-      return specName;
-    }
-
-    @JsonCreator
-    public static Type of(String name) {
-      return SpecName.parse(Type.class, name);
-    }
+    ADAM, ADAMW, SGD;
 
     @Override
     public String toString() {
-      return specName;
+      return specName();
     }
   }
 

@@ -1,8 +1,5 @@
 package dev.mentor.messages.spec;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
-
 
 /**
  * Magnitude pruning: before training, the {@code fraction} of weights (conv and linear kernels,
@@ -13,28 +10,11 @@ import com.fasterxml.jackson.annotation.JsonValue;
 public record PruningSpec(Double fraction, Scope scope) {
   /** Where the magnitude threshold is taken: over all pruned weights at once, or per layer. */
   public enum Scope implements SpecName {
-    GLOBAL("global"), LAYER("layer");
-
-    private final String specName;
-
-    Scope(String specName) {
-      this.specName = specName;
-    }
-
-    @JsonValue
-    @Override
-    public String specName() {
-      return specName;
-    }
-
-    @JsonCreator
-    public static Scope of(String name) {
-      return SpecName.parse(Scope.class, name);
-    }
+    GLOBAL, LAYER;
 
     @Override
     public String toString() {
-      return specName;
+      return specName();
     }
   }
 

@@ -1,7 +1,5 @@
 package dev.mentor.messages.spec;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.List;
 
 /**
@@ -12,28 +10,11 @@ import java.util.List;
 public record ScheduleSpec(Double warmupEpochs, Decay decay, Double minLrFactor, Integer stepEpochs, Double stepFactor) {
   /** How the rate falls after warmup (see the class comment). */
   public enum Decay implements SpecName {
-    NONE("none"), COSINE("cosine"), STEP("step");
-
-    private final String specName;
-
-    Decay(String specName) {
-      this.specName = specName;
-    }
-
-    @JsonValue
-    @Override
-    public String specName() {
-      return specName;
-    }
-
-    @JsonCreator
-    public static Decay of(String name) {
-      return SpecName.parse(Decay.class, name);
-    }
+    NONE, COSINE, STEP;
 
     @Override
     public String toString() {
-      return specName;
+      return specName();
     }
   }
 

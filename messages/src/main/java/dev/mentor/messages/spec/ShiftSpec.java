@@ -1,7 +1,5 @@
 package dev.mentor.messages.spec;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.List;
 
 /**
@@ -22,28 +20,11 @@ import java.util.List;
 public record ShiftSpec(Type type, Double severity) {
   /** A distribution shift (see the class comment). */
   public enum Type implements SpecName {
-    CONTRAST("contrast"), BRIGHTNESS("brightness"), INVERSION("inversion"), ROTATION("rotation"), DOWNSAMPLE("downsample"), OCCLUSION("occlusion"), BLUR("blur"), NOISE("noise");
-
-    private final String specName;
-
-    Type(String specName) {
-      this.specName = specName;
-    }
-
-    @JsonValue
-    @Override
-    public String specName() {
-      return specName;
-    }
-
-    @JsonCreator
-    public static Type of(String name) {
-      return SpecName.parse(Type.class, name);
-    }
+    CONTRAST, BRIGHTNESS, INVERSION, ROTATION, DOWNSAMPLE, OCCLUSION, BLUR, NOISE;
 
     @Override
     public String toString() {
-      return specName;
+      return specName();
     }
   }
 

@@ -1,16 +1,23 @@
 package dev.mentor.messages.spec;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * A value a spec field takes from a closed list, as an enum constant that is written and read by
- * its spec name ({@code lp-ft}, {@code soft-targets}). Code compares the constants; only the spec's
- * text and the records on the wire hold the names.
+ * its spec name: the constant's name in lower case with dashes ({@code LP_FT} is {@code lp-ft}).
+ * Code compares the constants; only the spec's text and the records on the wire hold the names.
+ * Jackson reads and writes them by {@link #specName()}; a name not in the list is reported by
+ * {@link SpecReader} with the allowed ones.
  */
 public interface SpecName {
   /** The name as written in a spec. */
-  String specName();
+  @JsonValue
+  default String specName() {
+    return ((Enum<?>) this).name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
 
   /** The constant named {@code name}, or an error that lists the allowed names. */
   static <E extends Enum<E> & SpecName> E parse(Class<E> type, String name) {

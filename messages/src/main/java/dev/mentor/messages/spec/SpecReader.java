@@ -27,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -349,6 +350,11 @@ public final class SpecReader {
       String known = unknown.getKnownPropertyIds() == null ? "" : unknown.getKnownPropertyIds().stream()
           .map(Object::toString).sorted().collect(Collectors.joining(", "));
       return new SpecException(path, "unknown key; allowed keys here: " + known);
+    }
+    if (e instanceof InvalidFormatException invalid && invalid.getTargetType() != null && invalid.getTargetType().isEnum()
+        && SpecName.class.isAssignableFrom(invalid.getTargetType())) {
+      return new SpecException(path, "unknown value " + Check.quote(String.valueOf(invalid.getValue())) + "; allowed: "
+          + Arrays.stream(invalid.getTargetType().getEnumConstants()).map(c -> ((SpecName) c).specName()).collect(Collectors.joining(", ")));
     }
     if (e instanceof InvalidFormatException invalid) {
       return new SpecException(path, "cannot read " + Check.quote(String.valueOf(invalid.getValue())) + " as " + simpleType(invalid.getTargetType()));

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import dev.mentor.messages.job.ControlRequest.Action;
 import dev.mentor.messages.spec.SpecException;
+import dev.mentor.messages.spec.SpecName;
 import dev.mentor.messages.spec.SpecReader;
 import org.junit.jupiter.api.Test;
 
@@ -71,7 +72,7 @@ class ControlRequestTest {
 
   @Test
   void constructingABadRequestInCodeThrowsTheSameError() {
-    assertThatThrownBy(() -> ControlRequest.of("e", Action.of("stop"))).isInstanceOf(SpecException.class).hasMessageContaining("unknown value 'stop'");
+    assertThatThrownBy(() -> ControlRequest.of("e", SpecName.parse(Action.class, "stop"))).isInstanceOf(SpecException.class).hasMessageContaining("unknown value 'stop'");
     assertThatThrownBy(() -> new ControlRequest(2, "e", Action.CANCEL)).isInstanceOf(SpecException.class).hasMessageStartingWith("schemaVersion: ");
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
 import dev.mentor.messages.spec.ShiftSpec;
+import dev.mentor.messages.spec.SpecName;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -11,7 +12,7 @@ class ShiftsTest {
   private static final float EPS = 1e-6f;
 
   private static float[][] shift(float[][] rows, String type, double severity) {
-    return TestImages.rowsOf(Shifts.apply(TestImages.single(rows), new ShiftSpec(ShiftSpec.Type.of(type), severity), 1), 0);
+    return TestImages.rowsOf(Shifts.apply(TestImages.single(rows), new ShiftSpec(SpecName.parse(ShiftSpec.Type.class, type), severity), 1), 0);
   }
 
   private static void assertRows(float[][] actual, float[][] expected) {

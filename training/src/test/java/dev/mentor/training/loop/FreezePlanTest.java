@@ -16,6 +16,7 @@ import dev.mentor.messages.spec.ArmSpec.Strategy;
 import dev.mentor.messages.spec.ArmSpec;
 import dev.mentor.messages.spec.InitSpec;
 import dev.mentor.messages.spec.ModelSpec;
+import dev.mentor.messages.spec.SpecName;
 import dev.mentor.training.engine.GradMode;
 import dev.mentor.training.model.BatchNormLayer;
 import dev.mentor.training.model.StagedModel;
@@ -42,7 +43,7 @@ class FreezePlanTest {
     // Strategies that train no head must keep the pretrained one.
     boolean keepHead = strategy.equals("bn-adapt") || strategy.equals("none");
     InitSpec init = strategy.equals("scratch") ? null : new InitSpec("source", null, keepHead, null);
-    return new ArmSpec("arm", "task", model, Strategy.of(strategy), init, lastStages, trainStages, null,
+    return new ArmSpec("arm", "task", model, SpecName.parse(Strategy.class, strategy), init, lastStages, trainStages, null,
         null, null, null, null, null, null, null, null, null, null, null);
   }
 
@@ -243,7 +244,7 @@ class FreezePlanTest {
           "affine-only", List.of(false, false));
       expected.forEach((mode, flags) -> {
         // stage1 frozen, stage2 trained
-        FreezePlan.apply(model, Set.of("stage2", "stage3", "head"), BatchNormMode.of(mode));
+        FreezePlan.apply(model, Set.of("stage2", "stage3", "head"), SpecName.parse(BatchNormMode.class, mode));
         assertThat(model.batchNorms().stream().map(BatchNormLayer::updatesStatistics).toList()).as(mode).isEqualTo(flags);
       });
     }
@@ -283,7 +284,7 @@ class FreezePlanTest {
       assertThat(model.dropouts()).hasSize(1);
       Set<String> taps = Set.of("stage2");
       // linear probe: every stage but the head frozen, their BatchNorm updating statistics
-      FreezePlan.apply(model, Set.of("head"), BatchNormMode.of(mode));
+      FreezePlan.apply(model, Set.of("head"), SpecName.parse(BatchNormMode.class, mode));
       assertThat(model.batchNorms("stage2")).allMatch(BatchNormLayer::updatesStatistics);
       try (NDManager step = manager.newSubManager(); GradMode off = GradMode.off()) {
         NDArray x = step.randomUniform(0, 1, new Shape(4, 1, 8, 8));

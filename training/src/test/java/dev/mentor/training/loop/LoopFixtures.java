@@ -7,6 +7,7 @@ import dev.mentor.messages.spec.ArmSpec.BatchNormMode;
 import dev.mentor.messages.spec.ModelSpec;
 import dev.mentor.messages.spec.OptimizerSpec;
 import dev.mentor.messages.spec.ScheduleSpec;
+import dev.mentor.messages.spec.SpecName;
 import dev.mentor.training.data.Augmentation;
 import dev.mentor.training.data.ImageSet;
 import dev.mentor.training.data.Normalization;
@@ -46,13 +47,13 @@ final class LoopFixtures {
   }
 
   static MentorOptimizer optimizer(StagedModel model, String type, double lr, int stepsPerEpoch) {
-    OptimizerSpec spec = new OptimizerSpec(OptimizerSpec.Type.of(type), lr, null, null, null);
+    OptimizerSpec spec = new OptimizerSpec(SpecName.parse(OptimizerSpec.Type.class, type), lr, null, null, null);
     return new MentorOptimizer(spec, new StageLearningRates(model, lr, 1.0, new Schedule(ScheduleSpec.constant(), stepsPerEpoch, 10)));
   }
 
   /** A trainer with {@code trained} stages and a BatchNorm mode applied, stepping Adam at a rate that moves every weight visibly. */
   static Trainer trainer(StagedModel model, NDManager manager, Set<String> trained, String batchNormMode) {
-    FreezePlan plan = FreezePlan.apply(model, trained, BatchNormMode.of(batchNormMode));
+    FreezePlan plan = FreezePlan.apply(model, trained, SpecName.parse(BatchNormMode.class, batchNormMode));
     Trainer trainer = new Trainer(model, manager, 5);
     trainer.configure(plan, optimizer(model, "adam", 0.01, 3), null);
     return trainer;

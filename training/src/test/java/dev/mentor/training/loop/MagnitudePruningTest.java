@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import dev.mentor.messages.spec.ArmSpec.BatchNormMode;
 import dev.mentor.messages.spec.PruningSpec;
+import dev.mentor.messages.spec.SpecName;
 import dev.mentor.training.model.StagedModel;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -111,7 +112,7 @@ class MagnitudePruningTest {
     for (String scope : List.of("global", "layer")) {
       try (NDManager manager = NDManager.newBaseManager()) {
         StagedModel model = LoopFixtures.model(CNN, manager, 1);
-        MagnitudePruning pruning = MagnitudePruning.prune(model, new PruningSpec(0.5, PruningSpec.Scope.of(scope)));
+        MagnitudePruning pruning = MagnitudePruning.prune(model, new PruningSpec(0.5, SpecName.parse(PruningSpec.Scope.class, scope)));
         double sparsity = pruning.sparsity();
         Map<String, float[]> pruned = kernels(model);
         Trainer trainer = new Trainer(model, manager, 3);

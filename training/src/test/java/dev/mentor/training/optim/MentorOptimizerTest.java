@@ -10,6 +10,7 @@ import ai.djl.training.tracker.ParameterTracker;
 import dev.mentor.messages.spec.ModelSpec;
 import dev.mentor.messages.spec.OptimizerSpec;
 import dev.mentor.messages.spec.ScheduleSpec;
+import dev.mentor.messages.spec.SpecName;
 import dev.mentor.training.engine.GradMode;
 import dev.mentor.training.model.ModelZoo;
 import dev.mentor.training.model.StagedModel;
@@ -30,7 +31,7 @@ class MentorOptimizerTest {
   }
 
   private static MentorOptimizer optimizer(String type, double lr, double momentum, double weightDecay) {
-    return new MentorOptimizer(new OptimizerSpec(OptimizerSpec.Type.of(type), lr, momentum, weightDecay, null), fixed(lr));
+    return new MentorOptimizer(new OptimizerSpec(SpecName.parse(OptimizerSpec.Type.class, type), lr, momentum, weightDecay, null), fixed(lr));
   }
 
   /** One optimiser step on one parameter with an explicit gradient. */

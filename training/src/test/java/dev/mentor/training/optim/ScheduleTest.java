@@ -4,11 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.mentor.messages.spec.ScheduleSpec;
+import dev.mentor.messages.spec.SpecName;
 import org.junit.jupiter.api.Test;
 
 class ScheduleTest {
   private static ScheduleSpec spec(double warmupEpochs, String decay, double minLrFactor, int stepEpochs, double stepFactor) {
-    return new ScheduleSpec(warmupEpochs, ScheduleSpec.Decay.of(decay), minLrFactor, stepEpochs, stepFactor);
+    return new ScheduleSpec(warmupEpochs, SpecName.parse(ScheduleSpec.Decay.class, decay), minLrFactor, stepEpochs, stepFactor);
   }
 
   @Test
