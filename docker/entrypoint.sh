@@ -29,6 +29,11 @@ case "${MENTOR_ONEDNN_ISA:-}" in
   *) export ONEDNN_MAX_CPU_ISA="${ONEDNN_MAX_CPU_ISA:-$MENTOR_ONEDNN_ISA}" ;;
 esac
 export TORCH_CPP_LOG_LEVEL="${TORCH_CPP_LOG_LEVEL:-ERROR}"
+# The C library's allocator settings of ./mentor (docs/benchmarks.md): large engine buffers stay on
+# the heap instead of being mapped and unmapped every training step.
+export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-67108864}"
+export MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-536870912}"
+export MALLOC_TOP_PAD_="${MALLOC_TOP_PAD_:-67108864}"
 
 # The heap is a share of the container's memory: PyTorch's tensors live outside it.
 # shellcheck disable=SC2086 # MENTOR_JAVA_OPTS is a list of options

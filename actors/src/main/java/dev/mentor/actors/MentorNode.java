@@ -19,6 +19,7 @@ import dev.mentor.messages.tensor.TeacherStreamRequest;
 import dev.mentor.messages.topic.Topics;
 import dev.mentor.monitoring.LoopHealth;
 import dev.mentor.monitoring.MentorMonitoring;
+import dev.mentor.training.timing.Timeline;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,7 +97,7 @@ public final class MentorNode implements AutoCloseable {
   /** As above, with the device slots (and test hooks) of {@code settings}. */
   public static MentorNode start(Map<String, Object> clientProperties, Path stateDir, Path baseDir, Path outputRoot, short replicationFactor,
       ServiceSettings settings) throws Exception {
-    try (Admin admin = new KafkaClients(clientProperties).admin()) {
+    try (Timeline.Span span = Timeline.process().start("service: topics"); Admin admin = new KafkaClients(clientProperties).admin()) {
       MentorTopics.ensure(admin, replicationFactor);
     }
     LoopHealth loops = new LoopHealth();
@@ -112,8 +113,10 @@ public final class MentorNode implements AutoCloseable {
         ExperimentSupervisor.TRAINING_DISPATCHER + ".thread-pool-executor.fixed-pool-size", threads,
         "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", "off"))
         .withFallback(ConfigFactory.load());
+    Timeline.Span actors = Timeline.process().start("service: actor system");
     ActorSystem<MentorService.Command> system = ActorSystem.create(MentorService.create(baseDir, outputRoot, sink,
         JobIntake.jobsDir(stateDir), settings, clientProperties), "mentor", config);
+    actors.close();
     JsonTopicListener<TeacherStreamRequest> teachers = settings.roles().contains(ServiceSettings.TEACHERS)
         ? TeacherRequestListener.start(clientProperties, request -> system.tell(new MentorService.StreamTeacher(request)),
             reason -> invalid(monitoring, Topics.TEACHER_REQUESTS), loops) : null;
@@ -126,6 +129,7 @@ public final class MentorNode implements AutoCloseable {
       return new MentorNode(kafkaSink, system, null, null, teachers, monitoring, probes, loops);
     }
     resumeUnfinished(stateDir, system);
+    Timeline.Span listeners = Timeline.process().start("service: control and job listeners");
     JsonTopicListener<ControlRequest> control = ControlListener.start(clientProperties, request -> system.tell(switch (request.action()) {
       case PAUSE -> new MentorService.PauseJob(request.experimentId(), true);
       case RESUME -> new MentorService.PauseJob(request.experimentId(), false);
@@ -157,6 +161,7 @@ public final class MentorNode implements AutoCloseable {
         system.tell(new MentorService.JobDuplicate(experimentId));
       }
     }, loops);
+    listeners.close();
     return new MentorNode(kafkaSink, system, intake, control, teachers, monitoring, probes, loops);
   }
 

@@ -17,6 +17,7 @@ import dev.mentor.training.files.AtomicFiles;
 import dev.mentor.training.run.ExperimentFile;
 import dev.mentor.training.run.ExperimentRunner;
 import dev.mentor.training.run.ValidatedExperiments;
+import dev.mentor.training.timing.Timeline;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,6 +67,10 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--in-process", description = "run directly in this process, without Kafka or actors")
   boolean inProcess;
 
+  @Option(names = "--timeline", description = "print where the wall time went at the end: start-up phases, training steps, validation,"
+      + " checkpoints, evaluation, report (milliseconds per phase)")
+  boolean timeline;
+
   @Mixin
   ServiceCommands.Slots slots = new ServiceCommands.Slots();
 
@@ -75,10 +80,19 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     // Before validation loads the data: the service in this process then finds it installed.
-    dataInstall.apply();
-    if (inProcess) {
-      return runInProcess();
+    try (Timeline.Span span = Timeline.process().start("data: package check")) {
+      dataInstall.apply();
     }
+    try {
+      return inProcess ? runInProcess() : runThroughService();
+    } finally {
+      if (timeline) {
+        System.err.print("timeline (ms after the JVM started):\n" + Timeline.process().report());
+      }
+    }
+  }
+
+  private int runThroughService() throws Exception {
     ServiceSettings settings = slots.settings(null);
     if (!settings.roles().contains(ServiceSettings.EXPERIMENTS)) {
       throw new ParameterException(new CommandLine(this), "--roles of mentor run must include experiments");
@@ -100,11 +114,15 @@ final class RunCommand implements Callable<Integer> {
     EmbeddedKafka kafka = null;
     try {
       if (bootstrapServers == null) {
-        kafka = EmbeddedKafka.start(temp.resolve("broker"));
+        try (Timeline.Span span = Timeline.process().start("broker: start")) {
+          kafka = EmbeddedKafka.start(temp.resolve("broker"));
+        }
       }
       Map<String, Object> client = new HashMap<>();
       client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers == null ? kafka.bootstrapServers() : bootstrapServers);
+      Timeline.Span starting = Timeline.process().start("service: start");
       try (MentorNode node = MentorNode.start(client, temp.resolve("service"), baseDir, output, (short) 1, settings)) {
+        starting.close();
         if (node.metricsPort() >= 0) {
           System.out.println("metrics: http://" + settings.metrics().bind() + ":" + node.metricsPort() + "/metrics");
         }
@@ -146,13 +164,20 @@ final class RunCommand implements Callable<Integer> {
       // Follow from now on: earlier events of the same id on a shared broker are not this run's.
       consumer.seekToEnd(partitions);
       partitions.forEach(consumer::position);
-      try (Producer<String, String> producer = clients.with(Map.of(ProducerConfig.ACKS_CONFIG, "all")).producer(new StringSerializer(), new StringSerializer())) {
+      try (Timeline.Span span = Timeline.process().start("submit: job sent");
+          Producer<String, String> producer = clients.with(Map.of(ProducerConfig.ACKS_CONFIG, "all")).producer(new StringSerializer(), new StringSerializer())) {
         producer.send(new ProducerRecord<>(Topics.JOBS, id, text)).get();
       }
+      long sent = System.nanoTime();
+      boolean first = true;
       while (true) {
         for (var record : consumer.poll(Duration.ofMillis(200))) {
           if (!id.equals(record.key())) {
             continue;
+          }
+          if (first) {
+            Timeline.process().record("submit: until the first status event", System.nanoTime() - sent);
+            first = false;
           }
           StatusEvent event = SpecReader.json().readValue(record.value(), StatusEvent.class);
           System.out.println(StatusText.line(event));

@@ -107,10 +107,24 @@ public final class EngineKernels {
     return !isBlank(environment.get(SETTING));
   }
 
+  /**
+   * The C library's allocator settings Mentor's launcher gives the JVM (glibc reads them at process
+   * start, so they cannot be set from Java): blocks up to 64 MiB come from the heap and freed
+   * memory is kept up to 512 MiB, instead of the default of mapping every large block (a
+   * convolution's unfolded input, tens of megabytes at batch 128) fresh from the kernel and
+   * unmapping it after the step, which made a third of the process's CPU time page faults
+   * (docs/benchmarks.md, "Where the time goes").
+   */
+  public static final Map<String, String> ALLOCATOR_SETTINGS = Map.of(
+      "MALLOC_MMAP_THRESHOLD_", "67108864",
+      "MALLOC_TRIM_THRESHOLD_", "536870912",
+      "MALLOC_TOP_PAD_", "67108864");
+
   /** Gives a child process the variables this process's engine would need (a child JVM reads them before its engine loads). */
   public static ProcessBuilder applyTo(ProcessBuilder builder) {
     Map<String, String> childEnvironment = builder.environment();
     missingVariables(childEnvironment).forEach(childEnvironment::putIfAbsent);
+    ALLOCATOR_SETTINGS.forEach(childEnvironment::putIfAbsent);
     return builder;
   }
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
+import dev.mentor.training.timing.Timeline;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -112,10 +113,12 @@ public final class EngineSelfCheck {
    */
   public static synchronized Result ensurePassed() {
     if (processResult == null) {
-      EngineKernels.prepare();
-      Engine.getInstance();
-      EngineKernels.configureLoadedEngine();
-      try {
+      try (Timeline.Span span = Timeline.process().start("engine: load")) {
+        EngineKernels.prepare();
+        Engine.getInstance();
+        EngineKernels.configureLoadedEngine();
+      }
+      try (Timeline.Span span = Timeline.process().start("engine: self-check")) {
         processResult = EngineThreads.onFreshThread("mentor-engine-self-check", () -> run(engine(), CASES));
       } catch (Exception e) {
         throw new IllegalStateException("engine self-check could not run: " + e, e);

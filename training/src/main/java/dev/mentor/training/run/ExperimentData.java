@@ -31,7 +31,19 @@ import java.util.concurrent.ConcurrentHashMap;
  * sees its inputs scaled as before. Thread-safe.
  */
 final class ExperimentData {
-  static final int EVAL_BATCH = 500;
+  /**
+   * Samples per inference batch. Larger batches are slower on the CPU, not faster: a convolution's
+   * unfolded input grows with the batch (500 Fashion-MNIST images through cnn [32, 64] unfold to
+   * some 110 MB), the allocator returns such blocks to the kernel after each use, and the process
+   * then spends its time faulting fresh pages in (docs/benchmarks.md: validation of 1,000 images
+   * took 1.5 s at 500 a batch, 0.24 s at 128). Predictions do not depend on it.
+   */
+  static final int EVAL_BATCH = 128;
+  /**
+   * Samples per batch when BatchNorm statistics are recomputed ({@code bn-adapt}): the running
+   * averages are means of per-batch statistics, so this size is part of the result and stays.
+   */
+  static final int STATISTICS_BATCH = 500;
 
   private final ExperimentSpec spec;
   private final Path baseDir;
@@ -174,6 +186,11 @@ final class ExperimentData {
 
   static Batches evaluationBatches(ImageSet set, Normalization normalization) {
     return new Batches(set, EVAL_BATCH, normalization, Augmentation.none());
+  }
+
+  /** {@code set} in order, in the batches BatchNorm statistics are recomputed over. */
+  static Batches statisticsBatches(ImageSet set, Normalization normalization) {
+    return new Batches(set, STATISTICS_BATCH, normalization, Augmentation.none());
   }
 
   static Augmentation augmentation(AugmentationSpec spec) {

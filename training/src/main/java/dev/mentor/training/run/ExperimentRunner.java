@@ -22,6 +22,7 @@ import dev.mentor.training.model.ModelWeights;
 import dev.mentor.training.model.ModelZoo;
 import dev.mentor.training.model.StagedModel;
 import dev.mentor.training.report.ExperimentReport;
+import dev.mentor.training.timing.Timeline;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -88,6 +89,12 @@ public final class ExperimentRunner {
    * problem found, each naming its field (the data first: without it nothing else can be checked).
    */
   public void validate() {
+    try (Timeline.Span span = Timeline.process().start("validate: data and spec")) {
+      validateNow();
+    }
+  }
+
+  private void validateNow() {
     List<SpecException> errors = new ArrayList<>();
     if (baseDir == null) {
       SpecException.throwIfAny(relativePaths(spec));
@@ -275,7 +282,10 @@ public final class ExperimentRunner {
   public List<RunRecord> run(RunListener listener) throws IOException {
     RunExecutor executor = prepare(listener);
     List<RunRecord> records = new ArrayList<>();
-    Device device = Engine.getInstance().defaultDevice();
+    Device device;
+    try (Timeline.Span span = Timeline.process().start("engine: load")) {
+      device = Engine.getInstance().defaultDevice();
+    }
     for (RunPlan.Task task : plan.tasks()) {
       ArmSpec arm = spec.arm(task.arm());
       if (task.isMember()) {
@@ -301,10 +311,14 @@ public final class ExperimentRunner {
     Files.createDirectories(paths.experimentDir());
     AtomicFiles.writeString(paths.spec(), SpecReader.toJson(spec));
     // Once per experiment: the IDX files of Fashion-MNIST are some 30 MB.
-    return new RunExecutor(spec, baseDir, paths, source, DataDigests.describe(dataFiles), listener);
+    try (Timeline.Span span = Timeline.process().start("prepare: data digests")) {
+      return new RunExecutor(spec, baseDir, paths, source, DataDigests.describe(dataFiles), listener);
+    }
   }
 
   public void writeReport(List<RunRecord> records) {
-    ExperimentReport.write(paths.experimentDir(), spec, records, Environment.summary());
+    try (Timeline.Span span = Timeline.process().start("report")) {
+      ExperimentReport.write(paths.experimentDir(), spec, records, Environment.summary());
+    }
   }
 }

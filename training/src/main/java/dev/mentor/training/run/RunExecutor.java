@@ -19,6 +19,7 @@ import dev.mentor.training.distill.TeacherCache;
 import dev.mentor.training.distill.TeacherOutputStore;
 import dev.mentor.training.distill.TeacherStreams;
 import dev.mentor.training.files.AtomicFiles;
+import dev.mentor.training.timing.Timeline;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -128,17 +129,26 @@ public final class RunExecutor {
       return done;
     }
     Files.createDirectories(dir);
-    TaskData task = data.split(arm.task(), seed);
+    TaskData task;
+    try (Timeline.Span span = Timeline.process().start("run: task data")) {
+      task = data.split(arm.task(), seed);
+    }
     RunRecord record;
     if (arm.ensemble() != null) {
       record = new EnsembleRun(context(), arm, seed, dir, task, device).run();
     } else {
       try (NDManager manager = NDManager.newBaseManager(device)) {
-        record = new Session(context(), arm, seed, seed, -1, dir, task, manager).run();
+        Session session;
+        try (Timeline.Span span = Timeline.process().start("run: model and loop")) {
+          session = new Session(context(), arm, seed, seed, -1, dir, task, manager);
+        }
+        record = session.run();
       }
     }
-    AtomicFiles.writeString(results, SpecReader.toJson(record));
-    Checkpoints.clear(dir);
+    try (Timeline.Span span = Timeline.process().start("run: record")) {
+      AtomicFiles.writeString(results, SpecReader.toJson(record));
+      Checkpoints.clear(dir);
+    }
     listener.runFinished(record, false);
     return record;
   }

@@ -3,6 +3,7 @@ package dev.mentor.training.run;
 import static dev.mentor.training.run.ExperimentData.augmentation;
 import static dev.mentor.training.run.ExperimentData.evaluationBatches;
 import static dev.mentor.training.run.ExperimentData.firstSample;
+import static dev.mentor.training.run.ExperimentData.statisticsBatches;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -23,6 +24,7 @@ import dev.mentor.training.data.TaskData;
 import dev.mentor.training.data.TaskSplitter;
 import dev.mentor.training.distill.TeacherCache;
 import dev.mentor.training.eval.Metrics;
+import dev.mentor.training.eval.Predictions;
 import dev.mentor.training.files.AtomicFiles;
 import dev.mentor.training.loop.Batches;
 import dev.mentor.training.loop.CrossEntropy;
@@ -37,6 +39,7 @@ import dev.mentor.training.model.ModelWeights;
 import dev.mentor.training.model.ModelZoo;
 import dev.mentor.training.model.StagedModel;
 import dev.mentor.training.optim.MentorOptimizer;
+import dev.mentor.training.timing.Timeline;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +51,7 @@ import java.util.Map;
 
 /** The state of one run while it trains: model, loop, learning curve, events and selection. */
 final class Session {
+  private static final Timeline TIMELINE = Timeline.process();
   /** The best validation-loss epoch, tracked as early stopping that never runs out of patience. */
   private static final EarlyStoppingSpec BEST_BY_LOSS = new EarlyStoppingSpec(Integer.MAX_VALUE, EarlyStoppingSpec.Metric.LOSS, 0.0);
 
@@ -80,6 +84,12 @@ final class Session {
   private final long[] cacheReported = new long[2];
   /** The objective of the phase trained last in this process (null until a phase trains). */
   private Objective lastObjective;
+  /**
+   * The validation predictions of the weights as they are now, when the last thing that changed
+   * them was an epoch of this process (null after weights were restored or statistics recomputed):
+   * the final evaluation then reuses them instead of predicting the same weights again.
+   */
+  private Predictions currentValidation;
   /** This member's co-distillation peers (null unless the arm co-distils its ensemble's members). */
   private Peers peers;
 
@@ -124,9 +134,11 @@ final class Session {
   }
 
   RunRecord run() throws IOException {
-    Map<String, Object> environment = Environment.describe();
-    environment.put("data", ctx.data().environment());
-    AtomicFiles.writeString(dir.resolve("environment.json"), SpecReader.toJson(environment));
+    try (Timeline.Span span = TIMELINE.start("run: environment")) {
+      Map<String, Object> environment = Environment.describe();
+      environment.put("data", ctx.data().environment());
+      AtomicFiles.writeString(dir.resolve("environment.json"), SpecReader.toJson(environment));
+    }
     CheckpointState state = checkpoints.load();
     List<Phase> phases = Phase.of(arm);
     if (state != null) {
@@ -176,7 +188,8 @@ final class Session {
     }
     switch (arm.strategy()) {
       case BN_ADAPT -> {
-        trainer.recomputeBatchNormStatistics(evaluationBatches(data.train(), normalization));
+        trainer.recomputeBatchNormStatistics(statisticsBatches(data.train(), normalization));
+        currentValidation = null;
         events.add(new RunEvent(0, "note", "BatchNorm statistics recomputed on " + data.train().size()
             + " target samples; no weight changed"));
         selection = "no training (BatchNorm statistics only)";
@@ -244,10 +257,12 @@ final class Session {
     }
     if (stopping != null && progress.best() != null) {
       ModelWeights.restore(model, progress.best());
+      currentValidation = null;
       selectedEpoch = stopping.bestEpoch();
       selection = "best validation epoch " + selectedEpoch + " by " + stopping.metric();
     } else if (progress.runStopped() && bestByLoss != null && progress.best() != null) {
       ModelWeights.restore(model, progress.best());
+      currentValidation = null;
       selectedEpoch = bestByLoss.bestEpoch();
       selection = "best validation epoch " + selectedEpoch + " by loss";
     } else {
@@ -276,10 +291,14 @@ final class Session {
     if (stopping != null) {
       listeners.add(new EarlyStoppingRule(stopping, phase, progress, this::event));
     }
-    listeners.add((epoch, row) -> checkpoints.save(new CheckpointState(index, progress.epochsDone, epochsDone, optimizer.step(),
-        stopping == null ? null : stopping.state(), overfitting.state(), stopping == null ? epoch : stopping.bestEpoch(), progress.runStopped(),
-        history, events, new long[] {cacheCounter.lookups(), cacheCounter.hits()}, bestByLoss == null ? null : bestByLoss.state()), optimizer));
-    listeners.add((epoch, row) -> CurveFile.write(dir.resolve("metrics.csv"), history));
+    listeners.add((epoch, row) -> {
+      try (Timeline.Span span = TIMELINE.start("epoch: checkpoint")) {
+        checkpoints.save(new CheckpointState(index, progress.epochsDone, epochsDone, optimizer.step(), stopping == null ? null : stopping.state(),
+            overfitting.state(), stopping == null ? epoch : stopping.bestEpoch(), progress.runStopped(), history, events,
+            new long[] {cacheCounter.lookups(), cacheCounter.hits()}, bestByLoss == null ? null : bestByLoss.state()), optimizer);
+        CurveFile.write(dir.resolve("metrics.csv"), history);
+      }
+    });
     if (peers != null) {
       listeners.add((epoch, row) -> peers.publish(epoch, false));
     }
@@ -304,8 +323,15 @@ final class Session {
   }
 
   private EpochMetrics trainEpoch(int epoch, Phase phase) {
-    Trainer.EpochStats stats = trainer.trainEpoch(trainBatches, epoch, done -> ctx.listener().batchDone(done, trainBatches.count()));
-    EvalMetrics val = Metrics.of(trainer.predict(validation));
+    Trainer.EpochStats stats;
+    try (Timeline.Span span = TIMELINE.start("epoch: training steps")) {
+      stats = trainer.trainEpoch(trainBatches, epoch, done -> ctx.listener().batchDone(done, trainBatches.count()));
+    }
+    EvalMetrics val;
+    try (Timeline.Span span = TIMELINE.start("epoch: validation")) {
+      currentValidation = trainer.predict(validation);
+      val = Metrics.of(currentValidation);
+    }
     EpochMetrics row = new EpochMetrics(epoch, phase.name(), stats.loss(), stats.accuracy(), val.nll(), val.accuracy(),
         stats.learningRate(), stats.samplesPerSecond(), stats.seconds(), stats.terms());
     history.add(row);
@@ -315,20 +341,30 @@ final class Session {
 
   /** Evaluates the selected weights on validation, test and shifted test data, saves them, and has {@link RunRecordBuilder} assemble the record. */
   private RunRecord evaluate() throws IOException {
-    EvalMetrics validationMetrics = Metrics.of(trainer.predict(validation));
+    EvalMetrics validationMetrics;
+    try (Timeline.Span span = TIMELINE.start("evaluate: validation")) {
+      validationMetrics = Metrics.of(currentValidation != null ? currentValidation : trainer.predict(validation));
+    }
     Batches testBatches = evaluationBatches(data.test(), normalization);
     long start = System.nanoTime();
     EvalMetrics test = Metrics.of(trainer.predict(testBatches));
-    double testSeconds = (System.nanoTime() - start) / 1e9;
+    long testNanos = System.nanoTime() - start;
+    TIMELINE.record("evaluate: test", testNanos);
     Map<String, EvalMetrics> shifted = new LinkedHashMap<>();
-    // The run's seed, not an ensemble member's: every member and the ensemble see the same shifted draws.
-    for (Map.Entry<String, ImageSet> ood : TaskSplitter.oodSets(data, ctx.spec().tasks().get(arm.task()), runSeed).entrySet()) {
-      shifted.put(ood.getKey(), Metrics.of(trainer.predict(evaluationBatches(ood.getValue(), normalization))));
+    try (Timeline.Span span = TIMELINE.start("evaluate: shifted test sets")) {
+      // The run's seed, not an ensemble member's: every member and the ensemble see the same shifted draws.
+      for (Map.Entry<String, ImageSet> ood : TaskSplitter.oodSets(data, ctx.spec().tasks().get(arm.task()), runSeed).entrySet()) {
+        shifted.put(ood.getKey(), Metrics.of(trainer.predict(evaluationBatches(ood.getValue(), normalization))));
+      }
     }
-    ModelWeights.save(model, dir.resolve("model.params"), data.sourceClasses(), normalization);
-    InferenceCost cost = new InferenceCost(InferenceCosts.latencyMs(List.of(model), new ParameterStore(manager, false),
-        firstSample(data.test(), normalization), manager),
-        data.test().size() / testSeconds, Files.size(dir.resolve("model.params")));
+    try (Timeline.Span span = TIMELINE.start("evaluate: save weights")) {
+      ModelWeights.save(model, dir.resolve("model.params"), data.sourceClasses(), normalization);
+    }
+    double latency;
+    try (Timeline.Span span = TIMELINE.start("evaluate: latency")) {
+      latency = InferenceCosts.latencyMs(List.of(model), new ParameterStore(manager, false), firstSample(data.test(), normalization), manager);
+    }
+    InferenceCost cost = new InferenceCost(latency, data.test().size() / (testNanos / 1e9), Files.size(dir.resolve("model.params")));
     ModelStats stats = ModelStats.of(model);
     RunRecordBuilder record = RunRecordBuilder.of(ctx.spec().name(), arm, seed)
         .setModel(RunExecutor.describe(arm), stats.parameters(), trainableCount, stats.multiplyAdds(), stats.bytes())
