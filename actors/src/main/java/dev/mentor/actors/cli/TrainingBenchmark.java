@@ -38,6 +38,7 @@ import dev.mentor.training.model.StagedModel;
 import dev.mentor.training.optim.MentorOptimizer;
 import dev.mentor.training.run.Environment;
 import dev.mentor.training.run.InferenceCosts;
+import dev.mentor.training.timing.Timeline;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.GarbageCollectorMXBean;
@@ -92,9 +93,26 @@ public final class TrainingBenchmark implements Callable<Integer> {
   @Option(names = "--memory-epochs", defaultValue = "6")
   int memoryEpochs;
 
-  @Option(names = "--sections", split = ",", defaultValue = "throughput,peak,memory,distill,compression,concurrency,isa",
-      description = "which tables to print: throughput, peak, memory, distill, compression, concurrency, isa (default: all)")
+  @Option(names = "--sections", split = ",", defaultValue = "throughput,peak,memory,distill,compression,concurrency,isa,overheads,startup",
+      description = "which tables to print: throughput, peak, memory, distill, compression, concurrency, isa, overheads, startup (default: all)")
   Set<String> sections;
+
+  @Option(names = "--check", description = "compare every ratio measured with the figures recorded in --recorded and exit 1 when one is more"
+      + " than 10 % worse (for a person to run after a change; not a test)")
+  boolean check;
+
+  @Option(names = "--recorded", defaultValue = "docs/benchmarks.md", description = "the document whose '| figure | recorded | better |'"
+      + " table --check compares with (default: ${DEFAULT-VALUE})")
+  Path recorded;
+
+  @Option(names = "--overheads-spec", defaultValue = "bench/overheads-cnn.yaml", description = "the one-arm run of the overheads section")
+  Path overheadsSpec;
+
+  @Option(names = "--startup-spec", defaultValue = "bench/service-distill.yaml", description = "the experiment of the startup section")
+  Path startupSpec;
+
+  /** Every ratio this run measured, for --check. */
+  private final BenchFigures figures = new BenchFigures();
 
   @Option(names = "--isas", split = ",", defaultValue = "native,default,SSE41",
       description = "engine settings the isa section compares, each in fresh JVMs: values of MENTOR_ONEDNN_ISA (native = oneDNN"
@@ -140,7 +158,97 @@ public final class TrainingBenchmark implements Callable<Integer> {
     if (sections.contains("isa")) {
       isaCost();
     }
+    if (sections.contains("overheads")) {
+      overheads();
+    }
+    if (sections.contains("startup")) {
+      startup();
+    }
+    if (check) {
+      List<BenchFigures.Comparison> comparisons = figures.compare(BenchFigures.recorded(recorded));
+      System.out.println("\n## Check against the figures recorded in " + recorded + "\n");
+      System.out.print(BenchFigures.table(comparisons));
+      long regressed = comparisons.stream().filter(BenchFigures.Comparison::regressed).count();
+      System.out.println(regressed == 0 ? "\ncheck: no figure regressed" : "\ncheck: " + regressed + " figure(s) more than 10 % worse than recorded");
+      return regressed == 0 ? 0 : 1;
+    }
     return 0;
+  }
+
+  /**
+   * Where a run's wall time goes around its training steps: {@link #overheadsSpec} run in-process
+   * in a fresh JVM per repetition with {@code --timeline}, each phase's milliseconds (median) and
+   * share of the wall time, and the process's system share of its CPU time.
+   */
+  private void overheads() throws IOException, InterruptedException {
+    System.out.println("\n## Around the training steps: " + overheadsSpec + " in-process (a fresh JVM each, median of " + repeats + ")");
+    Map<String, double[]> phases = new LinkedHashMap<>();
+    double[] wall = new double[repeats];
+    double[] overhead = new double[repeats];
+    double[] system = new double[repeats];
+    for (int r = 0; r < repeats; r++) {
+      ChildRun run = ChildRun.start(overheadsSpec, List.of("--in-process"));
+      wall[r] = run.wallSeconds();
+      for (Map.Entry<String, Double> phase : run.phaseMs().entrySet()) {
+        phases.computeIfAbsent(phase.getKey(), k -> new double[repeats])[r] = phase.getValue();
+        if (ChildRun.isOverhead(phase.getKey())) {
+          overhead[r] += phase.getValue() / 1000;
+        }
+      }
+      system[r] = run.systemShare();
+    }
+    double medianWall = median(wall);
+    System.out.println("| phase | ms | share of wall |");
+    System.out.println("|---|---|---|");
+    for (Map.Entry<String, double[]> phase : phases.entrySet()) {
+      double ms = median(phase.getValue());
+      System.out.printf(Locale.ROOT, "| %s%s | %.0f | %.1f %% |%n", phase.getKey(), ChildRun.isOverhead(phase.getKey()) ? " (overhead)" : "", ms,
+          ms / 10 / medianWall);
+    }
+    double share = median(overhead) / medianWall;
+    System.out.printf(Locale.ROOT, "| **overheads together** | %.0f | **%.1f %%** |%n| wall, JVM start to exit | %.0f | 100 %% |%n",
+        1000 * median(overhead), 100 * share, 1000 * medianWall);
+    System.out.printf(Locale.ROOT, "%nSystem CPU: %.1f %% of the process's CPU time (median).%n", 100 * median(system));
+    figures.record("overheads: share of wall", share, BenchFigures.Better.LOWER);
+    figures.record("overheads: system share of cpu", median(system), BenchFigures.Better.LOWER);
+  }
+
+  /**
+   * Start-up through the service: {@link #startupSpec} in-process and through {@code mentor run}
+   * (embedded broker, actors, one CPU slot), each a fresh JVM, interleaved; wall times and the
+   * service run's start-up timeline (each phase's start and end after the JVM started).
+   */
+  private void startup() throws IOException, InterruptedException {
+    System.out.println("\n## Start-up: " + startupSpec + ", in-process vs mentor run (a fresh JVM each, interleaved, median of " + repeats + ")");
+    double[] inProcess = new double[repeats];
+    double[] service = new double[repeats];
+    ChildRun last = null;
+    for (int r = 0; r < repeats; r++) {
+      inProcess[r] = ChildRun.start(startupSpec, List.of("--in-process")).wallSeconds();
+      last = ChildRun.start(startupSpec, List.of());
+      service[r] = last.wallSeconds();
+    }
+    double ratio = median(service) / median(inProcess);
+    System.out.println("| mode | wall s (each) | median | / in-process |");
+    System.out.println("|---|---|---|---|");
+    System.out.printf(Locale.ROOT, "| in-process | %s | %.1f | 1.00 |%n", joined(inProcess), median(inProcess));
+    System.out.printf(Locale.ROOT, "| mentor run (broker + actors, 1 slot) | %s | %.1f | %.2f |%n", joined(service), median(service), ratio);
+    System.out.println("\nThe service run's timeline (last repetition; ms after the JVM started):\n");
+    System.out.println("| phase | count | total ms | first start | last end |");
+    System.out.println("|---|---|---|---|---|");
+    for (Timeline.Phase phase : last.phases()) {
+      System.out.printf(Locale.ROOT, "| %s | %d | %.0f | %d | %d |%n", phase.name(), phase.count(), phase.totalMs(), phase.firstStartMs(),
+          phase.lastEndMs());
+    }
+    figures.record("startup: mentor run / in-process wall", ratio, BenchFigures.Better.LOWER);
+  }
+
+  private static String joined(double[] values) {
+    StringBuilder out = new StringBuilder();
+    for (double v : values) {
+      out.append(out.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.1f", v));
+    }
+    return out.toString();
   }
 
   /**
@@ -224,6 +332,9 @@ public final class TrainingBenchmark implements Callable<Integer> {
           double m = median(mentor);
           double p = median(torch);
           System.out.printf(Locale.ROOT, "| %s | %s | %d | %.0f | %.0f | %.2f |%n", model, mode, t, m, p, m / p);
+          if (peerAvailable) {
+            figures.record("throughput " + model + " " + mode + " " + t + "t: Mentor / PyTorch", m / p, BenchFigures.Better.HIGHER);
+          }
         }
       }
     }
@@ -295,6 +406,7 @@ public final class TrainingBenchmark implements Callable<Integer> {
       double peak = matmulGflops();
       double step = 6.0 * macs * mentorThroughput("cnn", "full", t, train, norm) / 1e9;
       System.out.printf(Locale.ROOT, "| %d | %.1f | %.1f | %.0f%% |%n", t, peak, step, 100 * step / peak);
+      figures.record("peak share cnn " + t + "t", step / peak, BenchFigures.Better.HIGHER);
     }
   }
 
@@ -364,6 +476,9 @@ public final class TrainingBenchmark implements Callable<Integer> {
       for (int m = 0; m < DISTILL_MODES.size(); m++) {
         double rate = median(measured[m]);
         System.out.printf(Locale.ROOT, "| %d | %s | %.0f | %.2f |%n", t, DISTILL_MODES.get(m), rate, alone / rate);
+        if (m > 0) {
+          figures.record("distill " + DISTILL_MODES.get(m) + " " + t + "t: epoch / student alone", alone / rate, BenchFigures.Better.LOWER);
+        }
       }
     }
   }
