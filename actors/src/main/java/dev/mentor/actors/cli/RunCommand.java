@@ -12,6 +12,7 @@ import dev.mentor.messages.job.StatusText;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.messages.topic.Topics;
+import dev.mentor.training.engine.EngineSelfCheck;
 import dev.mentor.training.engine.EngineThreads;
 import dev.mentor.training.files.AtomicFiles;
 import dev.mentor.training.run.ExperimentFile;
@@ -19,6 +20,7 @@ import dev.mentor.training.run.ExperimentRunner;
 import dev.mentor.training.run.ValidatedExperiments;
 import dev.mentor.training.timing.Timeline;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,6 +29,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -83,6 +87,7 @@ final class RunCommand implements Callable<Integer> {
     try (Timeline.Span span = Timeline.process().start("data: package check")) {
       dataInstall.apply();
     }
+    warmUpEngine();
     try {
       return inProcess ? runInProcess() : runThroughService();
     } finally {
@@ -101,23 +106,28 @@ final class RunCommand implements Callable<Integer> {
     ExperimentFile experiment = new ExperimentFile(file, SpecReader.parse(text));
     ExperimentSpec spec = experiment.spec();
     Path baseDir = experiment.baseDir();
-    // Everything that can be checked before training is checked here, before any broker starts.
-    // On a thread of its own: engine work left on the main thread slows the training threads (see EngineThreads).
     ExperimentRunner validated = experiment.runner(output);
-    EngineThreads.onFreshThread("mentor-validate", () -> {
-      validated.validate();
-      return null;
-    });
-    // The service below prepares the experiment from this runner: the data is read and checked once.
-    ValidatedExperiments.offer(validated);
     Path temp = Files.createTempDirectory("mentor-run-");
+    // The embedded broker starts while the spec is validated (each mostly loads classes and data, on
+    // a core of its own); a spec that fails validation stops it again before anything is submitted.
+    CompletableFuture<EmbeddedKafka> broker = bootstrapServers == null ? CompletableFuture.supplyAsync(() -> {
+      try (Timeline.Span span = Timeline.process().start("broker: start")) {
+        return EmbeddedKafka.start(temp.resolve("broker"));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }, runnable -> new Thread(runnable, "mentor-broker-start").start()) : CompletableFuture.completedFuture(null);
     EmbeddedKafka kafka = null;
     try {
-      if (bootstrapServers == null) {
-        try (Timeline.Span span = Timeline.process().start("broker: start")) {
-          kafka = EmbeddedKafka.start(temp.resolve("broker"));
-        }
-      }
+      // Everything that can be checked before training is checked before anything is submitted.
+      // On a thread of its own: engine work left on the main thread slows the training threads (see EngineThreads).
+      EngineThreads.onFreshThread("mentor-validate", () -> {
+        validated.validate();
+        return null;
+      });
+      // The service below prepares the experiment from this runner: the data is read and checked once.
+      ValidatedExperiments.offer(validated);
+      kafka = awaitBroker(broker);
       Map<String, Object> client = new HashMap<>();
       client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers == null ? kafka.bootstrapServers() : bootstrapServers);
       Timeline.Span starting = Timeline.process().start("service: start");
@@ -133,11 +143,43 @@ final class RunCommand implements Callable<Integer> {
       }
     } finally {
       ValidatedExperiments.withdraw(validated);
+      if (kafka == null && bootstrapServers == null) {
+        // Validation failed while the broker started: it stops once started (or had failed to start).
+        kafka = broker.handle((started, failure) -> started).join();
+      }
       if (kafka != null) {
         kafka.close();
       }
       AtomicFiles.deleteTree(temp);
     }
+  }
+
+  private static EmbeddedKafka awaitBroker(CompletableFuture<EmbeddedKafka> broker) throws IOException {
+    try {
+      return broker.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof UncheckedIOException io) {
+        throw io.getCause();
+      }
+      throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
+    }
+  }
+
+  /**
+   * Loads the engine and runs its self-check on a thread of its own while the spec is read and
+   * validated (about a second each, on different cores); whoever builds the first model waits for
+   * it, and a failed check fails there as before.
+   */
+  private static void warmUpEngine() {
+    Thread warmUp = new Thread(() -> {
+      try {
+        EngineSelfCheck.ensurePassed();
+      } catch (RuntimeException e) {
+        // Reported again, with its message, when the first model is built.
+      }
+    }, "mentor-engine-warm-up");
+    warmUp.setDaemon(true);
+    warmUp.start();
   }
 
   /** The experiment run by the training library in this process, with a progress display; returns the exit code. */
