@@ -34,6 +34,10 @@ export TORCH_CPP_LOG_LEVEL="${TORCH_CPP_LOG_LEVEL:-ERROR}"
 export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-67108864}"
 export MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-536870912}"
 export MALLOC_TOP_PAD_="${MALLOC_TOP_PAD_:-67108864}"
+# The engine's OpenMP threads spin briefly before they sleep between parallel regions: libgomp's
+# long default spin collapses when anything else wants the cores (docs/benchmarks.md);
+# EngineKernels.THREAD_SETTINGS.
+export GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-10000}"
 
 # The heap is a share of the container's memory: PyTorch's tensors live outside it.
 # shellcheck disable=SC2086 # MENTOR_JAVA_OPTS is a list of options

@@ -131,15 +131,22 @@ final class RunCommand implements Callable<Integer> {
       Map<String, Object> client = new HashMap<>();
       client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers == null ? kafka.bootstrapServers() : bootstrapServers);
       Timeline.Span starting = Timeline.process().start("service: start");
-      try (MentorNode node = MentorNode.start(client, temp.resolve("service"), baseDir, output, (short) 1, settings)) {
-        starting.close();
+      MentorNode node = MentorNode.start(client, temp.resolve("service"), baseDir, output, (short) 1, settings);
+      starting.close();
+      try {
         if (node.metricsPort() >= 0) {
           System.out.println("metrics: http://" + settings.metrics().bind() + ":" + node.metricsPort() + "/metrics");
         }
         int status = submitAndFollow(client, spec.name(), text);
         // A Prometheus scraping this run gets the final values (last epoch, ensemble uncertainty) before the process exits.
-        node.awaitFinalScrape(FINAL_SCRAPE_WAIT);
+        try (Timeline.Span span = Timeline.process().start("service: final scrape")) {
+          node.awaitFinalScrape(FINAL_SCRAPE_WAIT);
+        }
         return status;
+      } finally {
+        try (Timeline.Span span = Timeline.process().start("service: stop")) {
+          node.close();
+        }
       }
     } finally {
       ValidatedExperiments.withdraw(validated);
@@ -148,7 +155,9 @@ final class RunCommand implements Callable<Integer> {
         kafka = broker.handle((started, failure) -> started).join();
       }
       if (kafka != null) {
-        kafka.close();
+        try (Timeline.Span span = Timeline.process().start("broker: stop")) {
+          kafka.close();
+        }
       }
       AtomicFiles.deleteTree(temp);
     }

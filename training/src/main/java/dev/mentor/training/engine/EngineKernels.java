@@ -120,11 +120,24 @@ public final class EngineKernels {
       "MALLOC_TRIM_THRESHOLD_", "536870912",
       "MALLOC_TOP_PAD_", "67108864");
 
+  /**
+   * How long the engine's OpenMP threads spin before they sleep between parallel regions: 10,000
+   * iterations instead of libgomp's 300,000. The long spin gains nothing on an idle machine and
+   * collapses when anything else wants the cores (another run, a second service node, a test JVM):
+   * a team member that is descheduled makes the others spin for its whole time slice. Measured on
+   * 2 cores, a one-CNN run beside one busy JVM took 227 s with the default spin, 45 s with 10,000
+   * and 27 s with no spin ({@code OMP_WAIT_POLICY=PASSIVE}, which costs 10-20 % on an idle
+   * machine, where 10,000 is within noise of the default; docs/benchmarks.md). libgomp reads it
+   * when the engine's library loads, so {@link #prepare()} sets it in this process too.
+   */
+  public static final Map<String, String> THREAD_SETTINGS = Map.of("GOMP_SPINCOUNT", "10000");
+
   /** Gives a child process the variables this process's engine would need (a child JVM reads them before its engine loads). */
   public static ProcessBuilder applyTo(ProcessBuilder builder) {
     Map<String, String> childEnvironment = builder.environment();
     missingVariables(childEnvironment).forEach(childEnvironment::putIfAbsent);
     ALLOCATOR_SETTINGS.forEach(childEnvironment::putIfAbsent);
+    THREAD_SETTINGS.forEach(childEnvironment::putIfAbsent);
     return builder;
   }
 
@@ -138,6 +151,11 @@ public final class EngineKernels {
       return state;
     }
     Map<String, String> environment = System.getenv();
+    Map<String, String> threads = new LinkedHashMap<>(THREAD_SETTINGS);
+    threads.keySet().removeIf(name -> !isBlank(environment.get(name)));
+    if (!threads.isEmpty() && !setInProcess(threads)) {
+      LOG.debug("could not set {} in this process", threads);
+    }
     Map<String, String> missing = missingVariables(environment);
     boolean set = missing.isEmpty() || setInProcess(missing);
     String cap = capFor(environment);
