@@ -3,6 +3,7 @@ package dev.mentor.training.loop;
 import static dev.mentor.training.loop.LoopFixtures.DATA;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 
 import ai.djl.ndarray.NDManager;
 import dev.mentor.messages.spec.ArmSpec.BatchNormMode;
@@ -112,7 +113,7 @@ class StackedTrainerTest {
         assertThat(error).as("%s %s of member %d after %d epoch(s) of batch %d: max |stacked - alone| / max(1, max |alone|)",
             spec.type(), e.getKey(), m, epochs, batchSize).isLessThanOrEqualTo(TOLERANCE * scale);
       }
-      assertThat(stackedLosses[m]).as("member %d first-epoch loss", m).isCloseTo(soloLoss[0], org.assertj.core.data.Offset.offset(1e-5));
+      assertThat(stackedLosses[m]).as("member %d first-epoch loss", m).isCloseTo(soloLoss[0], offset(1e-5));
     }
   }
 
@@ -147,7 +148,7 @@ class StackedTrainerTest {
         assertThat(stacked.get(m).sampleIds()).containsExactly(alone.sampleIds());
         float[] p = stacked.get(m).probabilities();
         for (int i = 0; i < p.length; i++) {
-          assertThat((double) p[i]).isCloseTo(alone.probabilities()[i], org.assertj.core.data.Offset.offset(1e-6));
+          assertThat((double) p[i]).isCloseTo(alone.probabilities()[i], offset(1e-6));
         }
       }
     }
