@@ -191,6 +191,8 @@ final class StackedEnsembleRun {
     for (Member member : state) {
       RunRecord record = evaluate(member, models.get(member.index), manager, normalization, validation, epochsDone, trainable);
       AtomicFiles.writeString(member.dir.resolve("results.json"), SpecReader.toJson(record));
+      // A checkpoint of an earlier attempt that trained this member alone is no longer this member's state.
+      Checkpoints.clear(member.dir);
       records.add(record);
     }
     return records;
