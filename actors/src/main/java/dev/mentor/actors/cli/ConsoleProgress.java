@@ -55,7 +55,8 @@ final class ConsoleProgress implements RunListener {
     }
     lines.println(String.format(Locale.ROOT,
         "  %s epoch %d/%d (%s): loss %.4f acc %.2f%% | val loss %.4f acc %.2f%% | lr %.2e | %.0f samples/s",
-        current, m.epoch(), planned, m.phase(), m.trainLoss(), 100 * m.trainAccuracy(), m.validationLoss(),
+        // The run the epoch belongs to, not the last one started: stacked and co-distilled members report in turn.
+        arm + " seed " + seed, m.epoch(), planned, m.phase(), m.trainLoss(), 100 * m.trainAccuracy(), m.validationLoss(),
         100 * m.validationAccuracy(), m.learningRate(), m.samplesPerSecond()));
   }
 

@@ -145,6 +145,12 @@ public record ArmSpec(
     if (ensemble != null && distill != null) {
       throw new SpecException("ensemble", "an ensemble arm cannot also be a distillation student; distil the ensemble into a separate arm");
     }
+    if (ensemble != null && Boolean.TRUE.equals(ensemble.stacked())) {
+      String obstacle = stackingObstacle(model, batchNorm, earlyStopping, pruning, overfitting);
+      if (obstacle != null) {
+        throw new SpecException("ensemble.stacked", obstacle + "; set stacked: false to train the members one after another");
+      }
+    }
     if (distill != null && distill.hintEpochs() > 0 && !trainedStages(strategy, model, lastStages, trainStages).contains(distill.hintTerm().pairs().get(0).student())) {
       throw new SpecException("distill.features", "two-stage FitNets trains the student up to its guided stage "
           + Check.quote(distill.hintTerm().pairs().get(0).student()) + ", which strategy '" + strategy + "' keeps frozen; use hintEpochs: 0 or train that stage");
@@ -165,6 +171,48 @@ public record ArmSpec(
   /** Number of models this arm trains per seed: its ensemble's members, or 1. */
   public int memberCount() {
     return ensemble == null ? 1 : ensemble.members();
+  }
+
+  /**
+   * Whether this arm's ensemble members train stacked as one model (see {@link EnsembleSpec}):
+   * {@code ensemble.stacked}, or when left out, {@link EnsembleSpec#STACKED_BY_DEFAULT} for an
+   * arm that can be stacked.
+   */
+  public boolean stacksMembers() {
+    if (ensemble == null || ensemble.codistill() != null || Boolean.FALSE.equals(ensemble.stacked())) {
+      return false;
+    }
+    return Boolean.TRUE.equals(ensemble.stacked()) || (EnsembleSpec.STACKED_BY_DEFAULT && stackingObstacle() == null);
+  }
+
+  /**
+   * Why this arm's ensemble members cannot train stacked, or null when they can. The stacker
+   * stacks {@code logistic}, {@code mlp} and {@code cnn} models trained from scratch on
+   * cross-entropy alone, with every member training every epoch of the arm (no early stopping,
+   * no overfitting stop, no pruning) and BatchNorm training with its stage.
+   */
+  public String stackingObstacle() {
+    return stackingObstacle(model, batchNorm, earlyStopping, pruning, overfitting);
+  }
+
+  private static String stackingObstacle(ModelSpec model, BatchNormMode batchNorm, EarlyStoppingSpec earlyStopping, PruningSpec pruning,
+      OverfittingSpec overfitting) {
+    if (model.type() == ModelSpec.Type.RESNET) {
+      return "model 'resnet' cannot be stacked (residual blocks); the stacker stacks models 'logistic', 'mlp' and 'cnn'";
+    }
+    if (earlyStopping != null) {
+      return "early stopping ends members at different epochs, and stacked members train every epoch together";
+    }
+    if (overfitting.stop()) {
+      return "overfitting.stop ends members at different epochs, and stacked members train every epoch together";
+    }
+    if (pruning != null) {
+      return "pruning is not supported by the stacker";
+    }
+    if (batchNorm != BatchNormMode.FOLLOW_STAGE && batchNorm != BatchNormMode.TRAIN) {
+      return "batchNorm '" + batchNorm + "' is not supported by the stacker (it trains BatchNorm with its stage)";
+    }
+    return null;
   }
 
   /** Stages whose weights this arm trains (after LP-FT's probe stage, for {@code lp-ft}). */

@@ -43,7 +43,9 @@ import java.util.function.ToLongFunction;
 
 /**
  * A deep ensemble's run: each member trained as a run of its own (resumable, in
- * {@code member-<m>/}) with its own seed on the same task data, then evaluated together.
+ * {@code member-<m>/}) with its own seed on the same task data, then evaluated together. A
+ * stacked ensemble's members train as one model in {@link StackedEnsembleRun}, which writes the
+ * same member runs.
  */
 final class EnsembleRun {
   private static final ObjectMapper JSON = SpecReader.json();
@@ -71,7 +73,10 @@ final class EnsembleRun {
     for (int m = 0; m < n; m++) {
       seeds.add(RunExecutor.memberSeed(seed, m));
     }
-    if (arm.ensemble().codistill() == null) {
+    if (arm.stacksMembers()) {
+      // Stacked ensemble: the members train as one model in StackedEnsembleRun, which writes each member's run as its own would be.
+      members.addAll(new StackedEnsembleRun(ctx, arm, seed, data, device).members());
+    } else if (arm.ensemble().codistill() == null) {
       for (int m = 0; m < n; m++) {
         members.add(member(m));
       }

@@ -68,7 +68,7 @@ public final class RunPlan {
     for (ArmSpec arm : spec.arms()) {
       for (long seed : spec.seeds()) {
         EnsembleSpec ensemble = arm.ensemble();
-        for (int m = 0; ensemble != null && ensemble.codistill() == null && m < ensemble.members(); m++) {
+        for (int m = 0; ensemble != null && !membersTogether(arm) && m < ensemble.members(); m++) {
           all.add(new Task(arm.name(), seed, m));
         }
         all.add(Task.run(arm.name(), seed));
@@ -78,7 +78,7 @@ public final class RunPlan {
     for (Task task : tasks) {
       byLabel.put(new Labelled(task.label(), task.seed()), task);
       EnsembleSpec ensemble = spec.arm(task.arm()).ensemble();
-      for (int m = 0; !task.isMember() && ensemble != null && ensemble.codistill() != null && m < ensemble.members(); m++) {
+      for (int m = 0; !task.isMember() && ensemble != null && membersTogether(spec.arm(task.arm())) && m < ensemble.members(); m++) {
         byLabel.put(new Labelled(RunExecutor.memberLabel(task.arm(), m), task.seed()), task);
       }
     }
@@ -150,7 +150,7 @@ public final class RunPlan {
   private List<Task> computeNeeds(Task task) {
     ArmSpec arm = spec.arm(task.arm());
     EnsembleSpec ensemble = arm.ensemble();
-    if (!task.isMember() && ensemble != null && ensemble.codistill() == null) {
+    if (!task.isMember() && ensemble != null && !membersTogether(arm)) {
       List<Task> members = new ArrayList<>();
       for (int m = 0; m < ensemble.members(); m++) {
         members.add(new Task(arm.name(), task.seed(), m));
@@ -167,6 +167,14 @@ public final class RunPlan {
       deps.add(Task.run(teacher, task.seed()));
     }
     return List.copyOf(deps);
+  }
+
+  /**
+   * Whether an ensemble arm's members train inside its run (co-distilled: one thread each; stacked:
+   * as one model) rather than as tasks of their own.
+   */
+  static boolean membersTogether(ArmSpec arm) {
+    return arm.ensemble() != null && (arm.ensemble().codistill() != null || arm.stacksMembers());
   }
 
   /** The arms other arms learn from (teachers) or start from (sources). */

@@ -143,7 +143,8 @@ final class SpecExplainer {
     if (arm.ensemble() != null) {
       line("");
       line("Members: " + arm.ensemble().members() + ", each initialised from its own seed; evaluated as the ensemble of their averaged probabilities"
-          + (arm.ensemble().codistill() == null ? ", trained independently"
+          + (arm.ensemble().codistill() == null ? (arm.stacksMembers() ? ", trained independently but stacked as one model with grouped layers"
+              : ", trained independently")
               : ", co-distilled: member i adds weight " + arm.ensemble().codistill().weight() + " × T²·KL(mean of peers ‖ p_i) at T = "
                   + arm.ensemble().codistill().temperature() + " after " + arm.ensemble().codistill().burnIn()
                   + " burn-in epochs, peers at most " + arm.ensemble().codistill().staleness() + " epoch(s) stale") + ".");

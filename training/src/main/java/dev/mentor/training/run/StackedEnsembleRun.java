@@ -1,0 +1,232 @@
+package dev.mentor.training.run;
+
+import static dev.mentor.training.run.ExperimentData.augmentation;
+import static dev.mentor.training.run.ExperimentData.evaluationBatches;
+import static dev.mentor.training.run.ExperimentData.firstSample;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mentor.messages.record.EpochMetrics;
+import dev.mentor.messages.record.EvalMetrics;
+import dev.mentor.messages.record.InferenceCost;
+import dev.mentor.messages.record.RunEvent;
+import dev.mentor.messages.record.RunRecord;
+import dev.mentor.messages.spec.ArmSpec;
+import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.training.data.ImageSet;
+import dev.mentor.training.data.Normalization;
+import dev.mentor.training.data.TaskData;
+import dev.mentor.training.data.TaskSplitter;
+import dev.mentor.training.eval.Metrics;
+import dev.mentor.training.eval.Predictions;
+import dev.mentor.training.files.AtomicFiles;
+import dev.mentor.training.loop.Batches;
+import dev.mentor.training.loop.FreezePlan;
+import dev.mentor.training.loop.OverfittingDetector;
+import dev.mentor.training.loop.StackedTrainer;
+import dev.mentor.training.loop.Trainer;
+import dev.mentor.training.model.ModelStats;
+import dev.mentor.training.model.ModelWeights;
+import dev.mentor.training.model.ModelZoo;
+import dev.mentor.training.model.StackedModel;
+import dev.mentor.training.model.StagedModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The members of an ensemble arm trained stacked (see {@link StackedModel}, {@link StackedTrainer})
+ * and unstacked into member runs: each member's {@code member-<m>/} gets what its own run would
+ * write (weights in {@code model.params}, learning curve in {@code metrics.csv}, environment and
+ * {@code results.json} with its own record), so the ensemble's evaluation ({@link EnsembleRun})
+ * and the report read them unchanged. Each member starts from the initial weights its seed gives
+ * it alone, sees its own data order, augmentation and dropout draws, and is evaluated alone.
+ *
+ * <p>The run follows {@link Session} for the arms the stacker accepts
+ * ({@link ArmSpec#stackingObstacle()}): one phase trained every epoch, validation after each
+ * epoch, the overfitting detector's events (never a stop), evaluation at the last epoch. A member's
+ * epoch seconds are its share (1/M) of the stacked epoch, so that the members' training times add
+ * up to the time the stacked training took. Stacked members keep no checkpoint: a stacked run
+ * interrupted before its members' records are written trains again from its first epoch.
+ */
+final class StackedEnsembleRun {
+  private static final ObjectMapper JSON = SpecReader.json();
+
+  private final RunContext ctx;
+  private final ArmSpec arm;
+  private final long seed;
+  private final TaskData data;
+  private final Device device;
+  private final int members;
+  private final long[] seeds;
+
+  StackedEnsembleRun(RunContext ctx, ArmSpec arm, long seed, TaskData data, Device device) {
+    String obstacle = arm.stackingObstacle();
+    if (obstacle != null || arm.ensemble() == null || arm.ensemble().codistill() != null) {
+      throw new IllegalArgumentException("arm '" + arm.name() + "' cannot train its members stacked: "
+          + (obstacle != null ? obstacle : "it is not an independently trained ensemble"));
+    }
+    this.ctx = ctx;
+    this.arm = arm;
+    this.seed = seed;
+    this.data = data;
+    this.device = device;
+    this.members = arm.ensemble().members();
+    this.seeds = new long[members];
+    for (int m = 0; m < members; m++) {
+      seeds[m] = RunExecutor.memberSeed(seed, m);
+    }
+  }
+
+  /** Every member's record: read when every member finished before, else all trained now, stacked. */
+  List<RunRecord> members() throws IOException {
+    List<RunRecord> done = new ArrayList<>();
+    for (int m = 0; m < members; m++) {
+      Path results = ctx.paths().member(arm.name(), seed, m).resolve("results.json");
+      if (Files.exists(results)) {
+        done.add(JSON.readValue(results.toFile(), RunRecord.class));
+      }
+    }
+    if (done.size() == members) {
+      return done;
+    }
+    try (NDManager manager = NDManager.newBaseManager(device)) {
+      return train(manager);
+    }
+  }
+
+  /** Per member: where its files go, how listeners name it, and its learning curve and events. */
+  private static final class Member {
+    final int index;
+    final Path dir;
+    final String label;
+    final OverfittingDetector overfitting;
+    final List<EpochMetrics> history = new ArrayList<>();
+    final List<RunEvent> events = new ArrayList<>();
+
+    Member(int index, Path dir, String label, OverfittingDetector overfitting) {
+      this.index = index;
+      this.dir = dir;
+      this.label = label;
+      this.overfitting = overfitting;
+    }
+  }
+
+  private List<RunRecord> train(NDManager manager) throws IOException {
+    ImageSet train = data.train();
+    Shape input = new Shape(train.channels(), train.height(), train.width());
+    List<StagedModel> models = new ArrayList<>();
+    for (int m = 0; m < members; m++) {
+      models.add(ModelZoo.create(arm.model(), data.numClasses(), input, manager, seeds[m]));
+    }
+    // Each member's weights start where its own seed puts them, then are copied into the stacked parameters.
+    StackedModel stacked = StackedModel.stack(models, manager);
+    StackedTrainer trainer = new StackedTrainer(stacked, manager, seeds);
+    Normalization normalization = ctx.data().normalization(arm, seed);
+    List<Batches> trainBatches = new ArrayList<>();
+    for (int m = 0; m < members; m++) {
+      trainBatches.add(new Batches(train, arm.batchSize(), normalization, augmentation(arm.augmentation())));
+    }
+    Batches validation = evaluationBatches(data.validation(), normalization);
+    int planned = RunExecutor.plannedEpochs(arm);
+    Map<String, Object> environment = Environment.describe();
+    environment.put("data", ctx.data().environment());
+    List<Member> state = new ArrayList<>();
+    for (int m = 0; m < members; m++) {
+      Member member = new Member(m, ctx.paths().member(arm.name(), seed, m), RunExecutor.memberLabel(arm.name(), m),
+          new OverfittingDetector(arm.overfitting().epochs()));
+      Files.createDirectories(member.dir);
+      AtomicFiles.writeString(member.dir.resolve("environment.json"), SpecReader.toJson(environment));
+      if (arm.batchSize() >= train.size()) {
+        member.events.add(new RunEvent(0, "note", "batch size " + arm.batchSize() + " >= " + train.size()
+            + " training samples: one optimiser step per epoch"));
+      }
+      member.events.add(new RunEvent(0, "note", "trained stacked with the ensemble's " + members
+          + " members as one model (grouped layers); epoch seconds are this member's 1/" + members + " share"));
+      ctx.listener().runStarted(member.label, seed, planned, false);
+      state.add(member);
+    }
+    int epochsDone = 0;
+    long trainable = 0;
+    for (Phase phase : Phase.of(arm)) {
+      for (StagedModel model : models) {
+        trainable = Math.max(trainable, FreezePlan.apply(model, phase.trainedStages(), arm.batchNorm()).trainableCount());
+      }
+      int steps = trainBatches.get(0).count();
+      trainer.configure(StackedTrainer.optimizer(stacked, phase.optimizer(), phase.schedule(), steps, phase.epochs()));
+      for (int e = 0; e < phase.epochs(); e++) {
+        int epoch = ++epochsDone;
+        List<Trainer.EpochStats> stats = trainer.trainEpoch(trainBatches, epoch, done -> ctx.listener().batchDone(done, steps));
+        List<Predictions> validated = trainer.predict(validation);
+        for (Member member : state) {
+          Trainer.EpochStats s = stats.get(member.index);
+          EvalMetrics val = Metrics.of(validated.get(member.index));
+          double share = s.seconds() / members;
+          EpochMetrics row = new EpochMetrics(epoch, phase.name(), s.loss(), s.accuracy(), val.nll(), val.accuracy(), s.learningRate(),
+              s.samples() / Math.max(share, 1e-9), share, s.terms());
+          member.history.add(row);
+          ctx.listener().epochFinished(member.label, seed, row);
+          if (member.overfitting.record(row.trainLoss(), row.validationLoss())) {
+            RunEvent event = new RunEvent(epoch, "overfitting", "training loss fell while validation loss rose for "
+                + arm.overfitting().epochs() + " epochs");
+            member.events.add(event);
+            ctx.listener().runEvent(member.label, seed, event);
+          }
+          CurveFile.write(member.dir.resolve("metrics.csv"), member.history);
+        }
+        for (Member member : state) {
+          ctx.listener().epochSaved(member.label, seed, epoch);
+        }
+      }
+    }
+    stacked.unstack(models);
+    List<RunRecord> records = new ArrayList<>();
+    for (Member member : state) {
+      RunRecord record = evaluate(member, models.get(member.index), manager, normalization, validation, epochsDone, trainable);
+      AtomicFiles.writeString(member.dir.resolve("results.json"), SpecReader.toJson(record));
+      // A checkpoint of an earlier attempt that trained this member alone is no longer this member's state.
+      Checkpoints.clear(member.dir);
+      records.add(record);
+    }
+    return records;
+  }
+
+  /** As {@link Session}'s evaluation of a member alone: validation, test and shifted test data, weights, inference cost, record. */
+  private RunRecord evaluate(Member member, StagedModel model, NDManager manager, Normalization normalization, Batches validation,
+      int epochsDone, long trainable) throws IOException {
+    Trainer trainer = new Trainer(model, manager, seeds[member.index]);
+    EvalMetrics validationMetrics = Metrics.of(trainer.predict(validation));
+    Batches testBatches = evaluationBatches(data.test(), normalization);
+    long start = System.nanoTime();
+    EvalMetrics test = Metrics.of(trainer.predict(testBatches));
+    double testSeconds = (System.nanoTime() - start) / 1e9;
+    Map<String, EvalMetrics> shifted = new LinkedHashMap<>();
+    // The run's seed, not a member's: every member and the ensemble see the same shifted draws.
+    for (Map.Entry<String, ImageSet> ood : TaskSplitter.oodSets(data, ctx.spec().tasks().get(arm.task()), seed).entrySet()) {
+      shifted.put(ood.getKey(), Metrics.of(trainer.predict(evaluationBatches(ood.getValue(), normalization))));
+    }
+    Path weights = member.dir.resolve("model.params");
+    ModelWeights.save(model, weights, data.sourceClasses(), normalization);
+    InferenceCost cost = new InferenceCost(InferenceCosts.latencyMs(List.of(model), new ParameterStore(manager, false),
+        firstSample(data.test(), normalization), manager), data.test().size() / testSeconds, Files.size(weights));
+    ModelStats stats = ModelStats.of(model);
+    return RunRecordBuilder.of(ctx.spec().name(), arm, seeds[member.index])
+        .setModel(RunExecutor.describe(arm), stats.parameters(), trainable, stats.multiplyAdds(), stats.bytes())
+        .setSamples(data.train().size(), data.validation().size())
+        .setEpochs(RunExecutor.plannedEpochs(arm), epochsDone, epochsDone, "last epoch " + epochsDone)
+        .setCurve(member.history, member.events)
+        .setTrainingTime(member.history.stream().mapToDouble(EpochMetrics::seconds).sum(),
+            member.history.stream().mapToDouble(EpochMetrics::samplesPerSecond).average().orElse(0))
+        .setMetrics(validationMetrics, test, shifted)
+        .setInference(cost)
+        .setProvenance(ctx.data().provenance(arm.task(), seed, normalization))
+        .build();
+  }
+}
