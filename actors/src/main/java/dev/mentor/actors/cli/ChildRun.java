@@ -28,7 +28,9 @@ record ChildRun(double wallSeconds, List<Timeline.Phase> phases, double userSeco
     Path temp = Files.createTempDirectory("mentor-bench-run-");
     try {
       List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-      command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+      // A class-data archive this JVM writes at exit is its own; children map the finished one.
+      command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+          .filter(argument -> !argument.startsWith("-XX:ArchiveClassesAtExit")).toList());
       command.addAll(List.of("-cp", System.getProperty("java.class.path"), MentorMain.class.getName(), "run", spec.toString(), "--output",
           temp.resolve("runs").toString(), "--timeline"));
       command.addAll(options);

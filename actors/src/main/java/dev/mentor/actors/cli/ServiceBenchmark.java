@@ -48,7 +48,9 @@ final class ServiceBenchmark implements Callable<Integer> {
         Path temp = Files.createTempDirectory("mentor-service-bench-");
         try {
           List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-          command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+          // A class-data archive this JVM writes at exit is its own; children map the finished one.
+          command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+              .filter(argument -> !argument.startsWith("-XX:ArchiveClassesAtExit")).toList());
           command.addAll(List.of("-cp", System.getProperty("java.class.path"), MentorMain.class.getName(), "run", file.toString(), "--output",
               temp.resolve("runs").toString()));
           command.addAll(List.of(args[mode]));

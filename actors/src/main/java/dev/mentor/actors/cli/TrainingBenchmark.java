@@ -380,7 +380,10 @@ public final class TrainingBenchmark implements Callable<Integer> {
     // for the peer. Removed for the peer's command alone (never for Mentor, tests or CI).
     pb.environment().remove("OPENBLAS_CORETYPE");
     pb.environment().remove("OPENBLAS_L2_SIZE");
-    // The peer's oneDNN gets the same cap as Mentor's, so both loops run the same kernels.
+    // The peer gets the environment Mentor's engine runs in: the same oneDNN cap (the same kernels)
+    // and the same allocator and OpenMP settings. They matter as much to PyTorch: with the C
+    // library's defaults the peer's MLP step ran 3-6x slower (docs/benchmarks.md), which would
+    // flatter Mentor.
     EngineKernels.applyTo(pb);
     pb.redirectError(ProcessBuilder.Redirect.INHERIT);
     Process process = pb.start();
