@@ -2,17 +2,14 @@ package dev.mentor.training.run;
 
 import static dev.mentor.training.run.ExperimentData.augmentation;
 import static dev.mentor.training.run.ExperimentData.evaluationBatches;
-import static dev.mentor.training.run.ExperimentData.firstSample;
 import static dev.mentor.training.run.ExperimentData.statisticsBatches;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.ParameterStore;
 import dev.mentor.messages.record.DistillationInfo;
 import dev.mentor.messages.record.EpochMetrics;
 import dev.mentor.messages.record.EvalMetrics;
-import dev.mentor.messages.record.InferenceCost;
 import dev.mentor.messages.record.RunEvent;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.ArmSpec;
@@ -21,7 +18,6 @@ import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.training.data.ImageSet;
 import dev.mentor.training.data.Normalization;
 import dev.mentor.training.data.TaskData;
-import dev.mentor.training.data.TaskSplitter;
 import dev.mentor.training.distill.TeacherCache;
 import dev.mentor.training.eval.Metrics;
 import dev.mentor.training.eval.Predictions;
@@ -34,17 +30,14 @@ import dev.mentor.training.loop.MagnitudePruning;
 import dev.mentor.training.loop.Objective;
 import dev.mentor.training.loop.OverfittingDetector;
 import dev.mentor.training.loop.Trainer;
-import dev.mentor.training.model.ModelStats;
 import dev.mentor.training.model.ModelWeights;
 import dev.mentor.training.model.ModelZoo;
 import dev.mentor.training.model.StagedModel;
 import dev.mentor.training.optim.MentorOptimizer;
 import dev.mentor.training.timing.Timeline;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -341,41 +334,10 @@ final class Session {
 
   /** Evaluates the selected weights on validation, test and shifted test data, saves them, and has {@link RunRecordBuilder} assemble the record. */
   private RunRecord evaluate() throws IOException {
-    EvalMetrics validationMetrics;
-    try (Timeline.Span span = TIMELINE.start("evaluate: validation")) {
-      validationMetrics = Metrics.of(currentValidation != null ? currentValidation : trainer.predict(validation));
-    }
-    Batches testBatches = evaluationBatches(data.test(), normalization);
-    long start = System.nanoTime();
-    EvalMetrics test = Metrics.of(trainer.predict(testBatches));
-    long testNanos = System.nanoTime() - start;
-    TIMELINE.record("evaluate: test", testNanos);
-    Map<String, EvalMetrics> shifted = new LinkedHashMap<>();
-    try (Timeline.Span span = TIMELINE.start("evaluate: shifted test sets")) {
-      // The run's seed, not an ensemble member's: every member and the ensemble see the same shifted draws.
-      for (Map.Entry<String, ImageSet> ood : TaskSplitter.oodSets(data, ctx.spec().tasks().get(arm.task()), runSeed).entrySet()) {
-        shifted.put(ood.getKey(), Metrics.of(trainer.predict(evaluationBatches(ood.getValue(), normalization))));
-      }
-    }
-    try (Timeline.Span span = TIMELINE.start("evaluate: save weights")) {
-      ModelWeights.save(model, dir.resolve("model.params"), data.sourceClasses(), normalization);
-    }
-    double latency;
-    try (Timeline.Span span = TIMELINE.start("evaluate: latency")) {
-      latency = InferenceCosts.latencyMs(List.of(model), new ParameterStore(manager, false), firstSample(data.test(), normalization), manager);
-    }
-    InferenceCost cost = new InferenceCost(latency, data.test().size() / (testNanos / 1e9), Files.size(dir.resolve("model.params")));
-    ModelStats stats = ModelStats.of(model);
-    RunRecordBuilder record = RunRecordBuilder.of(ctx.spec().name(), arm, seed)
-        .setModel(RunExecutor.describe(arm), stats.parameters(), trainableCount, stats.multiplyAdds(), stats.bytes())
-        .setSamples(data.train().size(), data.validation().size())
+    RunRecordBuilder record = FinalEvaluation.evaluate(ctx, arm, seed, runSeed, data, trainer, normalization, validation, currentValidation, dir,
+            trainableCount, history)
         .setEpochs(RunExecutor.plannedEpochs(arm), epochsDone, selectedEpoch, selection)
-        .setCurve(history, events)
-        .setTrainingTime(history.stream().mapToDouble(EpochMetrics::seconds).sum(),
-            history.stream().mapToDouble(EpochMetrics::samplesPerSecond).average().orElse(0))
-        .setMetrics(validationMetrics, test, shifted)
-        .setInference(cost)
-        .setProvenance(ctx.data().provenance(arm.task(), runSeed, normalization));
+        .setCurve(history, events);
     if (teacher != null) {
       record.optDistillation(teacher.teacher().source(), distillationInfo());
     }

@@ -2,16 +2,13 @@ package dev.mentor.training.run;
 
 import static dev.mentor.training.run.ExperimentData.augmentation;
 import static dev.mentor.training.run.ExperimentData.evaluationBatches;
-import static dev.mentor.training.run.ExperimentData.firstSample;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mentor.messages.record.EpochMetrics;
 import dev.mentor.messages.record.EvalMetrics;
-import dev.mentor.messages.record.InferenceCost;
 import dev.mentor.messages.record.RunEvent;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.ArmSpec;
@@ -19,7 +16,6 @@ import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.training.data.ImageSet;
 import dev.mentor.training.data.Normalization;
 import dev.mentor.training.data.TaskData;
-import dev.mentor.training.data.TaskSplitter;
 import dev.mentor.training.eval.Metrics;
 import dev.mentor.training.eval.Predictions;
 import dev.mentor.training.files.AtomicFiles;
@@ -28,8 +24,6 @@ import dev.mentor.training.loop.FreezePlan;
 import dev.mentor.training.loop.OverfittingDetector;
 import dev.mentor.training.loop.StackedTrainer;
 import dev.mentor.training.loop.Trainer;
-import dev.mentor.training.model.ModelStats;
-import dev.mentor.training.model.ModelWeights;
 import dev.mentor.training.model.ModelZoo;
 import dev.mentor.training.model.StackedModel;
 import dev.mentor.training.model.StagedModel;
@@ -37,7 +31,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -155,6 +148,8 @@ final class StackedEnsembleRun {
     }
     int epochsDone = 0;
     long trainable = 0;
+    // The last epoch's validation predictions: the members' final weights, evaluated once.
+    List<Predictions> validated = null;
     for (Phase phase : Phase.of(arm)) {
       for (StagedModel model : models) {
         trainable = Math.max(trainable, FreezePlan.apply(model, phase.trainedStages(), arm.batchNorm()).trainableCount());
@@ -164,7 +159,7 @@ final class StackedEnsembleRun {
       for (int e = 0; e < phase.epochs(); e++) {
         int epoch = ++epochsDone;
         List<Trainer.EpochStats> stats = trainer.trainEpoch(trainBatches, epoch, done -> ctx.listener().batchDone(done, steps));
-        List<Predictions> validated = trainer.predict(validation);
+        validated = trainer.predict(validation);
         for (Member member : state) {
           Trainer.EpochStats s = stats.get(member.index);
           EvalMetrics val = Metrics.of(validated.get(member.index));
@@ -189,44 +184,17 @@ final class StackedEnsembleRun {
     stacked.unstack(models);
     List<RunRecord> records = new ArrayList<>();
     for (Member member : state) {
-      RunRecord record = evaluate(member, models.get(member.index), manager, normalization, validation, epochsDone, trainable);
+      RunRecord record = FinalEvaluation.evaluate(ctx, arm, seeds[member.index], seed, data, new Trainer(models.get(member.index), manager,
+              seeds[member.index]), normalization, validation, validated == null ? null : validated.get(member.index), member.dir, trainable,
+              member.history)
+          .setEpochs(RunExecutor.plannedEpochs(arm), epochsDone, epochsDone, "last epoch " + epochsDone)
+          .setCurve(member.history, member.events)
+          .build();
       AtomicFiles.writeString(member.dir.resolve("results.json"), SpecReader.toJson(record));
       // A checkpoint of an earlier attempt that trained this member alone is no longer this member's state.
       Checkpoints.clear(member.dir);
       records.add(record);
     }
     return records;
-  }
-
-  /** As {@link Session}'s evaluation of a member alone: validation, test and shifted test data, weights, inference cost, record. */
-  private RunRecord evaluate(Member member, StagedModel model, NDManager manager, Normalization normalization, Batches validation,
-      int epochsDone, long trainable) throws IOException {
-    Trainer trainer = new Trainer(model, manager, seeds[member.index]);
-    EvalMetrics validationMetrics = Metrics.of(trainer.predict(validation));
-    Batches testBatches = evaluationBatches(data.test(), normalization);
-    long start = System.nanoTime();
-    EvalMetrics test = Metrics.of(trainer.predict(testBatches));
-    double testSeconds = (System.nanoTime() - start) / 1e9;
-    Map<String, EvalMetrics> shifted = new LinkedHashMap<>();
-    // The run's seed, not a member's: every member and the ensemble see the same shifted draws.
-    for (Map.Entry<String, ImageSet> ood : TaskSplitter.oodSets(data, ctx.spec().tasks().get(arm.task()), seed).entrySet()) {
-      shifted.put(ood.getKey(), Metrics.of(trainer.predict(evaluationBatches(ood.getValue(), normalization))));
-    }
-    Path weights = member.dir.resolve("model.params");
-    ModelWeights.save(model, weights, data.sourceClasses(), normalization);
-    InferenceCost cost = new InferenceCost(InferenceCosts.latencyMs(List.of(model), new ParameterStore(manager, false),
-        firstSample(data.test(), normalization), manager), data.test().size() / testSeconds, Files.size(weights));
-    ModelStats stats = ModelStats.of(model);
-    return RunRecordBuilder.of(ctx.spec().name(), arm, seeds[member.index])
-        .setModel(RunExecutor.describe(arm), stats.parameters(), trainable, stats.multiplyAdds(), stats.bytes())
-        .setSamples(data.train().size(), data.validation().size())
-        .setEpochs(RunExecutor.plannedEpochs(arm), epochsDone, epochsDone, "last epoch " + epochsDone)
-        .setCurve(member.history, member.events)
-        .setTrainingTime(member.history.stream().mapToDouble(EpochMetrics::seconds).sum(),
-            member.history.stream().mapToDouble(EpochMetrics::samplesPerSecond).average().orElse(0))
-        .setMetrics(validationMetrics, test, shifted)
-        .setInference(cost)
-        .setProvenance(ctx.data().provenance(arm.task(), seed, normalization))
-        .build();
   }
 }
