@@ -317,15 +317,6 @@ public final class StackedModel {
     return x.getManager().create(bytes, x.getShape(), DataType.FLOAT32);
   }
 
-  /** Logits {@code [M, B, classes]} split into the members' {@code [B, classes]}. */
-  public static List<NDArray> memberLogits(NDArray logits) {
-    List<NDArray> out = new ArrayList<>();
-    for (int m = 0; m < logits.getShape().get(0); m++) {
-      out.add(logits.get(m));
-    }
-    return out;
-  }
-
   /** One sample's input shape (channels, height, width). */
   public Shape inputShape() {
     return inputShape;

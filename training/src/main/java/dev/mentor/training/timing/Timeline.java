@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -52,11 +51,6 @@ public final class Timeline {
     entries.computeIfAbsent(phase, name -> new Entry(name, startMillis - originMillis)).add(endMillis - originMillis, nanos);
   }
 
-  /** Forgets every phase (a benchmark between its runs). */
-  public void clear() {
-    entries.clear();
-  }
-
   /** Every phase so far, in the order they first started. */
   public List<Phase> phases() {
     List<Phase> phases = new ArrayList<>();
@@ -65,15 +59,6 @@ public final class Timeline {
     }
     phases.sort(Comparator.comparingLong(Phase::firstStartMs).thenComparing(Phase::name));
     return phases;
-  }
-
-  /** Each phase's total seconds, in the order they first started. */
-  public Map<String, Double> totalSeconds() {
-    Map<String, Double> totals = new LinkedHashMap<>();
-    for (Phase phase : phases()) {
-      totals.put(phase.name(), phase.totalMs() / 1000.0);
-    }
-    return totals;
   }
 
   /** The phases as a table a person reads: count, total, and when each first started and last ended. */

@@ -22,7 +22,7 @@ class TimelineTest {
     assertThat(second.count()).isEqualTo(2);
     assertThat(second.totalMs()).isGreaterThanOrEqualTo(10);
     assertThat(second.lastEndMs()).isGreaterThanOrEqualTo(second.firstStartMs() + 10);
-    assertThat(timeline.totalSeconds().get("first")).isEqualTo(0.003);
+    assertThat(timeline.phases().get(1).totalMs()).isEqualTo(3.0);
     assertThat(timeline.table()).contains("second").contains("count");
   }
 
