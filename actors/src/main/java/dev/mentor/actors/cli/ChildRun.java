@@ -27,13 +27,9 @@ record ChildRun(double wallSeconds, List<Timeline.Phase> phases, double userSeco
   static ChildRun start(Path spec, List<String> options) throws IOException, InterruptedException {
     Path temp = Files.createTempDirectory("mentor-bench-run-");
     try {
-      List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-      // A class-data archive this JVM writes at exit is its own; children map the finished one.
-      command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-          .filter(argument -> !argument.startsWith("-XX:ArchiveClassesAtExit")).toList());
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"), MentorMain.class.getName(), "run", spec.toString(), "--output",
-          temp.resolve("runs").toString(), "--timeline"));
-      command.addAll(options);
+      List<String> arguments = new ArrayList<>(List.of("run", spec.toString(), "--output", temp.resolve("runs").toString(), "--timeline"));
+      arguments.addAll(options);
+      List<String> command = mentorCommand(arguments);
       Path log = temp.resolve("log");
       long start = System.nanoTime();
       Process process = EngineKernels.applyTo(new ProcessBuilder(command)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -45,6 +41,19 @@ record ChildRun(double wallSeconds, List<Timeline.Phase> phases, double userSeco
     } finally {
       AtomicFiles.deleteTree(temp);
     }
+  }
+
+  /**
+   * {@code mentor ARGUMENTS} in a fresh JVM with this JVM's options and class path (a class-data
+   * archive this JVM writes at exit is its own: children map the finished one).
+   */
+  static List<String> mentorCommand(List<String> arguments) {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+        .filter(argument -> !argument.startsWith("-XX:ArchiveClassesAtExit")).toList());
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), MentorMain.class.getName()));
+    command.addAll(arguments);
+    return command;
   }
 
   /** The timeline and CPU lines of a run's output (see {@link Timeline#report()}). */

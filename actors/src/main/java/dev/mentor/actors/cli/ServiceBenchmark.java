@@ -5,7 +5,6 @@ import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.training.engine.EngineKernels;
 import dev.mentor.training.files.AtomicFiles;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,13 +46,9 @@ final class ServiceBenchmark implements Callable<Integer> {
       for (int mode = 0; mode < 3; mode++) {
         Path temp = Files.createTempDirectory("mentor-service-bench-");
         try {
-          List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-          // A class-data archive this JVM writes at exit is its own; children map the finished one.
-          command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-              .filter(argument -> !argument.startsWith("-XX:ArchiveClassesAtExit")).toList());
-          command.addAll(List.of("-cp", System.getProperty("java.class.path"), MentorMain.class.getName(), "run", file.toString(), "--output",
-              temp.resolve("runs").toString()));
-          command.addAll(List.of(args[mode]));
+          List<String> arguments = new ArrayList<>(List.of("run", file.toString(), "--output", temp.resolve("runs").toString()));
+          arguments.addAll(List.of(args[mode]));
+          List<String> command = ChildRun.mentorCommand(arguments);
           long start = System.nanoTime();
           Process process = EngineKernels.applyTo(new ProcessBuilder(command)).redirectErrorStream(true).redirectOutput(temp.resolve("log").toFile()).start();
           if (process.waitFor() != 0) {

@@ -31,13 +31,16 @@ import dev.mentor.training.loop.Batches;
 import dev.mentor.training.loop.CrossEntropy;
 import dev.mentor.training.loop.FreezePlan;
 import dev.mentor.training.loop.Objective;
+import dev.mentor.training.loop.StackedTrainer;
 import dev.mentor.training.loop.Trainer;
 import dev.mentor.training.model.ModelStats;
 import dev.mentor.training.model.ModelZoo;
+import dev.mentor.training.model.StackedModel;
 import dev.mentor.training.model.StagedModel;
 import dev.mentor.training.optim.MentorOptimizer;
 import dev.mentor.training.run.Environment;
 import dev.mentor.training.run.InferenceCosts;
+import dev.mentor.training.run.RunExecutor;
 import dev.mentor.training.timing.Timeline;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
@@ -93,8 +96,9 @@ public final class TrainingBenchmark implements Callable<Integer> {
   @Option(names = "--memory-epochs", defaultValue = "6")
   int memoryEpochs;
 
-  @Option(names = "--sections", split = ",", defaultValue = "throughput,peak,memory,distill,compression,concurrency,isa,overheads,startup",
-      description = "which tables to print: throughput, peak, memory, distill, compression, concurrency, isa, overheads, startup (default: all)")
+  @Option(names = "--sections", split = ",", defaultValue = "throughput,peak,memory,distill,compression,concurrency,isa,stacked,overheads,startup",
+      description = "which tables to print: throughput, peak, memory, distill, compression, concurrency, isa, stacked, overheads, startup"
+          + " (default: all)")
   Set<String> sections;
 
   @Option(names = "--check", description = "compare every ratio measured with the figures recorded in --recorded and exit 1 when one is more"
@@ -158,6 +162,9 @@ public final class TrainingBenchmark implements Callable<Integer> {
     if (sections.contains("isa")) {
       isaCost();
     }
+    if (sections.contains("stacked")) {
+      stacked(data.train(), norm);
+    }
     if (sections.contains("overheads")) {
       overheads();
     }
@@ -173,6 +180,65 @@ public final class TrainingBenchmark implements Callable<Integer> {
       return regressed == 0 ? 0 : 1;
     }
     return 0;
+  }
+
+  /**
+   * A 5-member ensemble trained stacked ({@link StackedTrainer}: one model with grouped layers)
+   * against its members one after another (5 {@link Trainer}s), one training epoch each over 1,000
+   * Fashion-MNIST images at batch 64, alternately in this JVM after one warm-up epoch each, so
+   * that machine load falls on both alike; each pair's seconds and the median ratio.
+   */
+  private void stacked(ImageSet train, Normalization norm) {
+    int t = threads[threads.length - 1];
+    JniUtils.setNumThreads(t);
+    System.out.println("\n## Stacked ensemble: 5 members as one model vs one after another (one epoch of 1,000 images, batch 64, Adam, " + t
+        + " threads; " + repeats + " interleaved pairs after a warm-up)");
+    System.out.println("| model | stacked s (each pair) | one after another s (each pair) | one after another / stacked (median) |");
+    System.out.println("|---|---|---|---|");
+    ImageSet slice = train.subset(range(Math.min(train.size(), 1000)));
+    long[] seeds = {1, 2, 3, 4, 5};
+    OptimizerSpec adam = new OptimizerSpec(OptimizerSpec.Type.ADAM, 1e-3, null, null, null);
+    for (ModelSpec spec : List.of(new ModelSpec(ModelSpec.Type.CNN, null, List.of(16, 32), 64, 0.0, null), exampleModel("mlp"))) {
+      try (NDManager manager = NDManager.newBaseManager()) {
+        List<StagedModel> members = new ArrayList<>();
+        List<Trainer> alone = new ArrayList<>();
+        List<Batches> batches = new ArrayList<>();
+        for (long seed : seeds) {
+          StagedModel model = ModelZoo.create(spec, 10, new Shape(1, 28, 28), manager, seed);
+          Batches memberBatches = new Batches(slice, 64, norm, Augmentation.none());
+          Trainer trainer = new Trainer(model, manager, seed);
+          trainer.configure(FreezePlan.apply(model, Set.copyOf(model.stageNames()), BatchNormMode.FOLLOW_STAGE),
+              MentorOptimizer.create(model, adam, ScheduleSpec.constant(), memberBatches.count(), repeats + 1), null);
+          members.add(model);
+          batches.add(memberBatches);
+          alone.add(trainer);
+        }
+        StackedModel stackedModel = StackedModel.stack(members, manager);
+        StackedTrainer stacked = new StackedTrainer(stackedModel, manager, seeds);
+        stacked.configure(StackedTrainer.optimizer(stackedModel, adam, ScheduleSpec.constant(), batches.get(0).count(), repeats + 1));
+        double[] together = new double[repeats];
+        double[] sequential = new double[repeats];
+        double[] ratio = new double[repeats];
+        for (int epoch = 1; epoch <= repeats + 1; epoch++) {
+          long start = System.nanoTime();
+          stacked.trainEpoch(batches, epoch, done -> { });
+          double a = (System.nanoTime() - start) / 1e9;
+          start = System.nanoTime();
+          for (int m = 0; m < seeds.length; m++) {
+            alone.get(m).trainEpoch(batches.get(m), epoch);
+          }
+          double b = (System.nanoTime() - start) / 1e9;
+          if (epoch > 1) {
+            together[epoch - 2] = a;
+            sequential[epoch - 2] = b;
+            ratio[epoch - 2] = b / a;
+          }
+        }
+        String name = "5 x " + RunExecutor.describe(spec);
+        System.out.printf(Locale.ROOT, "| %s | %s | %s | %.2f |%n", name, joined(together, "%.2f"), joined(sequential, "%.2f"), median(ratio));
+        figures.record("stacked " + name + ": one after another / stacked", median(ratio), BenchFigures.Better.HIGHER);
+      }
+    }
   }
 
   /**
@@ -244,9 +310,13 @@ public final class TrainingBenchmark implements Callable<Integer> {
   }
 
   private static String joined(double[] values) {
+    return joined(values, "%.1f");
+  }
+
+  private static String joined(double[] values, String format) {
     StringBuilder out = new StringBuilder();
     for (double v : values) {
-      out.append(out.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.1f", v));
+      out.append(out.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, format, v));
     }
     return out.toString();
   }

@@ -186,7 +186,7 @@ public final class RunExecutor {
   }
 
   /** The model as the report names it, e.g. {@code cnn [8, 16] fc32}. */
-  static String describe(ModelSpec m) {
+  public static String describe(ModelSpec m) {
     return switch (m.type()) {
       case MLP -> "mlp " + m.widths();
       case CNN -> "cnn " + m.channels() + " fc" + m.hidden();
