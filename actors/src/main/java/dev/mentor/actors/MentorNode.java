@@ -97,9 +97,23 @@ public final class MentorNode implements AutoCloseable {
   /** As above, with the device slots (and test hooks) of {@code settings}. */
   public static MentorNode start(Map<String, Object> clientProperties, Path stateDir, Path baseDir, Path outputRoot, short replicationFactor,
       ServiceSettings settings) throws Exception {
-    try (Timeline.Span span = Timeline.process().start("service: topics"); Admin admin = new KafkaClients(clientProperties).admin()) {
-      MentorTopics.ensure(admin, replicationFactor);
-    }
+    return start(clientProperties, stateDir, baseDir, outputRoot, replicationFactor, settings, () -> {});
+  }
+
+  /** Waits until the broker of the client properties accepts connections (it may still be starting). */
+  @FunctionalInterface
+  public interface BrokerStart {
+    void await() throws Exception;
+  }
+
+  /**
+   * As above, for a broker that may still be starting at its known address (an embedded one):
+   * what needs no broker — the status sink's producer, the monitoring, the actor system — is built
+   * first, then {@code brokerStart} is awaited before the topics are declared and the consumers
+   * start. A client that connects early retries until the broker listens.
+   */
+  public static MentorNode start(Map<String, Object> clientProperties, Path stateDir, Path baseDir, Path outputRoot, short replicationFactor,
+      ServiceSettings settings, BrokerStart brokerStart) throws Exception {
     LoopHealth loops = new LoopHealth();
     Files.createDirectories(stateDir);
     KafkaStatusSink kafkaSink = new KafkaStatusSink(clientProperties, stateDir.resolve(UNPUBLISHED_FILE), loops, Duration.ofSeconds(10));
@@ -117,6 +131,19 @@ public final class MentorNode implements AutoCloseable {
     ActorSystem<MentorService.Command> system = ActorSystem.create(MentorService.create(baseDir, outputRoot, sink,
         JobIntake.jobsDir(stateDir), settings, clientProperties), "mentor", config);
     actors.close();
+    try {
+      brokerStart.await();
+      try (Timeline.Span span = Timeline.process().start("service: topics"); Admin admin = new KafkaClients(clientProperties).admin()) {
+        MentorTopics.ensure(admin, replicationFactor);
+      }
+    } catch (Exception e) {
+      system.terminate();
+      if (monitoring != null) {
+        monitoring.close();
+      }
+      kafkaSink.close();
+      throw e;
+    }
     JsonTopicListener<TeacherStreamRequest> teachers = settings.roles().contains(ServiceSettings.TEACHERS)
         ? TeacherRequestListener.start(clientProperties, request -> system.tell(new MentorService.StreamTeacher(request)),
             reason -> invalid(monitoring, Topics.TEACHER_REQUESTS), loops) : null;
@@ -280,6 +307,15 @@ public final class MentorNode implements AutoCloseable {
     if (monitoring != null) {
       monitoring.draining();
     }
+    // The consumers leave their groups at the same time (each a round trip to the broker), then are waited for.
+    Timeline.Span consumers = Timeline.process().start("service stop: consumers");
+    if (intake != null) {
+      intake.stopPolling();
+      control.stopPolling();
+    }
+    if (teachers != null) {
+      teachers.stopPolling();
+    }
     if (intake != null) {
       intake.close();
       control.close();
@@ -287,6 +323,8 @@ public final class MentorNode implements AutoCloseable {
     if (teachers != null) {
       teachers.close();
     }
+    consumers.close();
+    Timeline.Span actors = Timeline.process().start("service stop: runs and actors");
     try {
       AskPattern.<MentorService.Command, MentorService.Drained>ask(system, MentorService.Drain::new,
           stopTimeout.isZero() ? Duration.ofMillis(1) : stopTimeout, system.scheduler()).toCompletableFuture()
@@ -296,10 +334,13 @@ public final class MentorNode implements AutoCloseable {
     }
     system.terminate();
     system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    actors.close();
     if (monitoring != null) {
       monitoring.close();
       probes.close();
     }
-    sink.close();
+    try (Timeline.Span span = Timeline.process().start("service stop: status sink")) {
+      sink.close();
+    }
   }
 }

@@ -31,6 +31,7 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -102,36 +103,45 @@ final class RunCommand implements Callable<Integer> {
     if (!settings.roles().contains(ServiceSettings.EXPERIMENTS)) {
       throw new ParameterException(new CommandLine(this), "--roles of mentor run must include experiments");
     }
-    String text = Files.readString(file);
-    ExperimentFile experiment = new ExperimentFile(file, SpecReader.parse(text));
-    ExperimentSpec spec = experiment.spec();
-    Path baseDir = experiment.baseDir();
-    ExperimentRunner validated = experiment.runner(output);
     Path temp = Files.createTempDirectory("mentor-run-");
-    // The embedded broker starts while the spec is validated (each mostly loads classes and data, on
-    // a core of its own); a spec that fails validation stops it again before anything is submitted.
+    // The embedded broker starts first, while the spec is read and validated (each mostly loads
+    // classes and data, on a core of its own), and then while the service builds what needs no
+    // broker: its ports are chosen first. A spec that fails stops it again before anything is submitted.
+    EmbeddedKafka.Config brokerConfig = bootstrapServers == null ? EmbeddedKafka.writeConfig(temp.resolve("broker")) : null;
     CompletableFuture<EmbeddedKafka> broker = bootstrapServers == null ? CompletableFuture.supplyAsync(() -> {
       try (Timeline.Span span = Timeline.process().start("broker: start")) {
-        return EmbeddedKafka.start(temp.resolve("broker"));
+        return EmbeddedKafka.start(brokerConfig);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
     }, runnable -> new Thread(runnable, "mentor-broker-start").start()) : CompletableFuture.completedFuture(null);
     EmbeddedKafka kafka = null;
+    ExperimentRunner validated = null;
     try {
+      String text = Files.readString(file);
+      ExperimentFile experiment = new ExperimentFile(file, SpecReader.parse(text));
+      ExperimentSpec spec = experiment.spec();
+      Path baseDir = experiment.baseDir();
+      validated = experiment.runner(output);
       // Everything that can be checked before training is checked before anything is submitted.
       // On a thread of its own: engine work left on the main thread slows the training threads (see EngineThreads).
+      ExperimentRunner checked = validated;
       EngineThreads.onFreshThread("mentor-validate", () -> {
-        validated.validate();
+        checked.validate();
         return null;
       });
       // The service below prepares the experiment from this runner: the data is read and checked once.
       ValidatedExperiments.offer(validated);
-      kafka = awaitBroker(broker);
       Map<String, Object> client = new HashMap<>();
-      client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers == null ? kafka.bootstrapServers() : bootstrapServers);
+      client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers == null ? brokerConfig.bootstrapServers() : bootstrapServers);
       Timeline.Span starting = Timeline.process().start("service: start");
-      MentorNode node = MentorNode.start(client, temp.resolve("service"), baseDir, output, (short) 1, settings);
+      AtomicReference<EmbeddedKafka> started = new AtomicReference<>();
+      MentorNode node;
+      try {
+        node = MentorNode.start(client, temp.resolve("service"), baseDir, output, (short) 1, settings, () -> started.set(awaitBroker(broker)));
+      } finally {
+        kafka = started.get();
+      }
       starting.close();
       try {
         if (node.metricsPort() >= 0) {
@@ -149,7 +159,9 @@ final class RunCommand implements Callable<Integer> {
         }
       }
     } finally {
-      ValidatedExperiments.withdraw(validated);
+      if (validated != null) {
+        ValidatedExperiments.withdraw(validated);
+      }
       if (kafka == null && bootstrapServers == null) {
         // Validation failed while the broker started: it stops once started (or had failed to start).
         kafka = broker.handle((started, failure) -> started).join();
@@ -208,7 +220,8 @@ final class RunCommand implements Callable<Integer> {
     KafkaClients clients = new KafkaClients(client);
     try (Consumer<String, String> consumer = clients.with(Map.of(
         ConsumerConfig.GROUP_ID_CONFIG, "mentor-run-" + UUID.randomUUID(),
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)).consumer(new StringDeserializer(), new StringDeserializer())) {
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+        ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100)).consumer(new StringDeserializer(), new StringDeserializer())) {
       List<TopicPartition> partitions = consumer.partitionsFor(Topics.STATUS).stream()
           .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
       consumer.assign(partitions);

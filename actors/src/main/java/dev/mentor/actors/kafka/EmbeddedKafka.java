@@ -39,12 +39,19 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   /** Formats {@code stateDir} if it is new, then starts the broker; returns once it accepts connections. */
   public static EmbeddedKafka start(Path stateDir) throws IOException {
-    Config config = writeConfig(stateDir);
+    return start(writeConfig(stateDir));
+  }
+
+  /**
+   * Starts the broker {@link #writeConfig} configured (its address is known before it starts:
+   * clients can be built while it starts); returns once it accepts connections.
+   */
+  public static EmbeddedKafka start(Config config) throws IOException {
     ByteArrayOutputStream formatOutput = new ByteArrayOutputStream();
     int status = StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", config.file().toString(),
         "--ignore-formatted"}, new PrintStream(formatOutput, true, StandardCharsets.UTF_8));
     if (status != 0) {
-      throw new IOException("formatting the embedded broker's storage in " + stateDir + " failed: " + formatOutput.toString(StandardCharsets.UTF_8));
+      throw new IOException("formatting the embedded broker's storage in " + config.file().getParent() + " failed: " + formatOutput.toString(StandardCharsets.UTF_8));
     }
     KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(config.properties(), false), Time.SYSTEM);
     server.startup();

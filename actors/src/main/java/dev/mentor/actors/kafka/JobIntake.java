@@ -301,11 +301,19 @@ public final class JobIntake implements AutoCloseable {
     return assigned;
   }
 
+  /**
+   * Tells the polling thread to leave its group and end, without waiting for it ({@link #close}
+   * waits): a node stopping several consumers lets them leave their groups at the same time.
+   */
+  public void stopPolling() {
+    running = false;
+    consumer.wakeup();
+  }
+
   /** Stops after the record in hand; offsets of handled records are committed. */
   @Override
   public void close() throws InterruptedException {
-    running = false;
-    consumer.wakeup();
+    stopPolling();
     thread.join();
     health.unregister(loop);
   }

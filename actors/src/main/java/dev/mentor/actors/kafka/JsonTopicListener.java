@@ -178,10 +178,18 @@ public final class JsonTopicListener<T> implements AutoCloseable {
     return text.length() <= 300 ? text : text.substring(0, 300) + "... (" + text.length() + " characters)";
   }
 
-  @Override
-  public void close() throws InterruptedException {
+  /**
+   * Tells the polling thread to leave its group and end, without waiting for it ({@link #close}
+   * waits): a node stopping several consumers lets them leave their groups at the same time.
+   */
+  public void stopPolling() {
     running = false;
     consumer.wakeup();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    stopPolling();
     thread.join();
     health.unregister(loop);
   }
