@@ -45,24 +45,41 @@ final class Checkpoints {
     return all;
   }
 
+  /** Writes a checkpoint's files into a folder that is empty when it is called. */
+  @FunctionalInterface
+  interface FolderWriter {
+    void writeInto(Path folder) throws IOException;
+  }
+
   /**
    * Writes the new checkpoint beside the old one and swaps them with renames, so at every
    * instant one complete checkpoint exists ({@code state.json} is written last and marks it
    * complete), whatever moment the process dies at.
    */
   void save(CheckpointState state, MentorOptimizer optimizer) throws IOException {
-    Path staging = dir.resolveSibling("checkpoint.tmp");
-    Path old = dir.resolveSibling("checkpoint.old");
+    writeAtomically(dir, staging -> {
+      ModelWeights.save(model, staging.resolve("model.params"));
+      if (!extra.isEmpty()) {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        extra.forEach((name, p) -> tensors.put(name, new Tensor(p.getArray().toFloatArray(), p.getArray().getShape().getShape())));
+        ParameterFile.write(staging.resolve("extra.params"), tensors);
+      }
+      ParameterFile.write(staging.resolve("optimizer.params"), optimizerState(optimizer));
+      AtomicFiles.writeString(staging.resolve("state.json"), SpecReader.toJson(state));
+    });
+  }
+
+  /**
+   * Fills {@code dir}'s sibling {@code .tmp} folder with {@code writer} (which writes
+   * {@code state.json} last), then swaps it in for {@code dir} by renames: one complete
+   * checkpoint exists at every instant.
+   */
+  static void writeAtomically(Path dir, FolderWriter writer) throws IOException {
+    Path staging = dir.resolveSibling(dir.getFileName() + ".tmp");
+    Path old = dir.resolveSibling(dir.getFileName() + ".old");
     AtomicFiles.deleteTree(staging);
     Files.createDirectories(staging);
-    ModelWeights.save(model, staging.resolve("model.params"));
-    if (!extra.isEmpty()) {
-      Map<String, Tensor> tensors = new LinkedHashMap<>();
-      extra.forEach((name, p) -> tensors.put(name, new Tensor(p.getArray().toFloatArray(), p.getArray().getShape().getShape())));
-      ParameterFile.write(staging.resolve("extra.params"), tensors);
-    }
-    ParameterFile.write(staging.resolve("optimizer.params"), optimizerState(optimizer));
-    AtomicFiles.writeString(staging.resolve("state.json"), SpecReader.toJson(state));
+    writer.writeInto(staging);
     AtomicFiles.deleteTree(old);
     if (Files.exists(dir)) {
       Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
@@ -71,10 +88,13 @@ final class Checkpoints {
     AtomicFiles.deleteTree(old);
   }
 
-  /** The last complete checkpoint, restoring the model's weights; null when there is none. */
-  CheckpointState load() throws IOException {
-    Path staging = dir.resolveSibling("checkpoint.tmp");
-    Path old = dir.resolveSibling("checkpoint.old");
+  /**
+   * Completes or undoes a swap of {@link #writeAtomically} that a dying process left half done;
+   * true when {@code dir} then holds a complete checkpoint.
+   */
+  static boolean recover(Path dir) throws IOException {
+    Path staging = dir.resolveSibling(dir.getFileName() + ".tmp");
+    Path old = dir.resolveSibling(dir.getFileName() + ".old");
     if (!Files.exists(dir.resolve("state.json"))) {
       AtomicFiles.deleteTree(dir);
       if (Files.exists(staging.resolve("state.json"))) {
@@ -85,7 +105,12 @@ final class Checkpoints {
     }
     AtomicFiles.deleteTree(staging);
     AtomicFiles.deleteTree(old);
-    if (!Files.exists(dir.resolve("state.json"))) {
+    return Files.exists(dir.resolve("state.json"));
+  }
+
+  /** The last complete checkpoint, restoring the model's weights; null when there is none. */
+  CheckpointState load() throws IOException {
+    if (!recover(dir)) {
       return null;
     }
     ModelWeights.restore(model, ParameterFile.read(dir.resolve("model.params")));

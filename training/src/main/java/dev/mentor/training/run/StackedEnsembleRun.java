@@ -27,6 +27,8 @@ import dev.mentor.training.loop.Trainer;
 import dev.mentor.training.model.ModelZoo;
 import dev.mentor.training.model.StackedModel;
 import dev.mentor.training.model.StagedModel;
+import dev.mentor.training.optim.MentorOptimizer;
+import dev.mentor.training.timing.Timeline;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,8 +48,9 @@ import java.util.Map;
  * ({@link ArmSpec#stackingObstacle()}): one phase trained every epoch, validation after each
  * epoch, the overfitting detector's events (never a stop), evaluation at the last epoch. A member's
  * epoch seconds are its share (1/M) of the stacked epoch, so that the members' training times add
- * up to the time the stacked training took. Stacked members keep no checkpoint: a stacked run
- * interrupted before its members' records are written trains again from its first epoch.
+ * up to the time the stacked training took. After each epoch the stacked state is checkpointed
+ * ({@link StackedCheckpoint}) before listeners hear that the epoch is saved: a stacked run stopped
+ * or killed goes on from its last finished epoch, as a member trained alone does.
  */
 final class StackedEnsembleRun {
   private static final ObjectMapper JSON = SpecReader.json();
@@ -131,32 +134,56 @@ final class StackedEnsembleRun {
     int planned = RunExecutor.plannedEpochs(arm);
     Map<String, Object> environment = Environment.describe();
     environment.put("data", ctx.data().environment());
+    StackedCheckpoint checkpoint = new StackedCheckpoint(ctx.paths().run(arm.name(), seed), stacked);
+    StackedCheckpoint.State resume = checkpoint.load();
+    if (resume != null && resume.members().size() != members) {
+      throw new IOException(ctx.paths().run(arm.name(), seed).resolve(StackedCheckpoint.FOLDER) + " holds " + resume.members().size()
+          + " members, the arm has " + members + "; delete it to train this arm again from its first epoch");
+    }
     List<Member> state = new ArrayList<>();
     for (int m = 0; m < members; m++) {
       Member member = new Member(m, ctx.paths().member(arm.name(), seed, m), RunExecutor.memberLabel(arm.name(), m),
           new OverfittingDetector(arm.overfitting().epochs()));
       Files.createDirectories(member.dir);
       AtomicFiles.writeString(member.dir.resolve("environment.json"), SpecReader.toJson(environment));
-      if (arm.batchSize() >= train.size()) {
-        member.events.add(new RunEvent(0, "note", "batch size " + arm.batchSize() + " >= " + train.size()
-            + " training samples: one optimiser step per epoch"));
+      if (resume != null) {
+        StackedCheckpoint.Member saved = resume.members().get(m);
+        member.history.addAll(saved.history());
+        member.events.addAll(saved.events());
+        member.overfitting.restore(saved.overfitting());
+      } else {
+        if (arm.batchSize() >= train.size()) {
+          member.events.add(new RunEvent(0, "note", "batch size " + arm.batchSize() + " >= " + train.size()
+              + " training samples: one optimiser step per epoch"));
+        }
+        member.events.add(new RunEvent(0, "note", "trained stacked with the ensemble's " + members
+            + " members as one model (grouped layers); epoch seconds are this member's 1/" + members + " share"));
       }
-      member.events.add(new RunEvent(0, "note", "trained stacked with the ensemble's " + members
-          + " members as one model (grouped layers); epoch seconds are this member's 1/" + members + " share"));
-      ctx.listener().runStarted(member.label, seed, planned, false);
+      ctx.listener().runStarted(member.label, seed, planned, resume != null);
       state.add(member);
     }
-    int epochsDone = 0;
+    int epochsDone = resume == null ? 0 : resume.epochsDone();
     long trainable = 0;
     // The last epoch's validation predictions: the members' final weights, evaluated once.
     List<Predictions> validated = null;
-    for (Phase phase : Phase.of(arm)) {
+    List<Phase> phases = Phase.of(arm);
+    for (int p = 0; p < phases.size(); p++) {
+      Phase phase = phases.get(p);
       for (StagedModel model : models) {
         trainable = Math.max(trainable, FreezePlan.apply(model, phase.trainedStages(), arm.batchNorm()).trainableCount());
       }
+      if (resume != null && p < resume.phase()) {
+        continue;
+      }
       int steps = trainBatches.get(0).count();
-      trainer.configure(StackedTrainer.optimizer(stacked, phase.optimizer(), phase.schedule(), steps, phase.epochs()));
-      for (int e = 0; e < phase.epochs(); e++) {
+      MentorOptimizer optimizer = StackedTrainer.optimizer(stacked, phase.optimizer(), phase.schedule(), steps, phase.epochs());
+      int phaseEpochsDone = 0;
+      if (resume != null && p == resume.phase()) {
+        checkpoint.restoreOptimizer(optimizer, resume.optimizerStep());
+        phaseEpochsDone = resume.phaseEpochsDone();
+      }
+      trainer.configure(optimizer);
+      for (int e = phaseEpochsDone; e < phase.epochs(); e++) {
         int epoch = ++epochsDone;
         List<Trainer.EpochStats> stats = trainer.trainEpoch(trainBatches, epoch, done -> ctx.listener().batchDone(done, steps));
         validated = trainer.predict(validation);
@@ -175,6 +202,11 @@ final class StackedEnsembleRun {
             ctx.listener().runEvent(member.label, seed, event);
           }
           CurveFile.write(member.dir.resolve("metrics.csv"), member.history);
+        }
+        try (Timeline.Span span = Timeline.process().start("epoch: checkpoint")) {
+          checkpoint.save(new StackedCheckpoint.State(p, e + 1, epoch, optimizer.step(), state.stream()
+              .map(member -> new StackedCheckpoint.Member(List.copyOf(member.history), List.copyOf(member.events), member.overfitting.state()))
+              .toList()), optimizer);
         }
         for (Member member : state) {
           ctx.listener().epochSaved(member.label, seed, epoch);
@@ -195,6 +227,7 @@ final class StackedEnsembleRun {
       Checkpoints.clear(member.dir);
       records.add(record);
     }
+    checkpoint.clear();
     return records;
   }
 }

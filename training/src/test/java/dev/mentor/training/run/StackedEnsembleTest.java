@@ -75,6 +75,56 @@ class StackedEnsembleTest {
     assertThat(again.get(0).test().accuracy()).isEqualTo(ensemble.test().accuracy());
   }
 
+  /** Stops the run when it hears that {@code epoch} is saved, as a service stopping between epochs does. */
+  private record StopAfter(int epoch) implements RunListener {
+    @Override
+    public void epochSaved(String arm, long seed, int saved) {
+      if (saved == epoch) {
+        throw new IllegalStateException("stopped after epoch " + saved);
+      }
+    }
+  }
+
+  @Test
+  void aStackedRunStoppedAfterAnEpochGoesOnFromItsCheckpoint_andEndsWhereAnUninterruptedRunEnds() throws IOException {
+    ExperimentSpec spec = synthetic("{name: e, epochs: 3, ensemble: {members: 2, stacked: true}}");
+    Path straight = output.resolve("straight");
+    Path stopped = output.resolve("stopped");
+    new ExperimentRunner(spec, straight, straight).run(RunListener.NONE);
+    Throwable stop = catchThrowableOfType(RuntimeException.class, () -> new ExperimentRunner(spec, stopped, stopped).run(new StopAfter(1)));
+    assertThat(stop).isNotNull();
+    Path run = stopped.resolve("stacked").resolve("e-s1");
+    // What the listener was told is saved is on disk: the stacked state after epoch 1, no member record yet.
+    assertThat(run.resolve(StackedCheckpoint.FOLDER).resolve("state.json")).isRegularFile();
+    assertThat(run.resolve("member-0").resolve("results.json")).doesNotExist();
+    java.util.List<Integer> resumedFrom = new java.util.ArrayList<>();
+    new ExperimentRunner(spec, stopped, stopped).run(new RunListener() {
+      @Override
+      public void runStarted(String arm, long seed, int epochsPlanned, boolean resumed) {
+        assertThat(resumed).isTrue();
+      }
+
+      @Override
+      public void epochFinished(String arm, long seed, dev.mentor.messages.record.EpochMetrics metrics) {
+        resumedFrom.add(metrics.epoch());
+      }
+    });
+    assertThat(resumedFrom).as("only epochs 2 and 3 train again, for each member").containsExactly(2, 2, 3, 3);
+    assertThat(run.resolve(StackedCheckpoint.FOLDER)).doesNotExist();
+    for (int m = 0; m < 2; m++) {
+      RunRecord expected = JSON.readValue(straight.resolve("stacked/e-s1/member-" + m + "/results.json").toFile(), RunRecord.class);
+      RunRecord resumed = JSON.readValue(run.resolve("member-" + m + "/results.json").toFile(), RunRecord.class);
+      assertThat(resumed.history()).hasSize(3);
+      // Same process, same operations in the same order: the resumed member ends with the same weights.
+      assertThat(Files.readAllBytes(run.resolve("member-" + m + "/model.params")))
+          .isEqualTo(Files.readAllBytes(straight.resolve("stacked/e-s1/member-" + m + "/model.params")));
+      assertThat(resumed.test().nll()).isEqualTo(expected.test().nll());
+      for (int e = 0; e < 3; e++) {
+        assertThat(resumed.history().get(e).trainLoss()).isEqualTo(expected.history().get(e).trainLoss());
+      }
+    }
+  }
+
   @Test
   void stackedIsRefusedWhereTheStackerCannotStack_namingTheField() {
     SpecException codistill = refused("{name: e, ensemble: {members: 2, stacked: true, codistill: {weight: 0.5}}}");
