@@ -33,6 +33,9 @@ class DeploymentFilesTest {
 
   /** The password the tests give Grafana; the compose file has no default for it. */
   private static final String GRAFANA_PASSWORD = "test-password";
+  /** The history database's passwords the tests give: Mentor's role and Grafana's read-only role; no defaults either. */
+  private static final String DB_PASSWORD = "test-db-password";
+  private static final String READER_PASSWORD = "test-reader-password";
 
   /**
    * {@code docker-compose config} with {@code environment} over this process's environment (a {@code null} value
@@ -45,6 +48,8 @@ class DeploymentFilesTest {
     Map<String, String> env = new HashMap<>();
     env.put("MENTOR_BIND", null);
     env.put("GRAFANA_ADMIN_PASSWORD", GRAFANA_PASSWORD);
+    env.put("MENTOR_DB_PASSWORD", DB_PASSWORD);
+    env.put("GRAFANA_DB_PASSWORD", READER_PASSWORD);
     env.put("GRAFANA_ANONYMOUS", null);
     env.putAll(environment);
     List<String> command = new ArrayList<>(List.of(compose.toString(), "--env-file", envFile.toString(), "-f", "compose.yaml", "config"));
@@ -75,11 +80,11 @@ class DeploymentFilesTest {
   }
 
   @Test
-  void composeFileIsValidAndStartsTheFourServices(@TempDir Path emptyDir) throws Exception {
+  void composeFileIsValidAndStartsTheFiveServices(@TempDir Path emptyDir) throws Exception {
     ExternalTools.Result config = composeConfig(emptyDir, Map.of());
     assertThat(config.status()).as(config.output()).isZero();
     ExternalTools.Result services = composeConfig(emptyDir, Map.of(), "--services");
-    assertThat(services.output().lines().toList()).containsExactlyInAnyOrder("kafka", "mentor", "prometheus", "grafana");
+    assertThat(services.output().lines().toList()).containsExactlyInAnyOrder("kafka", "postgres", "mentor", "prometheus", "grafana");
     assertThat(config.output()).as("Prometheus scrapes Mentor's endpoint port").contains("9464");
     assertThat(Files.readString(Dashboards.DOCKER.resolve("prometheus/prometheus.yml"))).contains("port: 9464");
   }
@@ -122,6 +127,30 @@ class DeploymentFilesTest {
   }
 
   @Test
+  void theServiceWritesItsHistoryToThePostgresOfTheStack_andGrafanaReadsItAsAReadOnlyRole(@TempDir Path emptyDir) throws Exception {
+    JsonNode services = parsedComposeConfig(emptyDir, Map.of()).path("services");
+    JsonNode mentor = services.path("mentor").path("environment");
+    assertThat(mentor.path("MENTOR_HISTORY_URL").asText()).isEqualTo("jdbc:postgresql://postgres:5432/mentor");
+    assertThat(mentor.path("MENTOR_HISTORY_PASSWORD").asText()).isEqualTo(DB_PASSWORD);
+    assertThat(services.path("postgres").path("environment").path("POSTGRES_PASSWORD").asText()).isEqualTo(DB_PASSWORD);
+    assertThat(services.path("postgres").path("ports").isMissingNode()).as("PostgreSQL is not published on the host").isTrue();
+    assertThat(services.path("grafana").path("environment").path("GRAFANA_DB_PASSWORD").asText()).isEqualTo(READER_PASSWORD);
+    String datasource = Files.readString(Dashboards.DOCKER.resolve("grafana/provisioning/datasources/history.yml"));
+    assertThat(datasource).contains("uid: history").contains("user: grafana_reader").contains("password: $GRAFANA_DB_PASSWORD");
+  }
+
+  @Test
+  void composeRefusesToStartWithoutTheHistoryDatabasePasswords(@TempDir Path emptyDir) throws Exception {
+    for (String variable : List.of("MENTOR_DB_PASSWORD", "GRAFANA_DB_PASSWORD")) {
+      Map<String, String> unset = new HashMap<>();
+      unset.put(variable, null);
+      ExternalTools.Result config = composeConfig(emptyDir, unset);
+      assertThat(config.status()).as(config.output()).isNotZero();
+      assertThat(config.output()).contains("set " + variable);
+    }
+  }
+
+  @Test
   void composeRefusesToStartWithoutAGrafanaAdminPassword(@TempDir Path emptyDir) throws Exception {
     Map<String, String> unset = new HashMap<>();
     unset.put("GRAFANA_ADMIN_PASSWORD", null);
@@ -135,9 +164,14 @@ class DeploymentFilesTest {
   void dashboardsAreProvisionedFromPrometheusAndUseOnlyKnownVariables() throws Exception {
     List<Path> files = Dashboards.files();
     assertThat(files).extracting(f -> f.getFileName().toString())
-        .containsExactlyInAnyOrder("mentor-overview.json", "mentor-experiment.json", "mentor-tensor-bus.json");
+        .containsExactlyInAnyOrder("mentor-overview.json", "mentor-experiment.json", "mentor-tensor-bus.json", Dashboards.HISTORY);
     Set<String> uids = new HashSet<>();
     for (Path file : files) {
+      if (file.getFileName().toString().equals(Dashboards.HISTORY)) {
+        // The history dashboard queries PostgreSQL: HistoryDashboardTest runs its queries.
+        assertThat(uids.add(Dashboards.read(file).path("uid").asText())).isTrue();
+        continue;
+      }
       JsonNode dashboard = Dashboards.read(file);
       assertThat(uids.add(dashboard.path("uid").asText())).as("%s: unique uid", file).isTrue();
       List<JsonNode> targets = new ArrayList<>();
