@@ -18,9 +18,13 @@ import dev.mentor.training.distill.TeacherOutputStore;
 import dev.mentor.training.distill.TeacherStreams;
 import dev.mentor.training.engine.EngineThreads;
 import dev.mentor.training.files.AtomicFiles;
+import dev.mentor.training.history.HistoryRecorder;
+import dev.mentor.training.history.HistoryWriter;
 import dev.mentor.training.loop.TrainingDivergedException;
 import dev.mentor.training.run.ExperimentRunner;
 import dev.mentor.training.run.RunExecutor;
+import dev.mentor.training.run.RunListener;
+import dev.mentor.training.run.RunPaths;
 import dev.mentor.training.run.RunPlan.Task;
 import dev.mentor.training.run.RunPlan;
 import dev.mentor.training.run.ValidatedExperiments;
@@ -32,6 +36,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
@@ -170,6 +175,8 @@ public final class ExperimentSupervisor {
   private final Executor training;
   private final ActorRef<DeviceAllocator.Granted> grants;
   private final ActorRef<PreparedExperiment> preparedTo;
+  /** Records the experiment in the history; null when the service keeps none. */
+  private final HistoryRecorder history;
 
   // Known once prepared.
   private ExperimentRunner runner;
@@ -193,8 +200,10 @@ public final class ExperimentSupervisor {
   private boolean paused;
 
   private ExperimentSupervisor(ActorContext<Command> context, TimerScheduler<Command> timers, StashBuffer<Command> stash, String id,
-      StatusSink sink, Path jobsDir, ActorRef<DeviceAllocator.Command> devices, CpuShare cpuShare, ActorRef<PreparedExperiment> preparedTo) {
+      StatusSink sink, Path jobsDir, ActorRef<DeviceAllocator.Command> devices, CpuShare cpuShare, ActorRef<PreparedExperiment> preparedTo,
+      HistoryRecorder history) {
     this.context = context;
+    this.history = history;
     this.preparedTo = preparedTo;
     this.timers = timers;
     this.stash = stash;
@@ -214,14 +223,21 @@ public final class ExperimentSupervisor {
    * when not null, gives students of live logits-only distillation their teacher from elsewhere;
    * {@code teacherOutputs}, when not null, shares cached teachers' logits across experiments.
    * {@code preparedTo}, when not null, hears the {@link PreparedExperiment} once it is prepared.
+   * {@code history}, when not null, records the experiment, its runs' epochs, events and records,
+   * and its state in the experiment history (docs/history.md).
    */
   public static Behavior<Command> create(String id, ExperimentSpec spec, Path baseDir, Path outputRoot, StatusSink sink, Path jobsDir,
       ActorRef<DeviceAllocator.Command> devices, EpochHook hook, TeacherStreams teacherStreams,
-      TeacherOutputStore teacherOutputs, CpuShare cpuShare, ActorRef<PreparedExperiment> preparedTo) {
+      TeacherOutputStore teacherOutputs, CpuShare cpuShare, ActorRef<PreparedExperiment> preparedTo, HistoryWriter history) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> Behaviors.withStash(STASH_CAPACITY + 1, stash -> {
+      HistoryRecorder recorder = history == null ? null
+          : new HistoryRecorder(history, spec, new RunPaths(outputRoot.resolve(spec.name())), RunPlan.of(spec), id);
       ExperimentSupervisor supervisor = new ExperimentSupervisor(context, timers, stash, id, sink, jobsDir, devices, cpuShare,
-          preparedTo);
+          preparedTo, recorder);
       sink.status(Started.of(id, spec.arms().size(), spec.seeds().size()));
+      if (recorder != null) {
+        recorder.experimentState("running");
+      }
       Executor blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
       Map<Task, Integer> restarts = supervisor.restarts;
       AtomicBoolean abandoned = supervisor.abandoned;
@@ -235,7 +251,8 @@ public final class ExperimentSupervisor {
         RunProgress progress = new RunProgress(id, sink, hook, prepared.plan(), restarts);
         try {
           // Validation runs the models once: on a thread that ends, so no kernel thread team outlives it (see EngineThreads).
-          RunExecutor executor = EngineThreads.onFreshThread("mentor-prepare-" + id, () -> prepared.prepare(progress));
+          RunListener listener = recorder == null ? progress : RunListener.all(progress, recorder);
+          RunExecutor executor = EngineThreads.onFreshThread("mentor-prepare-" + id, () -> prepared.prepare(listener));
           executor.setTeacherStreams(teacherStreams);
           executor.setTeacherOutputStore(teacherOutputs);
           return new Prepared(prepared, executor, progress, SpecReader.toJson(spec));
@@ -297,6 +314,7 @@ public final class ExperimentSupervisor {
 
   private Behavior<Command> onShutdownWhilePreparing() {
     abandoned.set(true);
+    recordStopped("stopped with the service before it was prepared");
     System.err.println("mentor: experiment " + id + " stopped with the service before it was prepared; it is prepared again at the next start");
     return Behaviors.stopped();
   }
@@ -388,6 +406,9 @@ public final class ExperimentSupervisor {
       restarts.put(run, attempt + 1);
       Duration backoff = FIRST_BACKOFF.multipliedBy(1L << attempt);
       sink.status(Retrying.of(id, run.arm(), run.seed(), attempt + 2, MAX_RESTARTS + 1, backoff.toMillis(), cause));
+      if (history != null) {
+        history.serviceEvent(run, "retry", "attempt " + (attempt + 2) + " of " + (MAX_RESTARTS + 1) + " after " + backoff.toMillis() + " ms: " + cause);
+      }
       backingOff.add(run);
       timers.startSingleTimer(new Retry(run), backoff);
       return Behaviors.same();
@@ -419,7 +440,15 @@ public final class ExperimentSupervisor {
   /** Marks a run failed and, transitively, every waiting run that needs it as not run; each gets its event. */
   private void fail(Task run, String reason) {
     sink.status(RunFailed.of(id, run.arm(), run.seed(), reason));
-    schedule.fail(run, reason).forEach((next, why) -> sink.status(RunFailed.of(id, next.arm(), next.seed(), why)));
+    if (history != null) {
+      history.runFailed(run, reason);
+    }
+    schedule.fail(run, reason).forEach((next, why) -> {
+      sink.status(RunFailed.of(id, next.arm(), next.seed(), why));
+      if (history != null) {
+        history.runFailed(next, why);
+      }
+    });
   }
 
   private Behavior<Command> onPause() {
@@ -427,6 +456,9 @@ public final class ExperimentSupervisor {
       paused = true;
       running.values().forEach(t -> t.tell(TrainerActor.Pause.INSTANCE));
       sink.status(Paused.of(id, running.size()));
+      if (history != null) {
+        history.experimentChanged("paused");
+      }
     }
     return Behaviors.same();
   }
@@ -436,6 +468,9 @@ public final class ExperimentSupervisor {
       paused = false;
       running.values().forEach(t -> t.tell(TrainerActor.Resume.INSTANCE));
       sink.status(Resumed.of(id, running.size()));
+      if (history != null) {
+        history.experimentChanged("running");
+      }
     }
     return scheduled();
   }
@@ -494,6 +529,7 @@ public final class ExperimentSupervisor {
           + (schedule.size() - schedule.finishedCount() - schedule.failedCount())
           + " not run or stopped (a run in progress stopped at the end of an epoch; its checkpoint is kept)");
     }
+    recordStopped("stopped with the service: " + schedule.finishedCount() + " of " + schedule.size() + " runs finished");
     System.err.println("mentor: experiment " + id + " stopped with the service (" + schedule.finishedCount() + " of " + schedule.size()
         + " runs finished); it resumes from its checkpoints at the next start");
     return Behaviors.stopped();
@@ -503,8 +539,18 @@ public final class ExperimentSupervisor {
 
   private Behavior<Command> end(Kind kind, List<String> reasons, String message) {
     sink.status(ExperimentEnded.of(id, kind, reasons, message));
+    if (history != null) {
+      history.experimentEnded(kind.name().toLowerCase(Locale.ROOT), message);
+    }
     markEnded(kind);
     return Behaviors.stopped();
+  }
+
+  /** The service stops while the experiment runs: it resumes at the next start. */
+  private void recordStopped(String message) {
+    if (history != null) {
+      history.experimentEnded("stopped", message);
+    }
   }
 
   /** Marks the job ended in the service's jobs folder: a service that starts again does not resume it. */

@@ -19,6 +19,7 @@ import dev.mentor.messages.tensor.TeacherStreamRequest;
 import dev.mentor.messages.topic.Topics;
 import dev.mentor.monitoring.LoopHealth;
 import dev.mentor.monitoring.MentorMonitoring;
+import dev.mentor.training.history.HistoryWriter;
 import dev.mentor.training.timing.Timeline;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,8 +43,9 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  * when the settings ask for metrics, the process's meters and endpoint ({@link MentorMonitoring},
  * given this node's broker, device slots and actor system through its probes). Experiments accepted before and
  * not ended (the service stopped or crashed while they ran) are resumed at start, from their
- * runs' checkpoints. {@link #close()} stops intake and
- * control first, so no new work arrives, then the actors, the sink last.
+ * runs' checkpoints. When the settings name a history database, every experiment is recorded in it
+ * as it runs ({@link HistoryWriter}). {@link #close()} stops intake and
+ * control first, so no new work arrives, then the actors, the history, the sink last.
  */
 public final class MentorNode implements AutoCloseable {
   private final KafkaStatusSink sink;
@@ -54,6 +56,7 @@ public final class MentorNode implements AutoCloseable {
   private final MentorMonitoring monitoring;
   private final NodeProbes probes;
   private final LoopHealth loops;
+  private final HistoryWriter history;
 
   /** How long {@link #close()} waits for runs to finish their epoch before it stops anyway. */
   public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(120);
@@ -63,8 +66,9 @@ public final class MentorNode implements AutoCloseable {
 
   private MentorNode(KafkaStatusSink sink, ActorSystem<MentorService.Command> system, JobIntake intake,
       JsonTopicListener<ControlRequest> control, JsonTopicListener<TeacherStreamRequest> teachers,
-      MentorMonitoring monitoring, NodeProbes probes, LoopHealth loops) {
+      MentorMonitoring monitoring, NodeProbes probes, LoopHealth loops, HistoryWriter history) {
     this.loops = loops;
+    this.history = history;
     this.teachers = teachers;
     this.monitoring = monitoring;
     this.probes = probes;
@@ -128,8 +132,10 @@ public final class MentorNode implements AutoCloseable {
         "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", "off"))
         .withFallback(ConfigFactory.load());
     Timeline.Span actors = Timeline.process().start("service: actor system");
+    // Opens the database on its own thread: a history that is away never holds up (or fails) the service.
+    HistoryWriter history = settings.history() == null ? null : HistoryWriter.start(settings.history(), System.err);
     ActorSystem<MentorService.Command> system = ActorSystem.create(MentorService.create(baseDir, outputRoot, sink,
-        JobIntake.jobsDir(stateDir), settings, clientProperties), "mentor", config);
+        JobIntake.jobsDir(stateDir), settings, clientProperties, history), "mentor", config);
     actors.close();
     try {
       brokerStart.await();
@@ -138,6 +144,9 @@ public final class MentorNode implements AutoCloseable {
       }
     } catch (Exception e) {
       system.terminate();
+      if (history != null) {
+        history.close();
+      }
       if (monitoring != null) {
         monitoring.close();
       }
@@ -153,7 +162,7 @@ public final class MentorNode implements AutoCloseable {
       monitoring.start(settings.metrics().bind(), settings.metrics().port(), probes);
     }
     if (!settings.roles().contains(ServiceSettings.EXPERIMENTS)) {
-      return new MentorNode(kafkaSink, system, null, null, teachers, monitoring, probes, loops);
+      return new MentorNode(kafkaSink, system, null, null, teachers, monitoring, probes, loops, history);
     }
     resumeUnfinished(stateDir, system);
     Timeline.Span listeners = Timeline.process().start("service: control and job listeners");
@@ -189,7 +198,7 @@ public final class MentorNode implements AutoCloseable {
       }
     }, loops);
     listeners.close();
-    return new MentorNode(kafkaSink, system, intake, control, teachers, monitoring, probes, loops);
+    return new MentorNode(kafkaSink, system, intake, control, teachers, monitoring, probes, loops, history);
   }
 
   private static void invalid(MentorMonitoring monitoring, String topic) {
@@ -335,6 +344,11 @@ public final class MentorNode implements AutoCloseable {
     system.terminate();
     system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
     actors.close();
+    if (history != null) {
+      try (Timeline.Span span = Timeline.process().start("service stop: history")) {
+        history.close();
+      }
+    }
     if (monitoring != null) {
       monitoring.close();
       probes.close();

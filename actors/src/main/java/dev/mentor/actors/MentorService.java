@@ -10,6 +10,7 @@ import dev.mentor.messages.job.StatusEvent.ExperimentEnded;
 import dev.mentor.messages.job.StatusEvent.Kind;
 import dev.mentor.messages.job.StatusEvent.Queued;
 import dev.mentor.messages.tensor.TeacherStreamRequest;
+import dev.mentor.training.history.HistoryWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -92,12 +93,15 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
   private final ServiceSettings settings;
   private final CpuShare cpuShare;
   private final Map<String, Object> clientProperties;
+  /** Where the experiments are recorded (docs/history.md); null: nowhere. */
+  private final HistoryWriter history;
   /** Who waits for the experiments to stop; null unless the service is draining. */
   private ActorRef<Drained> drained;
 
   private MentorService(ActorContext<Command> context, Path baseDir, Path outputRoot, StatusSink sink, Path jobsDir, ServiceSettings settings,
-      Map<String, Object> clientProperties) {
+      Map<String, Object> clientProperties, HistoryWriter history) {
     super(context);
+    this.history = history;
     this.clientProperties = clientProperties;
     this.settings = settings;
     this.cpuShare = new CpuShare(settings.cpuThreads(), Math.max(1, (int) settings.slots().stream().filter(DeviceAllocator.Slot::onCpu).count()));
@@ -111,10 +115,13 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
   }
 
   /** {@code jobsDir}: where accepted jobs are kept (ended ones get a marker there); null to keep no markers. */
-  /** {@code clientProperties}: how to reach the broker for tensor streams (null when the service streams no teacher). */
+  /**
+   * {@code clientProperties}: how to reach the broker for tensor streams (null when the service streams no teacher);
+   * {@code history}: where the experiments are recorded as they run (null: nowhere).
+   */
   public static Behavior<Command> create(Path baseDir, Path outputRoot, StatusSink sink, Path jobsDir, ServiceSettings settings,
-      Map<String, Object> clientProperties) {
-    return Behaviors.setup(context -> new MentorService(context, baseDir, outputRoot, sink, jobsDir, settings, clientProperties));
+      Map<String, Object> clientProperties, HistoryWriter history) {
+    return Behaviors.setup(context -> new MentorService(context, baseDir, outputRoot, sink, jobsDir, settings, clientProperties, history));
   }
 
   @Override
@@ -151,7 +158,7 @@ public final class MentorService extends AbstractBehavior<MentorService.Command>
         ExperimentSupervisor.create(id, accepted.job().spec(), baseDir, outputRoot, sink, jobsDir, devices,
             settings.epochHook(), settings.streamTeachers() && clientProperties != null
                 ? new KafkaTeacherStreams(clientProperties, id, accepted.job().spec(), STREAM_TIMEOUT) : null,
-            clientProperties == null ? null : new KafkaTeacherOutputStore(clientProperties), cpuShare, preparedAdapter), "experiment-" + id);
+            clientProperties == null ? null : new KafkaTeacherOutputStore(clientProperties), cpuShare, preparedAdapter, history), "experiment-" + id);
     getContext().watch(supervisor);
     running.put(id, supervisor);
     return this;

@@ -2,6 +2,7 @@ package dev.mentor.actors;
 
 import ai.djl.engine.Engine;
 import dev.mentor.training.engine.EngineThreads;
+import dev.mentor.training.history.HistoryLocation;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -11,10 +12,11 @@ import java.util.Set;
  * a hook called at every epoch's end (tests inject faults with it; {@link
  * ExperimentSupervisor.EpochHook#NONE} otherwise), its roles (running experiments, serving
  * teacher streams, or both), whether its students take live teachers as streams over Kafka, and
- * the engine kernel threads the trainers on CPU slots share (see {@link CpuShare}).
+ * the engine kernel threads the trainers on CPU slots share (see {@link CpuShare}), and where the
+ * experiments are recorded ({@code history}, docs/history.md; null: nowhere, the default).
  */
 public record ServiceSettings(List<DeviceAllocator.Slot> slots, ExperimentSupervisor.EpochHook epochHook, Set<String> roles,
-    boolean streamTeachers, int cpuThreads, Metrics metrics) {
+    boolean streamTeachers, int cpuThreads, Metrics metrics, HistoryLocation history) {
   /** The Prometheus and health endpoint: bind address and port (0: any free port); null settings: no endpoint. */
   public record Metrics(String bind, int port, Duration retention) {
     public Metrics {
@@ -60,7 +62,7 @@ public record ServiceSettings(List<DeviceAllocator.Slot> slots, ExperimentSuperv
   public static ServiceSettings detect(int slotsPerGpu, int cpuSlots) {
     int gpus = Engine.getInstance().getGpuCount();
     return new ServiceSettings(DeviceAllocator.slots(gpus, slotsPerGpu, cpuSlots), ExperimentSupervisor.EpochHook.NONE, ROLES, false,
-        EngineThreads.configuredIntraOpThreads(), null);
+        EngineThreads.configuredIntraOpThreads(), null, null);
   }
 
   public static ServiceSettings defaults() {
@@ -68,24 +70,29 @@ public record ServiceSettings(List<DeviceAllocator.Slot> slots, ExperimentSuperv
   }
 
   public ServiceSettings withEpochHook(ExperimentSupervisor.EpochHook hook) {
-    return new ServiceSettings(slots, hook, roles, streamTeachers, cpuThreads, metrics);
+    return new ServiceSettings(slots, hook, roles, streamTeachers, cpuThreads, metrics, history);
   }
 
   public ServiceSettings withCpuSlots(int cpuSlots) {
-    return new ServiceSettings(DeviceAllocator.slots(0, 1, cpuSlots), epochHook, roles, streamTeachers, cpuThreads, metrics);
+    return new ServiceSettings(DeviceAllocator.slots(0, 1, cpuSlots), epochHook, roles, streamTeachers, cpuThreads, metrics, history);
   }
 
   /** Serves {@code /metrics} and health on {@code bind}:{@code port}; an ended experiment's training series go after an hour. */
   public ServiceSettings withMetrics(String bind, int port) {
-    return new ServiceSettings(slots, epochHook, roles, streamTeachers, cpuThreads, new Metrics(bind, port, Duration.ofHours(1)));
+    return new ServiceSettings(slots, epochHook, roles, streamTeachers, cpuThreads, new Metrics(bind, port, Duration.ofHours(1)), history);
   }
 
   public ServiceSettings withRoles(Set<String> roles) {
-    return new ServiceSettings(slots, epochHook, roles, streamTeachers, cpuThreads, metrics);
+    return new ServiceSettings(slots, epochHook, roles, streamTeachers, cpuThreads, metrics, history);
+  }
+
+  /** Records the experiments in the history at {@code location} (null: nowhere). */
+  public ServiceSettings withHistory(HistoryLocation location) {
+    return new ServiceSettings(slots, epochHook, roles, streamTeachers, cpuThreads, metrics, location);
   }
 
   /** Students of live logits-only distillation get their teacher from a teacher stream (any process serving teachers). */
   public ServiceSettings withStreamTeachers(boolean stream) {
-    return new ServiceSettings(slots, epochHook, roles, stream, cpuThreads, metrics);
+    return new ServiceSettings(slots, epochHook, roles, stream, cpuThreads, metrics, history);
   }
 }

@@ -100,7 +100,7 @@ class ExperimentSupervisorTest {
     ExperimentSpec spec = SpecReader.parse(SPEC.formatted(id));
     Files.createDirectories(dir.resolve("jobs"));
     return kit.spawn(ExperimentSupervisor.create(id, spec, null, dir.resolve("out"), sink, dir.resolve("jobs"), devices,
-        ExperimentSupervisor.EpochHook.NONE, null, null, new CpuShare(2, 1), preparedTo), "experiment-" + id);
+        ExperimentSupervisor.EpochHook.NONE, null, null, new CpuShare(2, 1), preparedTo, null), "experiment-" + id);
   }
 
   private List<Kind> kinds() {

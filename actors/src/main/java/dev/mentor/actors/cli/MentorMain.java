@@ -13,7 +13,7 @@ import picocli.CommandLine;
 /**
  * The {@code mentor} command line, its only root: {@code run} (through an embedded broker and the
  * actor runtime, or {@code --in-process}; see {@link RunCommand}), {@code validate},
- * {@code engine-check} and the benchmarks, and the service commands that talk to Kafka
+ * {@code engine-check} and the benchmarks, {@code history} (the experiment history: list, query, rebuild), and the service commands that talk to Kafka
  * ({@code serve}, {@code submit}, {@code status}, {@code cancel}, {@code pause}, {@code resume}).
  * An invalid spec exits with code 2 and a message naming the field, before anything is written.
  */
@@ -27,6 +27,7 @@ public final class MentorMain {
     CommandLine cli = withErrorHandling(new CommandLine(new MentorMain.Root()));
     cli.addSubcommand(new RunCommand());
     cli.addSubcommand(new ValidateCommand());
+    cli.addSubcommand(new HistoryCommand());
     cli.addSubcommand(new TrainingBenchmark());
     cli.addSubcommand(new EngineCheckCommand());
     cli.addSubcommand(new ServiceCommands.Serve());

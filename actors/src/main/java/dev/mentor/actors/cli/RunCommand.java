@@ -15,6 +15,9 @@ import dev.mentor.messages.topic.Topics;
 import dev.mentor.training.engine.EngineSelfCheck;
 import dev.mentor.training.engine.EngineThreads;
 import dev.mentor.training.files.AtomicFiles;
+import dev.mentor.training.history.HistoryLocation;
+import dev.mentor.training.history.HistoryRecorder;
+import dev.mentor.training.history.HistoryWriter;
 import dev.mentor.training.run.ExperimentFile;
 import dev.mentor.training.run.ExperimentRunner;
 import dev.mentor.training.run.ValidatedExperiments;
@@ -56,7 +59,8 @@ import picocli.CommandLine;
  * in a temporary folder removed at exit; runs go to {@code --output}, so running the same
  * command again resumes unfinished runs and skips finished ones. {@code --in-process} runs the
  * experiment directly in this process without Kafka (the training library's own loop), with a
- * progress display.
+ * progress display. Both record the experiment in the history ({@code --history}, default
+ * {@code <output>/history.db}; docs/history.md).
  */
 @Command(name = "run", description = "Run an experiment end to end through Kafka and the actor runtime (embedded broker by default).")
 final class RunCommand implements Callable<Integer> {
@@ -82,6 +86,9 @@ final class RunCommand implements Callable<Integer> {
   @Mixin
   DataInstallOption dataInstall = new DataInstallOption();
 
+  @Mixin
+  HistoryOption history = new HistoryOption();
+
   @Override
   public Integer call() throws Exception {
     // Before validation loads the data: the service in this process then finds it installed.
@@ -99,7 +106,7 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private int runThroughService() throws Exception {
-    ServiceSettings settings = slots.settings(null);
+    ServiceSettings settings = slots.settings(null).withHistory(history.location(output, Map.of()));
     if (!settings.roles().contains(ServiceSettings.EXPERIMENTS)) {
       throw new ParameterException(new CommandLine(this), "--roles of mentor run must include experiments");
     }
@@ -208,7 +215,14 @@ final class RunCommand implements Callable<Integer> {
     ExperimentRunner runner = ExperimentFile.read(file).runner(output);
     runner.validate();
     runner.notes().forEach(note -> System.err.println("note: " + note));
-    runner.run(new ConsoleProgress(System.err, System.out));
+    HistoryLocation location = history.location(output, Map.of());
+    if (location == null) {
+      runner.run(new ConsoleProgress(System.err, System.out));
+    } else {
+      try (HistoryWriter writer = HistoryWriter.start(location, System.err)) {
+        HistoryRecorder.run(runner, new ConsoleProgress(System.err, System.out), writer);
+      }
+    }
     System.out.println("report: " + runner.paths().experimentDir().resolve("report.md"));
     return 0;
   }

@@ -52,8 +52,28 @@ final class ServiceCommands {
     @Option(names = "--bootstrap-servers", required = true, description = "Kafka bootstrap servers, host:port[,host:port]")
     String bootstrapServers;
 
-    @Option(names = "--client-config", description = "properties file of Kafka client settings (security.protocol, sasl.*, ssl.*, ...)")
+    @Option(names = "--client-config", description = "properties file of Kafka client settings (security.protocol, sasl.*, ssl.*, ...);"
+        + " serve also reads the history database from it (mentor.history.url, .user, .password)")
     Path clientConfig;
+
+    /** The client config's keys that say where the history is ({@code mentor.history.url}, {@code .user}, {@code .password}). */
+    static final String HISTORY_KEYS = "mentor.history.";
+
+    Map<String, String> historyConfig() throws IOException {
+      Map<String, String> config = new HashMap<>();
+      if (clientConfig != null) {
+        Properties file = new Properties();
+        try (InputStream in = Files.newInputStream(clientConfig)) {
+          file.load(in);
+        }
+        file.forEach((k, v) -> {
+          if (k.toString().startsWith(HISTORY_KEYS)) {
+            config.put(k.toString(), v.toString());
+          }
+        });
+      }
+      return config;
+    }
 
     Map<String, Object> clientProperties() throws IOException {
       Map<String, Object> props = new HashMap<>();
@@ -62,7 +82,12 @@ final class ServiceCommands {
         try (InputStream in = Files.newInputStream(clientConfig)) {
           file.load(in);
         }
-        file.forEach((k, v) -> props.put(k.toString(), v));
+        // The history's keys are Mentor's, not the Kafka clients'.
+        file.forEach((k, v) -> {
+          if (!k.toString().startsWith(HISTORY_KEYS)) {
+            props.put(k.toString(), v);
+          }
+        });
       }
       props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
       return props;
@@ -178,6 +203,9 @@ final class ServiceCommands {
     @picocli.CommandLine.Mixin
     Slots slots = new Slots();
 
+    @picocli.CommandLine.Mixin
+    HistoryOption history = new HistoryOption();
+
     @Override
     public Integer call() throws Exception {
       if (stopTimeoutSeconds < 0) {
@@ -186,7 +214,7 @@ final class ServiceCommands {
       CountDownLatch stopping = new CountDownLatch(1);
       CountDownLatch closed = new CountDownLatch(1);
       Duration stopTimeout = Duration.ofSeconds(stopTimeoutSeconds);
-      ServiceSettings settings = slots.settings(DEFAULT_METRICS_PORT);
+      ServiceSettings settings = slots.settings(DEFAULT_METRICS_PORT).withHistory(history.location(output, historyConfig()));
       // Jobs come without their spec file: relative paths in them are refused, not resolved against --state.
       MentorNode node = MentorNode.start(clientProperties(), state, null, output, replicationFactor, settings);
       // SIGTERM or Ctrl-C: the JVM waits for this hook, and the hook for the node to close (runs stop at the end of their epoch).
@@ -201,7 +229,8 @@ final class ServiceCommands {
       }, "mentor-shutdown"));
       try {
         System.out.println("mentor: serving on " + bootstrapServers + " (jobs topic " + Topics.JOBS + "), device slots " + settings.slots()
-            + (node.metricsPort() < 0 ? "" : ", metrics on http://" + settings.metrics().bind() + ":" + node.metricsPort() + "/metrics"));
+            + (node.metricsPort() < 0 ? "" : ", metrics on http://" + settings.metrics().bind() + ":" + node.metricsPort() + "/metrics")
+            + (settings.history() == null ? "" : ", history in " + settings.history()));
         stopping.await();
         node.close(stopTimeout);
         System.out.println("mentor: stopped");

@@ -177,7 +177,8 @@ public final class RunExecutor {
     return m == 0 ? seed : Seeds.mix(seed, m);
   }
 
-  static int plannedEpochs(ArmSpec arm) {
+  /** The epochs an arm plans over all its phases. */
+  public static int plannedEpochs(ArmSpec arm) {
     return Phase.of(arm).stream().mapToInt(Phase::epochs).sum();
   }
 

@@ -3,8 +3,9 @@ package dev.mentor.training.run;
 import dev.mentor.messages.record.EpochMetrics;
 import dev.mentor.messages.record.RunEvent;
 import dev.mentor.messages.record.RunRecord;
+import java.util.List;
 
-/** Progress of an experiment's runs, for a console display (and later, status events). */
+/** Progress of an experiment's runs, for a console display, status events and the history. */
 public interface RunListener {
   default void runStarted(String arm, long seed, int epochsPlanned, boolean resumed) {}
 
@@ -30,4 +31,45 @@ public interface RunListener {
   default void runFinished(RunRecord record, boolean fromCache) {}
 
   RunListener NONE = new RunListener() {};
+
+  /** One listener that tells {@code listeners} everything, in order. */
+  static RunListener all(RunListener... listeners) {
+    List<RunListener> each = List.of(listeners);
+    return new RunListener() {
+      @Override
+      public void runStarted(String arm, long seed, int epochsPlanned, boolean resumed) {
+        each.forEach(l -> l.runStarted(arm, seed, epochsPlanned, resumed));
+      }
+
+      @Override
+      public void batchDone(int batch, int batches) {
+        each.forEach(l -> l.batchDone(batch, batches));
+      }
+
+      @Override
+      public void epochFinished(String arm, long seed, EpochMetrics metrics) {
+        each.forEach(l -> l.epochFinished(arm, seed, metrics));
+      }
+
+      @Override
+      public void epochSaved(String arm, long seed, int epoch) {
+        each.forEach(l -> l.epochSaved(arm, seed, epoch));
+      }
+
+      @Override
+      public void runEvent(String arm, long seed, RunEvent event) {
+        each.forEach(l -> l.runEvent(arm, seed, event));
+      }
+
+      @Override
+      public void teacherCache(String arm, long seed, long lookups, long hits) {
+        each.forEach(l -> l.teacherCache(arm, seed, lookups, hits));
+      }
+
+      @Override
+      public void runFinished(RunRecord record, boolean fromCache) {
+        each.forEach(l -> l.runFinished(record, fromCache));
+      }
+    };
+  }
 }

@@ -1,0 +1,147 @@
+package dev.mentor.actors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mentor.messages.record.EpochMetrics;
+import dev.mentor.messages.record.RunRecord;
+import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.messages.topic.Topics;
+import dev.mentor.training.history.HistoryRebuild;
+import dev.mentor.training.history.HistoryStore;
+import dev.mentor.training.history.HistoryWrite;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The history on a real PostgreSQL (Debian's, started by the test on loopback): the schema
+ * migrated by Flyway, an experiment run by the service recorded as it runs (a failed epoch's
+ * retry included) and queried back read-only, a rebuild over it that changes nothing, and two
+ * writers at once that lose no row.
+ */
+class PostgresHistoryTest {
+  private static final String SPEC = """
+      name: clustered
+      seeds: [1]
+      data: {source: synthetic, syntheticClasses: 3, syntheticPerClass: 30}
+      tasks: {t: {classes: [0, 1, 2]}}
+      defaults: {task: t, epochs: 2, batchSize: 16, optimizer: {lr: 0.01}}
+      arms:
+        - {name: teacher, model: {type: mlp, widths: [16]}}
+        - {name: student, model: {type: mlp, widths: [8]}, distill: {teacher: {arm: teacher}, temperature: 4}}
+      """;
+
+  @TempDir static Path state;
+  private static PostgresServer postgres;
+
+  @BeforeAll
+  static void startPostgres() throws Exception {
+    postgres = PostgresServer.start();
+  }
+
+  @AfterAll
+  static void stopPostgres() throws Exception {
+    if (postgres != null) {
+      postgres.close();
+    }
+  }
+
+  /** The student's first attempt fails at the end of its first epoch: the service retries it. */
+  private static void failOnce(String experiment, String run, long seed, int epoch, int attempt) {
+    if (run.equals("student") && epoch == 1 && attempt == 0) {
+      throw new IllegalStateException("injected fault");
+    }
+  }
+
+  @Test
+  void aServiceRunIsRecordedInPostgres_queriedReadOnly_andARebuildChangesNothing() throws Exception {
+    try (ServiceFixture service = ServiceFixture.start(state, ServiceSettings.defaults().withCpuSlots(1)
+        .withEpochHook(PostgresHistoryTest::failOnce).withHistory(postgres.location()))) {
+      KafkaTestClient kafka = new KafkaTestClient(service.bootstrapServers());
+      kafka.submit("clustered", SPEC);
+      List<JsonNode> events = kafka.follow(Topics.STATUS, "clustered", List.of("finished", "failed", "cancelled"), null);
+      assertThat(events).last().satisfies(e -> assertThat(e.path("kind").asText()).isEqualTo("finished"));
+    }
+    // The node closed: its history writer wrote everything before it stopped.
+    Path experiment = state.resolve("runs/clustered");
+    RunRecord student = SpecReader.json().readValue(experiment.resolve("student-s1/results.json").toFile(), RunRecord.class);
+    try (HistoryStore store = HistoryStore.open(postgres.location())) {
+      assertThat(store.query("SELECT name, state, job_id, runs_planned FROM experiments", 10).rows())
+          .containsExactly(List.of("clustered", "finished", "clustered", 2));
+      assertThat(store.query("SELECT arm, role, state, test_accuracy FROM runs ORDER BY arm", 10).rows()).containsExactly(
+          List.of("student", "student", "finished", student.test().accuracy()),
+          List.of("teacher", "teacher", "finished", rows(store, "SELECT test_accuracy FROM runs WHERE arm = 'teacher'").get(0).get(0)));
+      assertThat(rows(store, "SELECT epoch, validation_loss FROM epochs WHERE arm = 'student' ORDER BY epoch"))
+          .containsExactlyElementsOf(student.history().stream().map(e -> List.<Object>of(e.epoch(), e.validationLoss())).toList());
+      assertThat(rows(store, "SELECT kind, message FROM events WHERE arm = 'student' AND kind = 'retry'"))
+          .singleElement().satisfies(row -> assertThat((String) row.get(1)).contains("attempt 2 of 3", "injected fault"));
+
+      long epochs = count(store, "SELECT COUNT(*) FROM epochs");
+      assertThatThrownBy(() -> store.query("WITH gone AS (DELETE FROM epochs RETURNING 1) SELECT COUNT(*) FROM gone", 10))
+          .isInstanceOf(SQLException.class).hasMessageContaining("read-only");
+      assertThatThrownBy(() -> store.query("UPDATE runs SET state = 'x'", 10)).isInstanceOf(IllegalArgumentException.class);
+      assertThat(count(store, "SELECT COUNT(*) FROM epochs")).isEqualTo(epochs).isEqualTo(4);
+
+      HistoryRebuild.rebuild(store, state.resolve("runs"));
+      assertThat(count(store, "SELECT COUNT(*) FROM epochs")).isEqualTo(epochs);
+      assertThat(count(store, "SELECT COUNT(*) FROM runs")).isEqualTo(2);
+      assertThat(rows(store, "SELECT state, job_id FROM experiments")).containsExactly(List.of("finished", "clustered"));
+      assertThat(count(store, "SELECT COUNT(*) FROM events WHERE kind = 'retry'")).as("the live-only event stays").isEqualTo(1);
+    }
+  }
+
+  @Test
+  void twoWritersAtOnce_migratingTogether_loseNoRow() throws Exception {
+    int rows = 200;
+    CyclicBarrier start = new CyclicBarrier(2);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      List<Future<Void>> writers = new ArrayList<>();
+      for (String id : List.of("node-a", "node-b")) {
+        Callable<Void> writer = () -> {
+          start.await();
+          try (HistoryStore store = HistoryStore.open(postgres.location())) {
+            store.write(List.of(new HistoryWrite.Experiment(id, id, "0".repeat(64), "{}", null, null, null, "running", null, 1, 1, 1, 1L, 1L,
+                null, 1L, false)));
+            for (int e = 1; e <= rows; e++) {
+              store.write(List.of(new HistoryWrite.Epoch(id, "a", 1, -1, new EpochMetrics(e, "train", 1, 1, 1, 1, 1, 1, 1, Map.of()), 0)));
+            }
+          }
+          return null;
+        };
+        writers.add(pool.submit(writer));
+      }
+      for (Future<Void> writer : writers) {
+        writer.get(2, TimeUnit.MINUTES);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    try (HistoryStore store = HistoryStore.open(postgres.location())) {
+      assertThat(rows(store, "SELECT experiment_id, COUNT(*) FROM epochs WHERE experiment_id LIKE 'node-%' GROUP BY experiment_id ORDER BY experiment_id"))
+          .containsExactly(List.of("node-a", (long) rows), List.of("node-b", (long) rows));
+    }
+  }
+
+  private static List<List<Object>> rows(HistoryStore store, String sql) throws SQLException {
+    return store.query(sql, 1000).rows();
+  }
+
+  private static long count(HistoryStore store, String sql) throws SQLException {
+    return ((Number) rows(store, sql).get(0).get(0)).longValue();
+  }
+}
