@@ -28,6 +28,7 @@ public final class MentorMain {
     cli.addSubcommand(new RunCommand());
     cli.addSubcommand(new ValidateCommand());
     cli.addSubcommand(new HistoryCommand());
+    cli.addSubcommand(new CompareCommand());
     cli.addSubcommand(new TrainingBenchmark());
     cli.addSubcommand(new EngineCheckCommand());
     cli.addSubcommand(new ServiceCommands.Serve());
