@@ -93,6 +93,16 @@ final class PostgresServer implements AutoCloseable {
     }
   }
 
+  /** The loopback port the server listens on. */
+  int port() {
+    return port;
+  }
+
+  /** A program of the installed PostgreSQL ({@code psql}, ...). */
+  Path program(String name) {
+    return bin.resolve(name);
+  }
+
   HistoryLocation location() {
     return new HistoryLocation("jdbc:postgresql://127.0.0.1:" + port + "/postgres", USER, null);
   }
