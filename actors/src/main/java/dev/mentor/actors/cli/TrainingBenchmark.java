@@ -27,6 +27,8 @@ import dev.mentor.training.distill.TeacherCache;
 import dev.mentor.training.engine.EngineKernels;
 import dev.mentor.training.engine.EngineSelfCheck;
 import dev.mentor.training.engine.GradMode;
+import dev.mentor.training.files.AtomicFiles;
+import dev.mentor.training.history.HistoryQueryBenchmark;
 import dev.mentor.training.loop.Batches;
 import dev.mentor.training.loop.CrossEntropy;
 import dev.mentor.training.loop.FreezePlan;
@@ -96,8 +98,8 @@ public final class TrainingBenchmark implements Callable<Integer> {
   @Option(names = "--memory-epochs", defaultValue = "6")
   int memoryEpochs;
 
-  @Option(names = "--sections", split = ",", defaultValue = "throughput,peak,memory,distill,compression,concurrency,isa,stacked,overheads,startup",
-      description = "which tables to print: throughput, peak, memory, distill, compression, concurrency, isa, stacked, overheads, startup"
+  @Option(names = "--sections", split = ",", defaultValue = "throughput,peak,memory,distill,compression,concurrency,isa,stacked,overheads,startup,history",
+      description = "which tables to print: throughput, peak, memory, distill, compression, concurrency, isa, stacked, overheads, startup, history"
           + " (default: all)")
   Set<String> sections;
 
@@ -171,6 +173,9 @@ public final class TrainingBenchmark implements Callable<Integer> {
     if (sections.contains("startup")) {
       startup();
     }
+    if (sections.contains("history")) {
+      history();
+    }
     if (check) {
       List<BenchFigures.Comparison> comparisons = figures.compare(BenchFigures.recorded(recorded));
       System.out.println("\n## Check against the figures recorded in " + recorded + "\n");
@@ -180,6 +185,17 @@ public final class TrainingBenchmark implements Callable<Integer> {
       return regressed == 0 ? 0 : 1;
     }
     return 0;
+  }
+
+  /** Reading a history of 1,000 experiments: {@code mentor compare} and {@code mentor history}'s listing (HistoryQueryBenchmark). */
+  private void history() throws Exception {
+    System.out.println("\n## History: compare and listing over 1,000 experiments (SQLite, one file)\n");
+    Path dir = Files.createTempDirectory("mentor-bench-history-");
+    try {
+      System.out.print(HistoryQueryBenchmark.run(dir.resolve("history.db"), 1000, Math.max(5, repeats)));
+    } finally {
+      AtomicFiles.deleteTree(dir);
+    }
   }
 
   /**
