@@ -75,6 +75,27 @@ class MentorMainTest {
   }
 
   @Test
+  void validateOfASweptSpecCountsTheExpandedArmsAndRunsAndEachSweep() throws Exception {
+    Path spec = write("swept.yaml", VALID.replace("model: {type: mlp, widths: [8]}}",
+        "model: {type: mlp, widths: [8]}, sweep: {optimizer.lr: [0.01, 0.001, 0.0001], model.widths: [[8], [16]]}}"));
+    Result result = mentor("validate", spec.toString(), "--output", output().toString());
+    assertThat(result.exitCode()).as(result.err()).isZero();
+    assertThat(result.out()).contains("7 arms (6 of them from 1 sweep) x 2 seeds = 14 runs")
+        .contains("  sweep arms[1] mlp: 6 arms (optimizer.lr: 3, model.widths: 2)");
+    assertThat(output()).doesNotExist();
+  }
+
+  @Test
+  void validateOfAMalformedSweepExitsTwoNamingItsFieldAndRunsNothing() throws Exception {
+    Path spec = write("bad-sweep.yaml", VALID.replace("model: {type: mlp, widths: [8]}}",
+        "model: {type: mlp, widths: [8]}, sweep: {zip: {optimizer.lr: [0.01, 0.001], epochs: [1]}}}"));
+    Result result = mentor("run", "--in-process", spec.toString(), "--output", output().toString());
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.err()).contains("invalid experiment: arms[1].sweep.zip.epochs: has 1 value but optimizer.lr has 2");
+    assertThat(output()).as("nothing run").doesNotExist();
+  }
+
+  @Test
   void validateOfAClassBeyondTheDataExitsTwoNamingTheField() throws Exception {
     Path spec = write("bad-class.yaml", VALID.replace("classes: [0, 1, 2]", "classes: [0, 9, 2]"));
     Result result = mentor("validate", spec.toString(), "--output", output().toString());

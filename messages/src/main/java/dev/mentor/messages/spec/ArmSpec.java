@@ -1,5 +1,6 @@
 package dev.mentor.messages.spec;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -28,6 +29,10 @@ import java.util.List;
  * <p>With {@code distill} the arm is a student of a teacher (see {@link DistillSpec}); with
  * {@code ensemble} it trains several members from their own seeds and is evaluated as their
  * ensemble (see {@link EnsembleSpec}).
+ *
+ * <p>An arm expanded from a {@code sweep} carries its {@code sweepPoint}: the arm as written and
+ * its values of the sweep's axes (see {@link SweepPoint}); a hand-written arm has none, and its
+ * resolved JSON has no such key.
  */
 public record ArmSpec(
     String name,
@@ -48,7 +53,8 @@ public record ArmSpec(
     OverfittingSpec overfitting,
     LpFtSpec lpFt,
     DistillSpec distill,
-    EnsembleSpec ensemble) {
+    EnsembleSpec ensemble,
+    @JsonInclude(JsonInclude.Include.NON_NULL) SweepPoint sweepPoint) {
 
   /** How an arm's weights start and which of them it trains (see the class comment). */
   public enum Strategy implements SpecName {
@@ -82,7 +88,7 @@ public record ArmSpec(
   }
 
   public ArmSpec {
-    name = Check.name("name", name);
+    name = Check.armName("name", name);
     task = Check.required("task", task);
     model = Check.required("model", model);
     strategy = strategy == null ? Strategy.SCRATCH : strategy;

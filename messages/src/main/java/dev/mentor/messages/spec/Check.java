@@ -8,6 +8,10 @@ import java.util.stream.Collectors;
 /** Validation helpers for spec records: each failure names the field and what is allowed. */
 public final class Check {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+  /** A name, then optionally a sweep's coordinates in brackets: {@code kd[temperature=4,alpha=0.9]}. */
+  private static final Pattern ARM_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}(\\[[A-Za-z0-9._=,+-]+\\])?");
+  /** Longest arm name with a sweep's coordinates. */
+  public static final int MAX_ARM_NAME_CHARS = 128;
 
   private Check() {}
 
@@ -102,6 +106,22 @@ public final class Check {
     required(field, value);
     if (!NAME.matcher(value).matches()) {
       throw new SpecException(field, "must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit; got " + quote(value));
+    }
+    return value;
+  }
+
+  /**
+   * An arm's name: a {@link #name} optionally followed by a sweep's coordinates in brackets
+   * ({@code kd[temperature=4,alpha=0.9]}: letters, digits and {@code . _ - + = ,} inside), at most
+   * {@link #MAX_ARM_NAME_CHARS} characters in all. Run folders write the brackets as
+   * {@code kd@temperature=4,alpha=0.9}, which no shell expands.
+   */
+  public static String armName(String field, String value) {
+    required(field, value);
+    if (value.length() > MAX_ARM_NAME_CHARS || !ARM_NAME.matcher(value).matches()) {
+      throw new SpecException(field, "must be 1-64 characters of letters, digits, '.', '_' or '-', starting with a letter or digit, optionally"
+          + " followed by a sweep's coordinates in brackets ([key=value,...], letters, digits and . _ - + = , inside; "
+          + MAX_ARM_NAME_CHARS + " characters in all); got " + quote(value));
     }
     return value;
   }

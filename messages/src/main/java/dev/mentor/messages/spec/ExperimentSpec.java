@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * One experiment, read top to bottom like a methods section: the data, the tasks carved out of
@@ -245,6 +246,49 @@ public record ExperimentSpec(
     return a.type().equals(b.type()) && Objects.equals(a.widths(), b.widths())
         && Objects.equals(a.channels(), b.channels()) && Objects.equals(a.hidden(), b.hidden())
         && Objects.equals(a.blocks(), b.blocks());
+  }
+
+  /**
+   * The field path of arm {@code index} (of {@link #arms()}) as the experiment's file wrote it, for
+   * error messages: {@code arms[3]} for a hand-written arm (counting a swept arm of the file as
+   * one), {@code arms[2](kd-t8)} for an arm expanded from the sweep of the file's {@code arms[2]}.
+   */
+  public String armField(int index) {
+    ArmSpec arm = arms.get(index);
+    if (arm.sweepPoint() != null) {
+      return "arms[" + arm.sweepPoint().index() + "](" + arm.name() + ")";
+    }
+    for (int i = index - 1; i >= 0; i--) {
+      SweepPoint point = arms.get(i).sweepPoint();
+      if (point != null) {
+        return "arms[" + (point.index() + index - i) + "]";
+      }
+    }
+    return "arms[" + index + "]";
+  }
+
+  /**
+   * The sweeps this experiment was expanded from, one line each in file order: the arm as
+   * written, how many arms it made and the distinct values of each axis, e.g.
+   * {@code arms[2] kd-t{temperature}: 4 arms (distill.temperature: 4)}; empty when no arm is swept.
+   */
+  public List<String> sweeps() {
+    Map<Integer, List<ArmSpec>> bySweep = new LinkedHashMap<>();
+    for (ArmSpec arm : arms) {
+      if (arm.sweepPoint() != null) {
+        bySweep.computeIfAbsent(arm.sweepPoint().index(), i -> new ArrayList<>()).add(arm);
+      }
+    }
+    List<String> lines = new ArrayList<>();
+    bySweep.forEach((index, swept) -> {
+      Map<String, Set<Object>> values = new LinkedHashMap<>();
+      for (ArmSpec arm : swept) {
+        arm.sweepPoint().values().fields().forEachRemaining(axis -> values.computeIfAbsent(axis.getKey(), k -> new LinkedHashSet<>()).add(axis.getValue()));
+      }
+      lines.add("arms[" + index + "] " + swept.get(0).sweepPoint().arm() + ": " + swept.size() + " arms ("
+          + values.entrySet().stream().map(v -> v.getKey() + ": " + v.getValue().size()).collect(Collectors.joining(", ")) + ")");
+    });
+    return lines;
   }
 
   /** The arm of that name, found in constant time (plans look one up per run). */

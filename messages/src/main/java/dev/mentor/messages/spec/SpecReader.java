@@ -36,9 +36,10 @@ import java.util.stream.Stream;
 import org.yaml.snakeyaml.LoaderOptions;
 
 /**
- * Reads an experiment from YAML or JSON text. A top-level {@code defaults} object is merged into
- * every arm (the arm's own values win, objects merge key by key), so shared settings are written
- * once. Every problem, from a YAML syntax error to an unknown key or a negative rate, comes back
+ * Reads an experiment from YAML or JSON text. The {@code sweep} of an arm (or of {@code defaults})
+ * is first expanded into arms (see {@link Sweeps}); then a top-level {@code defaults} object is
+ * merged into every arm (the arm's own values win, objects merge key by key), so shared settings
+ * are written once. Every problem, from a YAML syntax error to an unknown key or a negative rate, comes back
  * as a {@link SpecException} naming the field path.
  */
 public final class SpecReader {
@@ -117,8 +118,18 @@ public final class SpecReader {
     if (root == null || !root.isObject()) {
       throw new SpecException("", "an experiment must be a mapping with keys name, seeds, data, tasks, arms");
     }
-    checkDefaults((ObjectNode) root);
-    ObjectNode tree = mergeDefaults((ObjectNode) root);
+    Sweeps.Expansion sweeps = Sweeps.expand((ObjectNode) root);
+    try {
+      return bind((ObjectNode) root);
+    } catch (SpecException e) {
+      throw sweeps.locate(e);
+    }
+  }
+
+  /** Checks and binds the tree once its sweeps are expanded; errors name the fields of the expanded tree. */
+  private static ExperimentSpec bind(ObjectNode root) {
+    checkDefaults(root);
+    ObjectNode tree = mergeDefaults(root);
     SpecException form = SpecShape.check(tree, ExperimentSpec.class);
     if (form != null) {
       // The parts without an error of form are read too, so that their values' errors come in the same report.
@@ -311,7 +322,7 @@ public final class SpecReader {
   }
 
   /** The scalars, mappings and lists in a tree, itself included. */
-  private static int values(JsonNode node) {
+  static int values(JsonNode node) {
     int count = 1;
     for (JsonNode child : node) {
       count += values(child);
@@ -319,7 +330,7 @@ public final class SpecReader {
     return count;
   }
 
-  private static void deepMerge(ObjectNode base, ObjectNode override) {
+  static void deepMerge(ObjectNode base, ObjectNode override) {
     Iterator<Map.Entry<String, JsonNode>> fields = override.fields();
     while (fields.hasNext()) {
       Map.Entry<String, JsonNode> field = fields.next();
@@ -334,7 +345,7 @@ public final class SpecReader {
   }
 
   /** A different {@code type} (another model, another optimiser) replaces the default instead of merging with it. */
-  private static boolean changesType(ObjectNode base, ObjectNode override) {
+  static boolean changesType(ObjectNode base, ObjectNode override) {
     return base.has("type") && override.has("type") && !base.get("type").equals(override.get("type"));
   }
 

@@ -127,6 +127,35 @@ final class SpecShape {
     }
   }
 
+  /**
+   * Why {@code path} (dotted record fields, {@code distill.temperature}) names no field of
+   * {@code type}, with the fields allowed where it goes wrong and the one a typo most likely
+   * meant; null when it names one. {@code hidden} fields of {@code type} itself are not offered.
+   */
+  static String pathError(Class<?> type, String path, Set<String> hidden) {
+    String[] segments = path.split("\\.", -1);
+    Type at = type;
+    StringBuilder walked = new StringBuilder();
+    for (String segment : segments) {
+      Class<?> raw = raw(at);
+      if (!raw.isRecord()) {
+        return walked + " is " + (List.class.isAssignableFrom(raw) ? "a list" : Map.class.isAssignableFrom(raw) ? "a mapping of names" : "a value")
+            + ", not a mapping of fields: sweep " + walked + " whole";
+      }
+      List<String> allowed = keys(raw).stream().filter(k -> raw != type || !hidden.contains(k)).sorted().toList();
+      RecordComponent component = allowed.contains(segment) ? component(raw.getRecordComponents(), segment) : null;
+      if (component == null) {
+        String near = segment.isEmpty() ? null : nearest(segment, allowed);
+        return (segment.isEmpty() ? "has an empty field name" : "unknown field " + Check.quote(segment))
+            + (walked.length() == 0 ? " of an arm" : " in " + walked) + (near == null ? "" : " (did you mean '" + near + "'?)")
+            + "; allowed fields here: " + String.join(", ", allowed);
+      }
+      walked.append(walked.length() == 0 ? "" : ".").append(segment);
+      at = component.getGenericType();
+    }
+    return null;
+  }
+
   private static RecordComponent component(RecordComponent[] components, String name) {
     for (RecordComponent c : components) {
       if (c.getName().equals(name)) {

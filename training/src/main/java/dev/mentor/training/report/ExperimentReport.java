@@ -42,7 +42,9 @@ public final class ExperimentReport {
     Map<String, List<ArmResults>> tasks = byTask(spec, records);
     Map<String, List<LearningCurveCharts.Link>> charts = new LinkedHashMap<>();
     tasks.forEach((task, arms) -> charts.put(task, LearningCurveCharts.write(experimentDir, task, arms)));
-    String markdown = new ReportMarkdown(spec, machine, tasks, charts).render(leftOut(spec, records));
+    Map<String, String> sweeps = new LinkedHashMap<>();
+    tasks.forEach((task, arms) -> sweeps.put(task, SweepSection.render(experimentDir, task, arms)));
+    String markdown = new ReportMarkdown(spec, machine, tasks, charts, sweeps).render(leftOut(spec, records));
     Path report = experimentDir.resolve("report.md");
     AtomicFiles.write(report, out -> out.write(markdown.getBytes(StandardCharsets.UTF_8)));
     return report;

@@ -34,13 +34,16 @@ final class ReportMarkdown {
   private final String machine;
   private final Map<String, List<ArmResults>> tasks;
   private final Map<String, List<LearningCurveCharts.Link>> charts;
+  private final Map<String, String> sweeps;
 
+  /** {@code sweeps}: each task's sweep section ({@link SweepSection}), empty where the task has no sweep. */
   ReportMarkdown(ExperimentSpec spec, String machine, Map<String, List<ArmResults>> tasks,
-      Map<String, List<LearningCurveCharts.Link>> charts) {
+      Map<String, List<LearningCurveCharts.Link>> charts, Map<String, String> sweeps) {
     this.spec = spec;
     this.machine = machine;
     this.tasks = tasks;
     this.charts = charts;
+    this.sweeps = sweeps;
   }
 
   /** The report; {@code leftOut} lists records that match no arm and task of the spec. */
@@ -115,6 +118,7 @@ final class ReportMarkdown {
       out.append("No learning curves were recorded for this task.\n\n");
     }
     links.forEach(link -> out.append("![").append(link.title()).append("](").append(link.path()).append(")\n\n"));
+    out.append(sweeps.getOrDefault(task, ""));
     out.append(DistillationSection.render(arms));
     out.append(EnsembleSection.render(spec.tasks().get(task), arms));
     return out.toString();

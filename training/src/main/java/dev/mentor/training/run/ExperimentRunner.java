@@ -136,10 +136,10 @@ public final class ExperimentRunner {
       ArmSpec arm = spec.arms().get(i);
       try {
         if (arm.init() != null && arm.init().checkpoint() != null) {
-          checkCheckpoint(arm, "arms[" + i + "].init.checkpoint");
+          checkCheckpoint(arm, spec.armField(i) + ".init.checkpoint");
         }
         if (arm.distill() != null) {
-          DistillChecks.check(spec, arm, "arms[" + i + "].distill", source, new TeacherLoader(spec, baseDir, paths));
+          DistillChecks.check(spec, arm, spec.armField(i) + ".distill", source, new TeacherLoader(spec, baseDir, paths));
         }
       } catch (SpecException e) {
         errors.add(e);
@@ -237,10 +237,10 @@ public final class ExperimentRunner {
     for (int i = 0; i < spec.arms().size(); i++) {
       ArmSpec arm = spec.arms().get(i);
       if (arm.init() != null && arm.init().checkpoint() != null) {
-        requireAbsolute(errors, "arms[" + i + "].init.checkpoint", arm.init().checkpoint());
+        requireAbsolute(errors, spec.armField(i) + ".init.checkpoint", arm.init().checkpoint());
       }
       if (arm.distill() != null && arm.distill().teacher().checkpoint() != null) {
-        requireAbsolute(errors, "arms[" + i + "].distill.teacher.checkpoint", arm.distill().teacher().checkpoint());
+        requireAbsolute(errors, spec.armField(i) + ".distill.teacher.checkpoint", arm.distill().teacher().checkpoint());
       }
     }
   }
