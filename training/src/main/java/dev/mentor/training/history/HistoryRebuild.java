@@ -84,11 +84,11 @@ public final class HistoryRebuild {
       if (Files.exists(results)) {
         String json = Files.readString(results);
         RunRecord record = JSON.readValue(json, RunRecord.class);
-        runWrites.add(HistoryRecorder.runFinished(id, task, plan.role(task), record, json, HistoryRecorder.modified(results), now));
+        runWrites.add(HistoryRecorder.runFinished(id, spec, task, plan.role(task), record, json, HistoryRecorder.modified(results), now));
         if (record.ensemble() == null) {
           epochs += record.history() == null ? 0 : record.history().size();
         } else {
-          List<HistoryWrite> members = HistoryRecorder.members(id, paths, record, now);
+          List<HistoryWrite> members = HistoryRecorder.members(id, spec, paths, record, now);
           runWrites.addAll(members);
           runs += members.size();
           epochs += members.stream().mapToInt(w -> ((HistoryWrite.RunFinished) w).record().history().size()).sum();
@@ -104,7 +104,7 @@ public final class HistoryRebuild {
           if (Files.exists(memberResults)) {
             String json = Files.readString(memberResults);
             RunRecord record = JSON.readValue(json, RunRecord.class);
-            runWrites.add(HistoryRecorder.runFinished(id, member, plan.role(member), record, json, HistoryRecorder.modified(memberResults), now));
+            runWrites.add(HistoryRecorder.runFinished(id, spec, member, plan.role(member), record, json, HistoryRecorder.modified(memberResults), now));
             epochs += record.history().size();
             runs++;
           } else {

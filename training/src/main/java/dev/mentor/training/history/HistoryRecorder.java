@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mentor.messages.record.EpochMetrics;
 import dev.mentor.messages.record.RunEvent;
 import dev.mentor.messages.record.RunRecord;
+import dev.mentor.messages.spec.ArmSpec;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.messages.spec.SweepPoint;
 import dev.mentor.training.run.ExperimentRunner;
 import dev.mentor.training.run.RunListener;
 import dev.mentor.training.run.RunPaths;
@@ -150,27 +152,38 @@ public final class HistoryRecorder implements RunListener {
     writer.submit(new HistoryWrite.Later(() -> {
       List<HistoryWrite> writes = new ArrayList<>();
       RunPlan.Task task = RunPlan.Task.run(record.arm(), record.seed());
-      writes.add(runFinished(id, task, plan.role(task), record, SpecReader.toJson(record), fromCache ? modified(results) : now, now));
+      writes.add(runFinished(id, spec, task, plan.role(task), record, SpecReader.toJson(record), fromCache ? modified(results) : now, now));
       if (record.ensemble() != null) {
-        writes.addAll(members(id, paths, record, now));
+        writes.addAll(members(id, spec, paths, record, now));
       }
       return writes;
     }));
   }
 
-  /** The write of a finished run (or member): its row, and its curve unless it is an ensemble's (its members' curves are theirs). */
-  static HistoryWrite runFinished(String id, RunPlan.Task task, String role, RunRecord record, String json, Long endedAt, long now) {
-    return new HistoryWrite.RunFinished(id, task.arm(), task.seed(), task.member(), role, record, json, null, endedAt, now, record.ensemble() == null);
+  /**
+   * The write of a finished run (or member): its row with the arm's sweep coordinates from
+   * {@code spec} (null outside sweeps), and its curve unless it is an ensemble's (its members' curves are theirs).
+   */
+  static HistoryWrite runFinished(String id, ExperimentSpec spec, RunPlan.Task task, String role, RunRecord record, String json, Long endedAt,
+      long now) {
+    return new HistoryWrite.RunFinished(id, task.arm(), task.seed(), task.member(), role, record, json, sweep(spec, task.arm()), endedAt, now,
+        record.ensemble() == null);
+  }
+
+  /** The arm's sweep coordinates as a JSON object ({@code {"distill.temperature": 4, ...}}); null for a hand-written arm. */
+  static String sweep(ExperimentSpec spec, String arm) {
+    SweepPoint point = spec.arms().stream().filter(a -> a.name().equals(arm)).findFirst().map(ArmSpec::sweepPoint).orElse(null);
+    return point == null ? null : point.values().toString();
   }
 
   /** The finished members of an ensemble run, read from their folders. */
-  static List<HistoryWrite> members(String id, RunPaths paths, RunRecord ensemble, long now) throws IOException {
+  static List<HistoryWrite> members(String id, ExperimentSpec spec, RunPaths paths, RunRecord ensemble, long now) throws IOException {
     List<HistoryWrite> writes = new ArrayList<>();
     for (int m = 0; m < ensemble.ensemble().members(); m++) {
       Path file = paths.member(ensemble.arm(), ensemble.seed(), m).resolve("results.json");
       if (Files.exists(file)) {
         String json = Files.readString(file);
-        writes.add(runFinished(id, new RunPlan.Task(ensemble.arm(), ensemble.seed(), m), "ensemble-member", JSON.readValue(json, RunRecord.class),
+        writes.add(runFinished(id, spec, new RunPlan.Task(ensemble.arm(), ensemble.seed(), m), "ensemble-member", JSON.readValue(json, RunRecord.class),
             json, modified(file), now));
       }
     }
