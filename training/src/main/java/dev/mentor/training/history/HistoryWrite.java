@@ -164,7 +164,8 @@ public sealed interface HistoryWrite {
       } catch (SQLException e) {
         throw e;
       } catch (Exception e) {
-        throw new SQLException("could not work out the rows to write: " + e.getMessage(), e);
+        // SQL state 22 (data): trying again would not help; the writer leaves it out.
+        throw new SQLException("could not work out the rows to write: " + e.getMessage(), "22000", e);
       }
       for (HistoryWrite write : resolved) {
         write.apply(connection);
