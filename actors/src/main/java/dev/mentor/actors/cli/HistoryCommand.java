@@ -78,7 +78,11 @@ final class HistoryCommand implements Callable<Integer> {
         : d.toMinutes() > 0 ? d.toMinutes() + "m" + String.format(Locale.ROOT, "%02ds", d.toSecondsPart()) : d.toSeconds() + "s";
   }
 
-  /** The database of {@code option}, refusing to create an embedded one that is not there (a typo in --output would make an empty one). */
+  /**
+   * The database of {@code option} opened for reading (no migration: a read-only role can list and
+   * query), refusing an embedded one that is not there rather than creating it (a typo in --output
+   * would make an empty one).
+   */
   static HistoryStore openExisting(HistoryOption option, Path output) throws Exception {
     HistoryLocation location = option.location(output, Map.of());
     if (location == null) {
@@ -91,7 +95,7 @@ final class HistoryCommand implements Callable<Integer> {
             + "` builds it from the run folders");
       }
     }
-    return HistoryStore.open(location);
+    return HistoryStore.openForReading(location);
   }
 
   static void printTable(PrintStream out, List<String> header, List<List<String>> rows) {
