@@ -80,8 +80,8 @@ class PostgresHistoryTest {
     Path experiment = state.resolve("runs/clustered");
     RunRecord student = SpecReader.json().readValue(experiment.resolve("student-s1/results.json").toFile(), RunRecord.class);
     try (HistoryStore store = HistoryStore.open(postgres.location())) {
-      assertThat(store.query("SELECT name, state, job_id, runs_planned FROM experiments", 10).rows())
-          .containsExactly(List.of("clustered", "finished", "clustered", 2));
+      assertThat(store.query("SELECT name, state, job_id, runs_planned, host IS NOT NULL FROM experiments", 10).rows())
+          .containsExactly(List.of("clustered", "finished", "clustered", 2, true));
       assertThat(store.query("SELECT arm, role, state, test_accuracy FROM runs ORDER BY arm", 10).rows()).containsExactly(
           List.of("student", "student", "finished", student.test().accuracy()),
           List.of("teacher", "teacher", "finished", rows(store, "SELECT test_accuracy FROM runs WHERE arm = 'teacher'").get(0).get(0)));
@@ -99,7 +99,8 @@ class PostgresHistoryTest {
       HistoryRebuild.rebuild(store, state.resolve("runs"));
       assertThat(count(store, "SELECT COUNT(*) FROM epochs")).isEqualTo(epochs);
       assertThat(count(store, "SELECT COUNT(*) FROM runs")).isEqualTo(2);
-      assertThat(rows(store, "SELECT state, job_id FROM experiments")).containsExactly(List.of("finished", "clustered"));
+      assertThat(rows(store, "SELECT state, job_id, host IS NOT NULL FROM experiments")).as("what the folders do not know stays")
+          .containsExactly(List.of("finished", "clustered", true));
       assertThat(count(store, "SELECT COUNT(*) FROM events WHERE kind = 'retry'")).as("the live-only event stays").isEqualTo(1);
     }
   }
