@@ -165,7 +165,8 @@ final class HistoryCommand implements Callable<Integer> {
       if (value == null) {
         return "NULL";
       }
-      if (value instanceof Double || value instanceof Float) {
+      // PostgreSQL's AVG of an integer column is NUMERIC (BigDecimal): printed as a double is.
+      if (value instanceof Double || value instanceof Float || value instanceof java.math.BigDecimal) {
         return String.format(Locale.ROOT, "%.6g", ((Number) value).doubleValue());
       }
       String text = value.toString();
