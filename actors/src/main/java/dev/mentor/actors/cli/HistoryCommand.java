@@ -9,6 +9,7 @@ import dev.mentor.training.history.HistoryRebuild;
 import dev.mentor.training.history.HistoryStore;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -165,8 +166,11 @@ final class HistoryCommand implements Callable<Integer> {
       if (value == null) {
         return "NULL";
       }
-      // PostgreSQL's AVG of an integer column is NUMERIC (BigDecimal): printed as a double is.
-      if (value instanceof Double || value instanceof Float || value instanceof java.math.BigDecimal) {
+      // PostgreSQL's SUM and AVG of an integer column are NUMERIC: whole ones as integers, others as doubles are.
+      if (value instanceof BigDecimal decimal && decimal.stripTrailingZeros().scale() <= 0) {
+        return decimal.toBigInteger().toString();
+      }
+      if (value instanceof Double || value instanceof Float || value instanceof BigDecimal) {
         return String.format(Locale.ROOT, "%.6g", ((Number) value).doubleValue());
       }
       String text = value.toString();
