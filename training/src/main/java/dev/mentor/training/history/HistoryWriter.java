@@ -142,11 +142,11 @@ public final class HistoryWriter implements AutoCloseable {
           store.write(batch);
           written.addAndGet(batch.size());
           transactions.incrementAndGet();
-        } catch (SQLException e) {
-          if (!permanent(e)) {
-            throw e;
+        } catch (SQLException | RuntimeException e) {
+          if (e instanceof SQLException sql && !permanent(sql)) {
+            throw sql;
           }
-          // Some write of the batch can never be made (a constraint, a value out of range): each alone, so that only that one is lost.
+          // Some write of the batch can never be made (a constraint, a value out of range, a bug): each alone, so that only that one is lost.
           writeOneByOne(batch);
         }
         writeNanos.addAndGet(System.nanoTime() - start);
@@ -203,9 +203,9 @@ public final class HistoryWriter implements AutoCloseable {
         store.write(List.of(write));
         written.incrementAndGet();
         transactions.incrementAndGet();
-      } catch (SQLException e) {
-        if (!permanent(e)) {
-          throw e;
+      } catch (SQLException | RuntimeException e) {
+        if (e instanceof SQLException sql && !permanent(sql)) {
+          throw sql;
         }
         if (rejected.getAndIncrement() == 0) {
           log.println("mentor: history: a write was refused by " + location + " and is left out (" + oneLine(e) + "); `mentor history"
