@@ -12,6 +12,9 @@ import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.messages.tensor.TeacherStreamRequest;
+import dev.mentor.training.history.HistoryLocation;
+import dev.mentor.training.history.HistoryStore;
+import dev.mentor.training.history.HistoryWriter;
 import dev.mentor.training.run.RunPlan.Task;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
  * being prepared are honoured (a cancel ends it at once, a shutdown stops it unended, a pause holds
  * its runs from the start), and a prepared experiment runs every task after what it needs and
  * ends as finished. Preparation is real (synthetic data, the spec checked against it); the test
- * holds it back by keeping the one thread of the blocking dispatcher busy until it lets go.
+ * holds it back by keeping the one thread of the blocking dispatcher busy until it lets go. Each
+ * experiment's state is recorded in the history as each phase ends it (paused, cancelled, stopped, finished).
  */
 class ExperimentSupervisorTest {
   private static final String SPEC = """
@@ -70,8 +74,12 @@ class ExperimentSupervisorTest {
   /** Released to let preparation start. */
   private final CountDownLatch preparing = new CountDownLatch(1);
 
+  /** Every experiment of a test is recorded here, as the service records it. */
+  private HistoryWriter history;
+
   @BeforeEach
   void start() {
+    history = HistoryWriter.start(HistoryLocation.sqlite(dir.resolve("history.db")), System.err);
     // One thread for blocking work, taken at once by a task that waits for the latch: the supervisor's preparation queues behind it.
     kit = ActorTestKit.create(ConfigFactory.parseMap(Map.of("pekko.actor.default-blocking-io-dispatcher.thread-pool-executor.fixed-pool-size", 1))
         .withFallback(ConfigFactory.load()));
@@ -89,6 +97,7 @@ class ExperimentSupervisorTest {
   void stop() {
     preparing.countDown();
     kit.shutdownTestKit();
+    history.close();
   }
 
   private ActorRef<ExperimentSupervisor.Command> spawn(String id, ActorRef<DeviceAllocator.Command> devices) throws Exception {
@@ -100,7 +109,15 @@ class ExperimentSupervisorTest {
     ExperimentSpec spec = SpecReader.parse(SPEC.formatted(id));
     Files.createDirectories(dir.resolve("jobs"));
     return kit.spawn(ExperimentSupervisor.create(id, spec, null, dir.resolve("out"), sink, dir.resolve("jobs"), devices,
-        ExperimentSupervisor.EpochHook.NONE, null, null, new CpuShare(2, 1), preparedTo, null), "experiment-" + id);
+        ExperimentSupervisor.EpochHook.NONE, null, null, new CpuShare(2, 1), preparedTo, history), "experiment-" + id);
+  }
+
+  /** The experiment's state in the history, and its message, once everything submitted so far is written. */
+  private List<Object> recorded(String id) throws Exception {
+    assertThat(history.flush(Duration.ofSeconds(10))).isTrue();
+    try (HistoryStore store = HistoryStore.openForReading(history.location())) {
+      return store.query("SELECT state, message FROM experiments WHERE name = '" + id + "'", 1).rows().get(0);
+    }
   }
 
   private List<Kind> kinds() {
@@ -136,6 +153,7 @@ class ExperimentSupervisorTest {
     assertThat(kinds()).containsExactly(Kind.STARTED, Kind.CANCELLED);
     assertThat(((ExperimentEnded) events.get(1)).message()).isEqualTo("cancelled before any run started");
     assertThat(dir.resolve("jobs").resolve("cancelled-early.ended")).content().isEqualTo("cancelled\n");
+    assertThat(recorded("cancelled-early")).containsExactly("cancelled", "cancelled before any run started");
     devices.expectNoMessage(Duration.ofMillis(200));
     releaseAndDrainBlocking();
     assertThat(dir.resolve("out")).as("the preparation queued before the cancel is skipped: no output folder").doesNotExist();
@@ -150,6 +168,7 @@ class ExperimentSupervisorTest {
     kit.createTestProbe().expectTerminated(supervisor, Duration.ofSeconds(10));
     assertThat(kinds()).containsExactly(Kind.STARTED);
     assertThat(dir.resolve("jobs").resolve("shut-early.ended")).doesNotExist();
+    assertThat(recorded("shut-early")).as("resumed at the next start").containsExactly("stopped", "stopped with the service before it was prepared");
     devices.expectNoMessage(Duration.ofMillis(200));
     releaseAndDrainBlocking();
     assertThat(dir.resolve("out")).as("the preparation queued before the shutdown is skipped: no output folder").doesNotExist();
@@ -167,6 +186,7 @@ class ExperimentSupervisorTest {
 
     await(Kind.PAUSED);
     devices.expectNoMessage(Duration.ofMillis(500));
+    assertThat(recorded("paused-early").get(0)).isEqualTo("paused");
 
     supervisor.tell(ExperimentSupervisor.Resume.INSTANCE);
     DeviceAllocator.Acquire asked = devices.expectMessageClass(DeviceAllocator.Acquire.class, Duration.ofSeconds(10));
@@ -177,6 +197,7 @@ class ExperimentSupervisorTest {
     supervisor.tell(ExperimentSupervisor.Cancel.INSTANCE);
     kit.createTestProbe().expectTerminated(supervisor, Duration.ofSeconds(10));
     assertThat(kinds()).containsExactly(Kind.STARTED, Kind.PAUSED, Kind.RESUMED, Kind.CANCELLED);
+    assertThat(recorded("paused-early").get(0)).isEqualTo("cancelled");
   }
 
   @Test
@@ -197,6 +218,7 @@ class ExperimentSupervisorTest {
 
     kit.createTestProbe().expectTerminated(supervisor, Duration.ofSeconds(120));
     assertThat(kinds()).last().isEqualTo(Kind.FINISHED);
+    assertThat(recorded("whole").get(0)).isEqualTo("finished");
     assertThat(results).extracting(RunRecord::arm).containsExactly("teacher", "student");
     assertThat(dir.resolve("jobs").resolve("whole.ended")).content().isEqualTo("finished\n");
     assertThat(dir.resolve("out").resolve("whole").resolve("report.md")).isRegularFile();

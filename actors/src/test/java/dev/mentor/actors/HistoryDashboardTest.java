@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.training.history.HistoryLocation;
 import dev.mentor.training.history.HistoryRebuild;
 import dev.mentor.training.history.HistoryStore;
 import dev.mentor.training.run.ExperimentRunner;
@@ -40,10 +41,11 @@ class HistoryDashboardTest {
   @Test
   void everyHistoryDashboardQueryRunsAsGrafanasReadOnlyRole() throws Exception {
     try (PostgresServer postgres = PostgresServer.start()) {
+      HistoryLocation location = postgres.database("dashboard");
       // As the postgres image does at its first start: the init scripts, then (later) Mentor's service migrates.
       ProcessBuilder init = new ProcessBuilder("sh", DOCKER.resolve("postgres/init/10-grafana-reader.sh").toAbsolutePath().toString())
           .redirectErrorStream(true);
-      init.environment().putAll(Map.of("POSTGRES_USER", PostgresServer.USER, "POSTGRES_DB", "postgres", "GRAFANA_DB_PASSWORD", READER_PASSWORD,
+      init.environment().putAll(Map.of("POSTGRES_USER", PostgresServer.USER, "POSTGRES_DB", "dashboard", "GRAFANA_DB_PASSWORD", READER_PASSWORD,
           "PGHOST", "127.0.0.1", "PGPORT", String.valueOf(postgres.port()),
           "PATH", postgres.program("psql").getParent() + ":" + System.getenv("PATH")));
       Process script = init.start();
@@ -62,11 +64,11 @@ class HistoryDashboardTest {
             - {name: logreg, model: {type: logistic}}
             - {name: mlp, model: {type: mlp, widths: [8]}}
           """), runs, runs).run(RunListener.NONE);
-      try (HistoryStore store = HistoryStore.open(postgres.location())) {
+      try (HistoryStore store = HistoryStore.open(location)) {
         HistoryRebuild.rebuild(store, runs);
       }
 
-      String url = "jdbc:postgresql://127.0.0.1:" + postgres.port() + "/postgres";
+      String url = location.url();
       try (Connection grafana = DriverManager.getConnection(url, "grafana_reader", READER_PASSWORD)) {
         List<String> queries = dashboardQueries();
         assertThat(queries).hasSizeGreaterThanOrEqualTo(5);

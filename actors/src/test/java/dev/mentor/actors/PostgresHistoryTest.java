@@ -8,9 +8,11 @@ import dev.mentor.messages.record.EpochMetrics;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.messages.topic.Topics;
+import dev.mentor.training.history.HistoryLocation;
 import dev.mentor.training.history.HistoryRebuild;
 import dev.mentor.training.history.HistoryStore;
 import dev.mentor.training.history.HistoryWrite;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -30,8 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The history on a real PostgreSQL (Debian's, started by the test on loopback): the schema
  * migrated by Flyway, an experiment run by the service recorded as it runs (a failed epoch's
- * retry included) and queried back read-only, a rebuild over it that changes nothing, and two
- * writers at once that lose no row.
+ * retry included) and queried back read-only, a rebuild over it that changes nothing, a
+ * {@code mentor run} killed by SIGKILL mid-way that leaves the database consistent (and run
+ * again completes it), and two writers at once that lose no row.
  */
 class PostgresHistoryTest {
   private static final String SPEC = """
@@ -69,8 +72,9 @@ class PostgresHistoryTest {
 
   @Test
   void aServiceRunIsRecordedInPostgres_queriedReadOnly_andARebuildChangesNothing() throws Exception {
+    HistoryLocation history = postgres.database("served");
     try (ServiceFixture service = ServiceFixture.start(state, ServiceSettings.defaults().withCpuSlots(1)
-        .withEpochHook(PostgresHistoryTest::failOnce).withHistory(postgres.location()))) {
+        .withEpochHook(PostgresHistoryTest::failOnce).withHistory(history))) {
       KafkaTestClient kafka = new KafkaTestClient(service.bootstrapServers());
       kafka.submit("clustered", SPEC);
       List<JsonNode> events = kafka.follow(Topics.STATUS, "clustered", List.of("finished", "failed", "cancelled"), null);
@@ -79,9 +83,9 @@ class PostgresHistoryTest {
     // The node closed: its history writer wrote everything before it stopped.
     Path experiment = state.resolve("runs/clustered");
     RunRecord student = SpecReader.json().readValue(experiment.resolve("student-s1/results.json").toFile(), RunRecord.class);
-    try (HistoryStore store = HistoryStore.open(postgres.location())) {
-      assertThat(store.query("SELECT name, state, job_id, runs_planned FROM experiments", 10).rows())
-          .containsExactly(List.of("clustered", "finished", "clustered", 2));
+    try (HistoryStore store = HistoryStore.open(history)) {
+      assertThat(store.query("SELECT name, state, job_id, runs_planned, host IS NOT NULL FROM experiments", 10).rows())
+          .containsExactly(List.of("clustered", "finished", "clustered", 2, true));
       assertThat(store.query("SELECT arm, role, state, test_accuracy FROM runs ORDER BY arm", 10).rows()).containsExactly(
           List.of("student", "student", "finished", student.test().accuracy()),
           List.of("teacher", "teacher", "finished", rows(store, "SELECT test_accuracy FROM runs WHERE arm = 'teacher'").get(0).get(0)));
@@ -99,13 +103,59 @@ class PostgresHistoryTest {
       HistoryRebuild.rebuild(store, state.resolve("runs"));
       assertThat(count(store, "SELECT COUNT(*) FROM epochs")).isEqualTo(epochs);
       assertThat(count(store, "SELECT COUNT(*) FROM runs")).isEqualTo(2);
-      assertThat(rows(store, "SELECT state, job_id FROM experiments")).containsExactly(List.of("finished", "clustered"));
+      assertThat(rows(store, "SELECT state, job_id, host IS NOT NULL FROM experiments")).as("what the folders do not know stays")
+          .containsExactly(List.of("finished", "clustered", true));
       assertThat(count(store, "SELECT COUNT(*) FROM events WHERE kind = 'retry'")).as("the live-only event stays").isEqualTo(1);
     }
   }
 
   @Test
+  void aMentorRunKilledMidWay_leavesTheDatabaseConsistent_andRunAgainItCompletesTheHistory(@TempDir Path dir) throws Exception {
+    HistoryLocation history = postgres.database("killed");
+    Path spec = dir.resolve("killed.yaml");
+    Files.writeString(spec, """
+        name: killed
+        seeds: [1]
+        data: {source: synthetic, syntheticClasses: 3, syntheticPerClass: 100}
+        tasks: {t: {classes: [0, 1, 2]}}
+        defaults: {task: t, epochs: 60, batchSize: 16, model: {type: mlp, widths: [16]}}
+        arms: [{name: a}]
+        """);
+    String url = history.url() + "?user=" + PostgresServer.USER;
+    String[] run = {"run", spec.toString(), "--in-process", "--output", dir.resolve("runs").toString(), "--history", url};
+    long epochs = 0;
+    // Opened (and migrated) first: the tables are there to poll while the child starts.
+    try (HistoryStore store = HistoryStore.open(history)) {
+      Process writer = MentorProcess.start(dir.resolve("first.log"), run);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (epochs < 5 && writer.isAlive() && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+        epochs = count(store, "SELECT COUNT(*) FROM epochs WHERE experiment_id LIKE 'killed@%'");
+      }
+      assertThat(writer.isAlive()).as("still training after %d epochs were recorded", epochs).isTrue();
+      // SIGKILL, by pid: no shutdown hook, no flush; a transaction in flight dies with the connection.
+      ProcessHandle.of(writer.pid()).orElseThrow().destroyForcibly();
+      assertThat(writer.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+    try (HistoryStore store = HistoryStore.open(history)) {
+      assertThat(rows(store, "SELECT state FROM experiments WHERE name = 'killed'")).containsExactly(List.of("running"));
+      long recorded = count(store, "SELECT COUNT(*) FROM epochs WHERE experiment_id LIKE 'killed@%'");
+      assertThat(recorded).isGreaterThanOrEqualTo(epochs).isLessThan(60);
+      assertThat(count(store, "SELECT MAX(epoch) FROM epochs WHERE experiment_id LIKE 'killed@%'")).as("no gap: whole batches only").isEqualTo(recorded);
+    }
+    Process again = MentorProcess.start(dir.resolve("again.log"), run);
+    assertThat(again.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(again.exitValue()).as(Files.readString(dir.resolve("again.log"))).isZero();
+    try (HistoryStore store = HistoryStore.openForReading(history)) {
+      assertThat(rows(store, "SELECT e.state, r.state, COUNT(p.epoch), COUNT(DISTINCT p.epoch) FROM experiments e JOIN runs r ON r.experiment_id = e.id"
+          + " JOIN epochs p ON p.experiment_id = e.id WHERE e.name = 'killed' GROUP BY e.state, r.state"))
+          .containsExactly(List.of("finished", "finished", 60L, 60L));
+    }
+  }
+
+  @Test
   void twoWritersAtOnce_migratingTogether_loseNoRow() throws Exception {
+    HistoryLocation history = postgres.database("concurrent");
     int rows = 200;
     CyclicBarrier start = new CyclicBarrier(2);
     ExecutorService pool = Executors.newFixedThreadPool(2);
@@ -114,7 +164,7 @@ class PostgresHistoryTest {
       for (String id : List.of("node-a", "node-b")) {
         Callable<Void> writer = () -> {
           start.await();
-          try (HistoryStore store = HistoryStore.open(postgres.location())) {
+          try (HistoryStore store = HistoryStore.open(history)) {
             store.write(List.of(new HistoryWrite.Experiment(id, id, "0".repeat(64), "{}", null, null, null, "running", null, 1, 1, 1, 1L, 1L,
                 null, 1L, false)));
             for (int e = 1; e <= rows; e++) {
@@ -131,7 +181,7 @@ class PostgresHistoryTest {
     } finally {
       pool.shutdownNow();
     }
-    try (HistoryStore store = HistoryStore.open(postgres.location())) {
+    try (HistoryStore store = HistoryStore.open(history)) {
       assertThat(rows(store, "SELECT experiment_id, COUNT(*) FROM epochs WHERE experiment_id LIKE 'node-%' GROUP BY experiment_id ORDER BY experiment_id"))
           .containsExactly(List.of("node-a", (long) rows), List.of("node-b", (long) rows));
     }

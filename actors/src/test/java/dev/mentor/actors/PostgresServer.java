@@ -8,6 +8,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -103,8 +107,13 @@ final class PostgresServer implements AutoCloseable {
     return bin.resolve(name);
   }
 
-  HistoryLocation location() {
-    return new HistoryLocation("jdbc:postgresql://127.0.0.1:" + port + "/postgres", USER, null);
+  /** A new, empty database {@code name} on this server (a test of its own), as a history location. */
+  HistoryLocation database(String name) throws SQLException {
+    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", USER, null);
+        Statement s = c.createStatement()) {
+      s.execute("CREATE DATABASE " + name);
+    }
+    return new HistoryLocation("jdbc:postgresql://127.0.0.1:" + port + "/" + name, USER, null);
   }
 
   private void run(String program, String... args) throws IOException, InterruptedException {

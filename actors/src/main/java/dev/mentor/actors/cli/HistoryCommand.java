@@ -9,6 +9,7 @@ import dev.mentor.training.history.HistoryRebuild;
 import dev.mentor.training.history.HistoryStore;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -78,7 +79,11 @@ final class HistoryCommand implements Callable<Integer> {
         : d.toMinutes() > 0 ? d.toMinutes() + "m" + String.format(Locale.ROOT, "%02ds", d.toSecondsPart()) : d.toSeconds() + "s";
   }
 
-  /** The database of {@code option}, refusing to create an embedded one that is not there (a typo in --output would make an empty one). */
+  /**
+   * The database of {@code option} opened for reading (no migration: a read-only role can list and
+   * query), refusing an embedded one that is not there rather than creating it (a typo in --output
+   * would make an empty one).
+   */
   static HistoryStore openExisting(HistoryOption option, Path output) throws Exception {
     HistoryLocation location = option.location(output, Map.of());
     if (location == null) {
@@ -91,7 +96,7 @@ final class HistoryCommand implements Callable<Integer> {
             + "` builds it from the run folders");
       }
     }
-    return HistoryStore.open(location);
+    return HistoryStore.openForReading(location);
   }
 
   static void printTable(PrintStream out, List<String> header, List<List<String>> rows) {
@@ -161,7 +166,11 @@ final class HistoryCommand implements Callable<Integer> {
       if (value == null) {
         return "NULL";
       }
-      if (value instanceof Double || value instanceof Float) {
+      // PostgreSQL's SUM and AVG of an integer column are NUMERIC: whole ones as integers, others as doubles are.
+      if (value instanceof BigDecimal decimal && decimal.stripTrailingZeros().scale() <= 0) {
+        return decimal.toBigInteger().toString();
+      }
+      if (value instanceof Double || value instanceof Float || value instanceof BigDecimal) {
         return String.format(Locale.ROOT, "%.6g", ((Number) value).doubleValue());
       }
       String text = value.toString();

@@ -61,34 +61,32 @@ final class ServiceCommands {
 
     Map<String, String> historyConfig() throws IOException {
       Map<String, String> config = new HashMap<>();
+      clientConfigFile().forEach((k, v) -> {
+        if (k.toString().startsWith(HISTORY_KEYS)) {
+          config.put(k.toString(), v.toString());
+        }
+      });
+      return config;
+    }
+
+    private Properties clientConfigFile() throws IOException {
+      Properties file = new Properties();
       if (clientConfig != null) {
-        Properties file = new Properties();
         try (InputStream in = Files.newInputStream(clientConfig)) {
           file.load(in);
         }
-        file.forEach((k, v) -> {
-          if (k.toString().startsWith(HISTORY_KEYS)) {
-            config.put(k.toString(), v.toString());
-          }
-        });
       }
-      return config;
+      return file;
     }
 
     Map<String, Object> clientProperties() throws IOException {
       Map<String, Object> props = new HashMap<>();
-      if (clientConfig != null) {
-        Properties file = new Properties();
-        try (InputStream in = Files.newInputStream(clientConfig)) {
-          file.load(in);
+      // The history's keys are Mentor's, not the Kafka clients'.
+      clientConfigFile().forEach((k, v) -> {
+        if (!k.toString().startsWith(HISTORY_KEYS)) {
+          props.put(k.toString(), v);
         }
-        // The history's keys are Mentor's, not the Kafka clients'.
-        file.forEach((k, v) -> {
-          if (!k.toString().startsWith(HISTORY_KEYS)) {
-            props.put(k.toString(), v);
-          }
-        });
-      }
+      });
       props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
       return props;
     }

@@ -2,14 +2,10 @@ package dev.mentor.actors.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.mentor.training.engine.EngineKernels;
+import dev.mentor.actors.cli.ChildMentor.Result;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,22 +28,8 @@ class HistoryCommandTest {
 
   @TempDir Path dir;
 
-  record Result(int exitCode, String out, String err) {}
-
   private Result mentor(String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true", "-Xmx512m", MentorMain.class.getName()));
-    command.addAll(List.of(args));
-    Process process = EngineKernels.applyTo(new ProcessBuilder(command)).directory(dir.toFile())
-        .redirectOutput(dir.resolve("stdout.txt").toFile())
-        .redirectError(dir.resolve("stderr.txt").toFile())
-        .start();
-    if (!process.waitFor(120, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-      throw new AssertionError("mentor " + String.join(" ", args) + " did not finish in 120 s");
-    }
-    return new Result(process.exitValue(), Files.readString(dir.resolve("stdout.txt"), StandardCharsets.UTF_8),
-        Files.readString(dir.resolve("stderr.txt"), StandardCharsets.UTF_8));
+    return ChildMentor.run(dir, args);
   }
 
   @Test

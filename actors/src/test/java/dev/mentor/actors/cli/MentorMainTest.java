@@ -2,16 +2,13 @@ package dev.mentor.actors.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mentor.actors.cli.ChildMentor.Result;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.SpecReader;
-import dev.mentor.training.engine.EngineKernels;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,22 +33,8 @@ class MentorMainTest {
 
   @TempDir Path dir;
 
-  record Result(int exitCode, String out, String err) {}
-
   private Result mentor(String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true", "-Xmx1g", MentorMain.class.getName()));
-    command.addAll(List.of(args));
-    Process process = EngineKernels.applyTo(new ProcessBuilder(command)).directory(dir.toFile())
-        .redirectOutput(dir.resolve("stdout.txt").toFile())
-        .redirectError(dir.resolve("stderr.txt").toFile())
-        .start();
-    if (!process.waitFor(120, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-      throw new AssertionError("mentor " + String.join(" ", args) + " did not finish in 120 s");
-    }
-    return new Result(process.exitValue(), Files.readString(dir.resolve("stdout.txt"), StandardCharsets.UTF_8),
-        Files.readString(dir.resolve("stderr.txt"), StandardCharsets.UTF_8));
+    return ChildMentor.run(dir, args);
   }
 
   private Path write(String name, String text) throws IOException {

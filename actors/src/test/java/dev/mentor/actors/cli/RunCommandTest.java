@@ -2,11 +2,13 @@ package dev.mentor.actors.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mentor.training.history.HistoryStore;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,9 +60,21 @@ class RunCommandTest {
     assertThat(output.resolve("tiny").resolve("report.md")).isRegularFile();
     assertThat(output.resolve("tiny").resolve("student-s1").resolve("results.json")).isRegularFile();
 
+    assertThat(history(output)).as("recorded by the service in <output>/history.db").containsExactly("tiny finished tiny 2 4");
+
     Result again = mentor("run", spec.toString(), "--output", output.toString());
     assertThat(again.code()).as(again.err()).isZero();
     assertThat(again.out()).contains("== teacher seed 1 finished: test accuracy").contains("(finished earlier)").doesNotContain("epoch 1 (train)");
+    assertThat(history(output)).as("the same rows, not twice").containsExactly("tiny finished tiny 2 4");
+  }
+
+  /** Each experiment of the history: name, state, job id, finished runs, epochs. */
+  private static List<String> history(Path output) throws Exception {
+    try (HistoryStore store = HistoryStore.sqlite(output.resolve("history.db"))) {
+      return store.query("SELECT e.name, e.state, e.job_id, (SELECT COUNT(*) FROM runs r WHERE r.experiment_id = e.id AND r.state = 'finished'),"
+          + " (SELECT COUNT(*) FROM epochs p WHERE p.experiment_id = e.id) FROM experiments e", 10).rows().stream()
+          .map(row -> String.join(" ", row.stream().map(String::valueOf).toList())).toList();
+    }
   }
 
   @Test

@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -140,11 +141,15 @@ class ServiceCommandsTest {
   @Test
   void clientSettingsComeFromAPropertiesFile() throws Exception {
     Path config = state.resolve("client.properties");
-    Files.writeString(config, "client.id=mentor-cli-test\nsecurity.protocol=PLAINTEXT\n");
+    Files.writeString(config, "client.id=mentor-cli-test\nsecurity.protocol=PLAINTEXT\nmentor.history.url=jdbc:postgresql://db/mentor\n"
+        + "mentor.history.user=mentor\n");
     ServiceCommands.Connection connection = new ServiceCommands.Connection();
     connection.bootstrapServers = service.bootstrapServers();
     connection.clientConfig = config;
     assertThat(connection.clientProperties()).containsEntry("client.id", "mentor-cli-test").containsEntry("security.protocol", "PLAINTEXT")
-        .containsEntry("bootstrap.servers", service.bootstrapServers());
+        .containsEntry("bootstrap.servers", service.bootstrapServers())
+        .as("the history's keys are not the Kafka clients'").doesNotContainKeys("mentor.history.url", "mentor.history.user");
+    assertThat(connection.historyConfig()).containsOnly(Map.entry("mentor.history.url", "jdbc:postgresql://db/mentor"),
+        Map.entry("mentor.history.user", "mentor"));
   }
 }

@@ -32,6 +32,7 @@ public final class HistoryStore implements AutoCloseable {
 
   private final HistoryLocation location;
   private Connection connection;
+  private boolean readOnly;
 
   private HistoryStore(HistoryLocation location) {
     this.location = location;
@@ -42,6 +43,17 @@ public final class HistoryStore implements AutoCloseable {
     HistoryStore store = new HistoryStore(location);
     store.migrate();
     store.connection = store.connect(false);
+    return store;
+  }
+
+  /**
+   * Opens the database of {@code location} for reading only: no migration, no write connection,
+   * so that a role with nothing but {@code SELECT} rights can read it ({@code mentor history}).
+   * {@link #write} on it fails.
+   */
+  public static HistoryStore openForReading(HistoryLocation location) {
+    HistoryStore store = new HistoryStore(location);
+    store.readOnly = true;
     return store;
   }
 
@@ -132,6 +144,9 @@ public final class HistoryStore implements AutoCloseable {
 
   /** Applies {@code writes} in one transaction: all of them or, on an error, none. */
   public void write(List<? extends HistoryWrite> writes) throws SQLException {
+    if (readOnly) {
+      throw new SQLException("the history " + location + " was opened for reading only");
+    }
     if (connection == null) {
       connection = connect(false);
     }

@@ -34,7 +34,7 @@ public sealed interface HistoryWrite {
       String endedSql = rebuilt ? "COALESCE(experiments.ended_at_ms, excluded.ended_at_ms)" : "excluded.ended_at_ms";
       execute(connection, "INSERT INTO experiments (id, name, spec_digest, spec, output_dir, host, job_id, state, message, arms, seeds, runs_planned,"
           + " submitted_at_ms, started_at_ms, ended_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-          + " ON CONFLICT (id) DO UPDATE SET output_dir = excluded.output_dir, host = excluded.host,"
+          + " ON CONFLICT (id) DO UPDATE SET output_dir = excluded.output_dir, host = COALESCE(excluded.host, experiments.host),"
           + " job_id = COALESCE(excluded.job_id, experiments.job_id), state = " + stateSql + ", message = " + messageSql + ","
           + " submitted_at_ms = COALESCE(experiments.submitted_at_ms, excluded.submitted_at_ms),"
           + " started_at_ms = COALESCE(experiments.started_at_ms, excluded.started_at_ms), ended_at_ms = " + endedSql + ","
@@ -164,7 +164,8 @@ public sealed interface HistoryWrite {
       } catch (SQLException e) {
         throw e;
       } catch (Exception e) {
-        throw new SQLException("could not work out the rows to write: " + e.getMessage(), e);
+        // SQL state 22 (data): trying again would not help; the writer leaves it out.
+        throw new SQLException("could not work out the rows to write: " + e.getMessage(), "22000", e);
       }
       for (HistoryWrite write : resolved) {
         write.apply(connection);

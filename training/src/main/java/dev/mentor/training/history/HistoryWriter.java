@@ -18,7 +18,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * drops it and says so once); the thread opens and migrates the database, then writes what has
  * queued up, one transaction per batch. When the database fails (unreachable, locked too long)
  * the batch is kept and tried again with a growing pause (up to {@link #MAX_RETRY_PAUSE}),
- * reported once on the console when it starts failing and once when it writes again. Whatever
+ * reported once on the console when it starts failing and once when it writes again; a write the
+ * database refuses for good (a constraint) is left out alone, reported once, so that it cannot hold
+ * up the others. Whatever
  * is lost this way is in the run folders, which {@code mentor history rebuild} reads back.
  */
 public final class HistoryWriter implements AutoCloseable {
@@ -30,6 +32,12 @@ public final class HistoryWriter implements AutoCloseable {
 
   static final Duration MAX_RETRY_PAUSE = Duration.ofSeconds(30);
 
+  /**
+   * How long the writer waits after the first write of a batch for more to share its transaction:
+   * a commit costs about a millisecond of CPU (docs/benchmarks.md), more than a short epoch can spare.
+   */
+  static final Duration LINGER = Duration.ofMillis(200);
+
   /** How long {@link #close()} waits for the queue to drain. */
   public static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
@@ -40,6 +48,8 @@ public final class HistoryWriter implements AutoCloseable {
   private final AtomicLong submitted = new AtomicLong();
   private final AtomicLong written = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
+  /** Writes the database refused for good (counted as written: nothing waits for them). */
+  private final AtomicLong rejected = new AtomicLong();
   private final AtomicLong transactions = new AtomicLong();
   private final AtomicLong writeNanos = new AtomicLong();
   private final AtomicLong writeCpuNanos = new AtomicLong();
@@ -83,10 +93,10 @@ public final class HistoryWriter implements AutoCloseable {
   }
 
   /** What the writer has done: counts and the time its thread spent writing (wall and CPU). */
-  public record Stats(long submitted, long written, long dropped, long transactions, long writeNanos, long writeCpuNanos) {}
+  public record Stats(long submitted, long written, long dropped, long rejected, long transactions, long writeNanos, long writeCpuNanos) {}
 
   public Stats stats() {
-    return new Stats(submitted.get(), written.get(), dropped.get(), transactions.get(), writeNanos.get(), writeCpuNanos.get());
+    return new Stats(submitted.get(), written.get(), dropped.get(), rejected.get(), transactions.get(), writeNanos.get(), writeCpuNanos.get());
   }
 
   /** Waits until everything submitted so far is written (true) or {@code timeout} passes (false). */
@@ -117,39 +127,53 @@ public final class HistoryWriter implements AutoCloseable {
             continue;
           }
           batch.add(first);
+          if (!closing) {
+            // What arrives meanwhile shares the transaction: runs with short epochs pay one commit per LINGER, not per epoch.
+            Thread.sleep(LINGER.toMillis());
+          }
           queue.drainTo(batch, MAX_BATCH - 1);
+        }
+        if (store == null) {
+          store = HistoryStore.open(location);
         }
         long start = System.nanoTime();
         long cpuStart = cpuTime ? threads.getCurrentThreadCpuTime() : 0;
         try {
-          if (store == null) {
-            store = HistoryStore.open(location);
-          }
           store.write(batch);
           written.addAndGet(batch.size());
           transactions.incrementAndGet();
-          writeNanos.addAndGet(System.nanoTime() - start);
-          if (cpuTime) {
-            writeCpuNanos.addAndGet(threads.getCurrentThreadCpuTime() - cpuStart);
-          }
-          batch.clear();
-          pauseMillis = 250;
-          if (failing) {
-            failing = false;
-            log.println("mentor: history: writing to " + location + " again");
-          }
         } catch (SQLException | RuntimeException e) {
-          if (!failing) {
-            failing = true;
-            log.println("mentor: history: cannot write to " + location + " (" + oneLine(e) + "); training goes on, the writes are kept and"
-                + " tried again");
+          if (e instanceof SQLException sql && !permanent(sql)) {
+            throw sql;
           }
-          if (closing) {
-            break;
-          }
-          Thread.sleep(pauseMillis);
-          pauseMillis = Math.min(MAX_RETRY_PAUSE.toMillis(), pauseMillis * 2);
+          // Some write of the batch can never be made (a constraint, a value out of range, a bug): each alone, so that only that one is lost.
+          writeOneByOne(batch);
         }
+        writeNanos.addAndGet(System.nanoTime() - start);
+        if (cpuTime) {
+          writeCpuNanos.addAndGet(threads.getCurrentThreadCpuTime() - cpuStart);
+        }
+        batch.clear();
+        pauseMillis = 250;
+        if (failing) {
+          failing = false;
+          log.println("mentor: history: writing to " + location + " again");
+        }
+      } catch (SQLException | RuntimeException e) {
+        if (!failing) {
+          failing = true;
+          log.println("mentor: history: cannot write to " + location + " (" + oneLine(e) + "); training goes on, the writes are kept and"
+              + " tried again");
+        }
+        if (closing) {
+          break;
+        }
+        try {
+          Thread.sleep(pauseMillis);
+        } catch (InterruptedException interrupted) {
+          break;
+        }
+        pauseMillis = Math.min(MAX_RETRY_PAUSE.toMillis(), pauseMillis * 2);
       } catch (InterruptedException e) {
         break;
       }
@@ -166,6 +190,46 @@ public final class HistoryWriter implements AutoCloseable {
         // closing only
       }
     }
+  }
+
+  /**
+   * Writes each of {@code batch} in a transaction of its own, dropping (and reporting once) those
+   * that fail for good; throws, leaving the rest in the batch, at a failure that may pass.
+   */
+  private void writeOneByOne(List<HistoryWrite> batch) throws SQLException {
+    while (!batch.isEmpty()) {
+      HistoryWrite write = batch.get(0);
+      try {
+        store.write(List.of(write));
+        written.incrementAndGet();
+        transactions.incrementAndGet();
+      } catch (SQLException | RuntimeException e) {
+        if (e instanceof SQLException sql && !permanent(sql)) {
+          throw sql;
+        }
+        if (rejected.getAndIncrement() == 0) {
+          log.println("mentor: history: a write was refused by " + location + " and is left out (" + oneLine(e) + "); `mentor history"
+              + " rebuild` writes the history again from the run folders");
+        }
+        written.incrementAndGet();
+      }
+      batch.remove(0);
+    }
+  }
+
+  /**
+   * Whether an error says the write itself can never be made (SQL states 22: data, 23: integrity,
+   * 42: syntax or access rule; SQLite's constraint, type and size errors), as opposed to a database
+   * that is away, busy or locked for now.
+   */
+  static boolean permanent(SQLException e) {
+    String state = e.getSQLState();
+    if (state != null && (state.startsWith("22") || state.startsWith("23") || state.startsWith("42"))) {
+      return true;
+    }
+    String message = String.valueOf(e.getMessage());
+    return message.contains("SQLITE_CONSTRAINT") || message.contains("SQLITE_MISMATCH") || message.contains("SQLITE_TOOBIG")
+        || message.contains("SQLITE_RANGE");
   }
 
   private static String oneLine(Throwable e) {

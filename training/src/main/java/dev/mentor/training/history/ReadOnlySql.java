@@ -47,12 +47,8 @@ public final class ReadOnlySql {
           end = sql.indexOf(c, end + 2);
         }
         i = end < 0 ? sql.length() : end + 1;
-      } else if (sql.startsWith("--", i)) {
-        int end = sql.indexOf('\n', i);
-        i = end < 0 ? sql.length() : end + 1;
-      } else if (sql.startsWith("/*", i)) {
-        int end = sql.indexOf("*/", i + 2);
-        i = end < 0 ? sql.length() : end + 2;
+      } else if (afterComment(sql, i) > i) {
+        i = afterComment(sql, i);
       } else if (c == ';') {
         return true;
       } else {
@@ -62,17 +58,26 @@ public final class ReadOnlySql {
     return false;
   }
 
+  /** Where the comment starting at {@code i} ends ({@code i} itself when none starts there). */
+  private static int afterComment(String sql, int i) {
+    if (sql.startsWith("--", i)) {
+      int end = sql.indexOf('\n', i);
+      return end < 0 ? sql.length() : end + 1;
+    }
+    if (sql.startsWith("/*", i)) {
+      int end = sql.indexOf("*/", i + 2);
+      return end < 0 ? sql.length() : end + 2;
+    }
+    return i;
+  }
+
   private static String firstWord(String sql) {
     int i = 0;
     while (i < sql.length()) {
       if (Character.isWhitespace(sql.charAt(i)) || sql.charAt(i) == '(') {
         i++;
-      } else if (sql.startsWith("--", i)) {
-        int end = sql.indexOf('\n', i);
-        i = end < 0 ? sql.length() : end + 1;
-      } else if (sql.startsWith("/*", i)) {
-        int end = sql.indexOf("*/", i + 2);
-        i = end < 0 ? sql.length() : end + 2;
+      } else if (afterComment(sql, i) > i) {
+        i = afterComment(sql, i);
       } else {
         break;
       }

@@ -1,6 +1,7 @@
 package dev.mentor.training.history;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.ExperimentSpec;
@@ -102,6 +103,43 @@ class HistoryRecordingTest {
       "SELECT experiment_id, arm, seed, member, epoch, phase, train_loss, train_accuracy, validation_loss, validation_accuracy, learning_rate,"
           + " samples_per_second, seconds, terms FROM epochs ORDER BY experiment_id, arm, seed, member, epoch",
       "SELECT experiment_id, arm, seed, member, epoch, kind, message FROM events ORDER BY experiment_id, arm, seed, member, epoch, kind, message");
+
+  @Test
+  void aRunStoppedMidWay_isRecordedFailed_andItsResumptionWritesEachEpochOnce(@TempDir Path elsewhere) throws Exception {
+    ExperimentSpec spec = SpecReader.parse("""
+        name: resumed
+        seeds: [1]
+        data: {source: synthetic, syntheticClasses: 3, syntheticPerClass: 30}
+        tasks: {t: {classes: [0, 1, 2]}}
+        defaults: {task: t, epochs: 3, batchSize: 16, model: {type: mlp, widths: [8]}}
+        arms: [{name: a}]
+        """);
+    HistoryLocation location = HistoryLocation.embedded(elsewhere);
+    RunListener stopAfterTwo = new RunListener() {
+      @Override
+      public void epochSaved(String arm, long seed, int epoch) {
+        if (epoch == 2) {
+          throw new IllegalStateException("stopped after epoch 2");
+        }
+      }
+    };
+    try (HistoryWriter writer = HistoryWriter.start(location, System.err)) {
+      assertThatThrownBy(() -> HistoryRecorder.run(new ExperimentRunner(spec, elsewhere, elsewhere), stopAfterTwo,
+          writer)).hasMessageContaining("stopped after epoch 2");
+      assertThat(writer.flush(Duration.ofSeconds(10))).isTrue();
+      try (HistoryStore store = HistoryStore.openForReading(location)) {
+        assertThat(rows(store, "SELECT e.state, r.state, (SELECT COUNT(*) FROM epochs) FROM experiments e JOIN runs r ON r.experiment_id = e.id"))
+            .containsExactly(List.of("failed", "running", 2L));
+      }
+      HistoryRecorder.run(new ExperimentRunner(spec, elsewhere, elsewhere), RunListener.NONE, writer);
+      assertThat(writer.flush(Duration.ofSeconds(10))).isTrue();
+    }
+    try (HistoryStore store = HistoryStore.openForReading(location)) {
+      assertThat(rows(store, "SELECT e.state, r.state, r.epochs_run FROM experiments e JOIN runs r ON r.experiment_id = e.id"))
+          .containsExactly(List.of("finished", "finished", 3L));
+      assertThat(rows(store, "SELECT epoch FROM epochs ORDER BY epoch")).containsExactly(List.of(1L), List.of(2L), List.of(3L));
+    }
+  }
 
   @Test
   void theListingNamesTheBestArmByValidationAccuracy() throws Exception {

@@ -172,6 +172,28 @@ class HistoryStoreTest {
   }
 
   @Test
+  void aWriteTheDatabaseRefusesForGood_isLeftOutAlone_andTheOthersOfItsBatchAreWritten() throws Exception {
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    Path file = dir.resolve("h.db");
+    try (HistoryWriter writer = HistoryWriter.start(HistoryLocation.sqlite(file), new PrintStream(console, true, StandardCharsets.UTF_8))) {
+      writer.submit(experiment("x"));
+      writer.submit(epoch("x", 1, 1));
+      // No experiment "lost": its row breaks the foreign key, and always will.
+      writer.submit(epoch("lost", 1, 1));
+      writer.submit(epoch("x", 2, 1));
+      assertThat(writer.flush(Duration.ofSeconds(10))).isTrue();
+      writer.submit(epoch("x", 3, 1));
+      assertThat(writer.flush(Duration.ofSeconds(10))).isTrue();
+      assertThat(writer.stats().rejected()).isEqualTo(1);
+    }
+    assertThat(console.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("refused"))).hasSize(1);
+    try (HistoryStore store = HistoryStore.sqlite(file)) {
+      assertThat(store.query("SELECT experiment_id, epoch FROM epochs ORDER BY epoch", 10).rows())
+          .containsExactly(List.of("x", 1), List.of("x", 2), List.of("x", 3));
+    }
+  }
+
+  @Test
   void aFullQueue_dropsWithoutBlocking_andSaysSoOnce() {
     ByteArrayOutputStream console = new ByteArrayOutputStream();
     Path file = dir.resolve("blocked.db");
