@@ -214,7 +214,7 @@ public final class ExperimentRunner {
   /** Whether a stored resolved spec reads, with this version's defaults, as this experiment. */
   private boolean sameMeaning(String stored) {
     try {
-      return SpecReader.parse(stored).equals(spec);
+      return SpecReader.parseResolved(stored).equals(spec);
     } catch (SpecException e) {
       return false;
     }
