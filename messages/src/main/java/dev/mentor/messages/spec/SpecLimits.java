@@ -17,6 +17,11 @@ public final class SpecLimits {
   public static final int MAX_RESOLVED_SPEC_BYTES = 64 * 1024 * 1024;
   /** Most runs per experiment: arms × seeds, each deep-ensemble member counted as a run of its own. */
   public static final int MAX_RUNS = 10_000;
+  /**
+   * Most axes of one {@code sweep} (its {@code zip} counted as one): a grid of more is a mistake,
+   * and its arms' names would not fit. The arms a sweep makes count against {@link #MAX_RUNS}.
+   */
+  public static final int MAX_SWEEP_AXES = 16;
   /** Most tasks per experiment; each is split from the data when the experiment is validated. */
   public static final int MAX_TASKS = 1_000;
   /** Deepest nesting of mappings and lists; a spec needs about 8. */
