@@ -264,7 +264,7 @@ public final class MentorNode implements AutoCloseable {
       for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".json")).sorted().toList()) {
         String id = file.getFileName().toString().replaceFirst("\\.json$", "");
         if (!Files.exists(jobs.resolve(id + ".ended"))) {
-          system.tell(new MentorService.JobAccepted(new JobCodec.Job(id, SpecReader.read(file)), true));
+          system.tell(new MentorService.JobAccepted(new JobCodec.Job(id, SpecReader.readResolved(file)), true));
         }
       }
     }

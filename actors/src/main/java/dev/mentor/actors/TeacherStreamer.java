@@ -120,7 +120,7 @@ final class TeacherStreamer {
       // (ExperimentData: thread-safe, its per-seed splits shared with the runs training now) and
       // the teacher's weights from the output folder; never the executor's listener, teacher
       // streams or output store, so the experiment's status events are not touched.
-      ExperimentSpec spec = local != null ? local.spec() : SpecReader.parse(request.spec());
+      ExperimentSpec spec = local != null ? local.spec() : SpecReader.parseResolved(request.spec());
       RunExecutor executor = local != null ? local.executor() : new ExperimentRunner(spec, baseDir, outputRoot).prepare(RunListener.NONE);
       TeacherStreams.Request run = new TeacherStreams.Request(request.experimentId(), request.studentArm(), request.seed(),
           request.epochsDone(), 0, 0);

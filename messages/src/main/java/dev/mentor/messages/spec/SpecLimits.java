@@ -9,8 +9,19 @@ package dev.mentor.messages.spec;
 public final class SpecLimits {
   /** Largest spec text, in bytes of UTF-8 (a methods section, not a data file). */
   public static final int MAX_SPEC_BYTES = 256 * 1024;
+  /**
+   * Largest resolved spec Mentor reads back from its own files and records (the service's job
+   * file, a teacher stream's request, an output folder's experiment.json): every default filled in
+   * and every sweep written out, about 1.5 KB an arm, so up to {@link #MAX_RUNS} arms fit.
+   */
+  public static final int MAX_RESOLVED_SPEC_BYTES = 64 * 1024 * 1024;
   /** Most runs per experiment: arms × seeds, each deep-ensemble member counted as a run of its own. */
   public static final int MAX_RUNS = 10_000;
+  /**
+   * Most axes of one {@code sweep} (its {@code zip} counted as one): a grid of more is a mistake,
+   * and its arms' names would not fit. The arms a sweep makes count against {@link #MAX_RUNS}.
+   */
+  public static final int MAX_SWEEP_AXES = 16;
   /** Most tasks per experiment; each is split from the data when the experiment is validated. */
   public static final int MAX_TASKS = 1_000;
   /** Deepest nesting of mappings and lists; a spec needs about 8. */

@@ -115,6 +115,44 @@ public final class SpecReader {
     } catch (IOException e) {
       throw new SpecException("", "cannot read the spec: " + e.getMessage());
     }
+    return read(root);
+  }
+
+  /**
+   * Parses a resolved spec that Mentor wrote itself ({@link #toJson} of an {@link ExperimentSpec}:
+   * the service's job file, a teacher stream's request, an output folder's experiment.json). It
+   * is checked as any spec, but may be larger than a spec a person writes: every default filled
+   * in and every sweep written out as arms, about 1.5 KB an arm, up to
+   * {@link SpecLimits#MAX_RESOLVED_SPEC_BYTES}.
+   */
+  public static ExperimentSpec parseResolved(String json) {
+    if (SpecLimits.utf8Length(json) > SpecLimits.MAX_RESOLVED_SPEC_BYTES) {
+      throw new SpecException("", "the resolved spec is " + SpecLimits.utf8Length(json) + " bytes; the limit is "
+          + SpecLimits.MAX_RESOLVED_SPEC_BYTES + " bytes");
+    }
+    try {
+      return read(JSON.readTree(json));
+    } catch (JsonProcessingException e) {
+      throw syntaxError("JSON", e);
+    }
+  }
+
+  /** {@link #parseResolved} of a file. */
+  public static ExperimentSpec readResolved(Path file) {
+    try {
+      if (Files.size(file) > SpecLimits.MAX_RESOLVED_SPEC_BYTES) {
+        throw new SpecException("", "the resolved spec " + file + " is " + Files.size(file) + " bytes; the limit is "
+            + SpecLimits.MAX_RESOLVED_SPEC_BYTES + " bytes");
+      }
+      return parseResolved(Files.readString(file));
+    } catch (NoSuchFileException e) {
+      throw new SpecException("", "resolved spec not found: " + file);
+    } catch (IOException e) {
+      throw new SpecException("", "cannot read the resolved spec " + file + ": " + e.getMessage());
+    }
+  }
+
+  private static ExperimentSpec read(JsonNode root) {
     if (root == null || !root.isObject()) {
       throw new SpecException("", "an experiment must be a mapping with keys name, seeds, data, tasks, arms");
     }

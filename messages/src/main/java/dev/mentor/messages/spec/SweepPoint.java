@@ -1,6 +1,8 @@
 package dev.mentor.messages.spec;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Where an arm expanded from a {@code sweep} sits in it: the arm as the file wrote it
@@ -26,6 +28,13 @@ public record SweepPoint(String arm, Integer index, JsonNode values) {
   /** The value of one axis ({@code "optimizer.lr"}, a labelled axis's name), or null when the sweep has no such axis. */
   public JsonNode value(String axis) {
     return values.get(axis);
+  }
+
+  /** The coordinates for a person, as names write values: {@code distill.temperature = 4, method = probe}. */
+  public String describe() {
+    List<String> axes = new ArrayList<>();
+    values.fields().forEachRemaining(axis -> axes.add(axis.getKey() + " = " + Sweeps.format(axis.getValue())));
+    return String.join(", ", axes);
   }
 
   /** The axes and their values, in the sweep's order (a copy: a record's value does not change). */

@@ -54,8 +54,6 @@ final class Sweeps {
   private static final Pattern AXIS_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_-]*");
   private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}]*)}");
   private static final Pattern ARM_FIELD = Pattern.compile("arms\\[(\\d+)](.*)", Pattern.DOTALL);
-  /** Most axes of one sweep: more is a mistake, and the names would not fit. */
-  static final int MAX_AXES = 16;
 
   private Sweeps() {}
 
@@ -263,8 +261,8 @@ final class Sweeps {
           + " and zip (paired lists)"));
       return axes;
     }
-    if (object.size() > MAX_AXES) {
-      errors.add(new SpecException(at, "has " + object.size() + " axes; the limit is " + MAX_AXES));
+    if (object.size() > SpecLimits.MAX_SWEEP_AXES) {
+      errors.add(new SpecException(at, "has " + object.size() + " axes; the limit is " + SpecLimits.MAX_SWEEP_AXES));
       return axes;
     }
     for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {

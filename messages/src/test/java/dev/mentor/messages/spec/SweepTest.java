@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /** Sweeps of arms and of defaults, expanded by the real reader into arms checked like hand-written ones. */
@@ -368,6 +370,21 @@ class SweepTest {
     assertThat(SpecReader.parse(json)).isEqualTo(swept);
     assertThat(json).contains("\"sweepPoint\"", "\"method\" : \"y\"");
     assertThat(SpecReader.toJson(plain)).doesNotContain("sweepPoint");
+  }
+
+  /** A resolved spec Mentor wrote (the service's job file) holds every arm written out: larger than a spec a person may submit. */
+  @Test
+  void aLargeSweepsResolvedSpec_isLargerThanASubmittedSpecMayBe_andReadsBackAsAResolvedSpec() {
+    String epochs = IntStream.rangeClosed(1, 500).mapToObj(Integer::toString).collect(Collectors.joining(", "));
+    ExperimentSpec swept = read("""
+        arms:
+          - {name: a, task: t, model: {type: logistic}, sweep: {epochs: [%s]}}
+        """.formatted(epochs));
+
+    String json = SpecReader.toJson(swept);
+    assertThat(json.length()).isGreaterThan(SpecLimits.MAX_SPEC_BYTES);
+    assertThatThrownBy(() -> SpecReader.parse(json)).isInstanceOf(SpecException.class).hasMessageContaining("the limit is 262144 bytes");
+    assertThat(SpecReader.parseResolved(json)).isEqualTo(swept);
   }
 
   @Test

@@ -9,6 +9,7 @@ import dev.mentor.messages.spec.FeatureTermSpec;
 import dev.mentor.messages.spec.ModelSpec;
 import dev.mentor.messages.spec.SpecException;
 import dev.mentor.messages.spec.StagePair;
+import dev.mentor.messages.spec.TeacherSpec;
 import dev.mentor.training.data.SourceData;
 import dev.mentor.training.distill.DistillationMethods;
 import dev.mentor.training.model.ModelWeights;
@@ -28,6 +29,19 @@ import java.util.Map;
  */
 final class DistillChecks {
   private DistillChecks() {}
+
+  /**
+   * Everything {@link #check} reads of a student: students that agree on it pass or fail
+   * together, so a validation builds their models once (the students of a sweep over T and α
+   * differ in nothing it reads).
+   */
+  record Inputs(ModelSpec student, ModelSpec teacher, TeacherSpec source, List<Integer> classes, List<FeatureTermSpec> features) {
+    static Inputs of(ExperimentSpec spec, ArmSpec arm, TeacherLoader teachers) {
+      DistillSpec distill = arm.distill();
+      TeacherSpec source = distill.teacher().arm() != null ? null : distill.teacher();
+      return new Inputs(arm.model(), teachers.model(distill.teacher()), source, spec.tasks().get(arm.task()).classes(), distill.features());
+    }
+  }
 
   static void check(ExperimentSpec spec, ArmSpec arm, String field, SourceData source, TeacherLoader teachers) {
     DistillSpec distill = arm.distill();

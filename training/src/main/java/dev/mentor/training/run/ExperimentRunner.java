@@ -28,8 +28,10 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Runs a whole experiment in-process: validates everything that can be checked before training
@@ -132,14 +134,18 @@ public final class ExperimentRunner {
       // The arms' checks build models for the tasks' classes: they would only repeat these errors.
       throw SpecException.of(errors);
     }
+    TeacherLoader teachers = new TeacherLoader(spec, baseDir, paths);
+    Set<DistillChecks.Inputs> passed = new HashSet<>();
     for (int i = 0; i < spec.arms().size(); i++) {
       ArmSpec arm = spec.arms().get(i);
       try {
         if (arm.init() != null && arm.init().checkpoint() != null) {
           checkCheckpoint(arm, spec.armField(i) + ".init.checkpoint");
         }
-        if (arm.distill() != null) {
-          DistillChecks.check(spec, arm, spec.armField(i) + ".distill", source, new TeacherLoader(spec, baseDir, paths));
+        DistillChecks.Inputs inputs = arm.distill() == null ? null : DistillChecks.Inputs.of(spec, arm, teachers);
+        if (inputs != null && !passed.contains(inputs)) {
+          DistillChecks.check(spec, arm, spec.armField(i) + ".distill", source, teachers);
+          passed.add(inputs);
         }
       } catch (SpecException e) {
         errors.add(e);
@@ -214,7 +220,7 @@ public final class ExperimentRunner {
   /** Whether a stored resolved spec reads, with this version's defaults, as this experiment. */
   private boolean sameMeaning(String stored) {
     try {
-      return SpecReader.parse(stored).equals(spec);
+      return SpecReader.parseResolved(stored).equals(spec);
     } catch (SpecException e) {
       return false;
     }

@@ -115,6 +115,10 @@ final class SpecExplainer {
     String role = arm.distill() != null ? ", student" : arm.ensemble() != null ? ", deep ensemble of " + arm.ensemble().members() + " members" : "";
     line("### " + arm.name() + " (task " + arm.task() + role + ")");
     line("");
+    if (arm.sweepPoint() != null) {
+      line("Sweep: one arm of arms[" + arm.sweepPoint().index() + "] " + arm.sweepPoint().arm() + ", at " + arm.sweepPoint().describe() + ".");
+      line("");
+    }
     List<Integer> classes = spec.tasks().get(arm.task()).classes();
     var train = source.train();
     try (NDManager manager = NDManager.newBaseManager()) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.training.run.RunPlan.Task;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -69,5 +70,42 @@ class RunPlanTest {
     assertThat(new Task("deep", 1, 0).label()).isEqualTo("deep/member-0");
     assertThat(new Task("deep", 1, 0).run()).isEqualTo(Task.run("deep", 1));
     assertThatThrownBy(() -> plan.needs(Task.run("nowhere", 1))).hasMessageContaining("no task nowhere seed 1");
+  }
+
+  /** The arms of a sweep are arms: each student's run needs its own teacher's run at the same seed, a teacher shared by a sweep once. */
+  @Test
+  void theArmsOfASweepAreScheduledLikeHandWrittenOnes_teachersSharedAndDependenciesKept() {
+    ExperimentSpec swept = SpecReader.parse("""
+        name: swept
+        seeds: [1, 2]
+        tasks:
+          all: {classes: [0, 1, 2]}
+        defaults: {model: {type: mlp}}
+        arms:
+          - {name: "teacher-{widths}", task: all, sweep: {model.widths: [[32], [64]]}}
+          - name: kd
+            task: all
+            distill: {teacher: {arm: teacher-32}}
+            sweep: {distill.teacher.arm: [teacher-32, teacher-64], distill.temperature: [2, 4]}
+        """);
+    RunPlan sweptPlan = RunPlan.of(swept);
+
+    assertThat(sweptPlan.runs()).hasSize(6 * 2);
+    Set<Task> done = new HashSet<>();
+    for (Task task : sweptPlan.tasks()) {
+      assertThat(done).as("before " + task).containsAll(sweptPlan.needs(task));
+      done.add(task);
+    }
+    assertThat(sweptPlan.needs(Task.run("kd[arm=teacher-64,temperature=4]", 2))).containsExactly(Task.run("teacher-64", 2));
+    assertThat(sweptPlan.neededBy(Task.run("teacher-32", 1)))
+        .containsExactlyInAnyOrder(Task.run("kd[arm=teacher-32,temperature=2]", 1), Task.run("kd[arm=teacher-32,temperature=4]", 1));
+  }
+
+  @Test
+  void aSweptArmsRunFolderWritesItsBracketsAsAnAt() {
+    RunPaths paths = new RunPaths(Path.of("runs", "e"));
+
+    assertThat(paths.run("kd[temperature=4,alpha=0.9]", 3).getFileName()).hasToString("kd@temperature=4,alpha=0.9-s3");
+    assertThat(paths.run("kd-t4", 3).getFileName()).hasToString("kd-t4-s3");
   }
 }

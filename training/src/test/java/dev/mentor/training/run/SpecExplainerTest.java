@@ -73,6 +73,16 @@ class SpecExplainerTest {
   }
 
   @Test
+  void anArmOfASweepSaysWhichPointOfWhichSweepItIs() {
+    String text = explain("- {name: teach, task: target}\n- {name: \"kd-t{temperature}\", task: target, model: {type: mlp, widths: [8]},"
+        + " distill: {teacher: {arm: teach}, alpha: 0.75}, sweep: {distill.temperature: [2, 4.5], method: {a: {epochs: 1}}}}");
+
+    assertThat(text).contains("### kd-t4.5 (task target, student)\n\nSweep: one arm of arms[2] kd-t{temperature}, at distill.temperature = 4.5,"
+        + " method = a.")
+        .contains("with T = 4.5 and α = 0.75");
+  }
+
+  @Test
   void noAdaptationAndEarlyStoppingAreSaid() {
     String text = explain("- {name: zero, task: source, strategy: none, init: {from: pre, keepHead: true}}\n"
         + "- {name: stop, task: source, earlyStopping: {patience: 3}, overfitting: {stop: true}}\n"
