@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mentor.actors.kafka.EmbeddedKafka;
+import dev.mentor.actors.kafka.JobIntake;
 import dev.mentor.messages.record.EpochMetrics;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.SpecReader;
@@ -24,6 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -184,6 +187,51 @@ class PostgresHistoryTest {
     try (HistoryStore store = HistoryStore.open(history)) {
       assertThat(rows(store, "SELECT experiment_id, COUNT(*) FROM epochs WHERE experiment_id LIKE 'node-%' GROUP BY experiment_id ORDER BY experiment_id"))
           .containsExactly(List.of("node-a", (long) rows), List.of("node-b", (long) rows));
+    }
+  }
+
+  @Test
+  void twoServiceNodesSharingTheJobs_writeOneHistory_andLoseNoRow(@TempDir Path dir) throws Exception {
+    HistoryLocation history = postgres.database("twonodes");
+    ServiceSettings settings = ServiceSettings.defaults().withCpuSlots(1).withHistory(history);
+    int jobs = 8;
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("broker"))) {
+      Map<String, Object> client = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+      KafkaTestClient test = new KafkaTestClient(kafka.bootstrapServers());
+      try (MentorNode first = MentorNode.start(client, dir.resolve("node-1"), null, dir.resolve("runs"), (short) 1, settings);
+          MentorNode second = MentorNode.start(client, dir.resolve("node-2"), null, dir.resolve("runs"), (short) 1, settings)) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while ((first.jobPartitions().isEmpty() || second.jobPartitions().isEmpty()) && System.nanoTime() < deadline) {
+          Thread.sleep(100);
+        }
+        // As SharedJobsTest: these 8 ids land on partitions that both members own some of, so both nodes write.
+        for (int i = 0; i < jobs; i++) {
+          test.submit("shared-" + i, """
+              name: shared-%d
+              seeds: [1, 2]
+              data: {source: synthetic, syntheticClasses: 2, syntheticPerClass: 10}
+              tasks: {t: {classes: [0, 1]}}
+              arms:
+                - {name: a, task: t, model: {type: logistic}, epochs: 3}
+              """.formatted(i));
+        }
+        for (int i = 0; i < jobs; i++) {
+          test.follow(Topics.STATUS, "shared-" + i, List.of("finished"), null);
+        }
+        int onFirst = 0;
+        for (int i = 0; i < jobs; i++) {
+          onFirst += Files.exists(JobIntake.jobFile(dir.resolve("node-1"), "shared-" + i)) ? 1 : 0;
+        }
+        assertThat(onFirst).as("jobs run by node 1 (of %d)", jobs).isBetween(1, jobs - 1);
+      }
+    }
+    // Both nodes closed, their writers flushed: every experiment, run and epoch of both is there once.
+    try (HistoryStore store = HistoryStore.openForReading(history)) {
+      assertThat(count(store, "SELECT COUNT(*) FROM experiments WHERE state = 'finished'")).isEqualTo(jobs);
+      assertThat(count(store, "SELECT COUNT(*) FROM runs WHERE state = 'finished'")).isEqualTo(2L * jobs);
+      assertThat(count(store, "SELECT COUNT(*) FROM epochs")).isEqualTo(3L * 2 * jobs);
+      assertThat(rows(store, "SELECT e.name, COUNT(*) FROM epochs p JOIN experiments e ON e.id = p.experiment_id GROUP BY e.name ORDER BY e.name"))
+          .hasSize(jobs).allSatisfy(row -> assertThat(row.get(1)).isEqualTo(6L));
     }
   }
 
