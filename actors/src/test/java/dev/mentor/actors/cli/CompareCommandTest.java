@@ -2,14 +2,9 @@ package dev.mentor.actors.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.mentor.training.engine.EngineKernels;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,22 +27,8 @@ class CompareCommandTest {
 
   @TempDir Path dir;
 
-  record Result(int exitCode, String out, String err) {}
-
-  private Result mentor(String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true", "-Xmx512m", MentorMain.class.getName()));
-    command.addAll(List.of(args));
-    Process process = EngineKernels.applyTo(new ProcessBuilder(command)).directory(dir.toFile())
-        .redirectOutput(dir.resolve("stdout.txt").toFile())
-        .redirectError(dir.resolve("stderr.txt").toFile())
-        .start();
-    if (!process.waitFor(120, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-      throw new AssertionError("mentor " + String.join(" ", args) + " did not finish in 120 s");
-    }
-    return new Result(process.exitValue(), Files.readString(dir.resolve("stdout.txt"), StandardCharsets.UTF_8),
-        Files.readString(dir.resolve("stderr.txt"), StandardCharsets.UTF_8));
+  private ChildMentor.Result mentor(String... args) throws Exception {
+    return ChildMentor.run(dir, args);
   }
 
   @Test
@@ -55,11 +36,11 @@ class CompareCommandTest {
     Files.writeString(dir.resolve("short.yaml"), SPEC.formatted("short", 1));
     Files.writeString(dir.resolve("long.yaml"), SPEC.formatted("long", 3));
     for (String spec : List.of("short.yaml", "long.yaml")) {
-      Result run = mentor("run", spec, "--in-process", "--output", "runs");
+      ChildMentor.Result run = mentor("run", spec, "--in-process", "--output", "runs");
       assertThat(run.exitCode()).as(run.err()).isZero();
     }
 
-    Result compare = mentor("compare", "short:mlp", "long", "long:logreg", "--output", "runs", "--chart", "curves.png");
+    ChildMentor.Result compare = mentor("compare", "short:mlp", "long", "long:logreg", "--output", "runs", "--chart", "curves.png");
     assertThat(compare.exitCode()).as(compare.err()).isZero();
     assertThat(compare.out()).containsPattern("\\| metric \\| `short:mlp` \\| `long:(mlp|logreg)` \\| `long:logreg` \\|")
         .contains("| arm chosen | named | best on validation | named |")
@@ -68,7 +49,7 @@ class CompareCommandTest {
         .contains("| verdict | baseline |");
     assertThat(ImageIO.read(dir.resolve("curves.png").toFile()).getHeight()).isEqualTo(500);
 
-    Result unknown = mentor("compare", "short", "nothing", "--output", "runs", "--chart", "none");
+    ChildMentor.Result unknown = mentor("compare", "short", "nothing", "--output", "runs", "--chart", "none");
     assertThat(unknown.exitCode()).isEqualTo(2);
     assertThat(unknown.err()).contains("no experiment 'nothing'");
   }

@@ -72,11 +72,11 @@ public final class HistoryCompare {
     if (experiment.isBlank() || (arm != null && arm.isBlank())) {
       throw new UnknownSelection("'" + asked + "': write EXPERIMENT or EXPERIMENT:ARM");
     }
-    String[] found = experiment(db, experiment);
+    Found found = experiment(db, experiment);
     if (found == null) {
       throw new UnknownSelection("no experiment '" + experiment + "' in the history (by id or name); `mentor history` lists them");
     }
-    String id = found[0];
+    String id = found.id();
     boolean best = arm == null;
     if (best) {
       arm = bestArm(db, id);
@@ -90,16 +90,19 @@ public final class HistoryCompare {
       throw new UnknownSelection("experiment '" + experiment + "' has no finished run of arm '" + arm + "'; its arms: "
           + String.join(", ", arms(db, id)));
     }
-    return new Selection(asked, id, found[1], arm, best, runs, curve(db, id, arm));
+    return new Selection(asked, id, found.name(), arm, best, runs, curve(db, id, arm));
   }
 
-  /** {id, name} of the experiment with this id, else of the latest experiment of this name; null when none. */
-  private static String[] experiment(Connection db, String idOrName) throws SQLException {
+  /** An experiment found in the history. */
+  private record Found(String id, String name) {}
+
+  /** The experiment with this id, else the latest experiment of this name; null when none. */
+  private static Found experiment(Connection db, String idOrName) throws SQLException {
     try (PreparedStatement byId = db.prepareStatement("SELECT id, name FROM experiments WHERE id = ?")) {
       byId.setString(1, idOrName);
       try (ResultSet rs = byId.executeQuery()) {
         if (rs.next()) {
-          return new String[] {rs.getString(1), rs.getString(2)};
+          return new Found(rs.getString(1), rs.getString(2));
         }
       }
     }
@@ -108,7 +111,7 @@ public final class HistoryCompare {
       byName.setString(1, idOrName);
       byName.setMaxRows(1);
       try (ResultSet rs = byName.executeQuery()) {
-        return rs.next() ? new String[] {rs.getString(1), rs.getString(2)} : null;
+        return rs.next() ? new Found(rs.getString(1), rs.getString(2)) : null;
       }
     }
   }
