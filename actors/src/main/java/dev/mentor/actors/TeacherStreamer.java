@@ -125,7 +125,7 @@ final class TeacherStreamer {
       TeacherStreams.Request run = new TeacherStreams.Request(request.experimentId(), request.studentArm(), request.seed(),
           request.epochsDone(), 0, 0);
       var teacher = spec.arm(request.studentArm()).distill().teacher();
-      String producer = teacher.arm() != null ? teacher.arm() : "checkpoint";
+      String producer = teacher.checkpoint() == null ? String.join("+", teacher.armNames()) : "checkpoint";
       if (request.memberStreams() == 0) {
         publish(executor, run, -1, producer, slot);
         return;

@@ -584,7 +584,7 @@ public final class TrainingBenchmark implements Callable<Integer> {
             new ParameterStore(manager, false), "benchmark");
         List<FeatureTermSpec> features = mode.contains("attention") ? List.of(new FeatureTermSpec(FeatureTermSpec.Method.ATTENTION,
             List.of(new StagePair("stage1", "stage1"), new StagePair("stage2", "stage2")), 2.0, null, null, null)) : List.of();
-        DistillSpec spec = new DistillSpec(new TeacherSpec("teacher", null, null, null), null, 4.0, 0.9, null, null, null, features);
+        DistillSpec spec = new DistillSpec(TeacherSpec.ofArm("teacher"), null, 4.0, 0.9, null, null, null, features);
         DistillationObjective.Builder builder = DistillationObjective.builder().setSpec(spec).setTeacher(teacher)
             .setStore(new ParameterStore(manager, false));
         if (mode.contains("cached")) {

@@ -52,7 +52,7 @@ class TensorStreamTest {
   private static final Shape INPUT = new Shape(1, 8, 8);
   private static final ModelSpec TEACHER = new ModelSpec(ModelSpec.Type.CNN, null, List.of(4, 8), 16, null, null);
   private static final ModelSpec STUDENT = new ModelSpec(ModelSpec.Type.MLP, List.of(8), null, null, null, null);
-  private static final DistillSpec KD = new DistillSpec(new TeacherSpec("teacher", null, null, null), DistillSpec.LogitMode.SOFT_TARGETS, 4.0, 0.9, null, null, null, null);
+  private static final DistillSpec KD = new DistillSpec(TeacherSpec.ofArm("teacher"), DistillSpec.LogitMode.SOFT_TARGETS, 4.0, 0.9, null, null, null, null);
   private static final long SEED = 11;
   private static final int EPOCHS = 3;
   private static final int MAX_LEAD = 2;

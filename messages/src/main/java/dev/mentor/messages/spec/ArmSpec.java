@@ -30,6 +30,11 @@ import java.util.List;
  * {@code ensemble} it trains several members from their own seeds and is evaluated as their
  * ensemble (see {@link EnsembleSpec}).
  *
+ * <p>With {@code psKd} the arm distils from its own predictions of the previous epoch (see
+ * {@link PsKdSpec}). An arm written with {@code bornAgain} is expanded into its generations when
+ * the spec is read (see {@link BornAgainSpec}); each generated arm carries its
+ * {@code generation} (see {@link GenerationPoint}).
+ *
  * <p>An arm expanded from a {@code sweep} carries its {@code sweepPoint}: the arm as written and
  * its values of the sweep's axes (see {@link SweepPoint}); a hand-written arm has none, and its
  * resolved JSON has no such key.
@@ -54,7 +59,12 @@ public record ArmSpec(
     LpFtSpec lpFt,
     DistillSpec distill,
     EnsembleSpec ensemble,
+    @JsonInclude(JsonInclude.Include.NON_NULL) PsKdSpec psKd,
+    @JsonInclude(JsonInclude.Include.NON_NULL) GenerationPoint generation,
     @JsonInclude(JsonInclude.Include.NON_NULL) SweepPoint sweepPoint) {
+
+  /** The epochs of an arm that does not say. */
+  public static final int DEFAULT_EPOCHS = 10;
 
   /** How an arm's weights start and which of them it trains (see the class comment). */
   public enum Strategy implements SpecName {
@@ -95,7 +105,7 @@ public record ArmSpec(
     batchNorm = batchNorm == null ? BatchNormMode.FOLLOW_STAGE : batchNorm;
     optimizer = optimizer == null ? new OptimizerSpec(null, null, null, null, null) : optimizer;
     schedule = schedule == null ? ScheduleSpec.constant() : schedule;
-    epochs = Check.positive("epochs", epochs == null ? 10 : epochs, SpecLimits.MAX_EPOCHS);
+    epochs = Check.positive("epochs", epochs == null ? DEFAULT_EPOCHS : epochs, SpecLimits.MAX_EPOCHS);
     batchSize = Check.positive("batchSize", batchSize == null ? 64 : batchSize, SpecLimits.MAX_SIZE);
     augmentation = augmentation == null ? AugmentationSpec.none() : augmentation;
     overfitting = overfitting == null ? OverfittingSpec.defaults() : overfitting;
@@ -150,6 +160,18 @@ public record ArmSpec(
     }
     if (ensemble != null && distill != null) {
       throw new SpecException("ensemble", "an ensemble arm cannot also be a distillation student; distil the ensemble into a separate arm");
+    }
+    if (psKd != null) {
+      if (distill != null) {
+        throw new SpecException("psKd", "PS-KD makes the arm its own teacher, and this arm also has distill; an arm learns from one"
+            + " teacher: remove psKd or distill");
+      }
+      if (ensemble != null) {
+        throw new SpecException("psKd", "applies to an arm that trains one model; for an ensemble, give each member its own arm");
+      }
+      if (strategy.keepsWeights()) {
+        throw new SpecException("psKd", "strategy '" + strategy + "' trains nothing, so it has no past predictions to learn from");
+      }
     }
     if (ensemble != null && Boolean.TRUE.equals(ensemble.stacked())) {
       String obstacle = stackingObstacle(model, batchNorm, earlyStopping, pruning, overfitting);

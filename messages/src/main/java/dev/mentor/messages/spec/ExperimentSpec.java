@@ -191,28 +191,39 @@ public record ExperimentSpec(
     ArmSpec arm = arms.get(index);
     DistillSpec distill = arm.distill();
     String at = "arms[" + index + "].distill";
-    ModelSpec teacherModel;
-    if (distill.teacher().arm() != null) {
-      String name = distill.teacher().arm();
+    ModelSpec teacherModel = distill.teacher().model();
+    List<String> names = distill.teacher().armNames();
+    String field = at + (distill.teacher().arm() != null ? ".teacher.arm" : ".teacher.arms");
+    for (int n = 0; n < names.size(); n++) {
+      String name = names.get(n);
+      String nameField = field + (distill.teacher().arm() != null ? "" : "[" + n + "]");
       Integer source = seen.get(name);
       if (source == null || source == index) {
-        throw new SpecException(at + ".teacher.arm", "names no earlier arm: " + Check.quote(name) + "; arms listed before this one: "
+        throw new SpecException(nameField, "names no earlier arm: " + Check.quote(name) + "; arms listed before this one: "
             + earlierArms(seen, arm));
       }
       ArmSpec teacher = arms.get(source);
       List<Integer> teacherClasses = tasks.containsKey(teacher.task()) ? tasks.get(teacher.task()).classes() : null;
       List<Integer> studentClasses = tasks.get(arm.task()).classes();
       if (teacherClasses != null && !teacherClasses.equals(studentClasses)) {
-        throw new SpecException(at + ".teacher.arm", "arm '" + name + "' predicts classes " + teacherClasses + " but this student's task has "
+        throw new SpecException(nameField, "arm '" + name + "' predicts classes " + teacherClasses + " but this student's task has "
             + studentClasses + ": soft targets would not line up with the labels; give both tasks the same classes in the same order");
       }
       if (teacher.ensemble() != null && !distill.features().isEmpty()) {
         throw new SpecException(at + ".features", "feature terms match one teacher's stages, and arm '" + name + "' is an ensemble of "
             + teacher.ensemble().members() + "; distil its averaged predictions (logits) or use one member's checkpoint");
       }
+      if (names.size() > 1 && !distill.features().isEmpty()) {
+        throw new SpecException(at + ".features", "feature terms match one teacher's stages, and the teacher is an ensemble of "
+            + names.size() + " arms; distil their averaged predictions (logits) only");
+      }
       teacherModel = teacher.model();
-    } else {
-      teacherModel = distill.teacher().model();
+    }
+    GenerationPoint generation = arm.generation();
+    if (generation != null && generation.number() == 1 && generation.from() != null && !generation.architectureChange()
+        && !sameBackbone(teacherModel, arm.model())) {
+      throw new SpecException("arms[" + index + "].bornAgain.from", "arm '" + generation.from() + "' is a " + teacherModel + " and the generations"
+          + " are " + arm.model() + ": born-again generations share one architecture; set architectureChange: true if another one is meant");
     }
     if (distill.teacherInput() == DistillSpec.TeacherInput.CLEAN && tasks.get(arm.task()).shift() == null) {
       throw new SpecException(at + ".teacherInput", "'clean' shows the teacher the student's samples without its task's shift, but task '"

@@ -22,6 +22,8 @@ public final class SpecLimits {
    * and its arms' names would not fit. The arms a sweep makes count against {@link #MAX_RUNS}.
    */
   public static final int MAX_SWEEP_AXES = 16;
+  /** Most generations of a born-again arm. */
+  public static final int MAX_GENERATIONS = 100;
   /** Most tasks per experiment; each is split from the data when the experiment is validated. */
   public static final int MAX_TASKS = 1_000;
   /** Deepest nesting of mappings and lists; a spec needs about 8. */

@@ -168,6 +168,16 @@ public final class SpecReader {
   private static ExperimentSpec bind(ObjectNode root) {
     checkDefaults(root);
     ObjectNode tree = mergeDefaults(root);
+    Generations.Expansion generations = Generations.expand(tree, node -> Generations.read(node, JSON, SpecReader::translate));
+    try {
+      return bindMerged(tree);
+    } catch (SpecException e) {
+      throw generations.locate(e);
+    }
+  }
+
+  /** {@link #bind} once defaults are merged and born-again arms expanded. */
+  private static ExperimentSpec bindMerged(ObjectNode tree) {
     SpecException form = SpecShape.check(tree, ExperimentSpec.class);
     if (form != null) {
       // The parts without an error of form are read too, so that their values' errors come in the same report.

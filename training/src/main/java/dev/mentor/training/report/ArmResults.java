@@ -56,10 +56,13 @@ record ArmResults(ArmSpec spec, List<RunRecord> runs) {
 
   /**
    * Whether this arm is what {@code student} would be without its teacher: the same model trained
-   * from scratch, alone and without distillation (callers pass arms of one task).
+   * from scratch, alone and without distillation, its own predictions (PS-KD) included, and not a
+   * born-again sequence's baseline with the budget of all its generations (callers pass arms of one
+   * task).
    */
   boolean isScratchBaselineOf(ArmResults student) {
-    return strategy() == Strategy.SCRATCH && !isStudent() && !isEnsemble() && spec.model().equals(student.spec.model());
+    return strategy() == Strategy.SCRATCH && !isStudent() && !isEnsemble() && spec.psKd() == null
+        && (spec.generation() == null || !spec.generation().isBaseline()) && spec.model().equals(student.spec.model());
   }
 
   /** The model as its first run describes it, e.g. {@code mlp [16]}; the model type when not recorded. */

@@ -28,8 +28,8 @@ final class CompressionSection {
   private final Map<String, ArmResults> byName;
 
   private CompressionSection(ExperimentSpec spec, List<ArmResults> allArms) {
-    this.teachers = spec.arms().stream().filter(a -> a.distill() != null && a.distill().teacher().arm() != null)
-        .map(a -> a.distill().teacher().arm()).collect(Collectors.toSet());
+    this.teachers = spec.arms().stream().filter(a -> a.distill() != null)
+        .flatMap(a -> a.distill().teacher().armNames().stream()).collect(Collectors.toSet());
     List<ArmSpec> order = spec.arms();
     this.arms = allArms.stream().filter(a -> !roles(a).isEmpty()).sorted(Comparator.comparingInt(a -> order.indexOf(a.spec()))).toList();
     this.byName = allArms.stream().collect(Collectors.toMap(ArmResults::name, Function.identity(), (a, b) -> a));

@@ -144,7 +144,9 @@ final class DistillationSection {
   private static String teacher(ArmResults student) {
     DistillSpec distill = student.spec().distill();
     TeacherSpec teacher = distill.teacher();
-    String source = teacher.arm() != null ? "arm " + Cells.quote(teacher.arm()) : "checkpoint " + Cells.quote(teacher.checkpoint());
+    String source = teacher.arm() != null ? "arm " + Cells.quote(teacher.arm())
+        : teacher.arms() != null ? "ensemble of arms " + teacher.arms().stream().map(Cells::quote).collect(Collectors.joining(", "))
+        : "checkpoint " + Cells.quote(teacher.checkpoint());
     List<DistillationInfo> infos = student.runs().stream().map(RunRecord::distillation).filter(Objects::nonNull).toList();
     String model = infos.stream().map(DistillationInfo::teacherModel).filter(m -> m != null && !m.isBlank()).distinct()
         .collect(Collectors.joining(" / "));

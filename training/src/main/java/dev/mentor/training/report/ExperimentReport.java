@@ -43,7 +43,8 @@ public final class ExperimentReport {
     Map<String, List<LearningCurveCharts.Link>> charts = new LinkedHashMap<>();
     tasks.forEach((task, arms) -> charts.put(task, LearningCurveCharts.write(experimentDir, task, arms)));
     Map<String, String> sweeps = new LinkedHashMap<>();
-    tasks.forEach((task, arms) -> sweeps.put(task, SweepSection.render(experimentDir, task, arms)));
+    tasks.forEach((task, arms) -> sweeps.put(task, SweepSection.render(experimentDir, task, arms)
+        + SelfDistillationSection.render(experimentDir, task, arms)));
     String markdown = new ReportMarkdown(spec, machine, tasks, charts, sweeps).render(leftOut(spec, records));
     Path report = experimentDir.resolve("report.md");
     AtomicFiles.write(report, out -> out.write(markdown.getBytes(StandardCharsets.UTF_8)));

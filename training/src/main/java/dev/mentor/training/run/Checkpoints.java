@@ -31,12 +31,26 @@ final class Checkpoints {
   private final Path dir;
   private final StagedModel model;
   private final Map<String, Parameter> extra;
+  private final State state;
+
+  /** Tensors of a run's state outside any parameter (PS-KD's past predictions), saved in each checkpoint and restored from it. */
+  interface State {
+    Map<String, Tensor> save();
+
+    void restore(Map<String, Tensor> saved);
+  }
 
   /** {@code extra}: named parameters outside the model that train with it (FitNets regressors), saved beside it. */
   Checkpoints(Path runDir, StagedModel model, Map<String, Parameter> extra) {
+    this(runDir, model, extra, null);
+  }
+
+  /** As {@link #Checkpoints(Path, StagedModel, Map)}, with {@code state} (null for none) saved in {@code state.params}. */
+  Checkpoints(Path runDir, StagedModel model, Map<String, Parameter> extra, State state) {
     this.dir = runDir.resolve("checkpoint");
     this.model = model;
     this.extra = extra;
+    this.state = state;
   }
 
   private Map<String, Parameter> allParameters() {
@@ -65,6 +79,9 @@ final class Checkpoints {
         ParameterFile.write(staging.resolve("extra.params"), tensors);
       }
       ParameterFile.write(staging.resolve("optimizer.params"), optimizerState(optimizer));
+      if (this.state != null) {
+        ParameterFile.write(staging.resolve("state.params"), this.state.save());
+      }
       AtomicFiles.writeString(staging.resolve("state.json"), SpecReader.toJson(state));
     });
   }
@@ -123,6 +140,14 @@ final class Checkpoints {
         }
         e.getValue().getArray().set(t.values());
       }
+    }
+    if (state != null) {
+      Path saved = dir.resolve("state.params");
+      if (!Files.exists(saved)) {
+        throw new IOException(dir + ": the checkpoint has no state.params, which this run keeps (was it written by another arm?);"
+            + " delete " + dir.getParent() + " to run this arm again from the start");
+      }
+      state.restore(ParameterFile.read(saved));
     }
     return JSON.readValue(dir.resolve("state.json").toFile(), CheckpointState.class);
   }

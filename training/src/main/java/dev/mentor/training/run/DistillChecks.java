@@ -38,7 +38,7 @@ final class DistillChecks {
   record Inputs(ModelSpec student, ModelSpec teacher, TeacherSpec source, List<Integer> classes, List<FeatureTermSpec> features) {
     static Inputs of(ExperimentSpec spec, ArmSpec arm, TeacherLoader teachers) {
       DistillSpec distill = arm.distill();
-      TeacherSpec source = distill.teacher().arm() != null ? null : distill.teacher();
+      TeacherSpec source = distill.teacher().checkpoint() == null ? null : distill.teacher();
       return new Inputs(arm.model(), teachers.model(distill.teacher()), source, spec.tasks().get(arm.task()).classes(), distill.features());
     }
   }

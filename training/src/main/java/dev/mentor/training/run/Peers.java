@@ -67,7 +67,7 @@ final class Peers {
         models.add(ModelZoo.create(arm.model(), data.numClasses(), new Shape(train.channels(), train.height(), train.width()), manager, 0));
       }
     }
-    distill = new DistillSpec(new TeacherSpec("peers", null, null, null), LogitMode.SOFT_TARGETS, spec.temperature(),
+    distill = new DistillSpec(TeacherSpec.ofArm("peers"), LogitMode.SOFT_TARGETS, spec.temperature(),
         spec.weight(), null, null, null, null);
   }
 

@@ -162,9 +162,12 @@ public final class RunPlan {
     if (from != null) {
       deps.add(Task.run(from, task.seed()));
     }
-    String teacher = arm.distill() == null ? null : arm.distill().teacher().arm();
-    if (teacher != null && !teacher.equals(from)) {
-      deps.add(Task.run(teacher, task.seed()));
+    if (arm.distill() != null) {
+      for (String teacher : arm.distill().teacher().armNames()) {
+        if (!teacher.equals(from)) {
+          deps.add(Task.run(teacher, task.seed()));
+        }
+      }
     }
     return List.copyOf(deps);
   }
@@ -181,8 +184,8 @@ public final class RunPlan {
   private static Set<String> sources(ExperimentSpec spec) {
     Set<String> sources = new HashSet<>();
     for (ArmSpec arm : spec.arms()) {
-      if (arm.distill() != null && arm.distill().teacher().arm() != null) {
-        sources.add(arm.distill().teacher().arm());
+      if (arm.distill() != null) {
+        sources.addAll(arm.distill().teacher().armNames());
       }
       if (arm.init() != null && arm.init().from() != null) {
         sources.add(arm.init().from());

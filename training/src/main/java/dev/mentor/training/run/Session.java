@@ -18,7 +18,9 @@ import dev.mentor.messages.spec.SpecReader;
 import dev.mentor.training.data.ImageSet;
 import dev.mentor.training.data.Normalization;
 import dev.mentor.training.data.TaskData;
+import dev.mentor.training.distill.ProgressiveSelfDistillation;
 import dev.mentor.training.distill.TeacherCache;
+import dev.mentor.training.engine.ParameterFile;
 import dev.mentor.training.eval.Metrics;
 import dev.mentor.training.eval.Predictions;
 import dev.mentor.training.files.AtomicFiles;
@@ -85,6 +87,8 @@ final class Session {
   private Predictions currentValidation;
   /** This member's co-distillation peers (null unless the arm co-distils its ensemble's members). */
   private Peers peers;
+  /** The arm's own past predictions as its teacher (null unless the arm has psKd). */
+  private ProgressiveSelfDistillation psKd;
 
   /**
    * {@code seed} draws the model and its training; {@code runSeed} is the run's (equal but for
@@ -115,7 +119,22 @@ final class Session {
       teacher = new TeacherSetup(ctx, arm, seed, runSeed, data, model, manager, normalization);
       extra = teacher.checkpointedParameters();
     }
-    checkpoints = new Checkpoints(dir, model, extra);
+    Checkpoints.State state = null;
+    if (arm.psKd() != null) {
+      psKd = new ProgressiveSelfDistillation(arm.psKd(), RunExecutor.plannedEpochs(arm), train, data.numClasses());
+      state = new Checkpoints.State() {
+        @Override
+        public Map<String, ParameterFile.Tensor> save() {
+          return psKd.state();
+        }
+
+        @Override
+        public void restore(Map<String, ParameterFile.Tensor> saved) {
+          psKd.restore(saved);
+        }
+      };
+    }
+    checkpoints = new Checkpoints(dir, model, extra, state);
     overfitting = new OverfittingDetector(arm.overfitting().epochs());
     if (arm.ensemble() != null && arm.ensemble().codistill() != null) {
       peers = new Peers(ctx.paths(), arm, member, runSeed, dir, model, data, manager);
@@ -123,6 +142,9 @@ final class Session {
   }
 
   private Objective objectiveFor(Phase phase) {
+    if (psKd != null) {
+      return psKd;
+    }
     return teacher == null ? Objective.of(new CrossEntropy()) : teacher.objective(phase, cacheCounter);
   }
 

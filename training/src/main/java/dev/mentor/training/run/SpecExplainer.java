@@ -207,8 +207,8 @@ final class SpecExplainer {
     }
     DistillSpec d = arm.distill();
     int members = 1;
-    if (d.teacher().arm() != null && spec.arm(d.teacher().arm()).ensemble() != null) {
-      members = spec.arm(d.teacher().arm()).ensemble().members();
+    if (!d.teacher().armNames().isEmpty()) {
+      members = d.teacher().armNames().stream().mapToInt(name -> spec.arm(name).memberCount()).sum();
     }
     String formula = DistillationObjective.describeLoss(d, members).replace("; inference at T = 1", "");
     LogitMethod method = DistillationMethods.logits(d);
@@ -219,6 +219,10 @@ final class SpecExplainer {
     TeacherSpec t = arm.distill().teacher();
     List<Integer> classes = spec.tasks().get(arm.task()).classes();
     String input = arm.distill().teacherInput() == TeacherInput.CLEAN ? "the student's samples without the task's shift" : "the student's own inputs";
+    if (t.arms() != null) {
+      return "the ensemble of arms " + String.join(", ", t.arms()) + " trained with the same seed (their probabilities averaged), in inference"
+          + " mode, predicting this task's classes " + classes + "; it sees " + input;
+    }
     if (t.arm() != null) {
       ArmSpec teacher = spec.arm(t.arm());
       return "arm " + t.arm() + " (" + RunExecutor.describe(teacher.model()) + ", task " + teacher.task() + ") trained with the same seed, in"

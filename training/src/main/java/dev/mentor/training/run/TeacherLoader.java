@@ -39,25 +39,36 @@ final class TeacherLoader {
     this.paths = paths;
   }
 
-  /** The teacher's model spec. */
+  /** The teacher's model spec (its first arm's, for an ensemble of arms). */
   ModelSpec model(TeacherSpec teacher) {
-    return teacher.arm() != null ? spec.arm(teacher.arm()).model() : teacher.model();
+    return teacher.checkpoint() == null ? spec.arm(teacher.armNames().get(0)).model() : teacher.model();
+  }
+
+  /** One model of the teacher: its weight file and the model it was trained as. */
+  record Member(Path file, ModelSpec model) {}
+
+  /** The teacher's models at {@code seed}: one per member of each of its arms, or its checkpoint. */
+  List<Member> members(TeacherSpec teacher, long seed) {
+    if (teacher.checkpoint() != null) {
+      return List.of(new Member(checkpointFile(teacher.checkpoint()), teacher.model()));
+    }
+    List<Member> members = new ArrayList<>();
+    for (String name : teacher.armNames()) {
+      ArmSpec arm = spec.arm(name);
+      if (arm.ensemble() == null) {
+        members.add(new Member(paths.finalWeights(arm.name(), seed), arm.model()));
+      } else {
+        for (int m = 0; m < arm.ensemble().members(); m++) {
+          members.add(new Member(paths.memberWeights(arm.name(), seed, m), arm.model()));
+        }
+      }
+    }
+    return members;
   }
 
   /** Weight files of the teacher at {@code seed}, one per member. */
   List<Path> files(TeacherSpec teacher, long seed) {
-    if (teacher.checkpoint() != null) {
-      return List.of(checkpointFile(teacher.checkpoint()));
-    }
-    ArmSpec arm = spec.arm(teacher.arm());
-    if (arm.ensemble() == null) {
-      return List.of(paths.finalWeights(arm.name(), seed));
-    }
-    List<Path> files = new ArrayList<>();
-    for (int m = 0; m < arm.ensemble().members(); m++) {
-      files.add(paths.memberWeights(arm.name(), seed, m));
-    }
-    return files;
+    return members(teacher, seed).stream().map(Member::file).toList();
   }
 
   Path checkpointFile(String checkpoint) {
@@ -69,6 +80,9 @@ final class TeacherLoader {
   String describe(TeacherSpec teacher, long seed) {
     if (teacher.checkpoint() != null) {
       return "checkpoint " + teacher.checkpoint();
+    }
+    if (teacher.arms() != null) {
+      return "ensemble of arms " + String.join(", ", teacher.arms()) + " seed " + seed;
     }
     ArmSpec arm = spec.arm(teacher.arm());
     return (arm.ensemble() == null ? "arm " : "ensemble arm ") + arm.name() + " seed " + seed
@@ -112,16 +126,18 @@ final class TeacherLoader {
   Teacher load(TeacherSpec teacher, long seed, int classes, Shape inputShape, NDManager manager, Normalization inputs) throws IOException {
     List<StagedModel> members = new ArrayList<>();
     List<Normalization> trainedOn = new ArrayList<>();
-    for (Path file : files(teacher, seed)) {
+    for (Member member : members(teacher, seed)) {
+      Path file = member.file();
       if (!Files.isRegularFile(file)) {
-        throw new IOException("the teacher's weights " + file + " do not exist; " + (teacher.arm() != null
-            ? "arm '" + teacher.arm() + "' must finish at seed " + seed + " first" : "check distill.teacher.checkpoint"));
+        throw new IOException("the teacher's weights " + file + " do not exist; " + (teacher.checkpoint() == null
+            ? "arm" + (teacher.arms() == null ? " '" + teacher.arm() + "'" : "s " + teacher.arms()) + " must finish at seed " + seed + " first"
+            : "check distill.teacher.checkpoint"));
       }
-      StagedModel model = ModelZoo.create(model(teacher), classes, inputShape, manager, 0);
+      StagedModel model = ModelZoo.create(member.model(), classes, inputShape, manager, 0);
       try {
         ModelWeights.loadBackbone(model, file, true);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(file.getFileName() + " does not fit the teacher's model " + model(teacher) + ": " + e.getMessage(), e);
+        throw new IllegalArgumentException(file.getFileName() + " does not fit the teacher's model " + member.model() + ": " + e.getMessage(), e);
       }
       members.add(model);
       trainedOn.add(ModelWeights.normalization(file).orElse(null));

@@ -46,7 +46,7 @@ class DistillationObjectiveTest {
   private static final Shape INPUT = new Shape(1, 8, 8);
   private static final ModelSpec TEACHER = new ModelSpec(ModelSpec.Type.CNN, null, List.of(4, 8), 16, null, null);
   private static final ModelSpec STUDENT = new ModelSpec(ModelSpec.Type.CNN, null, List.of(2, 4), 8, null, null);
-  private static final TeacherSpec FROM_ARM = new TeacherSpec("teacher", null, null, null);
+  private static final TeacherSpec FROM_ARM = TeacherSpec.ofArm("teacher");
 
   private static DistillSpec softTargets() {
     return new DistillSpec(FROM_ARM, LogitMode.SOFT_TARGETS, 4.0, 0.9, null, null, null, null);

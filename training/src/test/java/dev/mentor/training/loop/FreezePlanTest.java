@@ -44,7 +44,7 @@ class FreezePlanTest {
     boolean keepHead = strategy.equals("bn-adapt") || strategy.equals("none");
     InitSpec init = strategy.equals("scratch") ? null : new InitSpec("source", null, keepHead, null);
     return new ArmSpec("arm", "task", model, SpecName.parse(Strategy.class, strategy), init, lastStages, trainStages, null,
-        null, null, null, null, null, null, null, null, null, null, null, null);
+        null, null, null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   /** The stages each strategy trains on the cnn [stage1, stage2, stage3, head], and the expected no-grad prefix. */

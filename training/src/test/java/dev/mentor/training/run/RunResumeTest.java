@@ -35,10 +35,12 @@ class RunResumeTest {
   @TempDir Path uninterrupted;
 
   /**
-   * The arms under test: one phase with dropout, augmentation, warmup and cosine decay; LP-FT (interrupted in
+   * The arms under test: PS-KD (its past predictions restored from the checkpoint); one phase with dropout, augmentation, warmup and cosine decay; LP-FT (interrupted in
    * either phase and at the phase boundary); early stopping with best weights kept; magnitude pruning.
    */
   private static final Map<String, String> ARMS = Map.of(
+      "pskd", "{name: a, task: t, epochs: 4, model: {type: cnn, channels: [4, 8], hidden: 16}, optimizer: {lr: 0.01},"
+          + " augmentation: {flip: true}, psKd: {alpha: 0.8}}",
       "fitnets", "{name: a, task: t, epochs: 3, model: {type: cnn, channels: [4, 8], hidden: 16}, optimizer: {lr: 0.01},"
           + " distill: {teacher: {arm: pre}, temperature: 2, features: [{method: fitnets, pairs: [{student: stage1, teacher: stage1}],"
           + " hintEpochs: 1}, {method: fitnets, pairs: [{student: stage2, teacher: stage2}]}, {method: attention,"
@@ -113,7 +115,7 @@ class RunResumeTest {
   }
 
   @ParameterizedTest(name = "{0}, interrupted at epoch {1}")
-  @CsvSource({"scratch, 3", "lpft, 3", "lpft, 4", "early, 3", "pruned, 2", "fitnets, 2", "fitnets, 3", "kdcached, 3"})
+  @CsvSource({"pskd, 2", "pskd, 4", "scratch, 3", "lpft, 3", "lpft, 4", "early, 3", "pruned, 2", "fitnets, 2", "fitnets, 3", "kdcached, 3"})
   void interruptedRunResumesAndEndsLikeAnUninterruptedRun(String arm, int failAt) throws IOException {
     ExperimentSpec spec = spec(arm);
     int planned = arm.equals("lpft") ? 5 : 4;
