@@ -51,6 +51,7 @@ final class ValidateCommand implements Callable<Integer> {
     System.out.println(file + ": valid; " + spec.arms().size() + " arms" + (sweeps.isEmpty() ? "" : " (" + swept + " of them from "
         + sweeps.size() + (sweeps.size() == 1 ? " sweep" : " sweeps") + ")") + " x " + spec.seeds().size() + " seeds = " + runs + " runs");
     sweeps.forEach(sweep -> System.out.println("  sweep " + sweep));
+    spec.generations().forEach(line -> System.out.println("  born again " + line));
     return 0;
   }
 }

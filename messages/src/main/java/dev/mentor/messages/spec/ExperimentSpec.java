@@ -302,6 +302,32 @@ public record ExperimentSpec(
     return lines;
   }
 
+  /**
+   * The born-again arms this experiment was expanded from, one line each in file order, e.g.
+   * {@code ban: 3 generations (ban-g1, ban-g2, ban-g3; each taught by the previous one) and
+   * ban-scratch (12 epochs)}; empty when there is none.
+   */
+  public List<String> generations() {
+    Map<String, List<ArmSpec>> byArm = new LinkedHashMap<>();
+    for (ArmSpec arm : arms) {
+      if (arm.generation() != null) {
+        byArm.computeIfAbsent(arm.generation().arm(), a -> new ArrayList<>()).add(arm);
+      }
+    }
+    List<String> lines = new ArrayList<>();
+    byArm.forEach((name, generated) -> {
+      List<ArmSpec> generations = generated.stream().filter(a -> !a.generation().isBaseline()).toList();
+      List<ArmSpec> baseline = generated.stream().filter(a -> a.generation().isBaseline()).toList();
+      GenerationPoint first = generated.get(0).generation();
+      lines.add(name + ": " + first.of() + (first.of() == 1 ? " generation (" : " generations (")
+          + generations.stream().map(ArmSpec::name).collect(Collectors.joining(", ")) + "; "
+          + (first.from() == null ? "the first from the labels, " : "the first taught by " + first.from() + ", ")
+          + (first.teachers() == BornAgainSpec.Teachers.ALL ? "each later one by the ensemble of all before it)" : "each later one by the previous one)")
+          + baseline.stream().map(b -> " and " + b.name() + " (" + b.epochs() + " epochs from the labels)").collect(Collectors.joining()));
+    });
+    return lines;
+  }
+
   /** The arm of that name, found in constant time (plans look one up per run). */
   public ArmSpec arm(String armName) {
     ArmSpec arm = ((ArmIndex) arms).byName(armName);

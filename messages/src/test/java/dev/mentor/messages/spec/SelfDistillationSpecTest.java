@@ -55,6 +55,8 @@ class SelfDistillationSpecTest {
     assertThat(point.of()).isEqualTo(3);
     assertThat(point.teachers()).isEqualTo(BornAgainSpec.Teachers.PREVIOUS);
     assertThat(spec.arm("ban-scratch").generation().isBaseline()).isTrue();
+    assertThat(spec.generations()).containsExactly("ban: 3 generations (ban-g1, ban-g2, ban-g3; the first from the labels, each later one"
+        + " by the previous one) and ban-scratch (9 epochs from the labels)");
     // The resolved spec holds the generations and reads back as the same experiment.
     assertThat(SpecReader.parseResolved(SpecReader.toJson(spec))).isEqualTo(spec);
   }

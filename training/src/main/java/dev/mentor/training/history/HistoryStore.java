@@ -85,7 +85,9 @@ public final class HistoryStore implements AutoCloseable {
       connect(false).close();
     }
     FlywayException last = null;
-    for (int attempt = 0; attempt < 3; attempt++) {
+    // A second process writing the same SQLite file can make a validation's commit fail as busy
+    // (a snapshot that went stale), which no busy wait fixes; trying again a little later does.
+    for (int attempt = 0; attempt < 8; attempt++) {
       try {
         Flyway.configure(HistoryStore.class.getClassLoader())
             .dataSource(jdbcUrl(false), location.user(), location.password())
@@ -96,7 +98,7 @@ public final class HistoryStore implements AutoCloseable {
       } catch (FlywayException e) {
         last = e;
         try {
-          Thread.sleep(200L * (attempt + 1));
+          Thread.sleep(100L * (attempt + 1) + java.util.concurrent.ThreadLocalRandom.current().nextLong(100));
         } catch (InterruptedException interrupted) {
           Thread.currentThread().interrupt();
           break;

@@ -201,6 +201,11 @@ final class SpecExplainer {
   }
 
   private String loss(ArmSpec arm) {
+    if (arm.psKd() != null) {
+      return "PS-KD: cross-entropy against (1 − α_t)·y + α_t·p_{t−1}, the label mixed with the model's own softmax for the sample in its"
+          + " previous epoch's training pass (the label before the first), α_t = " + number(arm.psKd().alpha()) + "·t/"
+          + RunExecutor.plannedEpochs(arm) + " at epoch t, averaged over the batch";
+    }
     if (arm.distill() == null) {
       return arm.strategy().keepsWeights() ? "none (nothing is trained)"
           : "cross-entropy with the labels, averaged over the batch";
