@@ -60,25 +60,10 @@ final class DarkKnowledgeSection {
       out.append("- ").append(view.flooredProbabilities()).append(" probabilities were 0 in single precision; their logs were floored at the"
           + " smallest float's, an upper bound on their weight at high T.\n\n");
     }
-    MarkdownTable entropy = new MarkdownTable(List.of("T", "Mean entropy (nats)", "Fraction of ln C", "Mass on the true class"));
-    for (DarkKnowledge.Level level : view.levels()) {
-      entropy.add(List.of(DarkKnowledge.plain(level.temperature()), String.format(Locale.ROOT, "%.3f", level.meanEntropy()),
-          String.format(Locale.ROOT, "%.3f", level.entropyFraction()), String.format(Locale.ROOT, "%.3f", level.diagonalMass())));
-    }
-    out.append(entropy.render()).append('\n');
-    List<String> header = new ArrayList<>(List.of("Rank", "Pair"));
-    view.temperatureList().forEach(t -> header.add("T = " + DarkKnowledge.plain(t) + (t == rankAt ? " (ranked)" : "")));
-    MarkdownTable pairs = new MarkdownTable(header);
-    List<DarkKnowledge.Pair> top = view.topPairs(rankAt, PAIRS);
-    for (int r = 0; r < top.size(); r++) {
-      DarkKnowledge.Pair pair = top.get(r);
-      List<String> row = new ArrayList<>(List.of(String.valueOf(r + 1), pair.names()));
-      view.temperatureList().forEach(t -> row.add(String.format(Locale.ROOT, "%.4f", view.pairMass(t, pair.first(), pair.second()))));
-      pairs.add(row);
-    }
+    out.append(DarkKnowledgeTables.entropy(view)).append('\n');
     out.append("Most confused class pairs, ranked at T = ").append(DarkKnowledge.plain(rankAt))
         .append(" (the students' temperature): the mass each class's soft target puts on the other, (M[i][j] + M[j][i]) / 2.\n\n")
-        .append(pairs.render()).append('\n');
+        .append(DarkKnowledgeTables.pairs(view, rankAt, PAIRS)).append('\n');
     String prefix = LearningCurveCharts.FOLDER + "/" + (task + "-teacher-" + teacher).replaceAll("[^A-Za-z0-9._-]", "_");
     for (double t : view.temperatureList()) {
       String file = prefix + "-T" + DarkKnowledgeCharts.fileName(t) + ".png";
