@@ -1,5 +1,6 @@
 package dev.mentor.training.report;
 
+import dev.mentor.training.distill.DarkKnowledge;
 import dev.mentor.training.files.AtomicFiles;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.ArmSpec;
@@ -22,7 +23,7 @@ import java.util.Map;
  * from those numbers (fine-tuning against the linear probe with the same init, transfer against
  * scratch, students against their scratch baseline, the best arm, the logistic-regression
  * baseline), notable run events, the task's distillation students (loss convention, teacher,
- * gain over scratch paired by seed, loss terms) and ensembles (metrics by size against the average
+ * gain over scratch paired by seed, loss terms, and the dark knowledge of the teachers they learn from) and ensembles (metrics by size against the average
  * member, uncertainty and AUROC per shift), what teachers, students and ensembles cost to deploy,
  * and a table of all runs; and learning-curve PNGs under {@code charts/}. Arms are grouped by the
  * task their records name, tasks and arms in spec order; every file is replaced atomically, so a
@@ -38,6 +39,15 @@ public final class ExperimentReport {
    * @throws UncheckedIOException if a file cannot be written
    */
   public static Path write(Path experimentDir, ExperimentSpec spec, List<RunRecord> records, String machine) {
+    return write(experimentDir, spec, records, machine, Map.of());
+  }
+
+  /**
+   * Writes the report with, next to each task's students, the dark-knowledge view of every teacher
+   * arm they learn from ({@code teacherViews}: per teacher arm, the views its runs wrote, one per seed).
+   */
+  public static Path write(Path experimentDir, ExperimentSpec spec, List<RunRecord> records, String machine,
+      Map<String, List<DarkKnowledge>> teacherViews) {
     createDirectories(experimentDir.resolve(LearningCurveCharts.FOLDER));
     Map<String, List<ArmResults>> tasks = byTask(spec, records);
     Map<String, List<LearningCurveCharts.Link>> charts = new LinkedHashMap<>();
@@ -45,7 +55,9 @@ public final class ExperimentReport {
     Map<String, String> sweeps = new LinkedHashMap<>();
     tasks.forEach((task, arms) -> sweeps.put(task, SweepSection.render(experimentDir, task, arms)
         + SelfDistillationSection.render(experimentDir, task, arms)));
-    String markdown = new ReportMarkdown(spec, machine, tasks, charts, sweeps).render(leftOut(spec, records));
+    Map<String, String> teachers = new LinkedHashMap<>();
+    tasks.forEach((task, arms) -> teachers.put(task, DarkKnowledgeSection.render(experimentDir, task, arms, teacherViews)));
+    String markdown = new ReportMarkdown(spec, machine, tasks, charts, sweeps, teachers).render(leftOut(spec, records));
     Path report = experimentDir.resolve("report.md");
     AtomicFiles.write(report, out -> out.write(markdown.getBytes(StandardCharsets.UTF_8)));
     return report;

@@ -35,15 +35,21 @@ final class ReportMarkdown {
   private final Map<String, List<ArmResults>> tasks;
   private final Map<String, List<LearningCurveCharts.Link>> charts;
   private final Map<String, String> sweeps;
+  private final Map<String, String> teachers;
 
-  /** {@code sweeps}: each task's sweep section ({@link SweepSection}), empty where the task has no sweep. */
+  /**
+   * {@code sweeps}: each task's sweep section ({@link SweepSection}), empty where the task has no
+   * sweep; {@code teachers}: each task's dark-knowledge views of its students' teachers
+   * ({@link DarkKnowledgeSection}), empty where it has none.
+   */
   ReportMarkdown(ExperimentSpec spec, String machine, Map<String, List<ArmResults>> tasks,
-      Map<String, List<LearningCurveCharts.Link>> charts, Map<String, String> sweeps) {
+      Map<String, List<LearningCurveCharts.Link>> charts, Map<String, String> sweeps, Map<String, String> teachers) {
     this.spec = spec;
     this.machine = machine;
     this.tasks = tasks;
     this.charts = charts;
     this.sweeps = sweeps;
+    this.teachers = teachers;
   }
 
   /** The report; {@code leftOut} lists records that match no arm and task of the spec. */
@@ -120,6 +126,7 @@ final class ReportMarkdown {
     links.forEach(link -> out.append("![").append(link.title()).append("](").append(link.path()).append(")\n\n"));
     out.append(sweeps.getOrDefault(task, ""));
     out.append(DistillationSection.render(arms));
+    out.append(teachers.getOrDefault(task, ""));
     out.append(EnsembleSection.render(spec.tasks().get(task), arms));
     return out.toString();
   }

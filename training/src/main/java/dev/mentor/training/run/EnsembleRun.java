@@ -106,6 +106,7 @@ final class EnsembleRun {
       Batches testBatches = evaluationBatches(data.test(), inputs);
       List<Predictions> test = predictAll(models, testBatches, manager);
       double testSeconds = (System.nanoTime() - start) / 1e9;
+      DarkKnowledgeFiles.writeIfTeacher(ctx, arm, seed, data, test, dir);
       Map<String, List<Predictions>> shiftedMembers = new LinkedHashMap<>();
       Map<String, EvalMetrics> shifted = new LinkedHashMap<>();
       for (Map.Entry<String, ImageSet> ood : TaskSplitter.oodSets(data, ctx.spec().tasks().get(arm.task()), seed).entrySet()) {

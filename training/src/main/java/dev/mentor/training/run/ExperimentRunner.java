@@ -24,6 +24,7 @@ import dev.mentor.training.model.StagedModel;
 import dev.mentor.training.report.ExperimentReport;
 import dev.mentor.training.timing.Timeline;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -324,7 +325,9 @@ public final class ExperimentRunner {
 
   public void writeReport(List<RunRecord> records) {
     try (Timeline.Span span = Timeline.process().start("report")) {
-      ExperimentReport.write(paths.experimentDir(), spec, records, Environment.summary());
+      ExperimentReport.write(paths.experimentDir(), spec, records, Environment.summary(), DarkKnowledgeFiles.readAll(spec, paths));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the teachers' views under " + paths.experimentDir(), e);
     }
   }
 }

@@ -31,7 +31,8 @@ import java.util.Map;
  * What every trained model of a run ends with, whether it trained alone ({@link Session}) or
  * stacked with its ensemble ({@link StackedEnsembleRun}): its weights evaluated on validation,
  * test and shifted test data, saved to {@code model.params}, its inference cost measured, and a
- * record started with all of it; the caller adds the epochs, learning curve and whatever its run
+ * record started with all of it (a teacher arm's run also writes the dark-knowledge view of its
+ * test predictions, {@link DarkKnowledgeFiles}); the caller adds the epochs, learning curve and whatever its run
  * has of its own (distillation, sparsity).
  */
 final class FinalEvaluation {
@@ -53,9 +54,14 @@ final class FinalEvaluation {
       validationMetrics = Metrics.of(validated != null ? validated : trainer.predict(validation));
     }
     long start = System.nanoTime();
-    EvalMetrics test = Metrics.of(trainer.predict(evaluationBatches(data.test(), normalization)));
+    Predictions testPredictions = trainer.predict(evaluationBatches(data.test(), normalization));
+    EvalMetrics test = Metrics.of(testPredictions);
     long testNanos = System.nanoTime() - start;
     TIMELINE.record("evaluate: test", testNanos);
+    if (arm.ensemble() == null) {
+      // An ensemble's members are evaluated here one by one; its view is of the ensemble (EnsembleRun).
+      DarkKnowledgeFiles.writeIfTeacher(ctx, arm, runSeed, data, List.of(testPredictions), dir);
+    }
     Map<String, EvalMetrics> shifted = new LinkedHashMap<>();
     try (Timeline.Span span = TIMELINE.start("evaluate: shifted test sets")) {
       for (Map.Entry<String, ImageSet> ood : TaskSplitter.oodSets(data, ctx.spec().tasks().get(arm.task()), runSeed).entrySet()) {

@@ -8,8 +8,11 @@ import dev.mentor.messages.record.EpochMetrics;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.training.distill.DarkKnowledge;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -157,6 +160,30 @@ class DistillationRunTest {
     assertThat(fromEnsemble.teacherMembers()).isEqualTo(3);
     assertThat(fromEnsemble.teacher()).isEqualTo("ensemble arm ensemble seed 5 (3 members)");
     assertThat(fromEnsemble.teacherTestAccuracy()).isEqualTo(ensemble.test().accuracy());
+  }
+
+  @Test
+  void teacherRunsWriteTheirDarkKnowledgeView_ofTheTestSet_andTheReportShowsIt() throws IOException {
+    DarkKnowledge teacher = SpecReader.json().readValue(paths.run("teacher", 5).resolve(DarkKnowledge.FILE).toFile(), DarkKnowledge.class);
+    assertThat(teacher.teacher()).isEqualTo("arm teacher seed 5");
+    assertThat(teacher.split()).isEqualTo("test");
+    assertThat(teacher.samples()).isEqualTo(records.get("teacher").test().samples());
+    assertThat(teacher.classes()).containsExactly("class-0", "class-1", "class-2");
+    assertThat(teacher.temperatureList()).as("the defaults; the students' 4 and 2 among them").containsExactly(1.0, 2.0, 4.0, 8.0, 20.0);
+    for (DarkKnowledge.Level level : teacher.levels()) {
+      for (double[] row : level.meanSoftTargets()) {
+        assertThat(Arrays.stream(row).sum()).isCloseTo(1.0, within(1e-9));
+      }
+    }
+    assertThat(teacher.level(1.0).meanEntropy()).isLessThan(teacher.level(20.0).meanEntropy());
+
+    DarkKnowledge ensemble = SpecReader.json().readValue(paths.run("ensemble", 5).resolve(DarkKnowledge.FILE).toFile(), DarkKnowledge.class);
+    assertThat(ensemble.teacher()).isEqualTo("ensemble arm ensemble seed 5 (3 members)");
+    assertThat(ensemble.average()).isEqualTo("probabilities");
+    assertThat(paths.member("ensemble", 5, 0).resolve(DarkKnowledge.FILE)).as("members are not teachers").doesNotExist();
+    assertThat(paths.run("scratch", 5).resolve(DarkKnowledge.FILE)).as("no student learns from it").doesNotExist();
+    assertThat(Files.readString(paths.experimentDir().resolve("report.md")))
+        .contains("#### Dark knowledge of teacher `teacher`", "#### Dark knowledge of teacher `ensemble`");
   }
 
   @Test
