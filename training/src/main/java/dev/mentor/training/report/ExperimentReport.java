@@ -24,6 +24,7 @@ import java.util.Map;
  * baseline), notable run events, the task's distillation students (loss convention, teacher,
  * gain over scratch paired by seed, loss terms) and ensembles (metrics by size against the average
  * member, uncertainty and AUROC per shift), what teachers, students and ensembles cost to deploy,
+ * what fine-tuned variants cost on disk as deltas to their base where measured ({@link DeltaMeasurement}),
  * and a table of all runs; and learning-curve PNGs under {@code charts/}. Arms are grouped by the
  * task their records name, tasks and arms in spec order; every file is replaced atomically, so a
  * reader never sees a half-written report.
@@ -44,7 +45,8 @@ public final class ExperimentReport {
     tasks.forEach((task, arms) -> charts.put(task, LearningCurveCharts.write(experimentDir, task, arms)));
     Map<String, String> sweeps = new LinkedHashMap<>();
     tasks.forEach((task, arms) -> sweeps.put(task, SweepSection.render(experimentDir, task, arms)));
-    String markdown = new ReportMarkdown(spec, machine, tasks, charts, sweeps).render(leftOut(spec, records));
+    String markdown = new ReportMarkdown(spec, machine, tasks, charts, sweeps,
+        DeltaSection.render(spec, DeltaSection.read(experimentDir))).render(leftOut(spec, records));
     Path report = experimentDir.resolve("report.md");
     AtomicFiles.write(report, out -> out.write(markdown.getBytes(StandardCharsets.UTF_8)));
     return report;

@@ -24,7 +24,8 @@ import java.util.stream.Stream;
 /**
  * Renders report.md: the experiment's header and conventions, one section per task (table,
  * findings, events, charts, and its distillation students and ensembles where it has them), the
- * deployment cost of teachers, students and ensembles, and a table of every run. Everything
+ * deployment cost of teachers, students and ensembles, the fine-tuned variants' storage as deltas,
+ * and a table of every run. Everything
  * printed is computed from the spec and the run records handed in.
  */
 final class ReportMarkdown {
@@ -35,15 +36,20 @@ final class ReportMarkdown {
   private final Map<String, List<ArmResults>> tasks;
   private final Map<String, List<LearningCurveCharts.Link>> charts;
   private final Map<String, String> sweeps;
+  private final String deltas;
 
-  /** {@code sweeps}: each task's sweep section ({@link SweepSection}), empty where the task has no sweep. */
+  /**
+   * {@code sweeps}: each task's sweep section ({@link SweepSection}), empty where the task has no
+   * sweep; {@code deltas}: the fine-tuned variants' storage as deltas ({@link DeltaSection}), empty without measurements.
+   */
   ReportMarkdown(ExperimentSpec spec, String machine, Map<String, List<ArmResults>> tasks,
-      Map<String, List<LearningCurveCharts.Link>> charts, Map<String, String> sweeps) {
+      Map<String, List<LearningCurveCharts.Link>> charts, Map<String, String> sweeps, String deltas) {
     this.spec = spec;
     this.machine = machine;
     this.tasks = tasks;
     this.charts = charts;
     this.sweeps = sweeps;
+    this.deltas = deltas;
   }
 
   /** The report; {@code leftOut} lists records that match no arm and task of the spec. */
@@ -52,6 +58,7 @@ final class ReportMarkdown {
     out.append(header(leftOut)).append(conventions());
     tasks.forEach((task, arms) -> out.append(taskSection(task, arms)));
     out.append(CompressionSection.render(spec, allArms().toList()));
+    out.append(deltas);
     out.append(runs());
     return out.toString();
   }
