@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
 import java.util.zip.Deflater;
 import java.util.zip.DeflaterOutputStream;
 import java.util.zip.InflaterInputStream;
@@ -138,9 +139,19 @@ public final class WeightDelta {
    * delta file will find at {@code baseReference} (relative to its own folder).
    */
   public static Encoded encode(Map<String, Tensor> base, String baseDigest, String baseReference, Map<String, Tensor> target, Mode mode) {
+    return encode(base, baseDigest, baseReference, target, mode, name -> false);
+  }
+
+  /**
+   * As above, with the tensors {@code fresh} picks stored whole (as new): those that did not start
+   * from the base's, such as a head initialised afresh for the task ({@code keepHead: false}),
+   * whose "change" from the base's head is all of it and would lose everything to sparsification.
+   */
+  public static Encoded encode(Map<String, Tensor> base, String baseDigest, String baseReference, Map<String, Tensor> target, Mode mode,
+      Predicate<String> fresh) {
     List<Entry> entries = new ArrayList<>();
     for (Map.Entry<String, Tensor> t : target.entrySet()) {
-      Tensor from = base.get(t.getKey());
+      Tensor from = fresh.test(t.getKey()) ? null : base.get(t.getKey());
       Entry raw = entry(t.getKey(), from, t.getValue(), t.getKey().startsWith(OWN_TENSORS) ? Mode.LOSSLESS : mode);
       entries.add(raw.kind() == Kind.UNCHANGED ? raw : new Entry(raw.name(), raw.kind(), raw.shape(), deflate(raw.payload())));
     }

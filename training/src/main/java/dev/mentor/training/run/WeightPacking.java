@@ -34,6 +34,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -140,7 +141,8 @@ public final class WeightPacking {
       Base base = storeBase(variant);
       Path baseFile = basesDir().resolve(base.digest() + ".params");
       String reference = delta.getParent().relativize(baseFile).toString().replace('\\', '/');
-      WeightDelta.Encoded encoded = WeightDelta.encode(base.tensors(), base.digest(), reference, ParameterFile.read(variant.weights()), mode);
+      WeightDelta.Encoded encoded = WeightDelta.encode(base.tensors(), base.digest(), reference, ParameterFile.read(variant.weights()), mode,
+          fresh(variant));
       AtomicFiles.write(delta, out -> out.write(encoded.bytes()));
       // Read back from disk, base and all, before the full file goes.
       String decoded = ParameterFile.sha256(ParameterFile.toBytes(WeightDelta.decode(delta)));
@@ -262,7 +264,7 @@ public final class WeightPacking {
       double fullAccuracy = Metrics.of(trainer.predict(batches)).accuracy();
       List<DeltaMeasurement.Mode> results = new ArrayList<>();
       for (Mode mode : modes) {
-        WeightDelta.Encoded encoded = WeightDelta.encode(base.tensors(), base.digest(), reference, target, mode);
+        WeightDelta.Encoded encoded = WeightDelta.encode(base.tensors(), base.digest(), reference, target, mode, fresh(variant));
         Map<String, WeightDelta.Kind> kinds = WeightDelta.contents(encoded.bytes()).tensors();
         int unchanged = (int) kinds.values().stream().filter(k -> k == WeightDelta.Kind.UNCHANGED).count();
         Double accuracy = null;
@@ -276,6 +278,11 @@ public final class WeightPacking {
       return new DeltaMeasurement(variant.arm().name(), variant.seed(), variant.startsFrom(), base.digest(), base.bytes(),
           ParameterFile.toBytes(target).length, fullAccuracy, results);
     }
+  }
+
+  /** The tensors of a variant that did not start from its base: the head, unless the arm kept it ({@link ModelWeights#loadBackbone}). */
+  private static Predicate<String> fresh(Variant variant) {
+    return variant.arm().init().keepHead() ? name -> false : name -> name.startsWith("head/");
   }
 
   private static double maxAbsError(Map<String, Tensor> target, Map<String, Tensor> decoded) {

@@ -166,6 +166,21 @@ class WeightDeltaTest {
   }
 
   @Test
+  void aFreshHead_isStoredWholeAndExact_evenInASparseMode() throws IOException {
+    // keepHead: false: the head started from a fresh initialisation of the same shape, not from the base's head.
+    Map<String, Tensor> tuned = changed(base, name -> true, CHANGE, 13);
+    weights(3, 77).forEach((name, t) -> {
+      if (name.startsWith("head/")) {
+        tuned.put(name, t);
+      }
+    });
+    byte[] bytes = WeightDelta.encode(base, baseDigest, "../bases/base.params", tuned, new Mode("sparse", 1), name -> name.startsWith("head/")).bytes();
+    Map<String, Tensor> read = WeightDelta.decode(bytes, base);
+    WeightDelta.contents(bytes).tensors().forEach((name, kind) -> assertThat(kind).as(name).isEqualTo(name.startsWith("head/") ? Kind.NEW : Kind.SPARSE));
+    tuned.keySet().stream().filter(n -> n.startsWith("head/")).forEach(n -> assertThat(read.get(n).values()).as(n).containsExactly(tuned.get(n).values()));
+  }
+
+  @Test
   void ownTensors_areStoredExactlyEvenInALossyMode() throws IOException {
     Map<String, Tensor> tuned = changed(base, name -> true, CHANGE, 7);
     tuned.put(ModelWeights.NORMALIZATION, new Tensor(new float[] {0.28604066f, 0.35302424f}, new long[] {2}));

@@ -96,7 +96,12 @@ class WeightPackingTest {
       assertThat(lossless.testAccuracy()).isNull();
       for (DeltaMeasurement.Mode lossy : m.modes().subList(1, 3)) {
         assertThat(lossy.testAccuracy()).as("%s %s", m.arm(), lossy.mode()).isNotNull().isBetween(0.0, 1.0);
-        assertThat(lossy.bytes()).isLessThan(lossless.bytes());
+        if (m.arm().equals("probe")) {
+          // Only its fresh head changed, stored whole in every mode: the same bytes but the mode's name.
+          assertThat(lossy.bytes()).isLessThanOrEqualTo(lossless.bytes() + 8);
+        } else {
+          assertThat(lossy.bytes()).isLessThan(lossless.bytes());
+        }
       }
       assertThat(Files.readAllBytes(paths.finalWeights(m.arm(), SEED))).as("measuring changes no weights").isEqualTo(original.get(m.arm()));
       assertThat(paths.run(m.arm(), SEED).resolve(DeltaMeasurement.FILE)).isRegularFile();
