@@ -14,7 +14,8 @@ import picocli.CommandLine;
  * The {@code mentor} command line, its only root: {@code run} (through an embedded broker and the
  * actor runtime, or {@code --in-process}; see {@link RunCommand}), {@code validate},
  * {@code engine-check} and the benchmarks, {@code history} (the experiment history: list, query, rebuild), {@code compare},
- * {@code explain-teacher} (the dark knowledge a teacher passes on), and the service commands that talk to Kafka
+ * {@code explain-teacher} (the dark knowledge a teacher passes on), {@code pack}/{@code unpack} (fine-tuned runs' weights as
+ * deltas to their base), and the service commands that talk to Kafka
  * ({@code serve}, {@code submit}, {@code status}, {@code cancel}, {@code pause}, {@code resume}).
  * An invalid spec exits with code 2 and a message naming the field, before anything is written.
  */
@@ -31,6 +32,8 @@ public final class MentorMain {
     cli.addSubcommand(new HistoryCommand());
     cli.addSubcommand(new CompareCommand());
     cli.addSubcommand(new ExplainTeacherCommand());
+    cli.addSubcommand(new PackCommand());
+    cli.addSubcommand(new PackCommand.Unpack());
     cli.addSubcommand(new TrainingBenchmark());
     cli.addSubcommand(new EngineCheckCommand());
     cli.addSubcommand(new ServiceCommands.Serve());

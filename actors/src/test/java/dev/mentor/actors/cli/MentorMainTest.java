@@ -171,4 +171,38 @@ class MentorMainTest {
     assertThat(refused.err()).contains("invalid experiment: name: ");
     assertThat(Files.readString(experiment.resolve("experiment.json"))).isEqualTo(stored);
   }
+
+  @Test
+  void packMeasuresThenStoresAFineTunedRunAsADeltaAndUnpackRestoresItByteForByte() throws Exception {
+    Path spec = write("transfer.yaml", VALID.replace("seeds: [1, 2]", "seeds: [1]").replace("- {name: mlp, task: t, model: {type: mlp, widths: [8]}}",
+        "- {name: mlp, task: t, model: {type: mlp, widths: [8]}}\n  - {name: tuned, task: t, model: {type: mlp, widths: [8]}, strategy: full,"
+            + " init: {from: mlp, keepHead: true}}"));
+    assertThat(mentor("run", "--in-process", spec.toString(), "--output", output().toString()).exitCode()).isZero();
+    Path experiment = output().resolve("cli");
+    Path weights = experiment.resolve("tuned-s1").resolve("model.params");
+    byte[] full = Files.readAllBytes(weights);
+
+    Result measured = mentor("pack", experiment.toString(), "--measure", "--modes", "lossless,fp16", "--base-dir", dir.toString());
+    assertThat(measured.exitCode()).as(measured.err()).isZero();
+    assertThat(measured.out()).contains("tuned seed 1: full " + String.format(java.util.Locale.ROOT, "%,d", full.length) + " bytes")
+        .contains("1 fine-tuned runs measured");
+    assertThat(experiment.resolve("tuned-s1").resolve("delta.json")).isRegularFile();
+    assertThat(Files.readString(experiment.resolve("report.md"))).contains("## Compression: fine-tuned variants as deltas");
+    assertThat(weights).isRegularFile();
+
+    Result packed = mentor("pack", experiment.toString());
+    assertThat(packed.exitCode()).as(packed.err()).isZero();
+    assertThat(packed.out()).contains("1 fine-tuned runs packed (lossless)");
+    assertThat(weights).doesNotExist();
+    assertThat(experiment.resolve("tuned-s1").resolve("model.delta")).isRegularFile();
+
+    Result unpacked = mentor("unpack", experiment.toString());
+    assertThat(unpacked.exitCode()).as(unpacked.err()).isZero();
+    assertThat(Files.readAllBytes(weights)).isEqualTo(full);
+    assertThat(experiment.resolve("bases")).doesNotExist();
+
+    Result badMode = mentor("pack", experiment.toString(), "--mode", "zip");
+    assertThat(badMode.exitCode()).isEqualTo(1);
+    assertThat(badMode.err()).contains("mode must be one of lossless, fp16, sparse:K").contains("zip");
+  }
 }

@@ -3,6 +3,7 @@ package dev.mentor.training.engine;
 import dev.mentor.training.files.AtomicFiles;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -11,7 +12,10 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -44,6 +48,26 @@ public final class ParameterFile {
       AtomicFiles.write(file, stream -> writeTo(stream, tensors));
     } catch (UncheckedIOException e) {
       throw e.getCause();
+    }
+  }
+
+  /** The file {@link #write} makes of {@code tensors}, byte for byte (the same tensors in the same order give the same bytes). */
+  public static byte[] toBytes(Map<String, Tensor> tensors) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      writeTo(out, tensors);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  /** Hex SHA-256 of {@code bytes}: how Mentor names weights by content. */
+  public static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 

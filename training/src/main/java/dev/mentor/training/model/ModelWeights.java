@@ -6,6 +6,8 @@ import dev.mentor.training.data.Normalization;
 import dev.mentor.training.engine.ParameterFile;
 import dev.mentor.training.engine.ParameterFile.Tensor;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -69,9 +71,35 @@ public final class ModelWeights {
     ParameterFile.write(file, values);
   }
 
+  /**
+   * The tensors of a weights file, or, for a file that was packed (replaced by a {@link WeightDelta}
+   * beside it, {@code model.params} by {@code model.delta}), of its delta built on the base it names:
+   * every reader of a run's final weights goes through here, so a packed run reads as before.
+   */
+  public static Map<String, Tensor> read(Path file) throws IOException {
+    if (Files.isRegularFile(file)) {
+      return ParameterFile.read(file);
+    }
+    Path delta = WeightDelta.deltaOf(file);
+    if (Files.isRegularFile(delta)) {
+      return WeightDelta.decode(delta);
+    }
+    throw new NoSuchFileException(file.toString(), null, "no weights there, nor a delta of them (" + delta.getFileName() + ")");
+  }
+
+  /** Whether {@link #read} finds weights for {@code file}: the file itself or its delta. */
+  public static boolean exists(Path file) {
+    return Files.isRegularFile(file) || Files.isRegularFile(WeightDelta.deltaOf(file));
+  }
+
+  /** The file on disk that holds {@code file}'s weights: the file itself, or its delta when it was packed. */
+  public static Path stored(Path file) {
+    return Files.isRegularFile(file) || !Files.isRegularFile(WeightDelta.deltaOf(file)) ? file : WeightDelta.deltaOf(file);
+  }
+
   /** The standardisation recorded by {@link #save(StagedModel, Path, List, Normalization)}; empty for a file without one. */
   public static Optional<Normalization> normalization(Path file) throws IOException {
-    Tensor values = ParameterFile.read(file).get(NORMALIZATION);
+    Tensor values = read(file).get(NORMALIZATION);
     if (values == null || values.values().length != 2) {
       return Optional.empty();
     }
@@ -80,7 +108,7 @@ public final class ModelWeights {
 
   /** The source classes recorded in a weights file by {@link #save(StagedModel, Path, List)}; empty for a file without them. */
   public static Optional<List<Integer>> classes(Path file) throws IOException {
-    Tensor ids = ParameterFile.read(file).get(CLASSES);
+    Tensor ids = read(file).get(CLASSES);
     if (ids == null) {
       return Optional.empty();
     }
@@ -118,12 +146,12 @@ public final class ModelWeights {
     }
   }
 
-  /** Loads every stage but the head ({@code keepHead} loads the head too) from a parameter file. */
+  /** Loads every stage but the head ({@code keepHead} loads the head too) from a parameter file (or its delta, see {@link #read}). */
   public static void loadBackbone(StagedModel model, Path file, boolean keepHead) throws IOException {
     List<String> stages = new ArrayList<>(model.stageNames());
     if (!keepHead) {
       stages.remove("head");
     }
-    load(model, ParameterFile.read(file), stages);
+    load(model, read(file), stages);
   }
 }

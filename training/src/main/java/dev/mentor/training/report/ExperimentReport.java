@@ -25,6 +25,7 @@ import java.util.Map;
  * baseline), notable run events, the task's distillation students (loss convention, teacher,
  * gain over scratch paired by seed, loss terms, and the dark knowledge of the teachers they learn from) and ensembles (metrics by size against the average
  * member, uncertainty and AUROC per shift), what teachers, students and ensembles cost to deploy,
+ * what fine-tuned variants cost on disk as deltas to their base where measured ({@link DeltaMeasurement}),
  * and a table of all runs; and learning-curve PNGs under {@code charts/}. Arms are grouped by the
  * task their records name, tasks and arms in spec order; every file is replaced atomically, so a
  * reader never sees a half-written report.
@@ -57,7 +58,8 @@ public final class ExperimentReport {
         + SelfDistillationSection.render(experimentDir, task, arms)));
     Map<String, String> teachers = new LinkedHashMap<>();
     tasks.forEach((task, arms) -> teachers.put(task, DarkKnowledgeSection.render(experimentDir, task, arms, teacherViews)));
-    String markdown = new ReportMarkdown(spec, machine, tasks, charts, sweeps, teachers).render(leftOut(spec, records));
+    String markdown = new ReportMarkdown(spec, machine, tasks, charts, sweeps, teachers,
+        DeltaSection.render(spec, DeltaSection.read(experimentDir))).render(leftOut(spec, records));
     Path report = experimentDir.resolve("report.md");
     AtomicFiles.write(report, out -> out.write(markdown.getBytes(StandardCharsets.UTF_8)));
     return report;

@@ -24,7 +24,8 @@ import java.util.stream.Stream;
 /**
  * Renders report.md: the experiment's header and conventions, one section per task (table,
  * findings, events, charts, and its distillation students and ensembles where it has them), the
- * deployment cost of teachers, students and ensembles, and a table of every run. Everything
+ * deployment cost of teachers, students and ensembles, the fine-tuned variants' storage as deltas,
+ * and a table of every run. Everything
  * printed is computed from the spec and the run records handed in.
  */
 final class ReportMarkdown {
@@ -36,20 +37,23 @@ final class ReportMarkdown {
   private final Map<String, List<LearningCurveCharts.Link>> charts;
   private final Map<String, String> sweeps;
   private final Map<String, String> teachers;
+  private final String deltas;
 
   /**
    * {@code sweeps}: each task's sweep section ({@link SweepSection}), empty where the task has no
    * sweep; {@code teachers}: each task's dark-knowledge views of its students' teachers
-   * ({@link DarkKnowledgeSection}), empty where it has none.
+   * ({@link DarkKnowledgeSection}), empty where it has none; {@code deltas}: the fine-tuned
+   * variants' storage as deltas ({@link DeltaSection}), empty without measurements.
    */
   ReportMarkdown(ExperimentSpec spec, String machine, Map<String, List<ArmResults>> tasks,
-      Map<String, List<LearningCurveCharts.Link>> charts, Map<String, String> sweeps, Map<String, String> teachers) {
+      Map<String, List<LearningCurveCharts.Link>> charts, Map<String, String> sweeps, Map<String, String> teachers, String deltas) {
     this.spec = spec;
     this.machine = machine;
     this.tasks = tasks;
     this.charts = charts;
     this.sweeps = sweeps;
     this.teachers = teachers;
+    this.deltas = deltas;
   }
 
   /** The report; {@code leftOut} lists records that match no arm and task of the spec. */
@@ -58,6 +62,7 @@ final class ReportMarkdown {
     out.append(header(leftOut)).append(conventions());
     tasks.forEach((task, arms) -> out.append(taskSection(task, arms)));
     out.append(CompressionSection.render(spec, allArms().toList()));
+    out.append(deltas);
     out.append(runs());
     return out.toString();
   }

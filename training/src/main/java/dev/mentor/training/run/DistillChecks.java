@@ -16,7 +16,6 @@ import dev.mentor.training.model.ModelWeights;
 import dev.mentor.training.model.ModelZoo;
 import dev.mentor.training.model.StagedModel;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +53,7 @@ final class DistillChecks {
       StagedModel teacher = ModelZoo.create(teacherModel, classes, input, manager, 0);
       if (distill.teacher().checkpoint() != null) {
         Path file = teachers.checkpointFile(distill.teacher().checkpoint());
-        if (!Files.isRegularFile(file)) {
+        if (!ModelWeights.exists(file)) {
           throw new SpecException(field + ".teacher.checkpoint", "file not found: " + file);
         }
         try {

@@ -14,7 +14,6 @@ import dev.mentor.training.data.TaskSplitter;
 import dev.mentor.training.loop.Batches;
 import dev.mentor.training.model.ModelWeights;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
@@ -138,12 +137,17 @@ final class ExperimentData {
       return normalization(seed);
     }
     Path file = initWeights(arm, seed);
-    Normalization recorded = Files.isRegularFile(file) ? ModelWeights.normalization(file).orElse(null) : null;
+    Normalization recorded = ModelWeights.exists(file) ? ModelWeights.normalization(file).orElse(null) : null;
     return recorded != null ? recorded : normalization(seed);
   }
 
   /** The weights file an arm with {@code init} starts from at {@code seed}. */
   Path initWeights(ArmSpec arm, long seed) {
+    return initWeights(arm, seed, paths, baseDir);
+  }
+
+  /** The weights file an arm with {@code init} starts from at {@code seed}, relative checkpoints resolved against {@code baseDir}. */
+  static Path initWeights(ArmSpec arm, long seed, RunPaths paths, Path baseDir) {
     if (arm.init().from() != null) {
       return paths.finalWeights(arm.init().from(), seed);
     }

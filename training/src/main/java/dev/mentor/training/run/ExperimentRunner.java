@@ -269,7 +269,7 @@ public final class ExperimentRunner {
   private void checkCheckpoint(ArmSpec arm, String field) {
     Path file = Path.of(arm.init().checkpoint());
     file = file.isAbsolute() ? file : baseDir.resolve(file);
-    if (!Files.isRegularFile(file)) {
+    if (!ModelWeights.exists(file)) {
       throw new SpecException(field, "file not found: " + file);
     }
     int classes = spec.tasks().get(arm.task()).classes().size();

@@ -65,6 +65,11 @@ public final class RunExecutor {
     return data.normalization(seed);
   }
 
+  /** The experiment's data as its runs see it (splits, standardisation), for measuring a finished run's weights again. */
+  ExperimentData data() {
+    return data;
+  }
+
   private RunContext context() {
     return new RunContext(spec, paths, data, listener, teachers, teacherCaches, streams, outputStore);
   }

@@ -9,6 +9,7 @@ import dev.mentor.messages.spec.ModelSpec;
 import dev.mentor.messages.spec.TeacherSpec;
 import dev.mentor.training.data.Normalization;
 import dev.mentor.training.distill.Teacher;
+import dev.mentor.training.engine.ParameterFile;
 import dev.mentor.training.model.ModelWeights;
 import dev.mentor.training.model.ModelZoo;
 import dev.mentor.training.model.StagedModel;
@@ -89,16 +90,21 @@ final class TeacherLoader {
         + (arm.ensemble() == null ? "" : " (" + arm.ensemble().members() + " members)");
   }
 
-  /** A digest of the teacher's weight files' bytes: equal for the same weights in any experiment or process. */
+  /** A digest of the teacher's weight files' bytes (a packed file's as unpacked): equal for the same weights in any experiment or process. */
   String contentDigest(TeacherSpec teacher, long seed) throws IOException {
     try {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
       for (Path file : files(teacher, seed)) {
-        try (InputStream in = Files.newInputStream(file)) {
-          byte[] buffer = new byte[1 << 16];
-          for (int n; (n = in.read(buffer)) > 0; ) {
-            digest.update(buffer, 0, n);
+        if (Files.isRegularFile(file)) {
+          try (InputStream in = Files.newInputStream(file)) {
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+              digest.update(buffer, 0, n);
+            }
           }
+        } else {
+          // Packed: the file its delta decodes to (byte-identical to the one packed, for a lossless delta).
+          digest.update(ParameterFile.toBytes(ModelWeights.read(file)));
         }
         digest.update((byte) ';');
       }
@@ -112,7 +118,7 @@ final class TeacherLoader {
   String identity(TeacherSpec teacher, long seed) throws IOException {
     StringBuilder id = new StringBuilder();
     for (Path file : files(teacher, seed)) {
-      Path real = file.toAbsolutePath().normalize();
+      Path real = ModelWeights.stored(file).toAbsolutePath().normalize();
       id.append(real).append('@').append(Files.getLastModifiedTime(real).toMillis()).append(':').append(Files.size(real)).append(';');
     }
     return id.toString();
@@ -128,7 +134,7 @@ final class TeacherLoader {
     List<Normalization> trainedOn = new ArrayList<>();
     for (Member member : members(teacher, seed)) {
       Path file = member.file();
-      if (!Files.isRegularFile(file)) {
+      if (!ModelWeights.exists(file)) {
         throw new IOException("the teacher's weights " + file + " do not exist; " + (teacher.checkpoint() == null
             ? "arm" + (teacher.arms() == null ? " '" + teacher.arm() + "'" : "s " + teacher.arms()) + " must finish at seed " + seed + " first"
             : "check distill.teacher.checkpoint"));
