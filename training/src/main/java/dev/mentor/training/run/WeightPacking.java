@@ -26,6 +26,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -334,7 +335,31 @@ public final class WeightPacking {
       byte[] bytes = ParameterFile.toBytes(base.tensors());
       AtomicFiles.write(file, out -> out.write(bytes));
     }
+    shareStorage(variant.base(), file, base.digest());
     return base;
+  }
+
+  /**
+   * Makes the pretrained arm's own weights file and the stored base one file on disk (a hard link),
+   * so that the base is stored once: when the arm's file is in this experiment and holds exactly
+   * the base's bytes. Readers see the same bytes under both names; unpacking later removes only
+   * the bases folder's name. Where the file system has no hard links, both copies stay.
+   */
+  private void shareStorage(Path original, Path stored, String digest) throws IOException {
+    Path source = original.toAbsolutePath().normalize();
+    if (!source.startsWith(paths.experimentDir().toAbsolutePath().normalize()) || !Files.isRegularFile(source)
+        || Files.isSameFile(source, stored) || !ParameterFile.sha256(Files.readAllBytes(source)).equals(digest)) {
+      return;
+    }
+    Path link = source.resolveSibling(source.getFileName() + ".link");
+    Files.deleteIfExists(link);
+    try {
+      Files.createLink(link, stored);
+    } catch (UnsupportedOperationException | IOException e) {
+      Files.deleteIfExists(link);
+      return;
+    }
+    Files.move(link, source, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   private Path basesDir() {

@@ -136,6 +136,10 @@ class WeightPackingTest {
       assertThat(ParameterFile.toBytes(ModelWeights.read(weights))).as(arm + " reads as before").isEqualTo(original.get(arm));
     }
     assertThat(copied.finalWeights("pretrain", SEED)).isRegularFile();
+    assertThat(Files.readAllBytes(copied.finalWeights("pretrain", SEED))).isEqualTo(original.get("pretrain"));
+    assertThat(Files.isSameFile(copied.finalWeights("pretrain", SEED),
+        experiment.resolve(WeightPacking.BASES).resolve(ParameterFile.sha256(original.get("pretrain")) + ".params")))
+        .as("the base is stored once: the pretrained arm's file and the stored base are one file").isTrue();
     assertThat(copied.finalWeights("scratch", SEED)).as("not fine-tuned: kept whole").isRegularFile();
     try (Stream<Path> bases = Files.list(experiment.resolve(WeightPacking.BASES))) {
       assertThat(bases.toList()).extracting(p -> p.getFileName().toString())
@@ -171,6 +175,7 @@ class WeightPackingTest {
       assertThat(WeightDelta.deltaOf(copied.finalWeights(arm, SEED))).doesNotExist();
     }
     assertThat(experiment.resolve(WeightPacking.BASES)).doesNotExist();
+    assertThat(Files.readAllBytes(copied.finalWeights("pretrain", SEED))).as("the base arm keeps its weights").isEqualTo(original.get("pretrain"));
   }
 
   private static void copy(Path from, Path to) throws IOException {
