@@ -341,4 +341,15 @@ public record DarkKnowledge(String teacher, String split, int samples, String av
     return new DarkKnowledge(first.teacher(), first.split(), samples, first.average(), first.classes(), Arrays.stream(counts).boxed().toList(),
         views.stream().mapToInt(DarkKnowledge::flooredProbabilities).sum(), levels);
   }
+
+  /**
+   * How reports name a student's teacher: the arm, for a teacher that is one arm; else the teacher
+   * without its seed ({@code checkpoint teacher.params}, {@code ensemble of arms a, b}).
+   */
+  public static String teacherKey(dev.mentor.messages.spec.TeacherSpec teacher) {
+    if (teacher.arm() != null) {
+      return teacher.arm();
+    }
+    return teacher.arms() != null ? "ensemble of arms " + String.join(", ", teacher.arms()) : "checkpoint " + teacher.checkpoint();
+  }
 }

@@ -28,8 +28,8 @@ final class DarkKnowledgeSection {
   static String render(Path experimentDir, String task, List<ArmResults> arms, Map<String, List<DarkKnowledge>> views) {
     Map<String, List<ArmResults>> studentsByTeacher = new LinkedHashMap<>();
     for (ArmResults arm : arms) {
-      if (arm.isStudent() && arm.spec().distill().teacher().arm() != null) {
-        studentsByTeacher.computeIfAbsent(arm.spec().distill().teacher().arm(), t -> new ArrayList<>()).add(arm);
+      if (arm.isStudent()) {
+        studentsByTeacher.computeIfAbsent(DarkKnowledge.teacherKey(arm.spec().distill().teacher()), t -> new ArrayList<>()).add(arm);
       }
     }
     StringBuilder out = new StringBuilder();

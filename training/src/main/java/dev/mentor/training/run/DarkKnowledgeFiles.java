@@ -26,10 +26,14 @@ import java.util.TreeSet;
  * test-set predictions (the final evaluation's, not a second pass) at the default temperatures and
  * every temperature its students distil at, averaged over an ensemble's members as its students
  * average them. Written atomically before {@code results.json}, so a finished run has it and a
- * resumed one writes it again.
+ * resumed one writes it again. A teacher without runs of its own (a checkpoint, an ensemble of
+ * several arms) gets the same view from its students' runs ({@value #STUDENT_FILE}), made from the
+ * test predictions of the teacher each student's record already needs.
  */
 final class DarkKnowledgeFiles {
   private static final ObjectMapper JSON = SpecReader.json();
+  /** A student's view of its teacher, where the teacher has no runs to write one. */
+  static final String STUDENT_FILE = "teacher-dark-knowledge.json";
 
   private DarkKnowledgeFiles() {}
 
@@ -58,6 +62,34 @@ final class DarkKnowledgeFiles {
   }
 
   /**
+   * How a report names a student's teacher: the arm, for a teacher that is one arm (whose own runs
+   * write its view); else the teacher as the student's record describes it without the seed
+   * ({@code checkpoint teacher.params}, {@code ensemble of arms a, b}), whose view its students write.
+   */
+  static String teacherKey(TeacherSpec teacher) {
+    return DarkKnowledge.teacherKey(teacher);
+  }
+
+  /**
+   * Writes, into a student's run folder ({@value #STUDENT_FILE}), the view of a teacher that has
+   * no runs of its own to write it (a checkpoint, or an ensemble of several arms), from the test
+   * predictions the student's run makes of its teacher anyway; nothing for a teacher that is one arm.
+   */
+  static void writeForStudent(ArmSpec student, TaskData data, List<Predictions> teacherTest, Path dir) {
+    DistillSpec distill = student.distill();
+    if (distill.teacher().arm() != null) {
+      return;
+    }
+    TreeSet<Double> temperatures = new TreeSet<>(DarkKnowledge.DEFAULT_TEMPERATURES);
+    if (distill.logits() == DistillSpec.LogitMode.SOFT_TARGETS) {
+      temperatures.add(distill.logitTemperature());
+    }
+    DarkKnowledge view = DarkKnowledge.ofPredictions(teacherKey(distill.teacher()), "test", teacherTest, data.classNames(),
+        List.copyOf(temperatures), distill.average());
+    AtomicFiles.writeString(dir.resolve(STUDENT_FILE), SpecReader.toJson(view));
+  }
+
+  /**
    * The views the experiment's teacher runs wrote, by teacher arm (spec order), each with its
    * seeds' views in seed order; arms with no view are left out (runs that finished before views were written).
    */
@@ -76,6 +108,22 @@ final class DarkKnowledgeFiles {
       }
       if (!seeds.isEmpty()) {
         views.put(arm.name(), seeds);
+      }
+    }
+    // Teachers without runs of their own: the first of their students (spec order) with views.
+    for (ArmSpec arm : spec.arms()) {
+      if (arm.distill() == null || arm.distill().teacher().arm() != null || views.containsKey(teacherKey(arm.distill().teacher()))) {
+        continue;
+      }
+      List<DarkKnowledge> seeds = new ArrayList<>();
+      for (long seed : spec.seeds()) {
+        Path file = paths.run(arm.name(), seed).resolve(STUDENT_FILE);
+        if (Files.isRegularFile(file)) {
+          seeds.add(JSON.readValue(file.toFile(), DarkKnowledge.class));
+        }
+      }
+      if (!seeds.isEmpty()) {
+        views.put(teacherKey(arm.distill().teacher()), seeds);
       }
     }
     return views;

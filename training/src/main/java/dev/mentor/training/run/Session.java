@@ -362,6 +362,7 @@ final class Session {
         .setCurve(history, events);
     if (teacher != null) {
       record.optDistillation(teacher.teacher().source(), distillationInfo());
+      DarkKnowledgeFiles.writeForStudent(arm, data, teacher.testPredictions(), dir);
     }
     if (pruning != null) {
       record.optSparsity(pruning.sparsity());

@@ -47,6 +47,8 @@ import static dev.mentor.training.run.ExperimentData.evaluationBatches;
  * (and kept in the shared output store), or streamed from a process running the teacher.
  */
 final class TeacherSetup {
+  /** The teacher's test predictions, once {@link #testPredictions} made them. */
+  private List<Predictions> testPredictions;
   private final RunContext ctx;
   private final ArmSpec arm;
   private final long seed;
@@ -182,13 +184,22 @@ final class TeacherSetup {
     return builder.build();
   }
 
+  /** The teacher's predictions on the test split its student sees, one per member (made once). */
+  List<Predictions> testPredictions() {
+    if (testPredictions == null) {
+      List<Predictions> predictions = new ArrayList<>();
+      for (int m = 0; m < teacher.members().size(); m++) {
+        predictions.add(new Trainer(teacher.members().get(m), manager, seed).predict(evaluationBatches(view.test(), teacher.inputsOf(m))));
+      }
+      testPredictions = List.copyOf(predictions);
+    }
+    return testPredictions;
+  }
+
   /** What the run record says of its distillation; {@code last}: the objective of the run's last phase. */
   DistillationInfo info(Objective last, TeacherCache.Counter counter) {
     DistillSpec distill = arm.distill();
-    List<Predictions> teacherPredictions = new ArrayList<>();
-    for (int m = 0; m < teacher.members().size(); m++) {
-      teacherPredictions.add(new Trainer(teacher.members().get(m), manager, seed).predict(evaluationBatches(view.test(), teacher.inputsOf(m))));
-    }
+    List<Predictions> teacherPredictions = testPredictions();
     double teacherAccuracy = Metrics.of(Ensembles.average(teacherPredictions)).accuracy();
     List<String> terms = new ArrayList<>(last instanceof DistillationObjective d
         ? d.compositeLoss().terms().stream().map(t -> t.name() + " ×" + t.weight()).toList() : List.of());

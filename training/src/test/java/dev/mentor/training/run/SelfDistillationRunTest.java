@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.mentor.messages.record.EpochMetrics;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.training.distill.DarkKnowledge;
 import dev.mentor.training.distill.ProgressiveSelfDistillation;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -94,6 +95,12 @@ class SelfDistillationRunTest {
         .contains("### Progressive self-knowledge distillation (PS-KD)")
         .contains("| `pskd` | 0.80 | 4 |");
     assertThat(paths.experimentDir().resolve("charts/all-born-again-ban-accuracy.png")).isRegularFile();
+    // The generation taught by an ensemble of arms has no teacher run to write its view: its own runs write it.
+    assertThat(paths.run("ban-g3", 5).resolve(DarkKnowledgeFiles.STUDENT_FILE)).isRegularFile();
+    assertThat(paths.run("ban-g2", 5).resolve(DarkKnowledgeFiles.STUDENT_FILE)).as("taught by one arm, which writes its view").doesNotExist();
+    assertThat(paths.run("ban-g1", 5).resolve(DarkKnowledge.FILE)).isRegularFile();
+    assertThat(report).contains("#### Dark knowledge of teacher `ban-g1`")
+        .contains("#### Dark knowledge of teacher `ensemble of arms ban-g1, ban-g2`");
     assertThat(paths.experimentDir().resolve("charts/all-born-again-ban-nll.png")).isRegularFile();
   }
 }
