@@ -1,6 +1,7 @@
 package dev.mentor.training.report;
 
 import dev.mentor.training.distill.DarkKnowledge;
+import dev.mentor.training.eval.GenerationEnsemble;
 import dev.mentor.training.files.AtomicFiles;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.ArmSpec;
@@ -49,13 +50,22 @@ public final class ExperimentReport {
    */
   public static Path write(Path experimentDir, ExperimentSpec spec, List<RunRecord> records, String machine,
       Map<String, List<DarkKnowledge>> teacherViews) {
+    return write(experimentDir, spec, records, machine, teacherViews, Map.of());
+  }
+
+  /**
+   * As {@link #write(Path, ExperimentSpec, List, String, Map)}, with the born-again
+   * network ensembles by the arm of their last generation ({@code generationEnsembles}).
+   */
+  public static Path write(Path experimentDir, ExperimentSpec spec, List<RunRecord> records, String machine,
+      Map<String, List<DarkKnowledge>> teacherViews, Map<String, List<GenerationEnsemble>> generationEnsembles) {
     createDirectories(experimentDir.resolve(LearningCurveCharts.FOLDER));
     Map<String, List<ArmResults>> tasks = byTask(spec, records);
     Map<String, List<LearningCurveCharts.Link>> charts = new LinkedHashMap<>();
     tasks.forEach((task, arms) -> charts.put(task, LearningCurveCharts.write(experimentDir, task, arms)));
     Map<String, String> sweeps = new LinkedHashMap<>();
     tasks.forEach((task, arms) -> sweeps.put(task, SweepSection.render(experimentDir, task, arms)
-        + SelfDistillationSection.render(experimentDir, task, arms)));
+        + SelfDistillationSection.render(experimentDir, task, arms, generationEnsembles)));
     Map<String, String> teachers = new LinkedHashMap<>();
     tasks.forEach((task, arms) -> teachers.put(task, DarkKnowledgeSection.render(experimentDir, task, arms, teacherViews)));
     String markdown = new ReportMarkdown(spec, machine, tasks, charts, sweeps, teachers,

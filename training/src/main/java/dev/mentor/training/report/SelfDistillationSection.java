@@ -2,7 +2,11 @@ package dev.mentor.training.report;
 
 import dev.mentor.messages.record.EvalMetrics;
 import dev.mentor.messages.spec.GenerationPoint;
+import dev.mentor.messages.record.RunRecord;
+import dev.mentor.training.eval.GenerationEnsemble;
 import dev.mentor.training.files.AtomicFiles;
+import java.util.HashMap;
+import java.util.function.ToDoubleFunction;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -31,7 +35,8 @@ final class SelfDistillationSection {
 
   private SelfDistillationSection() {}
 
-  static String render(Path experimentDir, String task, List<ArmResults> arms) {
+  /** {@code ensembles}: the born-again network ensembles by the arm of their last generation, each with its seeds'. */
+  static String render(Path experimentDir, String task, List<ArmResults> arms, Map<String, List<GenerationEnsemble>> ensembles) {
     Map<String, List<ArmResults>> sequences = new LinkedHashMap<>();
     for (ArmResults arm : arms) {
       GenerationPoint point = arm.spec().generation();
@@ -40,12 +45,13 @@ final class SelfDistillationSection {
       }
     }
     StringBuilder out = new StringBuilder();
-    sequences.forEach((name, members) -> out.append(bornAgain(experimentDir, task, name, members)));
+    sequences.forEach((name, members) -> out.append(bornAgain(experimentDir, task, name, members, ensembles)));
     out.append(psKd(arms));
     return out.toString();
   }
 
-  private static String bornAgain(Path experimentDir, String task, String name, List<ArmResults> members) {
+  private static String bornAgain(Path experimentDir, String task, String name, List<ArmResults> members,
+      Map<String, List<GenerationEnsemble>> byArm) {
     List<ArmResults> generations = members.stream().filter(a -> !a.spec().generation().isBaseline())
         .sorted(Comparator.comparingInt(a -> a.spec().generation().number())).toList();
     ArmResults baseline = members.stream().filter(a -> a.spec().generation().isBaseline()).findFirst().orElse(null);
@@ -73,6 +79,10 @@ final class SelfDistillationSection {
           g.testAccuracy().formatPercent(), g == g1 ? "—" : Cells.accuracyDifference(g, g1), g.test(EvalMetrics::nll).format(3),
           g.test(EvalMetrics::ece).format(3)));
     }
+    Map<Integer, List<GenerationEnsemble>> ensembles = ensembles(generations, byArm);
+    ensembles.forEach((number, seeds) -> table.add(List.of("ensemble of generations 1..." + number, "—", (number * each) + " in all",
+        summary(seeds, m -> m.accuracy()).formatPercent(), pairedPoints(seeds, g1), summary(seeds, EvalMetrics::nll).format(3),
+        summary(seeds, EvalMetrics::ece).format(3))));
     if (baseline != null) {
       table.add(List.of("scratch, same total budget", Cells.quote(baseline.name()), Integer.toString(baseline.spec().epochs()),
           baseline.testAccuracy().formatPercent(), Cells.accuracyDifference(baseline, g1), baseline.test(EvalMetrics::nll).format(3),
@@ -85,11 +95,41 @@ final class SelfDistillationSection {
           .append(Cells.quote(baseline.name())).append(" = ").append(Cells.accuracyDifference(last, baseline))
           .append(" points of test accuracy (paired by seed); a difference within about one std of the paired differences is no difference.\n\n");
     }
-    out.append(chart(experimentDir, task, name, generations, baseline));
+    if (!ensembles.isEmpty()) {
+      out.append("The ensembles average the probabilities of generations 1..k at each seed (the born-again network ensemble of"
+          + " Furlanello et al.): k models at inference, against one for a generation.\n\n");
+    }
+    out.append(chart(experimentDir, task, name, generations, baseline, ensembles));
     return out.toString();
   }
 
-  private static String chart(Path experimentDir, String task, String name, List<ArmResults> generations, ArmResults baseline) {
+  /** Each later generation's born-again ensemble at the seeds that have one, by generation number; none without any. */
+  private static Map<Integer, List<GenerationEnsemble>> ensembles(List<ArmResults> generations, Map<String, List<GenerationEnsemble>> byArm) {
+    Map<Integer, List<GenerationEnsemble>> out = new LinkedHashMap<>();
+    for (ArmResults g : generations) {
+      List<GenerationEnsemble> seeds = byArm.getOrDefault(g.name(), List.of());
+      if (!seeds.isEmpty()) {
+        out.put(g.spec().generation().number(), seeds);
+      }
+    }
+    return out;
+  }
+
+  private static Summary summary(List<GenerationEnsemble> seeds, ToDoubleFunction<EvalMetrics> metric) {
+    return Summary.of(seeds.stream().mapToDouble(e -> metric.applyAsDouble(e.test())).toArray());
+  }
+
+  /** The ensembles' test accuracy minus generation 1's at the same seeds, in points, mean ± std. */
+  private static String pairedPoints(List<GenerationEnsemble> seeds, ArmResults g1) {
+    Map<Long, RunRecord> first = new HashMap<>();
+    g1.runs().forEach(r -> first.put(r.seed(), r));
+    double[] diffs = seeds.stream().filter(e -> first.containsKey(e.seed()) && first.get(e.seed()).test() != null)
+        .mapToDouble(e -> (e.test().accuracy() - first.get(e.seed()).test().accuracy()) * 100).toArray();
+    return diffs.length == 0 ? "—" : Cells.signedPoints(Summary.of(diffs));
+  }
+
+  private static String chart(Path experimentDir, String task, String name, List<ArmResults> generations, ArmResults baseline,
+      Map<Integer, List<GenerationEnsemble>> ensembles) {
     List<Double> x = generations.stream().map(g -> (double) g.spec().generation().number()).toList();
     StringBuilder out = new StringBuilder();
     for (boolean accuracy : new boolean[] {true, false}) {
@@ -102,6 +142,12 @@ final class SelfDistillationSection {
       List<Double> mean = generations.stream().map(g -> summary(g, accuracy).mean() * scale).toList();
       List<Double> std = generations.stream().map(g -> summary(g, accuracy).std() * scale).toList();
       chart.addSeries("generations", x, mean, std).setLineStyle(SeriesLines.SOLID);
+      if (!ensembles.isEmpty()) {
+        List<Double> ex = ensembles.keySet().stream().map(Integer::doubleValue).toList();
+        List<Summary> es = ensembles.values().stream().map(e -> accuracy ? summary(e, m -> m.accuracy()) : summary(e, EvalMetrics::nll)).toList();
+        chart.addSeries("ensemble of generations 1..k", ex, es.stream().map(e -> e.mean() * scale).toList(),
+            es.stream().map(e -> e.std() * scale).toList()).setLineStyle(SeriesLines.DOT_DOT);
+      }
       if (baseline != null && summary(baseline, accuracy).n() > 0) {
         double b = summary(baseline, accuracy).mean() * scale;
         chart.addSeries("scratch, " + baseline.spec().epochs() + " epochs", List.of(x.get(0), x.get(x.size() - 1)), List.of(b, b))

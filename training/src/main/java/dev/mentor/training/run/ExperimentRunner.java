@@ -325,9 +325,11 @@ public final class ExperimentRunner {
 
   public void writeReport(List<RunRecord> records) {
     try (Timeline.Span span = Timeline.process().start("report")) {
-      ExperimentReport.write(paths.experimentDir(), spec, records, Environment.summary(), DarkKnowledgeFiles.readAll(spec, paths));
+      GenerationEnsembles.write(spec, baseDir, paths, source);
+      ExperimentReport.write(paths.experimentDir(), spec, records, Environment.summary(), DarkKnowledgeFiles.readAll(spec, paths),
+          GenerationEnsembles.readAll(spec, paths));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the teachers' views under " + paths.experimentDir(), e);
+      throw new UncheckedIOException("cannot read the teachers' views or write the born-again ensembles under " + paths.experimentDir(), e);
     }
   }
 }

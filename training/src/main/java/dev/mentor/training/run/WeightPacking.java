@@ -247,7 +247,9 @@ public final class WeightPacking {
         }
       }
     }
-    return ExperimentReport.write(paths.experimentDir(), spec, records, Environment.summary());
+    // The same report the run wrote, teachers' views and born-again ensembles included.
+    return ExperimentReport.write(paths.experimentDir(), spec, records, Environment.summary(), DarkKnowledgeFiles.readAll(spec, paths),
+        GenerationEnsembles.readAll(spec, paths));
   }
 
   private DeltaMeasurement measure(Variant variant, List<Mode> modes, ExperimentData data) throws IOException {

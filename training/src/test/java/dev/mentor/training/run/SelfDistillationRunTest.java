@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.within;
 import dev.mentor.messages.record.EpochMetrics;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.messages.spec.SpecReader;
+import dev.mentor.messages.spec.ExperimentSpec;
 import dev.mentor.training.distill.DarkKnowledge;
+import dev.mentor.training.eval.GenerationEnsemble;
 import dev.mentor.training.distill.ProgressiveSelfDistillation;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -65,6 +67,25 @@ class SelfDistillationRunTest {
   }
 
   @Test
+  void eachLaterGenerationIsEvaluatedWithTheOnesBeforeIt_asTheirEnsemble() throws IOException {
+    GenerationEnsemble three = SpecReader.json().readValue(paths.run("ban-g3", 5).resolve(GenerationEnsemble.FILE).toFile(),
+        GenerationEnsemble.class);
+    assertThat(three.members()).containsExactly("ban-g1", "ban-g2", "ban-g3");
+    assertThat(three.test().samples()).isEqualTo(records.get("ban-g3").test().samples());
+    assertThat(three.test().accuracy()).isBetween(0.0, 1.0);
+    assertThat(paths.run("ban-g2", 5).resolve(GenerationEnsemble.FILE)).isRegularFile();
+    assertThat(paths.run("ban-g1", 5).resolve(GenerationEnsemble.FILE)).as("one generation is no ensemble").doesNotExist();
+    // Generation 3 learnt from the ensemble of generations 1-2, whose test accuracy its record took through the teacher's own path.
+    GenerationEnsemble two = SpecReader.json().readValue(paths.run("ban-g2", 5).resolve(GenerationEnsemble.FILE).toFile(),
+        GenerationEnsemble.class);
+    assertThat(two.members()).containsExactly("ban-g1", "ban-g2");
+    assertThat(two.test().accuracy()).isEqualTo(records.get("ban-g3").distillation().teacherTestAccuracy());
+    ExperimentSpec spec = SpecReader.readResolved(paths.spec());
+    RunPaths same = new RunPaths(paths.experimentDir());
+    assertThat(GenerationEnsembles.readAll(spec, same).get("ban-g3")).containsExactly(three);
+  }
+
+  @Test
   void psKd_mixesTheLabelsWithItsOwnPastPredictions_withAGrowingWeight() {
     var history = records.get("pskd").history();
     assertThat(history).hasSize(4);
@@ -95,6 +116,8 @@ class SelfDistillationRunTest {
         .contains("### Progressive self-knowledge distillation (PS-KD)")
         .contains("| `pskd` | 0.80 | 4 |");
     assertThat(paths.experimentDir().resolve("charts/all-born-again-ban-accuracy.png")).isRegularFile();
+    assertThat(report).contains("| ensemble of generations 1...2 | — | 4 in all |").contains("| ensemble of generations 1...3 | — | 6 in all |")
+        .contains("the born-again network ensemble of Furlanello et al.");
     // The generation taught by an ensemble of arms has no teacher run to write its view: its own runs write it.
     assertThat(paths.run("ban-g3", 5).resolve(DarkKnowledgeFiles.STUDENT_FILE)).isRegularFile();
     assertThat(paths.run("ban-g2", 5).resolve(DarkKnowledgeFiles.STUDENT_FILE)).as("taught by one arm, which writes its view").doesNotExist();
