@@ -81,19 +81,31 @@ public final class HistoryStore implements AutoCloseable {
       } catch (IOException e) {
         throw new SQLException("cannot create the folder of " + file + ": " + e.getMessage(), e);
       }
-      // The journal mode is kept in the file: WAL is set by this first connection, before Flyway's own.
-      connect(false).close();
+      // The journal mode is kept in the file: WAL is set once, by the connection that creates it. Setting
+      // it again on every connection would wait for any other process's write transaction to end.
+      try {
+        if (!Files.isRegularFile(file) || Files.size(file) == 0) {
+          DriverManager.getConnection(sqliteUrl("&journal_mode=WAL")).close();
+        }
+      } catch (IOException e) {
+        throw new SQLException("cannot read " + file + ": " + e.getMessage(), e);
+      }
     }
     FlywayException last = null;
     // A second process writing the same SQLite file can make a validation's commit fail as busy
     // (a snapshot that went stale), which no busy wait fixes; trying again a little later does.
+    // A schema with nothing pending is only read (Flyway's info), never migrated: a second process
+    // opening a history another process is writing then takes no write transaction at all.
     for (int attempt = 0; attempt < 8; attempt++) {
       try {
-        Flyway.configure(HistoryStore.class.getClassLoader())
-            .dataSource(jdbcUrl(false), location.user(), location.password())
+        Flyway flyway = Flyway.configure(HistoryStore.class.getClassLoader())
+            .dataSource(sqliteUrl(""), location.user(), location.password())
             .locations("classpath:db/history")
-            .load()
-            .migrate();
+            .load();
+        if (flyway.info().current() != null && flyway.info().pending().length == 0) {
+          return;
+        }
+        flyway.migrate();
         return;
       } catch (FlywayException e) {
         last = e;
@@ -109,15 +121,24 @@ public final class HistoryStore implements AutoCloseable {
   }
 
   /**
-   * The URL as the driver gets it: SQLite's settings travel in it (WAL journal, the busy wait,
-   * foreign keys, immediate write transactions so that writers queue at their first statement).
+   * The URL as the driver gets it: SQLite's settings travel in it (the busy wait, foreign keys,
+   * immediate write transactions so that writers queue at their first statement; the WAL journal
+   * is the file's own, set when it is created).
    */
   private String jdbcUrl(boolean readOnly) {
+    return sqliteUrl(readOnly ? "&open_mode=1" : "&transaction_mode=IMMEDIATE");
+  }
+
+  /**
+   * SQLite's URL with the settings of every connection and {@code more}; any other database's URL
+   * as given. Flyway gets it with nothing more: its transactions start deferred, so reading a
+   * schema with nothing pending takes no write lock.
+   */
+  private String sqliteUrl(String more) {
     if (!location.isSqlite() || location.url().contains("?")) {
       return location.url();
     }
-    return location.url() + "?journal_mode=WAL&busy_timeout=" + BUSY_TIMEOUT_MS + "&foreign_keys=true&synchronous=NORMAL"
-        + (readOnly ? "&open_mode=1" : "&transaction_mode=IMMEDIATE");
+    return location.url() + "?busy_timeout=" + BUSY_TIMEOUT_MS + "&foreign_keys=true&synchronous=NORMAL" + more;
   }
 
   private Connection connect(boolean readOnly) throws SQLException {

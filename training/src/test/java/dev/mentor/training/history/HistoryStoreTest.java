@@ -43,6 +43,26 @@ class HistoryStoreTest {
   }
 
   @Test
+  void openingAHistoryWhileAnotherConnectionHoldsItsWriteLock_readsTheSchemaAndWaitsForNothing(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("history.db");
+    HistoryStore.sqlite(file).close();
+    try (java.sql.Connection writer = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file + "?busy_timeout=1000")) {
+      writer.setAutoCommit(false);
+      try (java.sql.Statement statement = writer.createStatement()) {
+        // Another process in the middle of a write transaction, as a second `mentor run` into one output folder meets it.
+        statement.execute("CREATE TABLE held (x INTEGER)");
+      }
+      long start = System.nanoTime();
+      try (HistoryStore second = HistoryStore.sqlite(file)) {
+        assertThat(second.location().url()).contains("history.db");
+      }
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).as("opened without waiting for the writer's lock")
+          .isLessThan(Duration.ofMillis(HistoryStore.BUSY_TIMEOUT_MS / 2));
+      writer.rollback();
+    }
+  }
+
+  @Test
   void writingTheSameRowsTwice_leavesOneOfEach_andARepeatedEpochReplacesIt() throws Exception {
     try (HistoryStore store = HistoryStore.sqlite(dir.resolve("h.db"))) {
       RunEvent event = new RunEvent(2, "early-stopping", "stopped");
