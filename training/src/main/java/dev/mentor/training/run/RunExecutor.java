@@ -145,7 +145,7 @@ public final class RunExecutor {
       try (NDManager manager = NDManager.newBaseManager(device)) {
         Session session;
         try (Timeline.Span span = Timeline.process().start("run: model and loop")) {
-          session = new Session(context(), arm, seed, seed, -1, dir, task, manager);
+          session = new Session(context(), arm, generationSeed(arm, seed), seed, -1, dir, task, manager);
         }
         record = session.run();
       }
@@ -180,6 +180,16 @@ public final class RunExecutor {
   /** The seed of ensemble member {@code m}: the run's own seed for member 0, so a 1-member ensemble is the plain arm. */
   static long memberSeed(long seed, int m) {
     return m == 0 ? seed : Seeds.mix(seed, m);
+  }
+
+  /**
+   * The seed that draws a run's initialisation, data order, augmentation and dropout: the run's
+   * own, but for born-again generation k >= 2, whose own mix of it makes each generation a new
+   * initialisation (Furlanello et al.) while its task's samples stay the run's. Generation 1 and
+   * the equal-budget baseline keep the run's seed, so generation 1 is the plain scratch arm.
+   */
+  static long generationSeed(ArmSpec arm, long seed) {
+    return arm.generation() == null || arm.generation().number() < 2 ? seed : Seeds.mix(seed, 0xB0A9L + arm.generation().number());
   }
 
   /** The epochs an arm plans over all its phases. */

@@ -67,6 +67,8 @@ final class Session {
   private final List<RunEvent> events = new ArrayList<>();
   private final NDManager manager;
   private final long runSeed;
+  /** The ensemble member this session trains, -1 for an arm's run. */
+  private final int member;
   private final String label;
   private int epochsDone;
   private int selectedEpoch;
@@ -101,6 +103,7 @@ final class Session {
     this.label = member < 0 ? arm.name() : RunExecutor.memberLabel(arm.name(), member);
     this.seed = seed;
     this.runSeed = runSeed;
+    this.member = member;
     this.dir = dir;
     this.data = data;
     this.manager = manager;
@@ -356,7 +359,9 @@ final class Session {
 
   /** Evaluates the selected weights on validation, test and shifted test data, saves them, and has {@link RunRecordBuilder} assemble the record. */
   private RunRecord evaluate() throws IOException {
-    RunRecordBuilder record = FinalEvaluation.evaluate(ctx, arm, seed, runSeed, data, trainer, normalization, validation, currentValidation, dir,
+    // A member's record carries its own seed; an arm's run (a born-again generation's included), the run's.
+    RunRecordBuilder record = FinalEvaluation.evaluate(ctx, arm, member < 0 ? runSeed : seed, runSeed, data, trainer, normalization, validation,
+        currentValidation, dir,
             trainableCount, history)
         .setEpochs(RunExecutor.plannedEpochs(arm), epochsDone, selectedEpoch, selection)
         .setCurve(history, events);

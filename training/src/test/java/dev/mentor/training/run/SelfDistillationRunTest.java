@@ -60,6 +60,12 @@ class SelfDistillationRunTest {
     assertThat(records.get("ban-g3").distillation().loss()).contains("T²·KL(p_T‖p_S)");
     assertThat(records.get("ban-g3").history()).allSatisfy(e -> assertThat(e.trainLoss()).isCloseTo(e.terms().get("kd"), within(1e-4)));
     assertThat(records.get("ban-scratch").epochsRun()).isEqualTo(6);
+    // Each later generation is a new initialisation (its own mix of the run's seed); its record keeps the run's seed for pairing.
+    ExperimentSpec spec = SpecReader.parse(SPEC);
+    assertThat(RunExecutor.generationSeed(spec.arm("ban-g1"), 5)).isEqualTo(5);
+    assertThat(RunExecutor.generationSeed(spec.arm("ban-scratch"), 5)).isEqualTo(5);
+    assertThat(RunExecutor.generationSeed(spec.arm("ban-g2"), 5)).isNotEqualTo(5).isNotEqualTo(RunExecutor.generationSeed(spec.arm("ban-g3"), 5));
+    assertThat(records.values()).allSatisfy(r -> assertThat(r.seed()).isEqualTo(5));
     assertThat(records.get("ban-g2").epochsRun()).isEqualTo(2);
     for (String arm : records.keySet()) {
       assertThat(Files.isRegularFile(paths.finalWeights(arm, 5))).as(arm).isTrue();
