@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -45,9 +46,18 @@ class EngineCheckCommandTest {
   @Test
   void optingOut_onACpuWithAvx2_reproducesTheDefect_andStopsWithCpuIsaAndFix() throws Exception {
     assumeThat(EngineKernels.cpuFlags()).as("the defect needs oneDNN's AVX2 or AVX-512 kernels").contains("avx2");
-    Result child = engineCheck(environment -> environment.put(EngineKernels.SETTING, "native"), true);
+    // The defect does not show on every run: a self-check on uncapped kernels passed once in some dozens of CI runs (on a
+    // loaded machine). Up to 3 child processes; the first that reproduces it is checked.
+    Result child = null;
+    List<String> passed = new ArrayList<>();
+    for (int attempt = 0; attempt < 3 && (child == null || child.exitCode() == 0); attempt++) {
+      child = engineCheck(environment -> environment.put(EngineKernels.SETTING, "native"), true);
+      if (child.exitCode() == 0) {
+        passed.add(child.output());
+      }
+    }
     // If a later libtorch fixes the kernels this fails: then the default settings can be revisited (docs/engine.md).
-    assertThat(child.exitCode()).as(child.output()).isEqualTo(1);
+    assertThat(child.exitCode()).as("3 attempts, none reproduced the defect: " + passed).isEqualTo(1);
     assertThat(child.output())
         .contains("engine self-check 1: FAILED")
         .contains("mentor: the engine computes wrong convolution results on this CPU (" + EngineKernels.cpuModel())
