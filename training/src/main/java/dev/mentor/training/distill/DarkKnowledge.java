@@ -1,6 +1,7 @@
 package dev.mentor.training.distill;
 
 import dev.mentor.messages.spec.DistillSpec.Average;
+import dev.mentor.messages.spec.TeacherSpec;
 import dev.mentor.training.eval.Predictions;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -346,7 +347,7 @@ public record DarkKnowledge(String teacher, String split, int samples, String av
    * How reports name a student's teacher: the arm, for a teacher that is one arm; else the teacher
    * without its seed ({@code checkpoint teacher.params}, {@code ensemble of arms a, b}).
    */
-  public static String teacherKey(dev.mentor.messages.spec.TeacherSpec teacher) {
+  public static String teacherKey(TeacherSpec teacher) {
     if (teacher.arm() != null) {
       return teacher.arm();
     }

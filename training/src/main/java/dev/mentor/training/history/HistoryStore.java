@@ -12,6 +12,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.ThreadLocalRandom;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 
@@ -110,7 +111,7 @@ public final class HistoryStore implements AutoCloseable {
       } catch (FlywayException e) {
         last = e;
         try {
-          Thread.sleep(100L * (attempt + 1) + java.util.concurrent.ThreadLocalRandom.current().nextLong(100));
+          Thread.sleep(100L * (attempt + 1) + ThreadLocalRandom.current().nextLong(100));
         } catch (InterruptedException interrupted) {
           Thread.currentThread().interrupt();
           break;

@@ -1,6 +1,7 @@
 package dev.mentor.training.report;
 
 import dev.mentor.messages.record.EvalMetrics;
+import dev.mentor.messages.spec.BornAgainSpec;
 import dev.mentor.messages.spec.GenerationPoint;
 import dev.mentor.messages.record.RunRecord;
 import dev.mentor.training.eval.GenerationEnsemble;
@@ -63,7 +64,7 @@ final class SelfDistillationSection {
     out.append(first.of()).append(" generations of ").append(generations.get(0).model()).append(", ")
         .append(generations.get(0).spec().epochs()).append(" epochs each; generation 1 ")
         .append(first.from() == null ? "learns from the labels" : "is distilled from arm `" + first.from() + "`")
-        .append(", generation k+1 from ").append(first.teachers() == dev.mentor.messages.spec.BornAgainSpec.Teachers.ALL
+        .append(", generation k+1 from ").append(first.teachers() == BornAgainSpec.Teachers.ALL
             ? "the ensemble of generations 1..k (probabilities averaged)" : "generation k")
         .append(". Mean ± std over seeds; Δ is paired by seed against generation 1")
         .append(baseline == null ? "" : ", and `" + baseline.name() + "` is the same model trained from the labels for all "

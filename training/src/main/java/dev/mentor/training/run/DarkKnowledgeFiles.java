@@ -62,15 +62,6 @@ final class DarkKnowledgeFiles {
   }
 
   /**
-   * How a report names a student's teacher: the arm, for a teacher that is one arm (whose own runs
-   * write its view); else the teacher as the student's record describes it without the seed
-   * ({@code checkpoint teacher.params}, {@code ensemble of arms a, b}), whose view its students write.
-   */
-  static String teacherKey(TeacherSpec teacher) {
-    return DarkKnowledge.teacherKey(teacher);
-  }
-
-  /**
    * Writes, into a student's run folder ({@value #STUDENT_FILE}), the view of a teacher that has
    * no runs of its own to write it (a checkpoint, or an ensemble of several arms), from the test
    * predictions the student's run makes of its teacher anyway; nothing for a teacher that is one arm.
@@ -84,7 +75,7 @@ final class DarkKnowledgeFiles {
     if (distill.logits() == DistillSpec.LogitMode.SOFT_TARGETS) {
       temperatures.add(distill.logitTemperature());
     }
-    DarkKnowledge view = DarkKnowledge.ofPredictions(teacherKey(distill.teacher()), "test", teacherTest, data.classNames(),
+    DarkKnowledge view = DarkKnowledge.ofPredictions(DarkKnowledge.teacherKey(distill.teacher()), "test", teacherTest, data.classNames(),
         List.copyOf(temperatures), distill.average());
     AtomicFiles.writeString(dir.resolve(STUDENT_FILE), SpecReader.toJson(view));
   }
@@ -112,7 +103,7 @@ final class DarkKnowledgeFiles {
     }
     // Teachers without runs of their own: the first of their students (spec order) with views.
     for (ArmSpec arm : spec.arms()) {
-      if (arm.distill() == null || arm.distill().teacher().arm() != null || views.containsKey(teacherKey(arm.distill().teacher()))) {
+      if (arm.distill() == null || arm.distill().teacher().arm() != null || views.containsKey(DarkKnowledge.teacherKey(arm.distill().teacher()))) {
         continue;
       }
       List<DarkKnowledge> seeds = new ArrayList<>();
@@ -123,7 +114,7 @@ final class DarkKnowledgeFiles {
         }
       }
       if (!seeds.isEmpty()) {
-        views.put(teacherKey(arm.distill().teacher()), seeds);
+        views.put(DarkKnowledge.teacherKey(arm.distill().teacher()), seeds);
       }
     }
     return views;
