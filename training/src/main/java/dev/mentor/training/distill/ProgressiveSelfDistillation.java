@@ -73,11 +73,6 @@ public final class ProgressiveSelfDistillation implements Objective {
     Arrays.fill(current, Float.NaN);
   }
 
-  /** The weight of the past predictions in the epoch being trained (0 before the first). */
-  public double alpha() {
-    return alpha;
-  }
-
   @Override
   public void startEpoch(long seed, int epoch) {
     if (epoch != this.epoch) {
